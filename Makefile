@@ -1,0 +1,85 @@
+# Dragoman: install, run, test and benchmark on Debian 12.
+# `make install` must work on a fresh machine (CI) and be quick when nothing changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+# pip is re-run only when pyproject.toml is newer than this stamp.
+STAMP := $(VENV)/.installed
+TEST_OUTPUT := test-output
+PYTEST_ARGS ?=
+
+# postgresql/redis-server: the tests start private servers from these binaries.
+# chromium: Playwright drives Debian's Chromium (no browser download needed).
+# fonts-noto-cjk: without it Chinese text renders as boxes in screenshots.
+APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
+
+# apt-get needs root; developers who are not root go through sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: install system-packages run test bench clean
+
+install: system-packages $(STAMP)
+
+# dpkg-query (rather than `dpkg -s`, which also succeeds for removed packages
+# whose config files remain) keeps a re-run to a few milliseconds; apt-get update
+# only runs when something is actually missing. python3-venv is added when this
+# python3 cannot create a venv: Debian ships ensurepip separately from python3.
+system-packages:
+	@missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+	  if [ "$$(dpkg-query -W -f='$${db:Status-Status}' "$$pkg" 2>/dev/null)" != installed ]; then \
+	    missing="$$missing $$pkg"; \
+	  fi; \
+	done; \
+	if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	  missing="$$missing python3-venv"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+# Order-only on system-packages: a phony normal prerequisite would re-run pip every time.
+$(STAMP): pyproject.toml | system-packages
+	@if [ ! -x $(VENV_PY) ]; then echo "Creating $(VENV)"; $(PYTHON) -m venv $(VENV); fi
+	$(VENV_PY) -m pip install --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+run: install
+	$(VENV)/bin/dragoman db upgrade
+	$(VENV)/bin/dragoman demo
+	$(VENV)/bin/dragoman serve --host 127.0.0.1 --port 8000
+
+# The suite runs once per database backend; the tests start their own PostgreSQL.
+# Both runs always happen (so CI shows every failure) and make fails if either failed.
+# Each run gets a clean test-output/<backend>/: the conftest writes screenshots etc.
+# to $$DRAGOMAN_TEST_OUTPUT, and pytest's tmp_path dirs go under its tmp/.
+test: install
+	@failed=""; \
+	for db in sqlite postgresql; do \
+	  out="$(CURDIR)/$(TEST_OUTPUT)/$$db"; \
+	  rm -rf "$$out"; mkdir -p "$$out"; \
+	  echo "=== pytest with DRAGOMAN_TEST_DATABASE=$$db ==="; \
+	  DRAGOMAN_TEST_DATABASE=$$db DRAGOMAN_TEST_OUTPUT="$$out" \
+	    $(VENV_PY) -m pytest --basetemp="$$out/tmp" $(PYTEST_ARGS) || failed="$$failed $$db"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Test suite FAILED with:$$failed"; exit 1; fi; \
+	echo "Test suite passed with sqlite and postgresql"
+
+bench: install
+	@set -- benchmarks/*.py; \
+	if [ ! -e "$$1" ]; then echo "No benchmarks in benchmarks/"; exit 0; fi; \
+	for script in "$$@"; do \
+	  echo "=== $$script ==="; \
+	  $(VENV_PY) "$$script"; \
+	done
+
+# Leaves .venv alone so the next `make install` stays fast; rm -rf .venv to rebuild it.
+clean:
+	rm -rf $(TEST_OUTPUT) .pytest_cache .hypothesis build dist *.egg-info
+	find . -path ./$(VENV) -prune -o -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,129 @@
+"""Builds the ASGI application from `Settings`: the only place that wires
+features together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from dragoman import __version__
+from dragoman.accounts import routes as account_routes
+from dragoman.accounts.models import User
+from dragoman.accounts.permissions import Viewer
+from dragoman.accounts.services import load_viewer
+from dragoman.channels.webchat import routes as webchat_routes
+from dragoman.channels.webchat.adapter import VisitorTokens
+from dragoman.config import Settings
+from dragoman.contacts import routes as contact_routes
+from dragoman.conversations import routes as conversation_routes
+from dragoman.core.db import make_engine, make_session_factory
+from dragoman.core.events import InProcessEventBus, attach_bus
+from dragoman.core.http import AppContext, install_error_handlers
+from dragoman.core.ratelimit import SlidingWindowLimiter
+from dragoman.inboxes import routes as inbox_routes
+from dragoman.realtime import routes as realtime_routes
+from dragoman.realtime.hub import RealtimeHub
+from dragoman.web import routes as web_routes
+from dragoman.webhooks import routes as webhook_routes
+from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
+
+log = logging.getLogger(__name__)
+
+API_DESCRIPTION = """
+Dragoman's REST API. Authenticate with an API token created in the console
+(Settings → API tokens): `Authorization: Bearer <token>` (or Chatwoot's
+`api_access_token: <token>` header). Every path under
+`/api/v1/accounts/{account_id}/` answers 404 for another account's ids.
+Errors are JSON: `{"error": code, "message": text, "field": name}`.
+"""
+
+
+def build_context(settings: Settings) -> AppContext:
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    bus = InProcessEventBus()
+    attach_bus(factory, bus, hooks=[enqueue_deliveries])
+    ctx = AppContext(
+        settings=settings,
+        engine=engine,
+        session_factory=factory,
+        bus=bus,
+        login_limiter_ip=SlidingWindowLimiter(settings.login_attempts_per_ip, settings.login_window_seconds),
+        login_limiter_email=SlidingWindowLimiter(settings.login_attempts_per_email, settings.login_window_seconds),
+    )
+
+    def reload_viewer(user_id: int) -> Viewer | None:
+        with factory() as db:
+            user = db.get(User, user_id)
+            return load_viewer(db, user) if user is not None and user.active else None
+
+    hub = RealtimeHub(reload_viewer)
+    bus.subscribe(hub.on_event)
+    worker = WebhookWorker(ctx)
+    bus.subscribe(worker.on_event)
+    ctx.services.update(realtime=hub, visitor_tokens=VisitorTokens(settings.secret_key), webhook_worker=worker)
+    return ctx
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    ctx = build_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ctx.services["realtime"].bind_loop(asyncio.get_running_loop())
+        worker: WebhookWorker = ctx.services["webhook_worker"]
+        if settings.run_background_workers:
+            worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+            ctx.engine.dispose()
+
+    app = FastAPI(
+        title="Dragoman",
+        version=__version__,
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+
+    # Swagger UI from a pinned PyPI package: the docs work with no internet.
+    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="Dragoman API",
+            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+        )
+
+    for module in (
+        account_routes,
+        contact_routes,
+        inbox_routes,
+        conversation_routes,
+        webhook_routes,
+        realtime_routes,
+        webchat_routes,
+        web_routes,
+    ):
+        app.include_router(module.router)
+    web_routes.mount_static(app)
+    return app

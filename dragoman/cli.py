@@ -1,0 +1,164 @@
+"""The `dragoman` command: serve, migrate, seed the demo, manage users.
+
+Every command reads DRAGOMAN_DATABASE_URL and the other DRAGOMAN_* settings
+from the environment. Bad input exits with code 2 and a message that names
+what was wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from dragoman.config import Settings
+
+EXIT_USAGE = 2
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        print(f"dragoman: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from dragoman.app import create_app
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    print(f"Dragoman on http://{args.host}:{args.port}  (database: {_redacted(settings.database_url)})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets-sansio", proxy_headers=False)
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def command_db_upgrade(_args: argparse.Namespace) -> int:
+    from dragoman.core.migrate import upgrade_database
+
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    print(f"database is up to date: {_redacted(settings.database_url)}")
+    return 0
+
+
+def command_demo(_args: argparse.Namespace) -> int:
+    from dragoman.core.db import make_engine, make_session_factory, session_scope
+    from dragoman.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as db:
+            summary = seed_demo(db)
+    finally:
+        engine.dispose()
+    print("demo account " + ("created" if summary.created else "already present, left as it was"))
+    print(f"sign in with any of these (password: {DEMO_PASSWORD}):")
+    for user in DEMO_USERS:
+        print(f"  {user.role.value:<10} {user.email}")
+    return 0
+
+
+def command_create_user(args: argparse.Namespace) -> int:
+    from dragoman.accounts import services
+    from dragoman.accounts.models import Account
+    from dragoman.core.db import make_engine, make_session_factory, session_scope
+    from dragoman.core.errors import DragomanError
+
+    settings = _settings()
+    password = args.password or os.environ.get("DRAGOMAN_NEW_USER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("dragoman: --password is required when no terminal is attached", file=sys.stderr)
+            return EXIT_USAGE
+        password = getpass.getpass("password: ")
+    languages = []
+    for item in args.language or []:
+        code, _, level = item.partition(":")
+        try:
+            value = int(level or "5")
+        except ValueError:
+            print(f"dragoman: --language {item!r}: the level after ':' must be 0-5", file=sys.stderr)
+            return EXIT_USAGE
+        languages.append(services.LanguageSkill(code, value, value, value))
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as db:
+            account = db.get(Account, args.account) if args.account else None
+            if args.account and account is None:
+                print(f"dragoman: --account {args.account}: no such account", file=sys.stderr)
+                return EXIT_USAGE
+            if account is None:
+                account = services.create_account(db, args.account_name or "My company")
+            user = services.create_user(
+                db,
+                account.id,
+                email=args.email,
+                name=args.name,
+                password=password,
+                role=args.role,
+                languages=languages,
+            )
+            print(f"created {user.role.value} {user.email} (id {user.id}) in account {account.id} ({account.name})")
+    except DragomanError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"dragoman: {exc.message}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dragoman", description="Dragoman, a multilingual contact center.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the console, the widget and the API")
+    serve.add_argument("--host", default=os.environ.get("DRAGOMAN_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("DRAGOMAN_PORT", "8000")))
+    serve.set_defaults(func=command_serve)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="apply every migration not yet applied")
+    upgrade.set_defaults(func=command_db_upgrade)
+
+    demo = sub.add_parser("demo", help="create the demo account, teams, agents and chat inbox (idempotent)")
+    demo.set_defaults(func=command_demo)
+
+    create_user = sub.add_parser("create-user", help="add a user (and an account when none is given)")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--name", required=True)
+    create_user.add_argument("--role", choices=["admin", "supervisor", "agent"], default="agent")
+    create_user.add_argument("--password", help="at least 8 characters; prompted for when omitted")
+    create_user.add_argument("--account", type=int, help="the account's id; a new account is made when omitted")
+    create_user.add_argument("--account-name", help="the name of the new account")
+    create_user.add_argument(
+        "--language", action="append", metavar="CODE[:LEVEL]", help="a language the user works in, e.g. es:5 (repeatable)"
+    )
+    create_user.set_defaults(func=command_create_user)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # argparse exits with 2 on bad usage
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Settings, read from DRAGOMAN_* environment variables.
+
+Every entry point (the CLI, the server, the tests) builds one `Settings` and
+passes it down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """A stable secret for a self-hosted install that never set one.
+
+    Signed visitor tokens must survive a restart, so the generated key is kept
+    on disk next to the SQLite file rather than regenerated per process.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass
+class Settings:
+    database_url: str = ""
+    secret_key: str = ""
+    data_dir: Path = DEFAULT_DATA_DIR
+    # Cookies get the Secure flag when the site is served over HTTPS; the demo
+    # on http://127.0.0.1 cannot use it or browsers would drop the cookie.
+    secure_cookies: bool = False
+    session_hours: int = 12
+    max_message_chars: int = 10_000
+    login_attempts_per_ip: int = 20
+    login_attempts_per_email: int = 5
+    login_window_seconds: int = 300
+    webhook_timeout_seconds: float = 5.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_seconds: float = 2.0
+    run_background_workers: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        data_dir = Path(os.environ.get("DRAGOMAN_DATA_DIR") or DEFAULT_DATA_DIR)
+        database_url = os.environ.get("DRAGOMAN_DATABASE_URL") or f"sqlite:///{data_dir / 'dragoman.db'}"
+        secret = os.environ.get("DRAGOMAN_SECRET_KEY") or _load_or_create_secret(data_dir)
+        return cls(
+            database_url=database_url,
+            secret_key=secret,
+            data_dir=data_dir,
+            secure_cookies=_env_bool("DRAGOMAN_SECURE_COOKIES", False),
+            session_hours=_env_int("DRAGOMAN_SESSION_HOURS", 12),
+            login_attempts_per_ip=_env_int("DRAGOMAN_LOGIN_ATTEMPTS_PER_IP", 20),
+            login_attempts_per_email=_env_int("DRAGOMAN_LOGIN_ATTEMPTS_PER_EMAIL", 5),
+            webhook_max_attempts=_env_int("DRAGOMAN_WEBHOOK_MAX_ATTEMPTS", 8),
+            run_background_workers=_env_bool("DRAGOMAN_BACKGROUND_WORKERS", True),
+        )

@@ -1,0 +1,85 @@
+"""REST routes for contacts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.auth import Principal, account_principal
+from dragoman.contacts import services
+from dragoman.contacts.models import Contact
+from dragoman.core.clock import isoformat
+from dragoman.core.http import get_db
+
+router = APIRouter(prefix="/api/v1/accounts/{account_id}/contacts", tags=["contacts"])
+
+
+class IdentityOut(BaseModel):
+    inbox_id: int
+    source_id: str
+
+
+class ContactOut(BaseModel):
+    id: int
+    name: str | None
+    email: str | None
+    phone: str | None
+    language: str | None
+    country: str | None
+    created_at: str
+    identities: list[IdentityOut]
+
+
+class ContactIn(BaseModel):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    country: str | None = None
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    return ContactOut(
+        id=contact.id,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        language=contact.language,
+        country=contact.country,
+        created_at=isoformat(contact.created_at) or "",
+        # A web visitor's id is its credential's subject; integrators see
+        # which inboxes know the contact, not the raw visitor id.
+        identities=[IdentityOut(inbox_id=i.inbox_id, source_id=i.source_id) for i in contact.identities],
+    )
+
+
+@router.get("", response_model=list[ContactOut])
+def list_contacts(
+    q: str | None = Query(None, description="Part of a name, e-mail or phone"),
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
+) -> list[ContactOut]:
+    return [contact_out(c) for c in services.search_contacts(db, principal.account_id, q)]
+
+
+@router.post("", response_model=ContactOut, status_code=201)
+def create_contact(body: ContactIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> ContactOut:
+    contact = services.create_contact(db, principal.account_id, **body.model_dump())
+    db.commit()
+    return contact_out(contact)
+
+
+@router.get("/{contact_id}", response_model=ContactOut)
+def read_contact(contact_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> ContactOut:
+    return contact_out(services.get_contact(db, principal.account_id, contact_id))
+
+
+@router.patch("/{contact_id}", response_model=ContactOut)
+def patch_contact(
+    contact_id: int, body: ContactIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+) -> ContactOut:
+    contact = services.get_contact(db, principal.account_id, contact_id)
+    services.update_contact(db, contact, **body.model_dump(exclude_unset=True))
+    db.commit()
+    return contact_out(contact)

@@ -1,0 +1,82 @@
+"""Conversations and their messages."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dragoman.core.clock import utcnow
+from dragoman.core.db import Base, CreatedAtMixin, IdMixin
+
+
+class ConversationStatus(str, enum.Enum):
+    open = "open"
+    pending = "pending"
+    resolved = "resolved"
+
+
+class Priority(str, enum.Enum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
+class Direction(str, enum.Enum):
+    incoming = "incoming"  # from the customer
+    outgoing = "outgoing"  # to the customer
+    note = "note"  # between agents; the customer never sees it
+    activity = "activity"  # what the system did (assigned, resolved, ...)
+
+
+class SenderType(str, enum.Enum):
+    contact = "contact"
+    user = "user"
+    system = "system"
+
+
+class Conversation(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_account_status_activity", "account_id", "status", "last_activity_at"),
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    status: Mapped[ConversationStatus] = mapped_column(
+        Enum(ConversationStatus, native_enum=False, length=20), default=ConversationStatus.open
+    )
+    priority: Mapped[Priority] = mapped_column(Enum(Priority, native_enum=False, length=20), default=Priority.normal)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), nullable=True, index=True)
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Count of customer messages since an agent last replied; drives the
+    # "waiting" badge without a query per row.
+    unanswered_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Message(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # A channel that redelivers a message (webhook retry, IMAP re-poll)
+        # must not store it twice.
+        UniqueConstraint("inbox_id", "source_id"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"))
+    direction: Mapped[Direction] = mapped_column(Enum(Direction, native_enum=False, length=20))
+    # What the sender wrote, exactly; translations live beside it, never over it.
+    content: Mapped[str] = mapped_column(Text)
+    sender_type: Mapped[SenderType] = mapped_column(Enum(SenderType, native_enum=False, length=20))
+    sender_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,86 @@
+"""What the API, the WebSocket push and the webhooks say about conversations.
+
+One shape everywhere: an integrator who reads a webhook body sees the same
+fields the REST API returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class PersonRef(BaseModel):
+    id: int
+    name: str | None
+
+
+class ContactRef(BaseModel):
+    id: int
+    name: str | None
+    email: str | None
+    language: str | None
+
+
+class MessageOut(BaseModel):
+    id: int
+    conversation_id: int
+    inbox_id: int
+    direction: Literal["incoming", "outgoing", "note", "activity"]
+    content: str
+    sender_type: Literal["contact", "user", "system"]
+    sender: PersonRef | None
+    source_id: str | None
+    attributes: dict[str, Any]
+    created_at: str
+
+
+class ConversationOut(BaseModel):
+    id: int
+    account_id: int
+    inbox_id: int
+    status: Literal["open", "pending", "resolved"]
+    priority: Literal["low", "normal", "high", "urgent"]
+    language: str | None
+    contact: ContactRef
+    assignee: PersonRef | None
+    team: PersonRef | None
+    unanswered_count: int
+    last_activity_at: str
+    created_at: str
+    last_message: MessageOut | None = None
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    counts: dict[str, int] = Field(description="Open conversations per filter: mine, unassigned, my_teams, all")
+
+
+class NewMessageIn(BaseModel):
+    content: str = Field(description="The text; 1 to 10,000 characters")
+    message_type: Literal["outgoing", "note", "incoming"] = Field(
+        "outgoing", description="outgoing: a reply the customer sees; note: only agents see it; incoming: on behalf of the contact (API only)"
+    )
+    source_id: str | None = Field(None, description="The channel's own id for the message; a repeat is stored once")
+
+
+class NewConversationIn(BaseModel):
+    inbox_id: int
+    contact_id: int
+    content: str | None = Field(None, description="An optional first incoming message")
+    language: str | None = None
+
+
+class AssignmentIn(BaseModel):
+    assignee_id: int | None = Field(None, description="An agent's id; null to unassign")
+    team_id: int | None = Field(None, description="A team's id; null to leave the team out")
+
+
+class StatusIn(BaseModel):
+    status: Literal["open", "pending", "resolved"]
+
+
+class ConversationPatchIn(BaseModel):
+    priority: Literal["low", "normal", "high", "urgent"] | None = None
+    language: str | None = None

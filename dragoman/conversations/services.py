@@ -1,0 +1,455 @@
+"""Conversations and messages: ingest, reply, note, assign, resolve, list.
+
+`receive_*`, `send_*`, `assign_*`, `change_*` change state and record the
+event the rest of the system reacts to (the WebSocket push, webhooks, and
+later routing and translation). Callers commit; events go out after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.models import Team, User
+from dragoman.accounts.permissions import Viewer, can_view_conversation, visible_conversations_clause
+from dragoman.contacts.models import Contact
+from dragoman.conversations.models import (
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    Priority,
+    SenderType,
+)
+from dragoman.conversations.schemas import ContactRef, ConversationOut, MessageOut, PersonRef
+from dragoman.core import events
+from dragoman.core.clock import isoformat, utcnow
+from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.validation import optional_language, require_text
+from dragoman.inboxes.models import Inbox
+
+MAX_MESSAGE_CHARS = 10_000
+PAGE_SIZE = 50
+
+# -- serialising --------------------------------------------------------------
+
+
+def _person(db: Session, model: type[User] | type[Team], ident: int | None) -> PersonRef | None:
+    if ident is None:
+        return None
+    row = db.get(model, ident)  # identity map: one query per person per request
+    return PersonRef(id=ident, name=row.name if row else None)
+
+
+def message_out(db: Session, message: Message) -> MessageOut:
+    sender: PersonRef | None = None
+    if message.sender_type is SenderType.user:
+        sender = _person(db, User, message.sender_id)
+    elif message.sender_type is SenderType.contact and message.sender_id is not None:
+        contact = db.get(Contact, message.sender_id)
+        sender = PersonRef(id=message.sender_id, name=contact.name if contact else None)
+    return MessageOut(
+        id=message.id,
+        conversation_id=message.conversation_id,
+        inbox_id=message.inbox_id,
+        direction=message.direction.value,
+        content=message.content,
+        sender_type=message.sender_type.value,
+        sender=sender,
+        source_id=message.source_id,
+        attributes=dict(message.attributes or {}),
+        created_at=isoformat(message.created_at) or "",
+    )
+
+
+def conversation_out(db: Session, conversation: Conversation, last_message: Message | None = None) -> ConversationOut:
+    contact = db.get(Contact, conversation.contact_id)
+    assert contact is not None
+    return ConversationOut(
+        id=conversation.id,
+        account_id=conversation.account_id,
+        inbox_id=conversation.inbox_id,
+        status=conversation.status.value,
+        priority=conversation.priority.value,
+        language=conversation.language,
+        contact=ContactRef(id=contact.id, name=contact.name, email=contact.email, language=contact.language),
+        assignee=_person(db, User, conversation.assignee_id),
+        team=_person(db, Team, conversation.team_id),
+        unanswered_count=conversation.unanswered_count,
+        last_activity_at=isoformat(conversation.last_activity_at) or "",
+        created_at=isoformat(conversation.created_at) or "",
+        last_message=message_out(db, last_message) if last_message is not None else None,
+    )
+
+
+def _record(db: Session, name: str, conversation: Conversation, **extra: Any) -> None:
+    data: dict[str, Any] = {"conversation": conversation_out(db, conversation).model_dump(mode="json")}
+    for key, value in extra.items():
+        data[key] = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+    events.record_event(db, events.Event(name, conversation.account_id, data))
+
+
+# -- reading ----------------------------------------------------------------
+
+
+def get_conversation(db: Session, viewer: Viewer, conversation_id: int) -> Conversation:
+    """The conversation if the viewer may see it; 404 otherwise, whoever owns it."""
+    conversation = db.get(Conversation, conversation_id)
+    if conversation is None or not can_view_conversation(
+        viewer,
+        account_id=conversation.account_id,
+        inbox_id=conversation.inbox_id,
+        assignee_id=conversation.assignee_id,
+        team_id=conversation.team_id,
+    ):
+        raise NotFound(f"conversation {conversation_id} not found", field="conversation_id")
+    return conversation
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    assignee: str = "all"  # mine | unassigned | my_teams | all
+    status: str | None = "open"  # open | pending | resolved | None for every status
+    query: str | None = None  # contact name, e-mail or phone
+    inbox_id: int | None = None
+    team_id: int | None = None
+    before_id: int | None = None  # paging: conversations older than this one
+
+
+ASSIGNEE_FILTERS = ("mine", "unassigned", "my_teams", "all")
+
+
+def _assignee_clause(viewer: Viewer, which: str) -> Any:
+    if which == "mine":
+        return Conversation.assignee_id == viewer.user_id
+    if which == "unassigned":
+        return Conversation.assignee_id.is_(None)
+    if which == "my_teams":
+        return Conversation.team_id.in_(viewer.team_ids) if viewer.team_ids else Conversation.id.is_(None)
+    return None
+
+
+def list_conversations(db: Session, viewer: Viewer, spec: ConversationFilter) -> list[ConversationOut]:
+    if spec.assignee not in ASSIGNEE_FILTERS:
+        raise InvalidInput(f"assignee must be one of {', '.join(ASSIGNEE_FILTERS)}", field="assignee")
+    statuses = [s.value for s in ConversationStatus]
+    if spec.status is not None and spec.status not in statuses:
+        raise InvalidInput(f"status must be one of {', '.join(statuses)}", field="status")
+    statement = select(Conversation).where(visible_conversations_clause(viewer, Conversation))
+    clause = _assignee_clause(viewer, spec.assignee)
+    if clause is not None:
+        statement = statement.where(clause)
+    if spec.status is not None:
+        statement = statement.where(Conversation.status == ConversationStatus(spec.status))
+    if spec.inbox_id is not None:
+        statement = statement.where(Conversation.inbox_id == spec.inbox_id)
+    if spec.team_id is not None:
+        statement = statement.where(Conversation.team_id == spec.team_id)
+    if spec.query and spec.query.strip():
+        pattern = f"%{spec.query.strip().lower()}%"
+        statement = statement.join(Contact, Contact.id == Conversation.contact_id).where(
+            or_(func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern), Contact.phone.like(pattern))
+        )
+    if spec.before_id is not None:
+        anchor = db.get(Conversation, spec.before_id)
+        if anchor is not None:
+            statement = statement.where(
+                or_(
+                    Conversation.last_activity_at < anchor.last_activity_at,
+                    and_(Conversation.last_activity_at == anchor.last_activity_at, Conversation.id < anchor.id),
+                )
+            )
+    rows = list(db.scalars(statement.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(PAGE_SIZE)))
+    last = _last_visible_messages(db, [row.id for row in rows])
+    return [conversation_out(db, row, last.get(row.id)) for row in rows]
+
+
+def _last_visible_messages(db: Session, conversation_ids: Sequence[int]) -> dict[int, Message]:
+    """The newest customer or agent message of each conversation, in one query."""
+    if not conversation_ids:
+        return {}
+    newest = (
+        select(func.max(Message.id))
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.direction.in_([Direction.incoming, Direction.outgoing]),
+        )
+        .group_by(Message.conversation_id)
+    )
+    return {m.conversation_id: m for m in db.scalars(select(Message).where(Message.id.in_(newest)))}
+
+
+def count_open_conversations(db: Session, viewer: Viewer) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for which in ASSIGNEE_FILTERS:
+        statement = select(func.count(Conversation.id)).where(
+            visible_conversations_clause(viewer, Conversation), Conversation.status == ConversationStatus.open
+        )
+        clause = _assignee_clause(viewer, which)
+        if clause is not None:
+            statement = statement.where(clause)
+        counts[which] = db.scalar(statement) or 0
+    return counts
+
+
+def list_messages(
+    db: Session, conversation: Conversation, *, include_private: bool = True, after_id: int | None = None, limit: int = 500
+) -> list[Message]:
+    statement = select(Message).where(Message.conversation_id == conversation.id)
+    if not include_private:
+        statement = statement.where(Message.direction.in_([Direction.incoming, Direction.outgoing]))
+    if after_id is not None:
+        statement = statement.where(Message.id > after_id)
+    return list(db.scalars(statement.order_by(Message.id).limit(limit)))
+
+
+def latest_open_conversation(db: Session, contact_id: int, inbox_id: int) -> Conversation | None:
+    return db.scalar(
+        select(Conversation)
+        .where(Conversation.contact_id == contact_id, Conversation.inbox_id == inbox_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+# -- changing -----------------------------------------------------------------
+
+
+def start_conversation(
+    db: Session, inbox: Inbox, contact: Contact, *, language: str | None = None, priority: Priority = Priority.normal
+) -> Conversation:
+    if contact.account_id != inbox.account_id:
+        raise NotFound(f"contact {contact.id} not found", field="contact_id")
+    conversation = Conversation(
+        account_id=inbox.account_id,
+        inbox_id=inbox.id,
+        contact_id=contact.id,
+        status=ConversationStatus.open,
+        priority=priority,
+        language=optional_language(language) or contact.language,
+        last_activity_at=utcnow(),
+        unanswered_count=0,
+    )
+    db.add(conversation)
+    db.flush()
+    _record(db, events.CONVERSATION_CREATED, conversation)
+    return conversation
+
+
+def _add_message(
+    db: Session,
+    conversation: Conversation,
+    *,
+    direction: Direction,
+    content: str,
+    sender_type: SenderType,
+    sender_id: int | None,
+    source_id: str | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Message:
+    message = Message(
+        account_id=conversation.account_id,
+        conversation_id=conversation.id,
+        inbox_id=conversation.inbox_id,
+        direction=direction,
+        content=content,
+        sender_type=sender_type,
+        sender_id=sender_id,
+        source_id=source_id,
+        attributes=dict(attributes or {}),
+        created_at=utcnow(),
+    )
+    db.add(message)
+    db.flush()
+    return message
+
+
+def check_message_content(content: str | None) -> str:
+    return require_text(content, "content", max_length=MAX_MESSAGE_CHARS)
+
+
+def receive_incoming_message(
+    db: Session,
+    conversation: Conversation,
+    content: str | None,
+    *,
+    source_id: str | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> tuple[Message, bool]:
+    """Store what the customer wrote. Returns (message, created).
+
+    A message whose channel id was already stored for this inbox is returned
+    as it is, unchanged: channels redeliver, and a customer must not appear to
+    have written twice.
+    """
+    text = check_message_content(content)
+    if source_id is not None:
+        source_id = require_text(source_id, "source_id", max_length=255)
+        existing = db.scalar(
+            select(Message).where(Message.inbox_id == conversation.inbox_id, Message.source_id == source_id)
+        )
+        if existing is not None:
+            return existing, False
+    try:
+        with db.begin_nested():
+            message = _add_message(
+                db,
+                conversation,
+                direction=Direction.incoming,
+                content=text,
+                sender_type=SenderType.contact,
+                sender_id=conversation.contact_id,
+                source_id=source_id,
+                attributes=attributes,
+            )
+    except IntegrityError:
+        # Two deliveries of the same message raced; the other one won.
+        existing = db.scalar(
+            select(Message).where(Message.inbox_id == conversation.inbox_id, Message.source_id == source_id)
+        )
+        if existing is None:
+            raise
+        return existing, False
+    conversation.last_activity_at = message.created_at
+    conversation.unanswered_count += 1
+    reopened = conversation.status is not ConversationStatus.open
+    if reopened:
+        # A customer who writes again after "resolved" needs someone again.
+        conversation.status = ConversationStatus.open
+    db.flush()
+    if reopened:
+        _record(db, events.CONVERSATION_STATUS_CHANGED, conversation, previous_status="resolved")
+    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    return message, True
+
+
+def send_reply(db: Session, viewer: Viewer, conversation: Conversation, content: str | None) -> Message:
+    text = check_message_content(content)
+    message = _add_message(
+        db, conversation, direction=Direction.outgoing, content=text, sender_type=SenderType.user, sender_id=viewer.user_id
+    )
+    conversation.last_activity_at = message.created_at
+    conversation.unanswered_count = 0
+    db.flush()
+    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    return message
+
+
+def add_note(db: Session, viewer: Viewer, conversation: Conversation, content: str | None) -> Message:
+    text = check_message_content(content)
+    message = _add_message(
+        db, conversation, direction=Direction.note, content=text, sender_type=SenderType.user, sender_id=viewer.user_id
+    )
+    db.flush()
+    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    return message
+
+
+def _add_activity(db: Session, conversation: Conversation, text: str, attributes: dict[str, Any]) -> Message:
+    """A quiet line in the timeline. `attributes["activity"]` names what
+    happened so the console can word it in the reader's own language; `text`
+    is the English fallback for integrators."""
+    message = _add_message(
+        db,
+        conversation,
+        direction=Direction.activity,
+        content=text,
+        sender_type=SenderType.system,
+        sender_id=None,
+        attributes=attributes,
+    )
+    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    return message
+
+
+_UNCHANGED: Any = object()
+
+
+def assign_conversation(
+    db: Session,
+    viewer: Viewer,
+    conversation: Conversation,
+    *,
+    assignee_id: int | None = _UNCHANGED,
+    team_id: int | None = _UNCHANGED,
+) -> Conversation:
+    """Give the conversation to an agent and/or a team (None takes it away)."""
+    if assignee_id is not _UNCHANGED and assignee_id is not None:
+        assignee: User | None = db.get(User, assignee_id)
+        if assignee is None or assignee.account_id != conversation.account_id:
+            raise NotFound(f"agent {assignee_id} not found", field="assignee_id")
+        if not assignee.active:
+            raise InvalidInput(f"agent {assignee_id} is deactivated", field="assignee_id")
+    if team_id is not _UNCHANGED and team_id is not None:
+        team: Team | None = db.get(Team, team_id)
+        if team is None or team.account_id != conversation.account_id:
+            raise NotFound(f"team {team_id} not found", field="team_id")
+    changed = False
+    if assignee_id is not _UNCHANGED and conversation.assignee_id != assignee_id:
+        conversation.assignee_id = assignee_id
+        changed = True
+    if team_id is not _UNCHANGED and conversation.team_id != team_id:
+        conversation.team_id = team_id
+        changed = True
+    if not changed:
+        return conversation
+    db.flush()
+    assignee_ref = _person(db, User, conversation.assignee_id)
+    team_ref = _person(db, Team, conversation.team_id)
+    attributes: dict[str, Any] = {
+        "activity": "assigned",
+        "actor": viewer.name,
+        "assignee": assignee_ref.name if assignee_ref else None,
+        "team": team_ref.name if team_ref else None,
+    }
+    if assignee_ref is None and team_ref is None:
+        attributes["activity"] = "unassigned"
+        text = f"{viewer.name} unassigned the conversation"
+    else:
+        target = " / ".join(name for name in (attributes["assignee"], attributes["team"]) if name)
+        text = f"{viewer.name} assigned the conversation to {target}"
+    _add_activity(db, conversation, text, attributes)
+    _record(db, events.CONVERSATION_ASSIGNED, conversation)
+    return conversation
+
+
+def change_status(db: Session, viewer: Viewer, conversation: Conversation, status: str) -> Conversation:
+    try:
+        new_status = ConversationStatus(status)
+    except ValueError:
+        raise InvalidInput("status must be open, pending or resolved", field="status") from None
+    previous = conversation.status
+    if previous is new_status:
+        return conversation
+    conversation.status = new_status
+    conversation.last_activity_at = utcnow()
+    db.flush()
+    verbs = {"open": "reopened", "pending": "marked as pending", "resolved": "resolved"}
+    _add_activity(
+        db,
+        conversation,
+        f"{viewer.name} {verbs[new_status.value]} the conversation",
+        {"activity": f"status_{new_status.value}", "actor": viewer.name},
+    )
+    _record(db, events.CONVERSATION_STATUS_CHANGED, conversation, previous_status=previous.value)
+    return conversation
+
+
+def update_conversation(
+    db: Session, conversation: Conversation, *, priority: str | None = None, language: str | None = None
+) -> Conversation:
+    if priority is not None:
+        try:
+            conversation.priority = Priority(priority)
+        except ValueError:
+            raise InvalidInput("priority must be low, normal, high or urgent", field="priority") from None
+    if language is not None:
+        conversation.language = optional_language(language)
+    db.flush()
+    _record(db, events.CONVERSATION_UPDATED, conversation)
+    return conversation

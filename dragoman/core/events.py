@@ -1,0 +1,97 @@
+"""The event bus: how features hear of each other's changes.
+
+Services record events on their database session with `record_event`; the bus
+publishes them only after that session commits, so no listener ever hears of a
+change that was rolled back. Listeners that must write in the same transaction
+(the webhook outbox) register a `before_commit` hook instead.
+
+The in-process bus is the embedded default. A multi-process deployment puts a
+broker (Redis) behind the same `EventBus` protocol without touching features.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+# Event names. Dotted internally; webhooks use Chatwoot's underscore names.
+CONVERSATION_CREATED = "conversation.created"
+CONVERSATION_UPDATED = "conversation.updated"
+CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
+CONVERSATION_ASSIGNED = "conversation.assigned"
+MESSAGE_CREATED = "message.created"
+PRESENCE_CHANGED = "user.presence_changed"
+MEMBERSHIP_CHANGED = "account.membership_changed"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    account_id: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Listener = Callable[[Event], None]
+TransactionHook = Callable[[Session, list[Event]], None]
+
+
+class EventBus(Protocol):
+    def publish(self, event: Event) -> None: ...
+
+    def subscribe(self, listener: Listener) -> None: ...
+
+
+class InProcessEventBus:
+    """Calls every listener in the publishing thread, in order.
+
+    Listeners must be quick and must not raise into the publisher: a failing
+    listener is logged and the others still run.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def publish(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - one bad listener must not stop the rest
+                log.exception("event listener %r failed on %s", listener, event.name)
+
+
+_PENDING = "dragoman_pending_events"
+
+
+def record_event(session: Session, event: Event) -> None:
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+def attach_bus(factory: sessionmaker[Session], bus: EventBus, hooks: list[TransactionHook]) -> None:
+    """Make every session from `factory` publish its events after commit."""
+
+    @sa_event.listens_for(factory, "before_commit")
+    def _run_hooks(session: Session) -> None:
+        pending = session.info.get(_PENDING)
+        if pending:
+            for hook in hooks:
+                hook(session, list(pending))
+
+    @sa_event.listens_for(factory, "after_commit")
+    def _publish(session: Session) -> None:
+        pending = session.info.pop(_PENDING, None)
+        for item in pending or ():
+            bus.publish(item)
+
+    @sa_event.listens_for(factory, "after_soft_rollback")
+    def _discard(session: Session, _previous: object) -> None:
+        session.info.pop(_PENDING, None)

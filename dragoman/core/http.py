@@ -1,0 +1,86 @@
+"""Request plumbing shared by every feature's routes: the app context, the
+database session, and turning errors into clear 4xx answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dragoman.config import Settings
+from dragoman.core.errors import DragomanError, RateLimited
+from dragoman.core.events import EventBus
+from dragoman.core.ratelimit import SlidingWindowLimiter
+
+
+@dataclass
+class AppContext:
+    """Everything long-lived that one running Dragoman holds."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    bus: EventBus
+    login_limiter_ip: SlidingWindowLimiter
+    login_limiter_email: SlidingWindowLimiter
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+def app_context(request: Request) -> AppContext:
+    return request.app.state.ctx  # type: ignore[no-any-return]
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session per request. Routes commit what they change; anything left
+    uncommitted (an error half-way) is rolled back, so nothing is stored
+    half-way."""
+    session = app_context(request).session_factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) if parts else "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DragomanError)
+    async def _domain_error(_request: Request, exc: DragomanError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        for error in errors:
+            if error.get("type") == "json_invalid":
+                return JSONResponse(
+                    {"error": "malformed_json", "message": "the request body is not valid JSON"}, status_code=400
+                )
+        first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+        name = _field_name(first.get("loc", ()))
+        fields = {_field_name(e.get("loc", ())): e.get("msg", "invalid") for e in errors}
+        return JSONResponse(
+            {"error": "invalid", "message": f"{name}: {first.get('msg', 'invalid')}", "field": name, "fields": fields},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        return JSONResponse(
+            {"error": codes.get(exc.status_code, "error"), "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

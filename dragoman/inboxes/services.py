@@ -1,0 +1,96 @@
+"""Inboxes and the teams that work them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.models import Team
+from dragoman.core import events
+from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.security import new_token
+from dragoman.core.validation import require_text
+from dragoman.inboxes.models import Inbox, InboxTeam
+
+CHANNEL_TYPES = ("webchat",)
+
+
+def create_inbox(
+    db: Session,
+    account_id: int,
+    *,
+    name: str,
+    channel_type: str = "webchat",
+    team_ids: Sequence[int] = (),
+    settings: dict[str, Any] | None = None,
+) -> Inbox:
+    if channel_type not in CHANNEL_TYPES:
+        raise InvalidInput(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}", field="channel_type")
+    inbox = Inbox(
+        account_id=account_id,
+        name=require_text(name, "name", max_length=200),
+        channel_type=channel_type,
+        website_token=new_token(18) if channel_type == "webchat" else None,
+        settings=dict(settings or {}),
+    )
+    db.add(inbox)
+    db.flush()
+    set_inbox_teams(db, inbox, team_ids)
+    return inbox
+
+
+def update_inbox(
+    db: Session,
+    inbox: Inbox,
+    *,
+    name: str | None = None,
+    team_ids: Sequence[int] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Inbox:
+    if name is not None:
+        inbox.name = require_text(name, "name", max_length=200)
+    if settings is not None:
+        inbox.settings = {**(inbox.settings or {}), **settings}
+    if team_ids is not None:
+        set_inbox_teams(db, inbox, team_ids)
+    db.flush()
+    return inbox
+
+
+def set_inbox_teams(db: Session, inbox: Inbox, team_ids: Sequence[int]) -> None:
+    wanted = set(team_ids)
+    if wanted:
+        found = set(db.scalars(select(Team.id).where(Team.account_id == inbox.account_id, Team.id.in_(wanted))))
+        missing = wanted - found
+        if missing:
+            raise NotFound(f"team {min(missing)} not found", field="team_ids")
+    db.execute(delete(InboxTeam).where(InboxTeam.inbox_id == inbox.id))
+    for team_id in sorted(wanted):
+        db.add(InboxTeam(inbox_id=inbox.id, team_id=team_id))
+    db.flush()
+    events.record_event(db, events.Event(events.MEMBERSHIP_CHANGED, inbox.account_id, {"inbox_id": inbox.id}))
+
+
+def inbox_team_ids(db: Session, inbox_id: int) -> list[int]:
+    return list(db.scalars(select(InboxTeam.team_id).where(InboxTeam.inbox_id == inbox_id).order_by(InboxTeam.team_id)))
+
+
+def get_inbox(db: Session, account_id: int, inbox_id: int) -> Inbox:
+    inbox = db.get(Inbox, inbox_id)
+    if inbox is None or inbox.account_id != account_id:
+        raise NotFound(f"inbox {inbox_id} not found", field="inbox_id")
+    return inbox
+
+
+def get_inbox_by_website_token(db: Session, website_token: str) -> Inbox:
+    inbox = db.scalar(select(Inbox).where(Inbox.website_token == website_token))
+    if inbox is None:
+        raise NotFound("no chat inbox has this website token", field="website_token")
+    return inbox
+
+
+def list_inboxes(db: Session, account_id: int) -> list[Inbox]:
+    return list(db.scalars(select(Inbox).where(Inbox.account_id == account_id).order_by(Inbox.id)))

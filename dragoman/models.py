@@ -1,0 +1,26 @@
+"""Imports every model so that metadata (and Alembic) sees all tables."""
+
+from dragoman.accounts.models import (  # noqa: F401
+    Account,
+    ApiToken,
+    AuthSession,
+    Availability,
+    Role,
+    Team,
+    TeamMember,
+    User,
+    UserLanguage,
+    Vendor,
+)
+from dragoman.contacts.models import Contact, ContactIdentity  # noqa: F401
+from dragoman.conversations.models import (  # noqa: F401
+    Conversation,
+    ConversationStatus,
+    Direction,
+    Message,
+    Priority,
+    SenderType,
+)
+from dragoman.core.db import Base  # noqa: F401
+from dragoman.inboxes.models import Inbox, InboxTeam  # noqa: F401
+from dragoman.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery  # noqa: F401

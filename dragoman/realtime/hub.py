@@ -1,0 +1,189 @@
+"""Live push to open WebSockets.
+
+The hub listens to the event bus (in whatever thread committed the change)
+and hands each event to the asyncio loop, where it is sent to every agent
+connection allowed to see it and, for customer-visible messages, to the
+customer's own widget connections. One queue and one sender task per socket:
+a slow browser delays only itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dragoman.accounts.permissions import Viewer, can_view_conversation
+from dragoman.core import events
+
+log = logging.getLogger(__name__)
+
+# A socket that falls this far behind is closed rather than allowed to hold
+# memory without bound; the page reconnects and reloads what it missed.
+MAX_QUEUED = 1000
+
+Send = Callable[[str], Awaitable[None]]
+
+
+@dataclass(eq=False)
+class Connection:
+    send_text: Send
+    queue: "asyncio.Queue[str | None]" = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED))
+
+    def offer(self, text: str) -> bool:
+        try:
+            self.queue.put_nowait(text)
+            return True
+        except asyncio.QueueFull:
+            return False
+
+    async def pump(self) -> None:
+        """Send queued frames until `close()`; runs as the socket's sender task."""
+        while True:
+            text = await self.queue.get()
+            if text is None:
+                return
+            await self.send_text(text)
+
+    def close(self) -> None:
+        try:
+            self.queue.put_nowait(None)
+        except asyncio.QueueFull:
+            pass
+
+
+@dataclass(eq=False)
+class AgentConnection(Connection):
+    viewer: Viewer | None = None
+
+
+@dataclass(eq=False)
+class VisitorConnection(Connection):
+    contact_id: int = 0
+    inbox_id: int = 0
+
+
+def visitor_message_view(message: dict[str, Any]) -> dict[str, Any]:
+    """What a customer may see of a message: no notes, no internal attributes."""
+    sender = message.get("sender") or {}
+    return {
+        "id": message["id"],
+        "conversation_id": message["conversation_id"],
+        "direction": message["direction"],
+        "content": message["content"],
+        "sender_name": sender.get("name") if message["sender_type"] == "user" else None,
+        "client_id": (message.get("source_id") or "").removeprefix("web:") or None,
+        "created_at": message["created_at"],
+    }
+
+
+class RealtimeHub:
+    def __init__(self, reload_viewer: Callable[[int], Viewer | None]) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._agents: dict[int, set[AgentConnection]] = defaultdict(set)
+        self._visitors: dict[int, set[VisitorConnection]] = defaultdict(set)
+        self._reload_viewer = reload_viewer
+
+    # -- wiring ---------------------------------------------------------------
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def on_event(self, event: events.Event) -> None:
+        """Bus listener: may run in any thread; never blocks the publisher."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._dispatch(event)
+        else:
+            loop.call_soon_threadsafe(self._dispatch, event)
+
+    def add_agent(self, connection: AgentConnection) -> None:
+        assert connection.viewer is not None
+        self._agents[connection.viewer.account_id].add(connection)
+
+    def remove_agent(self, connection: AgentConnection) -> None:
+        if connection.viewer is not None:
+            self._agents[connection.viewer.account_id].discard(connection)
+
+    def add_visitor(self, connection: VisitorConnection) -> None:
+        self._visitors[connection.contact_id].add(connection)
+
+    def remove_visitor(self, connection: VisitorConnection) -> None:
+        self._visitors[connection.contact_id].discard(connection)
+
+    def agent_count(self, account_id: int) -> int:
+        return len(self._agents.get(account_id, ()))
+
+    # -- dispatch (on the loop) -------------------------------------------------
+
+    def _dispatch(self, event: events.Event) -> None:
+        if event.name == events.MEMBERSHIP_CHANGED:
+            self._refresh_viewers(event)
+            return
+        conversation = event.data.get("conversation")
+        frame = json.dumps({"event": event.name, "data": event.data}, separators=(",", ":"))
+        for connection in list(self._agents.get(event.account_id, ())):
+            viewer = connection.viewer
+            if viewer is None:
+                continue
+            if conversation is not None and not can_view_conversation(
+                viewer,
+                account_id=conversation["account_id"],
+                inbox_id=conversation["inbox_id"],
+                assignee_id=(conversation.get("assignee") or {}).get("id"),
+                team_id=(conversation.get("team") or {}).get("id"),
+            ):
+                continue
+            if not connection.offer(frame):
+                log.warning("closing agent socket of user %s: %d frames behind", viewer.user_id, MAX_QUEUED)
+                self.remove_agent(connection)
+                connection.close()
+        if conversation is not None:
+            self._push_to_visitors(event, conversation)
+
+    def _push_to_visitors(self, event: events.Event, conversation: dict[str, Any]) -> None:
+        visitors = self._visitors.get(conversation["contact"]["id"])
+        if not visitors:
+            return
+        payload: dict[str, Any] | None = None
+        if event.name == events.MESSAGE_CREATED:
+            message = event.data["message"]
+            if message["direction"] in ("incoming", "outgoing"):
+                payload = {"event": "message", "message": visitor_message_view(message)}
+        elif event.name == events.CONVERSATION_STATUS_CHANGED:
+            payload = {"event": "status", "conversation_id": conversation["id"], "status": conversation["status"]}
+        if payload is None:
+            return
+        frame = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        for connection in list(visitors):
+            if connection.inbox_id == conversation["inbox_id"] and not connection.offer(frame):
+                self.remove_visitor(connection)
+                connection.close()
+
+    def _refresh_viewers(self, event: events.Event) -> None:
+        loop = self._loop
+        assert loop is not None
+        affected = set(event.data.get("user_ids") or ())
+        everyone = "inbox_id" in event.data
+        for connection in list(self._agents.get(event.account_id, ())):
+            if connection.viewer is not None and (everyone or connection.viewer.user_id in affected):
+                loop.create_task(self._reload(connection))
+
+    async def _reload(self, connection: AgentConnection) -> None:
+        assert connection.viewer is not None
+        viewer = await asyncio.to_thread(self._reload_viewer, connection.viewer.user_id)
+        if viewer is None:  # deactivated or deleted
+            self.remove_agent(connection)
+            connection.close()
+        else:
+            connection.viewer = viewer

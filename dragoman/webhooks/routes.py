@@ -1,0 +1,5 @@
+"""Webhook routes (placeholder: being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,202 @@
+"""Test setup: a real database (a SQLite file, or a PostgreSQL server this
+setup starts), the app, a live server for browser tests, and the demo world.
+
+DRAGOMAN_TEST_DATABASE=sqlite|postgresql picks the database; `make test`
+runs the whole suite once with each.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dragoman.accounts import services as accounts
+from dragoman.accounts.models import User
+from dragoman.app import create_app
+from dragoman.config import Settings
+from dragoman.core.db import Base, make_engine, make_session_factory
+from dragoman.core.http import AppContext
+from dragoman.core.migrate import upgrade_database
+from dragoman.demo.seed import DEMO_PASSWORD, seed_demo
+from dragoman.inboxes.models import Inbox
+from servers import free_port, start_postgres
+
+DEMO_PASSWORD = DEMO_PASSWORD
+
+
+def _backend() -> str:
+    backend = os.environ.get("DRAGOMAN_TEST_DATABASE", "sqlite")
+    if backend not in ("sqlite", "postgresql"):
+        raise pytest.UsageError(f"DRAGOMAN_TEST_DATABASE must be sqlite or postgresql, got {backend!r}")
+    return backend
+
+
+@pytest.fixture(scope="session")
+def test_output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots and other artefacts go (test-output/<backend>/ under make test)."""
+    configured = os.environ.get("DRAGOMAN_TEST_OUTPUT")
+    path = Path(configured) if configured else Path("test-output") / _backend()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database per test run: migrations are tested on every run."""
+    if _backend() == "postgresql":
+        server = start_postgres(tmp_path_factory.mktemp("postgres"))
+        try:
+            upgrade_database(server.url)
+            yield server.url
+        finally:
+            server.stop()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'dragoman.db'}"
+        upgrade_database(url)
+        yield url
+
+
+def _empty_all_tables(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            names = [table.name for table in reversed(Base.metadata.sorted_tables)]
+            if database_url.startswith("postgresql"):
+                connection.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in names:
+                    connection.execute(text(f"DELETE FROM {name}"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+    _empty_all_tables(database_url)
+    yield Settings(
+        database_url=database_url,
+        secret_key="test-secret-key-not-for-production",
+        data_dir=tmp_path,
+        webhook_backoff_seconds=0.05,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def ctx(app: FastAPI) -> AppContext:
+    return app.state.ctx  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def db(ctx: AppContext) -> Iterator[Session]:
+    with ctx.session_factory() as session:
+        yield session
+
+
+@dataclass
+class DemoWorld:
+    account_id: int
+    inbox_id: int
+    website_token: str
+    users: dict[str, User]  # by the part of the e-mail before the "@"
+
+    def user(self, who: str) -> User:
+        return self.users[who]
+
+
+@pytest.fixture
+def demo(ctx: AppContext) -> DemoWorld:
+    """The demo account that `dragoman demo` creates."""
+    with ctx.session_factory() as session:
+        summary = seed_demo(session)
+        session.commit()
+        users = {u.email.split("@")[0]: u for u in accounts.list_users(session, summary.account_id)}
+    return DemoWorld(summary.account_id, summary.inbox_id, summary.website_token, users)
+
+
+def api_token(ctx: AppContext, user: User, name: str = "tests") -> str:
+    with ctx.session_factory() as session:
+        token, _row = accounts.create_api_token(session, session.get(User, user.id), name)  # type: ignore[arg-type]
+        session.commit()
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def as_user(ctx: AppContext, client: TestClient):  # type: ignore[no-untyped-def]
+    """`as_user(user)` gives request headers that act as that user (an API token)."""
+
+    def headers_for(user: User) -> dict[str, str]:
+        return bearer(api_token(ctx, user))
+
+    return headers_for
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: FastAPI
+
+    @property
+    def ctx(self) -> AppContext:
+        return self.app.state.ctx  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[LiveServer]:
+    """The app on a real port, served by uvicorn in a thread, for browsers and sockets."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):  # type: ignore[no-untyped-def]
+    """Polls `predicate` until it returns something truthy; fails the test otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+__all__ = ["DemoWorld", "LiveServer", "api_token", "bearer", "wait_until", "Inbox", "httpx"]
