@@ -389,6 +389,7 @@ def assign_conversation(
         team: Team | None = db.get(Team, team_id)
         if team is None or team.account_id != conversation.account_id:
             raise NotFound(f"team {team_id} not found", field="team_id")
+    previous = {"assignee_id": conversation.assignee_id, "team_id": conversation.team_id}
     changed = False
     if assignee_id is not _UNCHANGED and conversation.assignee_id != assignee_id:
         conversation.assignee_id = assignee_id
@@ -414,7 +415,8 @@ def assign_conversation(
         target = " / ".join(name for name in (attributes["assignee"], attributes["team"]) if name)
         text = f"{viewer.name} assigned the conversation to {target}"
     _add_activity(db, conversation, text, attributes)
-    _record(db, events.CONVERSATION_ASSIGNED, conversation)
+    # Who held it before, so the push can tell agents who lose sight of it.
+    _record(db, events.CONVERSATION_ASSIGNED, conversation, previous=previous)
     return conversation
 
 

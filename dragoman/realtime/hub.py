@@ -67,6 +67,29 @@ class VisitorConnection(Connection):
     inbox_id: int = 0
 
 
+CONVERSATION_HIDDEN = "conversation.hidden"
+
+
+def _sees(viewer: Viewer, conversation: dict[str, Any]) -> bool:
+    return can_view_conversation(
+        viewer,
+        account_id=conversation["account_id"],
+        inbox_id=conversation["inbox_id"],
+        assignee_id=(conversation.get("assignee") or {}).get("id"),
+        team_id=(conversation.get("team") or {}).get("id"),
+    )
+
+
+def _saw(viewer: Viewer, conversation: dict[str, Any], previous: dict[str, Any]) -> bool:
+    return can_view_conversation(
+        viewer,
+        account_id=conversation["account_id"],
+        inbox_id=conversation["inbox_id"],
+        assignee_id=previous.get("assignee_id"),
+        team_id=previous.get("team_id"),
+    )
+
+
 def visitor_message_view(message: dict[str, Any]) -> dict[str, Any]:
     """What a customer may see of a message: no notes, no internal attributes."""
     sender = message.get("sender") or {}
@@ -132,19 +155,22 @@ class RealtimeHub:
             return
         conversation = event.data.get("conversation")
         frame = json.dumps({"event": event.name, "data": event.data}, separators=(",", ":"))
+        previous = event.data.get("previous")
+        hidden_frame: str | None = None
         for connection in list(self._agents.get(event.account_id, ())):
             viewer = connection.viewer
             if viewer is None:
                 continue
-            if conversation is not None and not can_view_conversation(
-                viewer,
-                account_id=conversation["account_id"],
-                inbox_id=conversation["inbox_id"],
-                assignee_id=(conversation.get("assignee") or {}).get("id"),
-                team_id=(conversation.get("team") or {}).get("id"),
-            ):
-                continue
-            if not connection.offer(frame):
+            outgoing = frame
+            if conversation is not None and not _sees(viewer, conversation):
+                if previous is None or not _saw(viewer, conversation, previous):
+                    continue
+                # It was theirs to see and no longer is: say only that, so the
+                # console can drop it, and nothing of its new state.
+                if hidden_frame is None:
+                    hidden_frame = json.dumps({"event": CONVERSATION_HIDDEN, "data": {"conversation_id": conversation["id"]}})
+                outgoing = hidden_frame
+            if not connection.offer(outgoing):
                 log.warning("closing agent socket of user %s: %d frames behind", viewer.user_id, MAX_QUEUED)
                 self.remove_agent(connection)
                 connection.close()

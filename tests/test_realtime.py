@@ -1,0 +1,90 @@
+"""The agents' WebSocket: live events, filtered by who may see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from conftest import DemoWorld, api_token, bearer
+from dragoman.core.http import AppContext
+
+
+def _next_event(socket: Any, *names: str) -> dict[str, Any]:
+    """The next frame whose event is one of `names` (others are skipped)."""
+    for _ in range(50):
+        frame = socket.receive_json()
+        if frame["event"] in names:
+            return frame  # type: ignore[no-any-return]
+    raise AssertionError(f"no {names} frame")
+
+
+def test_agents_hear_new_conversations_and_lose_sight_when_reassigned(
+    client: TestClient, ctx: AppContext, demo: DemoWorld
+) -> None:
+    li = bearer(api_token(ctx, demo.user("li.wei")))
+    maria = bearer(api_token(ctx, demo.user("maria")))
+    with client.websocket_connect("/api/v1/realtime", headers=li) as li_socket, client.websocket_connect(
+        "/api/v1/realtime", headers=maria
+    ) as maria_socket:
+        assert li_socket.receive_json()["event"] == "ready"
+        assert maria_socket.receive_json()["event"] == "ready"
+        visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Carmen"}).json()
+        client.post("/widget/api/messages", json={"content": "Hola"}, headers={"X-Visitor-Token": visitor["visitor_token"]})
+
+        for socket in (li_socket, maria_socket):
+            created = _next_event(socket, "conversation.created")
+            message = _next_event(socket, "message.created")
+            assert message["data"]["message"]["content"] == "Hola"
+            assert message["data"]["conversation"]["id"] == created["data"]["conversation"]["id"]
+        conversation_id = created["data"]["conversation"]["id"]
+
+        sales = next(t["id"] for t in client.get(f"/api/v1/accounts/{demo.account_id}/teams", headers=maria).json() if t["name"] == "Sales")
+        client.post(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}/assignments", json={"team_id": sales}, headers=maria)
+        hidden = _next_event(li_socket, "conversation.hidden", "conversation.assigned")
+        assert hidden == {"event": "conversation.hidden", "data": {"conversation_id": conversation_id}}
+        assigned = _next_event(maria_socket, "conversation.assigned")
+        assert assigned["data"]["conversation"]["team"]["name"] == "Sales"
+
+        # From now on Li Wei hears nothing of it; Maria hears everything.
+        client.post("/widget/api/messages", json={"content": "¿Hay alguien?"}, headers={"X-Visitor-Token": visitor["visitor_token"]})
+        assert _next_event(maria_socket, "message.created")["data"]["message"]["content"] == "¿Hay alguien?"
+        li_socket.send_text("ping")
+        assert _next_event(li_socket, "pong", "message.created") == {"event": "pong"}
+
+
+def test_notes_reach_agents_but_never_the_customer(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    admin = bearer(api_token(ctx, demo.user("admin")))
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Carmen"}).json()
+    token = visitor["visitor_token"]
+    first = client.post("/widget/api/messages", json={"content": "Hola"}, headers={"X-Visitor-Token": token}).json()
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{first['conversation_id']}/messages"
+    with client.websocket_connect(f"/widget/api/ws?token={token}") as customer, client.websocket_connect(
+        "/api/v1/realtime", headers=admin
+    ) as agent:
+        _next_event(agent, "ready")
+        client.post(url, json={"content": "internal: refund approved", "message_type": "note"}, headers=admin)
+        client.post(url, json={"content": "Your refund is on its way"}, headers=admin)
+        assert _next_event(agent, "message.created")["data"]["message"]["direction"] == "note"
+        pushed = _next_event(customer, "message")
+        # The first thing the customer hears is the reply: the note was never sent.
+        assert pushed["message"]["content"] == "Your refund is on its way"
+        assert pushed["message"]["sender_name"] == "Ada Admin"
+        assert "attributes" not in pushed["message"]
+
+
+def test_sockets_refuse_strangers_and_other_sites(client: TestClient, demo: DemoWorld) -> None:
+    with pytest.raises(WebSocketDisconnect) as no_login:
+        with client.websocket_connect("/api/v1/realtime") as socket:
+            socket.receive_json()
+    assert no_login.value.code == 4401
+    with pytest.raises(WebSocketDisconnect) as cross_site:
+        with client.websocket_connect("/api/v1/realtime", headers={"Origin": "https://evil.example"}) as socket:
+            socket.receive_json()
+    assert cross_site.value.code == 4403
+    with pytest.raises(WebSocketDisconnect) as bad_visitor:
+        with client.websocket_connect("/widget/api/ws?token=garbage") as socket:
+            socket.receive_json()
+    assert bad_visitor.value.code == 4401
