@@ -36,7 +36,17 @@ def command_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     print(f"Dragoman on http://{args.host}:{args.port}  (database: {_redacted(settings.database_url)})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets-sansio", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ws="websockets-sansio",
+        # Frames are small JSON; compressing each one for every agent cost
+        # more CPU than the message itself in benchmarks/message_path.py.
+        ws_per_message_deflate=False,
+        proxy_headers=False,
+    )
     return 0
 
 

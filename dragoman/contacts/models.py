@@ -19,9 +19,8 @@ class Contact(IdMixin, CreatedAtMixin, Base):
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
-    identities: Mapped[list["ContactIdentity"]] = relationship(
-        back_populates="contact", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded only when asked for: the message path never needs them.
+    identities: Mapped[list["ContactIdentity"]] = relationship(back_populates="contact", cascade="all, delete-orphan")
 
 
 class ContactIdentity(IdMixin, CreatedAtMixin, Base):

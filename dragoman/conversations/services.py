@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Team, User
@@ -46,12 +45,15 @@ def _person(db: Session, model: type[User] | type[Team], ident: int | None) -> P
     return PersonRef(id=ident, name=row.name if row else None)
 
 
-def message_out(db: Session, message: Message) -> MessageOut:
+def message_out(db: Session, message: Message, contact: Contact | None = None) -> MessageOut:
+    """`contact`, when the caller has it loaded, saves a query: the session
+    holds loaded rows only weakly, so a fresh `db.get` may go to the database."""
     sender: PersonRef | None = None
     if message.sender_type is SenderType.user:
         sender = _person(db, User, message.sender_id)
     elif message.sender_type is SenderType.contact and message.sender_id is not None:
-        contact = db.get(Contact, message.sender_id)
+        if contact is None or contact.id != message.sender_id:
+            contact = db.get(Contact, message.sender_id)
         sender = PersonRef(id=message.sender_id, name=contact.name if contact else None)
     return MessageOut(
         id=message.id,
@@ -67,8 +69,11 @@ def message_out(db: Session, message: Message) -> MessageOut:
     )
 
 
-def conversation_out(db: Session, conversation: Conversation, last_message: Message | None = None) -> ConversationOut:
-    contact = db.get(Contact, conversation.contact_id)
+def conversation_out(
+    db: Session, conversation: Conversation, last_message: Message | None = None, contact: Contact | None = None
+) -> ConversationOut:
+    if contact is None or contact.id != conversation.contact_id:
+        contact = db.get(Contact, conversation.contact_id)
     assert contact is not None
     return ConversationOut(
         id=conversation.id,
@@ -83,14 +88,18 @@ def conversation_out(db: Session, conversation: Conversation, last_message: Mess
         unanswered_count=conversation.unanswered_count,
         last_activity_at=isoformat(conversation.last_activity_at) or "",
         created_at=isoformat(conversation.created_at) or "",
-        last_message=message_out(db, last_message) if last_message is not None else None,
+        last_message=message_out(db, last_message, contact) if last_message is not None else None,
     )
 
 
-def _record(db: Session, name: str, conversation: Conversation, **extra: Any) -> None:
-    data: dict[str, Any] = {"conversation": conversation_out(db, conversation).model_dump(mode="json")}
-    for key, value in extra.items():
-        data[key] = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+def _record(
+    db: Session, name: str, conversation: Conversation, *, message: Message | None = None, **extra: Any
+) -> None:
+    contact = db.get(Contact, conversation.contact_id)
+    data: dict[str, Any] = {"conversation": conversation_out(db, conversation, contact=contact).model_dump(mode="json")}
+    if message is not None:
+        data["message"] = message_out(db, message, contact).model_dump(mode="json")
+    data.update(extra)
     events.record_event(db, events.Event(name, conversation.account_id, data))
 
 
@@ -166,7 +175,20 @@ def list_conversations(db: Session, viewer: Viewer, spec: ConversationFilter) ->
             )
     rows = list(db.scalars(statement.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(PAGE_SIZE)))
     last = _last_visible_messages(db, [row.id for row in rows])
-    return [conversation_out(db, row, last.get(row.id)) for row in rows]
+    # One query per kind for the whole page; the dicts also keep the rows
+    # alive so the per-row lookups below hit the session's identity map.
+    contacts = _by_id(db, Contact, {row.contact_id for row in rows})
+    _keep_alive = (
+        _by_id(db, User, {row.assignee_id for row in rows if row.assignee_id is not None}),
+        _by_id(db, Team, {row.team_id for row in rows if row.team_id is not None}),
+    )
+    return [conversation_out(db, row, last.get(row.id), contacts.get(row.contact_id)) for row in rows]
+
+
+def _by_id(db: Session, model: Any, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.scalars(select(model).where(model.id.in_(ids)))}
 
 
 def _last_visible_messages(db: Session, conversation_ids: Sequence[int]) -> dict[int, Message]:
@@ -264,8 +286,7 @@ def _add_message(
         attributes=dict(attributes or {}),
         created_at=utcnow(),
     )
-    db.add(message)
-    db.flush()
+    db.add(message)  # callers flush once, after their other changes
     return message
 
 
@@ -295,36 +316,29 @@ def receive_incoming_message(
         )
         if existing is not None:
             return existing, False
-    try:
-        with db.begin_nested():
-            message = _add_message(
-                db,
-                conversation,
-                direction=Direction.incoming,
-                content=text,
-                sender_type=SenderType.contact,
-                sender_id=conversation.contact_id,
-                source_id=source_id,
-                attributes=attributes,
-            )
-    except IntegrityError:
-        # Two deliveries of the same message raced; the other one won.
-        existing = db.scalar(
-            select(Message).where(Message.inbox_id == conversation.inbox_id, Message.source_id == source_id)
-        )
-        if existing is None:
-            raise
-        return existing, False
+    # Two deliveries of one message at the same instant can still race past
+    # the check above on PostgreSQL; the unique constraint then refuses the
+    # second, which the API answers with 409 and the channel retries.
+    message = _add_message(
+        db,
+        conversation,
+        direction=Direction.incoming,
+        content=text,
+        sender_type=SenderType.contact,
+        sender_id=conversation.contact_id,
+        source_id=source_id,
+        attributes=attributes,
+    )
     conversation.last_activity_at = message.created_at
     conversation.unanswered_count += 1
-    reopened = conversation.status is not ConversationStatus.open
-    if reopened:
-        # A customer who writes again after "resolved" needs someone again.
+    previous_status = conversation.status
+    if previous_status is not ConversationStatus.open:
+        # A customer who writes again after "resolved" or "pending" needs someone again.
         conversation.status = ConversationStatus.open
     db.flush()
-    if reopened:
-        _record(db, events.CONVERSATION_STATUS_CHANGED, conversation, previous_status="resolved")
-    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    if previous_status is not ConversationStatus.open:
+        _record(db, events.CONVERSATION_STATUS_CHANGED, conversation, previous_status=previous_status.value)
+    _record(db, events.MESSAGE_CREATED, conversation, message=message)
     return message, True
 
 
@@ -336,7 +350,7 @@ def send_reply(db: Session, viewer: Viewer, conversation: Conversation, content:
     conversation.last_activity_at = message.created_at
     conversation.unanswered_count = 0
     db.flush()
-    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    _record(db, events.MESSAGE_CREATED, conversation, message=message)
     return message
 
 
@@ -346,7 +360,7 @@ def add_note(db: Session, viewer: Viewer, conversation: Conversation, content: s
         db, conversation, direction=Direction.note, content=text, sender_type=SenderType.user, sender_id=viewer.user_id
     )
     db.flush()
-    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    _record(db, events.MESSAGE_CREATED, conversation, message=message)
     return message
 
 
@@ -363,7 +377,8 @@ def _add_activity(db: Session, conversation: Conversation, text: str, attributes
         sender_id=None,
         attributes=attributes,
     )
-    _record(db, events.MESSAGE_CREATED, conversation, message=message_out(db, message))
+    db.flush()
+    _record(db, events.MESSAGE_CREATED, conversation, message=message)
     return message
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -74,6 +75,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"error": "invalid", "message": f"{name}: {first.get('msg', 'invalid')}", "field": name, "fields": fields},
             status_code=422,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # Reached only by a race the services' own checks could not see (two
+        # requests storing the same thing at once); the request changed nothing.
+        return JSONResponse(
+            {"error": "conflict", "message": "this conflicts with a change stored at the same moment; retry"},
+            status_code=409,
         )
 
     @app.exception_handler(StarletteHTTPException)

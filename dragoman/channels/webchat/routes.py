@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from dragoman.channels.webchat import services
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.core.errors import DragomanError
+from dragoman.core.writer import BatchWriter
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.realtime.hub import RealtimeHub, VisitorConnection, visitor_message_view
 from dragoman.conversations.services import message_out
@@ -130,11 +131,6 @@ def _visitor_ids(ctx: AppContext, token: str | None) -> tuple[int, int]:
         return visitor.contact.id, visitor.inbox.id
 
 
-def _store_from_socket(ctx: AppContext, token: str | None, content: str | None, client_id: str | None) -> None:
-    with ctx.session_factory() as db:
-        visitor = services.resolve_visitor(db, ctx.services["visitor_tokens"], token)
-        services.receive_visitor_message(db, visitor, content, client_id)
-        db.commit()
 
 
 @router.websocket("/ws")
@@ -144,6 +140,7 @@ async def visitor_socket(websocket: WebSocket, token: str | None = None) -> None
     and {"event": "error", "client_id": ..., "message": ..., "field": ...}."""
     ctx: AppContext = websocket.app.state.ctx
     hub: RealtimeHub = ctx.services["realtime"]
+    writer: BatchWriter = ctx.services["writer"]
     try:
         contact_id, inbox_id = await run_in_threadpool(_visitor_ids, ctx, token)
     except DragomanError:
@@ -173,8 +170,13 @@ async def visitor_socket(websocket: WebSocket, token: str | None = None) -> None
             client_id = str(client_id)[:100] if client_id else None
             content = frame.get("content")
             try:
-                await run_in_threadpool(
-                    _store_from_socket, ctx, token, content if isinstance(content, str) else None, client_id
+                text = content if isinstance(content, str) else None
+                # Through the group-commit writer: the echo (and the agents'
+                # copies) arrive through the hub once the batch commits.
+                await writer.submit(
+                    lambda db, text=text, client_id=client_id: services.receive_message_from(
+                        db, contact_id, inbox_id, text, client_id
+                    ).id
                 )
             except DragomanError as exc:
                 connection.offer(json.dumps({"event": "error", "client_id": client_id, **exc.as_dict()}))

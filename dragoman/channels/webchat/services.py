@@ -66,10 +66,20 @@ def receive_visitor_message(db: Session, visitor: Visitor, content: str | None, 
 
     `client_id` is the widget's id for the message: a resend after a dropped
     connection is stored once."""
+    return receive_message_from(db, visitor.contact.id, visitor.inbox.id, content, client_id)
+
+
+def receive_message_from(
+    db: Session, contact_id: int, inbox_id: int, content: str | None, client_id: str | None
+) -> Message:
+    """The same, by ids: an open socket checked the visitor once, when it connected."""
     conversations.check_message_content(content)  # reject before creating a conversation
-    conversation = current_conversation(db, visitor)
+    conversation = conversations.latest_open_conversation(db, contact_id, inbox_id)
     if conversation is None or conversation.status is ConversationStatus.resolved:
-        conversation = conversations.start_conversation(db, visitor.inbox, visitor.contact)
+        inbox, contact = db.get(Inbox, inbox_id), db.get(Contact, contact_id)
+        if inbox is None or contact is None:
+            raise NotAuthenticated("this chat no longer exists; start a new one")
+        conversation = conversations.start_conversation(db, inbox, contact)
     source_id = f"web:{client_id}" if client_id else None
     message, _created = conversations.receive_incoming_message(db, conversation, content, source_id=source_id)
     return message
