@@ -1,0 +1,96 @@
+"""The `dragoman` command as an admin uses it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from servers import free_port
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dragoman.cli", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """A fresh SQLite file per test, whatever database the suite runs on:
+    these tests create schemas from nothing."""
+    return {
+        **os.environ,
+        "DRAGOMAN_DATA_DIR": str(tmp_path),
+        "DRAGOMAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+
+
+def test_upgrade_demo_and_create_user(cli_env: dict[str, str]) -> None:
+    upgraded = _run(["db", "upgrade"], cli_env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "up to date" in upgraded.stdout
+    first = _run(["demo"], cli_env)
+    assert first.returncode == 0 and "demo account created" in first.stdout
+    assert "li.wei@demo.dragoman.test" in first.stdout
+    again = _run(["demo"], cli_env)
+    assert again.returncode == 0 and "already present" in again.stdout
+    created = _run(
+        ["create-user", "--email", "Lin@Example.com", "--name", "Lin", "--role", "admin", "--password", "a-long-password", "--language", "zh-Hans:5"],
+        cli_env,
+    )
+    assert created.returncode == 0, created.stderr
+    assert "created admin lin@example.com" in created.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["create-user", "--email", "not-an-email", "--name", "X", "--password", "long-enough-1"], "email"),
+        (["create-user", "--email", "a@b.test", "--name", "X", "--password", "short"], "password"),
+        (["create-user", "--email", "a@b.test", "--name", "X", "--password", "long-enough-1", "--account", "999"], "--account 999"),
+        (["create-user", "--email", "a@b.test", "--name", "X", "--password", "long-enough-1", "--language", "es:high"], "--language"),
+        (["create-user", "--email", "a@b.test", "--name", "X", "--role", "king", "--password", "long-enough-1"], "role"),
+        (["no-such-command"], "invalid choice"),
+    ],
+)
+def test_bad_input_exits_2_and_names_the_problem(cli_env: dict[str, str], args: list[str], message: str) -> None:
+    assert _run(["db", "upgrade"], cli_env).returncode == 0
+    result = _run(args, cli_env)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_bad_setting_exits_2(cli_env: dict[str, str]) -> None:
+    result = _run(["db", "upgrade"], {**cli_env, "DRAGOMAN_SESSION_HOURS": "twelve"})
+    assert result.returncode == 2 and "DRAGOMAN_SESSION_HOURS" in result.stderr
+
+
+def test_serve_answers_on_the_port_it_is_given(cli_env: dict[str, str]) -> None:
+    assert _run(["db", "upgrade"], cli_env).returncode == 0
+    assert _run(["demo"], cli_env).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dragoman.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        answer = None
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/openapi.json", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answer is not None and answer.status_code == 200
+        assert answer.json()["info"]["title"] == "Dragoman"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
