@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from dragoman.contacts.models import Contact, ContactIdentity
 from dragoman.core.errors import InvalidInput, NotFound
@@ -88,6 +88,8 @@ def search_contacts(db: Session, account_id: int, query: str | None = None, limi
         statement = statement.where(
             or_(func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern), Contact.phone.like(pattern))
         )
+    # The API lists each contact's identities: load them for the page at once.
+    statement = statement.options(selectinload(Contact.identities))
     return list(db.scalars(statement.order_by(Contact.id.desc()).limit(limit)))
 
 
