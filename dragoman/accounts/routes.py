@@ -55,7 +55,9 @@ def patch_profile(
         user,
         name=body.name,
         working_language=body.working_language,
-        ui_locale=body.ui_locale if body.ui_locale is not None else "",
+        # "" in the request means "follow the browser" (stored as None); the
+        # service takes "" to mean "unchanged".
+        ui_locale=(body.ui_locale or None) if body.ui_locale is not None else "",
         timezone=body.timezone,
     )
     db.commit()
