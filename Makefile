@@ -20,7 +20,7 @@ APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 # apt-get needs root; developers who are not root go through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install system-packages run test bench clean
+.PHONY: install system-packages run test bench clean messages
 
 install: system-packages $(STAMP)
 
@@ -83,3 +83,12 @@ bench: install
 clean:
 	rm -rf $(TEST_OUTPUT) .pytest_cache .hypothesis build dist *.egg-info
 	find . -path ./$(VENV) -prune -o -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+# Re-extracts the console's strings (babel.cfg) and merges them into every
+# catalogue under $(CONSOLE_LOCALES); translators then fill the empty msgstr
+# entries. Fuzzy entries are not used until a translator clears the flag.
+CONSOLE_LOCALES := dragoman/web/locales
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg --add-location=file --sort-by-file --project=Dragoman \
+	  --copyright-holder="Dragoman contributors" -o $(CONSOLE_LOCALES)/console.pot .
+	$(VENV)/bin/pybabel update -i $(CONSOLE_LOCALES)/console.pot -d $(CONSOLE_LOCALES) -D console --ignore-obsolete

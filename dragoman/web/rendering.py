@@ -1,0 +1,128 @@
+"""Templates, UI language and static asset URLs for the console pages.
+
+Translations are never installed on the Jinja2 environment: requests run in
+parallel threads, each in its reader's language, so every render receives its
+own `gettext`/`ngettext` in the template context (the i18n extension looks
+them up there).
+"""
+
+from __future__ import annotations
+
+import gettext
+import hashlib
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from dragoman.core.i18n import SOURCE_LOCALE, Catalogs, negotiate_locale
+from dragoman.web.js_strings import JS_STRINGS
+
+WEB_DIR = Path(__file__).parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+LOCALES_DIR = WEB_DIR / "locales"
+DOMAIN = "console"
+STATIC_PREFIX = "/static"
+
+# What the language switcher offers, each named in its own language.
+LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文"}
+
+# The pages run no inline script and load nothing from elsewhere; the JSON the
+# server embeds is read as data (type="application/json"), never executed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@lru_cache(maxsize=1)
+def console_catalogs() -> Catalogs:
+    return Catalogs(LOCALES_DIR, DOMAIN)
+
+
+def choose_locale(request: Request, preferred: str | None = None) -> str:
+    """The user's own choice when a catalogue exists for it, else the browser's."""
+    available = console_catalogs().locales
+    if preferred and preferred in available:
+        return preferred
+    return negotiate_locale(request.headers.get("accept-language"), available, default=SOURCE_LOCALE)
+
+
+def html_lang(locale: str) -> str:
+    """BCP 47 for `<html lang>` and `Intl`: zh_Hans -> zh-Hans."""
+    return locale.replace("_", "-")
+
+
+def translations_for(locale: str) -> gettext.NullTranslations:
+    return console_catalogs().get(locale)
+
+
+def js_strings(translations: gettext.NullTranslations) -> dict[str, str]:
+    return {key: translations.gettext(message) for key, message in JS_STRINGS.items()}
+
+
+@lru_cache(maxsize=None)
+def _asset_version(relative_path: str) -> str:
+    # A digest of the file, so a browser never runs yesterday's script against
+    # today's pages; computed once per process.
+    return hashlib.sha256((STATIC_DIR / relative_path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(relative_path: str) -> str:
+    return f"{STATIC_PREFIX}/{relative_path}?v={_asset_version(relative_path)}"
+
+
+def initials(name: str) -> str:
+    """"Li Wei" -> "LW", for avatars (the scripts do the same for the pages they draw)."""
+    parts = name.split()
+    if not parts:
+        return "?"
+    letters = parts[0][:1] + (parts[-1][:1] if len(parts) > 1 else "")
+    return letters.upper()
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(static_url=static_url, language_names=LANGUAGE_NAMES)
+    environment.filters["initials"] = initials
+    return environment
+
+
+def render_page(
+    request: Request,
+    template: str,
+    locale: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    translations = translations_for(locale)
+    values: dict[str, Any] = {
+        "request": request,
+        "locale": locale,
+        "html_lang": html_lang(locale),
+        "gettext": translations.gettext,
+        "ngettext": translations.ngettext,
+        **(context or {}),
+    }
+    html = _environment().get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)

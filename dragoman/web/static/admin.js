@@ -1,0 +1,714 @@
+// The settings area: agents, teams, inboxes, webhooks (admins) and API tokens
+// (everyone). Each section lists through the REST API and edits in one dialog.
+
+import {
+  accountPath,
+  api,
+  ApiError,
+  availabilityLabel,
+  avatar,
+  boot,
+  el,
+  errorText,
+  formatDateTime,
+  initShell,
+  languageName,
+  relativeTime,
+  t,
+  toast,
+} from "./common.js";
+
+const content = document.getElementById("settings-content");
+const addButton = document.getElementById("add-button");
+const dialog = document.getElementById("form-dialog");
+const dialogForm = document.getElementById("form-dialog-form");
+const dialogTitle = document.getElementById("form-dialog-title");
+const dialogFields = document.getElementById("form-dialog-fields");
+const dialogError = document.getElementById("form-dialog-error");
+const dialogSubmit = document.getElementById("form-dialog-submit");
+
+const ROLES = ["agent", "supervisor", "admin"];
+const LEVELS = [0, 1, 2, 3, 4, 5];
+const WEBHOOK_EVENTS = ["conversation_created", "message_created", "conversation_status_changed", "conversation_assigned"];
+// Offered as suggestions; any BCP 47 code is accepted.
+const COMMON_LANGUAGES = ["en", "zh-Hans", "zh-Hant", "es", "pt", "pt-BR", "fr", "de", "it", "ja", "ko", "ar", "th", "vi", "id", "ms", "tl", "hi", "ru", "tr"];
+
+// -- small builders ---------------------------------------------------------------
+
+function field(label, control, help) {
+  return el("label", { class: "field" }, el("span", { class: "field-label" }, label), control, help ? el("span", { class: "field-help" }, help) : null);
+}
+
+function input(name, attributes = {}) {
+  return el("input", { name, id: `f-${name}`, ...attributes });
+}
+
+function select(name, options, selected, attributes = {}) {
+  return el(
+    "select",
+    { name, id: `f-${name}`, ...attributes },
+    options.map(([value, label]) => el("option", { value, selected: String(value) === String(selected ?? "") }, label)),
+  );
+}
+
+function checkboxGroup(name, legend, options, checked, emptyText) {
+  const chosen = new Set((checked || []).map(String));
+  return el(
+    "fieldset",
+    { class: "field checkbox-group", "data-name": name },
+    el("legend", { class: "field-label" }, legend),
+    options.length
+      ? options.map(([value, label]) =>
+          el("label", { class: "check" }, el("input", { type: "checkbox", name, value, checked: chosen.has(String(value)) }), el("span", {}, label)),
+        )
+      : el("p", { class: "muted" }, emptyText || t("none_yet")),
+  );
+}
+
+const checkedValues = (form, name) => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((box) => box.value);
+
+function copyButton(text) {
+  const button = el("button", { type: "button", class: "btn btn-sm" }, t("copy"));
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      toast(t("copied"));
+    } catch (error) {
+      // Clipboard access needs a secure context; selecting the text still lets the user copy it.
+      const range = document.createRange();
+      range.selectNodeContents(button.previousElementSibling || button);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      toast(t("copy_manually"));
+    }
+  });
+  return button;
+}
+
+function secretBox(value, testid) {
+  return el("div", { class: "secret-box" }, el("code", { "data-testid": testid }, value), copyButton(value));
+}
+
+function table(headers, rows, emptyText) {
+  if (!rows.length) return el("div", { class: "empty-state" }, el("p", {}, emptyText));
+  return el(
+    "table",
+    { class: "data-table" },
+    el("thead", {}, el("tr", {}, headers.map((header) => el("th", { scope: "col" }, header)))),
+    el("tbody", {}, rows),
+  );
+}
+
+function showLoadError(error) {
+  content.replaceChildren(el("div", { class: "alert alert-error", role: "alert" }, errorText(error)));
+}
+
+// -- the form dialog ----------------------------------------------------------------
+
+let submitHandler = null;
+
+function openDialog({ title, fields, submitLabel, onSubmit }) {
+  dialogTitle.textContent = title;
+  dialogFields.replaceChildren(...fields);
+  dialogError.textContent = "";
+  dialogSubmit.textContent = submitLabel || t("save");
+  dialogSubmit.disabled = false;
+  submitHandler = onSubmit;
+  dialog.showModal();
+  const first = dialogFields.querySelector("input:not([type=hidden]):not([type=checkbox]), select, textarea");
+  if (first) first.focus();
+}
+
+function markInvalid(fieldName) {
+  for (const node of dialogForm.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  if (!fieldName) return;
+  // "languages[0].reading" -> the control named like that, else its group.
+  const target =
+    dialogForm.querySelector(`[name="${CSS.escape(fieldName)}"]`) ||
+    dialogForm.querySelector(`[name="${CSS.escape(fieldName.split(/[.[]/)[0])}"]`) ||
+    dialogForm.querySelector(`[data-name="${CSS.escape(fieldName.split(/[.[]/)[0])}"]`);
+  if (target) {
+    target.setAttribute("aria-invalid", "true");
+    if (typeof target.focus === "function") target.focus();
+  }
+}
+
+dialogForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!submitHandler) return;
+  dialogSubmit.disabled = true;
+  dialogError.textContent = "";
+  markInvalid(null);
+  try {
+    await submitHandler(dialogForm);
+    dialog.close();
+  } catch (error) {
+    dialogError.textContent = errorText(error);
+    if (error instanceof ApiError) markInvalid(error.field);
+  } finally {
+    dialogSubmit.disabled = false;
+  }
+});
+document.getElementById("form-dialog-cancel").addEventListener("click", () => dialog.close());
+
+// -- agents -----------------------------------------------------------------------
+
+function languageRow(skill = { language: "", reading: 3, writing: 3, speaking: 3 }, index) {
+  const row = el(
+    "div",
+    { class: "language-row" },
+    el("input", { class: "lang-code", "aria-label": t("language_code"), placeholder: "es", value: skill.language, list: "language-codes", "data-role": "language" }),
+    ["reading", "writing", "speaking"].map((mode) =>
+      el(
+        "label",
+        { class: "level" },
+        el("span", {}, t(`skill_${mode}`)),
+        el("select", { "data-role": mode, "aria-label": t(`skill_${mode}`) }, LEVELS.map((level) => el("option", { value: level, selected: level === skill[mode] }, String(level)))),
+      ),
+    ),
+    el("button", { type: "button", class: "btn btn-sm btn-quiet", "aria-label": t("remove_language"), onclick: () => row.remove() }, "✕"),
+  );
+  row.dataset.index = String(index ?? 0);
+  return row;
+}
+
+function languagesEditor(languages) {
+  const rows = el("div", { class: "language-rows", "data-name": "languages" }, languages.map((skill, index) => languageRow(skill, index)));
+  const datalist = el("datalist", { id: "language-codes" }, COMMON_LANGUAGES.map((code) => el("option", { value: code }, languageName(code))));
+  return el(
+    "fieldset",
+    { class: "field" },
+    el("legend", { class: "field-label" }, t("languages")),
+    el("p", { class: "field-help" }, t("languages_help")),
+    rows,
+    datalist,
+    el("button", { type: "button", class: "btn btn-sm", onclick: () => rows.append(languageRow(undefined, rows.children.length)) }, "+ ", t("add_language")),
+  );
+}
+
+function readLanguages(form) {
+  return [...form.querySelectorAll(".language-row")]
+    .map((row) => ({
+      language: row.querySelector('[data-role="language"]').value.trim(),
+      reading: Number(row.querySelector('[data-role="reading"]').value),
+      writing: Number(row.querySelector('[data-role="writing"]').value),
+      speaking: Number(row.querySelector('[data-role="speaking"]').value),
+    }))
+    .filter((skill) => skill.language);
+}
+
+function agentForm(agent, teams, onSaved) {
+  const creating = !agent;
+  const fields = [
+    field(t("name"), input("name", { value: agent ? agent.name : "", required: true, autocomplete: "off" })),
+    creating ? field(t("email"), input("email", { type: "email", required: true, autocomplete: "off" })) : null,
+    field(
+      creating ? t("password") : t("new_password"),
+      input("password", { type: "password", autocomplete: "new-password", minlength: 8, required: creating }),
+      creating ? t("password_help") : t("new_password_help"),
+    ),
+    el(
+      "div",
+      { class: "field-row" },
+      field(t("role"), select("role", ROLES.map((role) => [role, t(`role_${role}`)]), agent ? agent.role : "agent")),
+      field(t("working_language"), input("working_language", { value: agent ? agent.working_language : "en", list: "language-codes" }), t("working_language_help")),
+    ),
+    checkboxGroup("team_ids", t("teams"), teams.map((team) => [team.id, team.name]), agent ? agent.team_ids : [], t("no_teams_yet")),
+    languagesEditor(agent ? agent.languages : [{ language: "en", reading: 5, writing: 5, speaking: 5 }]),
+  ].filter(Boolean);
+  openDialog({
+    title: creating ? t("add_agent") : t("edit_agent", { name: agent.name }),
+    fields,
+    submitLabel: creating ? t("create_agent") : t("save"),
+    onSubmit: async (form) => {
+      const body = {
+        name: form.elements.name.value,
+        role: form.elements.role.value,
+        working_language: form.elements.working_language.value.trim(),
+        team_ids: checkedValues(form, "team_ids").map(Number),
+        languages: readLanguages(form),
+      };
+      const password = form.elements.password.value;
+      if (creating) {
+        body.email = form.elements.email.value;
+        body.password = password;
+        await api("POST", accountPath("/agents"), body);
+        toast(t("agent_created", { name: body.name }));
+      } else {
+        if (password) body.password = password;
+        await api("PATCH", accountPath(`/agents/${agent.id}`), body);
+        toast(t("saved"));
+      }
+      onSaved();
+    },
+  });
+}
+
+function skillChip(skill) {
+  const levels = { reading: skill.reading, writing: skill.writing, speaking: skill.speaking };
+  return el(
+    "span",
+    { class: "chip", title: t("skill_levels", levels) },
+    languageName(skill.language),
+    " ",
+    el("span", { class: "levels" }, `${skill.reading}/${skill.writing}/${skill.speaking}`),
+  );
+}
+
+async function showAgents() {
+  const [agents, teams] = await Promise.all([api("GET", accountPath("/agents")), api("GET", accountPath("/teams"))]);
+  const teamNames = new Map(teams.map((team) => [team.id, team.name]));
+  const reload = () => showAgents().catch(showLoadError);
+  addButton.onclick = () => agentForm(null, teams, reload);
+  const rows = agents.map((agent) =>
+    el(
+      "tr",
+      { "data-testid": "agent-row", "data-agent-id": agent.id, class: agent.active ? "" : "inactive" },
+      el("td", {}, el("div", { class: "person" }, avatar(agent.name, agent.id), el("div", {}, el("strong", {}, agent.name), el("span", { class: "muted" }, agent.email)))),
+      el("td", {}, el("span", { class: `role-badge role-${agent.role}` }, t(`role_${agent.role}`))),
+      el("td", {}, agent.team_ids.map((id) => teamNames.get(id)).filter(Boolean).join(", ") || el("span", { class: "muted" }, "—")),
+      el("td", {}, agent.languages.length ? el("div", { class: "chips" }, agent.languages.map(skillChip)) : el("span", { class: "muted" }, "—")),
+      el(
+        "td",
+        {},
+        agent.active
+          ? el("span", { class: "presence" }, el("span", { class: "presence-dot", "data-availability": agent.availability }), availabilityLabel(agent.availability))
+          : el("span", { class: "pill pill-resolved" }, t("deactivated")),
+      ),
+      el(
+        "td",
+        { class: "actions" },
+        el("button", { type: "button", class: "btn btn-sm", onclick: () => agentForm(agent, teams, reload) }, t("edit")),
+        agent.id === boot.user.id
+          ? null
+          : el(
+              "button",
+              {
+                type: "button",
+                class: `btn btn-sm ${agent.active ? "btn-danger-quiet" : ""}`,
+                onclick: async () => {
+                  if (agent.active && !window.confirm(t("confirm_deactivate", { name: agent.name }))) return;
+                  try {
+                    await api("PATCH", accountPath(`/agents/${agent.id}`), { active: !agent.active });
+                    toast(agent.active ? t("agent_deactivated", { name: agent.name }) : t("agent_reactivated", { name: agent.name }));
+                    reload();
+                  } catch (error) {
+                    toast(errorText(error), "error");
+                  }
+                },
+              },
+              agent.active ? t("deactivate") : t("reactivate"),
+            ),
+      ),
+    ),
+  );
+  content.replaceChildren(table([t("name"), t("role"), t("teams"), t("languages_column"), t("status"), ""], rows, t("no_agents")));
+}
+
+// -- teams ------------------------------------------------------------------------
+
+const NEW_VENDOR = "__new__";
+
+function teamForm(team, agents, vendors, onSaved) {
+  const creating = !team;
+  const vendorSelect = select(
+    "vendor_id",
+    [["", t("in_house")], ...vendors.map((vendor) => [vendor.id, vendor.name]), [NEW_VENDOR, t("new_vendor")]],
+    team && team.vendor_id ? team.vendor_id : "",
+  );
+  const newVendor = field(t("vendor_name"), input("new_vendor", { autocomplete: "off" }));
+  newVendor.hidden = true;
+  vendorSelect.addEventListener("change", () => {
+    newVendor.hidden = vendorSelect.value !== NEW_VENDOR;
+  });
+  const members = agents.filter((agent) => agent.active || (team && team.member_ids.includes(agent.id)));
+  openDialog({
+    title: creating ? t("add_team") : t("edit_team", { name: team.name }),
+    fields: [
+      field(t("name"), input("name", { value: team ? team.name : "", required: true, autocomplete: "off" })),
+      field(t("vendor"), vendorSelect, t("vendor_help")),
+      newVendor,
+      checkboxGroup("member_ids", t("members"), members.map((agent) => [agent.id, agent.name]), team ? team.member_ids : [], t("no_agents")),
+    ],
+    submitLabel: creating ? t("create_team") : t("save"),
+    onSubmit: async (form) => {
+      let vendorId = form.elements.vendor_id.value;
+      if (vendorId === NEW_VENDOR) {
+        const vendor = await api("POST", accountPath("/vendors"), { name: form.elements.new_vendor.value });
+        vendorId = vendor.id;
+      }
+      const body = {
+        name: form.elements.name.value,
+        vendor_id: vendorId ? Number(vendorId) : null,
+        member_ids: checkedValues(form, "member_ids").map(Number),
+      };
+      if (creating) {
+        await api("POST", accountPath("/teams"), body);
+        toast(t("team_created", { name: body.name }));
+      } else {
+        await api("PATCH", accountPath(`/teams/${team.id}`), body);
+        toast(t("saved"));
+      }
+      onSaved();
+    },
+  });
+}
+
+async function showTeams() {
+  const [teams, agents, vendors, inboxes] = await Promise.all([
+    api("GET", accountPath("/teams")),
+    api("GET", accountPath("/agents")),
+    api("GET", accountPath("/vendors")),
+    api("GET", accountPath("/inboxes")),
+  ]);
+  const agentNames = new Map(agents.map((agent) => [agent.id, agent.name]));
+  const vendorNames = new Map(vendors.map((vendor) => [vendor.id, vendor.name]));
+  const reload = () => showTeams().catch(showLoadError);
+  addButton.onclick = () => teamForm(null, agents, vendors, reload);
+  const rows = teams.map((team) =>
+    el(
+      "tr",
+      { "data-testid": "team-row", "data-team-id": team.id },
+      el("td", {}, el("strong", {}, team.name)),
+      el("td", {}, team.vendor_id ? vendorNames.get(team.vendor_id) : el("span", { class: "muted" }, t("in_house"))),
+      el(
+        "td",
+        {},
+        team.member_ids.length
+          ? el("div", { class: "chips" }, team.member_ids.map((id) => el("span", { class: "chip" }, agentNames.get(id) || `#${id}`)))
+          : el("span", { class: "muted" }, t("no_members")),
+      ),
+      el("td", {}, inboxes.filter((inbox) => inbox.team_ids.includes(team.id)).map((inbox) => inbox.name).join(", ") || el("span", { class: "muted" }, "—")),
+      el("td", { class: "actions" }, el("button", { type: "button", class: "btn btn-sm", onclick: () => teamForm(team, agents, vendors, reload) }, t("edit"))),
+    ),
+  );
+  content.replaceChildren(table([t("name"), t("vendor"), t("members"), t("inboxes"), ""], rows, t("no_teams_yet")));
+}
+
+// -- inboxes ----------------------------------------------------------------------
+
+function widgetSnippet(inbox) {
+  return `<script src="${window.location.origin}/widget.js" data-website-token="${inbox.website_token}"></script>`;
+}
+
+function inboxForm(inbox, teams, onSaved) {
+  const creating = !inbox;
+  openDialog({
+    title: creating ? t("add_inbox") : t("edit_inbox", { name: inbox.name }),
+    fields: [
+      field(t("name"), input("name", { value: inbox ? inbox.name : "", required: true, autocomplete: "off", placeholder: t("inbox_name_example") })),
+      field(t("greeting"), el("textarea", { name: "greeting", rows: 2 }, inbox ? (inbox.settings || {}).greeting || "" : ""), t("greeting_help")),
+      checkboxGroup("team_ids", t("teams_working_inbox"), teams.map((team) => [team.id, team.name]), inbox ? inbox.team_ids : [], t("no_teams_yet")),
+    ],
+    submitLabel: creating ? t("create_inbox") : t("save"),
+    onSubmit: async (form) => {
+      const greeting = form.elements.greeting.value.trim();
+      const body = { name: form.elements.name.value, team_ids: checkedValues(form, "team_ids").map(Number), settings: { greeting } };
+      if (creating) {
+        await api("POST", accountPath("/inboxes"), { ...body, channel_type: "webchat" });
+        toast(t("inbox_created", { name: body.name }));
+      } else {
+        await api("PATCH", accountPath(`/inboxes/${inbox.id}`), body);
+        toast(t("saved"));
+      }
+      onSaved();
+    },
+  });
+}
+
+async function showInboxes() {
+  const [inboxes, teams] = await Promise.all([api("GET", accountPath("/inboxes")), api("GET", accountPath("/teams"))]);
+  const teamNames = new Map(teams.map((team) => [team.id, team.name]));
+  const reload = () => showInboxes().catch(showLoadError);
+  addButton.onclick = () => inboxForm(null, teams, reload);
+  if (!inboxes.length) {
+    content.replaceChildren(el("div", { class: "empty-state" }, el("p", {}, t("no_inboxes"))));
+    return;
+  }
+  content.replaceChildren(
+    ...inboxes.map((inbox) =>
+      el(
+        "article",
+        { class: "card inbox-card", "data-testid": "inbox-card", "data-inbox-id": inbox.id },
+        el(
+          "header",
+          { class: "inbox-head" },
+          el("div", {}, el("h3", {}, inbox.name), el("p", { class: "muted" }, inbox.channel_type === "webchat" ? t("web_chat") : inbox.channel_type)),
+          el("button", { type: "button", class: "btn btn-sm", onclick: () => inboxForm(inbox, teams, reload) }, t("edit")),
+        ),
+        el(
+          "dl",
+          { class: "facts facts-inline" },
+          el("dt", {}, t("teams")),
+          el("dd", {}, inbox.team_ids.map((id) => teamNames.get(id)).filter(Boolean).join(", ") || t("no_team_warning")),
+          (inbox.settings || {}).greeting ? [el("dt", {}, t("greeting")), el("dd", {}, inbox.settings.greeting)] : null,
+        ),
+        inbox.website_token
+          ? el(
+              "div",
+              { class: "snippet" },
+              el("p", { class: "field-label" }, t("widget_snippet")),
+              el("p", { class: "field-help" }, t("widget_snippet_help")),
+              el("div", { class: "code-box" }, el("pre", {}, el("code", { "data-testid": "widget-snippet" }, widgetSnippet(inbox))), copyButton(widgetSnippet(inbox))),
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+// -- webhooks ---------------------------------------------------------------------
+
+function webhookForm(onSaved) {
+  openDialog({
+    title: t("add_webhook"),
+    fields: [
+      field(t("webhook_url"), input("url", { type: "url", required: true, placeholder: "https://example.com/dragoman/events", autocomplete: "off" })),
+      checkboxGroup("events", t("webhook_events"), WEBHOOK_EVENTS.map((name) => [name, `${t(`event_${name}`)} (${name})`]), WEBHOOK_EVENTS),
+    ],
+    submitLabel: t("create_webhook"),
+    onSubmit: async (form) => {
+      const created = await api("POST", accountPath("/webhooks"), { url: form.elements.url.value.trim(), events: checkedValues(form, "events") });
+      toast(t("webhook_created"));
+      onSaved(created);
+    },
+  });
+}
+
+function deliveryRow(webhook, delivery, refresh) {
+  return el(
+    "tr",
+    { "data-testid": "delivery-row", "data-delivery-id": delivery.id },
+    el("td", {}, el("time", { datetime: delivery.created_at, title: formatDateTime(delivery.created_at) }, relativeTime(delivery.created_at))),
+    el("td", {}, el("code", {}, delivery.event)),
+    el("td", {}, el("span", { class: `pill pill-delivery-${delivery.status}` }, t(`delivery_${delivery.status}`))),
+    el("td", { class: "num" }, String(delivery.attempts)),
+    el("td", { class: "num" }, delivery.last_status_code ? String(delivery.last_status_code) : "—"),
+    el("td", { class: "error-cell" }, delivery.last_error || "—"),
+    el(
+      "td",
+      {},
+      delivery.delivered_at
+        ? t("delivered_at", { time: formatDateTime(delivery.delivered_at) })
+        : delivery.status === "pending" && delivery.next_attempt_at
+          ? t("next_attempt_at", { time: formatDateTime(delivery.next_attempt_at) })
+          : "—",
+    ),
+    el(
+      "td",
+      { class: "actions" },
+      delivery.status === "succeeded"
+        ? null
+        : el(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-sm",
+              "data-testid": "delivery-retry",
+              onclick: async () => {
+                try {
+                  await api("POST", accountPath(`/webhooks/${webhook.id}/deliveries/${delivery.id}/retry`));
+                  toast(t("retry_queued"));
+                  refresh();
+                } catch (error) {
+                  toast(errorText(error), "error");
+                }
+              },
+            },
+            t("retry"),
+          ),
+    ),
+  );
+}
+
+async function showDeliveries(webhook, panel) {
+  panel.replaceChildren(el("p", { class: "muted" }, t("loading")));
+  const refresh = () => showDeliveries(webhook, panel).catch((error) => panel.replaceChildren(el("p", { class: "form-error" }, errorText(error))));
+  const deliveries = await api("GET", accountPath(`/webhooks/${webhook.id}/deliveries`));
+  panel.replaceChildren(
+    el(
+      "div",
+      { class: "panel-head" },
+      el("h4", {}, t("delivery_log")),
+      el("button", { type: "button", class: "btn btn-sm", onclick: refresh }, t("refresh")),
+    ),
+    table(
+      [t("when"), t("event"), t("status"), t("attempts"), t("http_code"), t("error"), t("delivery"), ""],
+      deliveries.map((delivery) => deliveryRow(webhook, delivery, refresh)),
+      t("no_deliveries"),
+    ),
+  );
+}
+
+function webhookCard(webhook, reload, revealSecret) {
+  const secretSlot = el("div", { class: "secret-slot" });
+  const showSecret = () => secretSlot.replaceChildren(el("p", { class: "field-label" }, t("signing_secret")), secretBox(webhook.secret, "webhook-secret"), el("p", { class: "field-help" }, t("signing_secret_help")));
+  if (revealSecret) showSecret();
+  const deliveries = el("div", { class: "deliveries", hidden: true });
+  const card = el(
+    "article",
+    { class: "card webhook-card", "data-testid": "webhook-card", "data-webhook-id": webhook.id },
+    el(
+      "header",
+      { class: "inbox-head" },
+      el(
+        "div",
+        {},
+        el("h3", { class: "webhook-url" }, webhook.url),
+        el("div", { class: "chips" }, webhook.events.map((name) => el("span", { class: "chip" }, t(`event_${name}`)))),
+        el("p", { class: "muted" }, t("created_on", { time: formatDateTime(webhook.created_at) }), " · ", webhook.active ? t("active") : t("paused")),
+      ),
+      el(
+        "div",
+        { class: "actions" },
+        el("button", { type: "button", class: "btn btn-sm", onclick: () => (secretSlot.childElementCount ? secretSlot.replaceChildren() : showSecret()) }, t("show_secret")),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-sm",
+            "data-testid": "webhook-deliveries",
+            onclick: () => {
+              deliveries.hidden = !deliveries.hidden;
+              if (!deliveries.hidden) showDeliveries(webhook, deliveries).catch((error) => deliveries.replaceChildren(el("p", { class: "form-error" }, errorText(error))));
+            },
+          },
+          t("deliveries"),
+        ),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-sm",
+            onclick: async () => {
+              try {
+                await api("PATCH", accountPath(`/webhooks/${webhook.id}`), { active: !webhook.active });
+                reload();
+              } catch (error) {
+                toast(errorText(error), "error");
+              }
+            },
+          },
+          webhook.active ? t("pause") : t("resume"),
+        ),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-sm btn-danger-quiet",
+            onclick: async () => {
+              if (!window.confirm(t("confirm_delete_webhook", { url: webhook.url }))) return;
+              try {
+                await api("DELETE", accountPath(`/webhooks/${webhook.id}`));
+                toast(t("webhook_deleted"));
+                reload();
+              } catch (error) {
+                toast(errorText(error), "error");
+              }
+            },
+          },
+          t("delete"),
+        ),
+      ),
+    ),
+    secretSlot,
+    deliveries,
+  );
+  return card;
+}
+
+async function showWebhooks(justCreatedId) {
+  const reload = (created) => showWebhooks(created && created.id).catch(showLoadError);
+  addButton.onclick = () => webhookForm(reload);
+  let webhooks;
+  try {
+    webhooks = await api("GET", accountPath("/webhooks"));
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
+      content.replaceChildren(el("div", { class: "empty-state" }, el("p", {}, t("webhooks_unavailable"))));
+      return;
+    }
+    throw error;
+  }
+  if (!webhooks.length) {
+    content.replaceChildren(el("div", { class: "empty-state" }, el("p", {}, t("no_webhooks"))));
+    return;
+  }
+  content.replaceChildren(...webhooks.map((webhook) => webhookCard(webhook, reload, webhook.id === justCreatedId)));
+}
+
+// -- API tokens -------------------------------------------------------------------
+
+function tokenForm(onCreated) {
+  openDialog({
+    title: t("create_token"),
+    fields: [field(t("token_name"), input("name", { required: true, autocomplete: "off", placeholder: t("token_name_example") }), t("token_name_help"))],
+    submitLabel: t("create_token"),
+    onSubmit: async (form) => {
+      const created = await api("POST", accountPath("/api_tokens"), { name: form.elements.name.value });
+      onCreated(created);
+    },
+  });
+}
+
+async function showTokens(created) {
+  const [tokens, agents] = await Promise.all([
+    api("GET", accountPath("/api_tokens")),
+    boot.is_admin ? api("GET", accountPath("/agents")) : Promise.resolve([boot.user]),
+  ]);
+  const owners = new Map(agents.map((agent) => [agent.id, agent.name]));
+  const reload = (justCreated) => showTokens(justCreated).catch(showLoadError);
+  addButton.onclick = () => tokenForm(reload);
+  const reveal = created
+    ? el(
+        "div",
+        { class: "alert alert-success token-reveal", role: "status" },
+        el("strong", {}, t("token_created", { name: created.name })),
+        el("p", {}, t("token_shown_once")),
+        secretBox(created.token, "new-token"),
+      )
+    : null;
+  const rows = tokens.map((token) =>
+    el(
+      "tr",
+      { "data-testid": "token-row", "data-token-id": token.id },
+      el("td", {}, el("strong", {}, token.name)),
+      el("td", {}, el("code", {}, `${token.prefix}…`)),
+      boot.is_admin ? el("td", {}, owners.get(token.user_id) || `#${token.user_id}`) : null,
+      el("td", {}, formatDateTime(token.created_at)),
+      el("td", {}, token.last_used_at ? relativeTime(token.last_used_at) : el("span", { class: "muted" }, t("never"))),
+      el(
+        "td",
+        { class: "actions" },
+        el(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-sm btn-danger-quiet",
+            onclick: async () => {
+              if (!window.confirm(t("confirm_revoke", { name: token.name }))) return;
+              try {
+                await api("DELETE", accountPath(`/api_tokens/${token.id}`));
+                toast(t("token_revoked"));
+                reload();
+              } catch (error) {
+                toast(errorText(error), "error");
+              }
+            },
+          },
+          t("revoke"),
+        ),
+      ),
+    ),
+  );
+  const headers = [t("name"), t("token"), boot.is_admin ? t("owner") : null, t("created"), t("last_used"), ""].filter((header) => header !== null);
+  content.replaceChildren(...[reveal, table(headers, rows, t("no_tokens"))].filter(Boolean));
+}
+
+// -- start ----------------------------------------------------------------------
+
+const SECTIONS = { agents: showAgents, teams: showTeams, inboxes: showInboxes, webhooks: showWebhooks, "api-tokens": showTokens };
+
+initShell();
+const section = document.getElementById("settings-body").dataset.section;
+SECTIONS[section]().catch(showLoadError);

@@ -1,0 +1,624 @@
+// The agent console: conversation list, timeline, reply box and context pane,
+// kept live by the realtime socket. Every change goes through the REST API,
+// which decides what this agent may see and do.
+
+import {
+  accountPath,
+  api,
+  ApiError,
+  availabilityLabel,
+  avatar,
+  boot,
+  el,
+  errorText,
+  formatDate,
+  formatDateTime,
+  formatTime,
+  initShell,
+  isTyping,
+  languageName,
+  openShortcuts,
+  relativeTime,
+  showOwnAvailability,
+  t,
+  toast,
+} from "./common.js";
+import { RealtimeClient } from "./realtime.js";
+
+/** The padlock that marks private notes (no icon font: nothing external). */
+function lockIcon() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("class", "icon");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("aria-hidden", "true");
+  const body = document.createElementNS(ns, "rect");
+  for (const [name, value] of Object.entries({ x: 3, y: 7, width: 10, height: 7, rx: 1.5 })) body.setAttribute(name, String(value));
+  const shackle = document.createElementNS(ns, "path");
+  shackle.setAttribute("d", "M5.5 7V5a2.5 2.5 0 0 1 5 0v2");
+  svg.append(body, shackle);
+  return svg;
+}
+
+const FILTERS = ["mine", "unassigned", "my_teams", "all"];
+const FILTER_STORAGE_KEY = "dragoman.console.filter";
+const LIST_RELOAD_DEBOUNCE_MS = 150;
+const SEARCH_DEBOUNCE_MS = 250;
+
+const state = {
+  filter: FILTERS.includes(localStorage.getItem(FILTER_STORAGE_KEY)) ? localStorage.getItem(FILTER_STORAGE_KEY) : "all",
+  status: "open",
+  query: "",
+  conversations: [],
+  counts: {},
+  openId: boot.conversation_id || null,
+  open: null,
+  messageIds: new Set(),
+  lastMessageDay: null,
+  mode: "reply",
+  agents: [],
+  teams: [],
+  inboxes: new Map(),
+  // Messages pushed while the open conversation is still loading.
+  pendingMessages: [],
+  listRequest: 0,
+  openRequest: 0,
+  sending: false,
+};
+
+const $ = (id) => document.getElementById(id);
+const nodes = {
+  list: $("conv-list"),
+  listEmpty: $("list-empty"),
+  search: $("search"),
+  statusFilter: $("status-filter"),
+  placeholder: $("no-selection"),
+  placeholderText: $("placeholder-text"),
+  conversation: $("conversation"),
+  timeline: $("timeline"),
+  composer: $("composer"),
+  input: $("reply-input"),
+  send: $("reply-send"),
+  hint: $("composer-hint"),
+  composerError: $("composer-error"),
+  modeReply: $("mode-reply"),
+  modeNote: $("mode-note"),
+  context: $("context"),
+  assignAgent: $("assign-agent"),
+  assignTeam: $("assign-team"),
+};
+
+// -- words --------------------------------------------------------------------
+
+const statusLabel = (status) => t(`status_${status}`);
+const priorityLabel = (priority) => t(`priority_${priority}`);
+
+function contactName(conversation) {
+  const contact = conversation.contact || {};
+  return contact.name || contact.email || t("visitor_number", { id: contact.id });
+}
+
+/** An activity line worded in the reader's language from its attributes. */
+function activityText(message) {
+  const a = message.attributes || {};
+  const actor = a.actor || t("someone");
+  switch (a.activity) {
+    case "assigned":
+      if (a.assignee && a.team) return t("activity_assigned_agent_team", { actor, assignee: a.assignee, team: a.team });
+      if (a.assignee) return t("activity_assigned_agent", { actor, assignee: a.assignee });
+      if (a.team) return t("activity_assigned_team", { actor, team: a.team });
+      return t("activity_unassigned", { actor });
+    case "unassigned":
+      return t("activity_unassigned", { actor });
+    case "status_open":
+      return t("activity_status_open", { actor });
+    case "status_pending":
+      return t("activity_status_pending", { actor });
+    case "status_resolved":
+      return t("activity_status_resolved", { actor });
+    default:
+      return message.content;
+  }
+}
+
+// -- the list -----------------------------------------------------------------
+
+function renderTabs() {
+  for (const tab of document.querySelectorAll("[data-filter]")) {
+    const selected = tab.dataset.filter === state.filter;
+    tab.setAttribute("aria-selected", selected ? "true" : "false");
+    tab.classList.toggle("active", selected);
+  }
+  for (const badge of document.querySelectorAll("[data-count]")) {
+    const value = state.counts[badge.dataset.count];
+    badge.textContent = value === undefined ? "·" : String(value);
+  }
+}
+
+function listItem(conversation) {
+  const last = conversation.last_message;
+  let preview = t("no_messages_yet");
+  if (last) preview = last.direction === "outgoing" ? t("you_prefix", { text: last.content }) : last.content;
+  const who = [conversation.assignee && conversation.assignee.name, conversation.team && conversation.team.name]
+    .filter(Boolean)
+    .join(" · ");
+  const selected = conversation.id === state.openId;
+  const item = el(
+    "li",
+    {
+      class: `conv-item${selected ? " selected" : ""}${conversation.unanswered_count ? " waiting" : ""}`,
+      "data-testid": "conv-item",
+      "data-conversation-id": conversation.id,
+    },
+    el(
+      "a",
+      {
+        href: `/app?conversation=${conversation.id}`,
+        "aria-current": selected ? "true" : false,
+        onclick: (event) => {
+          if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+          event.preventDefault();
+          selectConversation(conversation.id);
+        },
+      },
+      avatar(contactName(conversation), conversation.contact.id),
+      el(
+        "span",
+        { class: "conv-main" },
+        el(
+          "span",
+          { class: "conv-top" },
+          el("span", { class: "conv-name" }, contactName(conversation)),
+          el("time", { class: "conv-time", datetime: conversation.last_activity_at, title: formatDateTime(conversation.last_activity_at) }, relativeTime(conversation.last_activity_at)),
+        ),
+        el("span", { class: "conv-preview" }, preview),
+        el(
+          "span",
+          { class: "conv-bottom" },
+          el("span", { class: "conv-who" }, who || t("unassigned")),
+          conversation.status !== "open" ? el("span", { class: `pill pill-${conversation.status}` }, statusLabel(conversation.status)) : null,
+          conversation.unanswered_count
+            ? el("span", { class: "badge", title: t("waiting_for_reply") }, String(conversation.unanswered_count))
+            : null,
+        ),
+      ),
+    ),
+  );
+  return item;
+}
+
+function renderList() {
+  nodes.list.replaceChildren(...state.conversations.map(listItem));
+  nodes.listEmpty.hidden = state.conversations.length > 0;
+  renderTabs();
+}
+
+async function loadList() {
+  const request = ++state.listRequest;
+  const params = new URLSearchParams({ assignee: state.filter, status: state.status });
+  if (state.query) params.set("q", state.query);
+  try {
+    const page = await api("GET", accountPath(`/conversations?${params}`));
+    if (request !== state.listRequest) return; // a newer request is on its way
+    state.conversations = page.items;
+    state.counts = page.counts;
+    renderList();
+  } catch (error) {
+    if (request === state.listRequest) toast(errorText(error), "error");
+  }
+}
+
+let listTimer = null;
+function scheduleListReload() {
+  clearTimeout(listTimer);
+  listTimer = setTimeout(loadList, LIST_RELOAD_DEBOUNCE_MS);
+}
+
+// -- the open conversation ---------------------------------------------------------
+
+function showPlaceholder(text) {
+  state.open = null;
+  nodes.conversation.hidden = true;
+  nodes.context.hidden = true;
+  nodes.placeholder.hidden = false;
+  nodes.placeholderText.textContent = text;
+}
+
+function dayKey(iso) {
+  const date = new Date(iso);
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+function dayLabel(iso) {
+  const today = new Date();
+  const date = new Date(iso);
+  if (dayKey(iso) === dayKey(today.toISOString())) return t("today");
+  const yesterday = new Date(today.getTime() - 86400000);
+  if (dayKey(iso) === dayKey(yesterday.toISOString())) return t("yesterday");
+  return formatDate(iso);
+}
+
+function messageNode(message) {
+  const time = el("time", { datetime: message.created_at, title: formatDateTime(message.created_at) }, formatTime(message.created_at));
+  const base = { "data-testid": "msg", "data-direction": message.direction, "data-message-id": message.id };
+  if (message.direction === "activity") {
+    return el("li", { ...base, class: "msg msg-activity" }, el("span", {}, activityText(message)), " · ", time);
+  }
+  const isNote = message.direction === "note";
+  const author =
+    message.direction === "incoming"
+      ? (message.sender && message.sender.name) || (state.open ? contactName(state.open) : "")
+      : (message.sender && message.sender.name) || t("someone");
+  return el(
+    "li",
+    { ...base, class: `msg msg-${message.direction}` },
+    el(
+      "div",
+      { class: "bubble" },
+      isNote ? el("span", { class: "note-label" }, lockIcon(), t("private_note")) : null,
+      el("p", { class: "msg-text" }, message.content),
+    ),
+    el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time),
+  );
+}
+
+function appendMessage(message, { scroll = true } = {}) {
+  if (state.messageIds.has(message.id)) return;
+  state.messageIds.add(message.id);
+  const timeline = nodes.timeline;
+  const nearBottom = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight < 120;
+  const day = dayKey(message.created_at);
+  if (day !== state.lastMessageDay) {
+    state.lastMessageDay = day;
+    timeline.append(el("li", { class: "day-divider" }, el("span", {}, dayLabel(message.created_at))));
+  }
+  timeline.append(messageNode(message));
+  if (scroll && (nearBottom || message.sender_type === "user")) timeline.scrollTop = timeline.scrollHeight;
+}
+
+function renderHeader() {
+  const conversation = state.open;
+  $("conv-name").textContent = contactName(conversation);
+  const sub = [`#${conversation.id}`, statusLabel(conversation.status)];
+  const inbox = state.inboxes.get(conversation.inbox_id);
+  if (inbox) sub.push(inbox.name);
+  $("conv-sub").textContent = sub.join(" · ");
+  $("resolve").hidden = conversation.status === "resolved";
+  $("reopen").hidden = conversation.status !== "resolved";
+  $("mark-pending").hidden = conversation.status !== "open";
+  $("assign-me").hidden = Boolean(conversation.assignee && conversation.assignee.id === boot.user.id);
+}
+
+function fillSelect(select, options, selectedValue) {
+  select.replaceChildren(
+    ...options.map(([value, label]) => el("option", { value, selected: String(value) === String(selectedValue) }, label)),
+  );
+}
+
+function renderAssignSelects() {
+  const conversation = state.open;
+  if (!conversation) return;
+  const assigneeId = conversation.assignee ? conversation.assignee.id : "";
+  const agents = state.agents.filter((agent) => agent.active || agent.id === assigneeId);
+  const agentOptions = [["", t("nobody")]];
+  for (const agent of agents) {
+    const me = agent.id === boot.user.id ? ` (${t("me")})` : "";
+    agentOptions.push([agent.id, `${agent.name}${me} · ${availabilityLabel(agent.availability)}`]);
+  }
+  if (assigneeId && !agents.some((agent) => agent.id === assigneeId)) {
+    agentOptions.push([assigneeId, conversation.assignee.name || `#${assigneeId}`]);
+  }
+  fillSelect(nodes.assignAgent, agentOptions, assigneeId);
+  const teamId = conversation.team ? conversation.team.id : "";
+  const teamOptions = [["", t("no_team")], ...state.teams.map((team) => [team.id, team.name])];
+  fillSelect(nodes.assignTeam, teamOptions, teamId);
+}
+
+function renderContext() {
+  const conversation = state.open;
+  const contact = conversation.contact;
+  nodes.context.hidden = false;
+  const avatarNode = $("ctx-avatar");
+  avatarNode.replaceWith(Object.assign(avatar(contactName(conversation), contact.id, "avatar-lg"), { id: "ctx-avatar" }));
+  $("ctx-name").textContent = contactName(conversation);
+  $("ctx-email").textContent = contact.email || "";
+  $("ctx-email-fact").textContent = contact.email || t("unknown");
+  $("ctx-language").textContent = languageName(contact.language);
+  $("ctx-status").replaceChildren(el("span", { class: `pill pill-${conversation.status}` }, statusLabel(conversation.status)));
+  $("ctx-priority").textContent = priorityLabel(conversation.priority);
+  $("ctx-conv-language").textContent = languageName(conversation.language);
+  const inbox = state.inboxes.get(conversation.inbox_id);
+  $("ctx-inbox").textContent = inbox ? inbox.name : `#${conversation.inbox_id}`;
+  $("ctx-created").textContent = formatDateTime(conversation.created_at);
+  renderAssignSelects();
+}
+
+function renderConversation() {
+  renderHeader();
+  renderContext();
+}
+
+function updateOpen(conversation) {
+  if (!state.open || conversation.id !== state.open.id) return;
+  state.open = conversation;
+  renderConversation();
+}
+
+async function openConversation(id) {
+  const request = ++state.openRequest;
+  state.openId = id;
+  state.open = null;
+  state.pendingMessages = [];
+  state.messageIds = new Set();
+  state.lastMessageDay = null;
+  nodes.timeline.replaceChildren();
+  nodes.composerError.textContent = "";
+  try {
+    const [conversation, messages] = await Promise.all([
+      api("GET", accountPath(`/conversations/${id}`)),
+      api("GET", accountPath(`/conversations/${id}/messages`)),
+    ]);
+    if (request !== state.openRequest) return;
+    state.open = conversation;
+    nodes.placeholder.hidden = true;
+    nodes.conversation.hidden = false;
+    renderConversation();
+    for (const message of messages) appendMessage(message, { scroll: false });
+    for (const message of state.pendingMessages) appendMessage(message, { scroll: false });
+    state.pendingMessages = [];
+    nodes.timeline.scrollTop = nodes.timeline.scrollHeight;
+  } catch (error) {
+    if (request !== state.openRequest) return;
+    if (error instanceof ApiError && error.status === 404) {
+      showPlaceholder(t("conversation_not_found"));
+    } else {
+      showPlaceholder(errorText(error));
+    }
+  }
+  renderList();
+}
+
+function selectConversation(id, { push = true } = {}) {
+  if (push) history.pushState({ conversation: id }, "", `/app?conversation=${id}`);
+  openConversation(id);
+}
+
+async function refreshOpenMessages() {
+  // After a reconnect: fetch what arrived while the socket was down.
+  if (!state.open) return;
+  const id = state.open.id;
+  const known = [...state.messageIds];
+  const after = known.length ? Math.max(...known) : undefined;
+  try {
+    const [conversation, messages] = await Promise.all([
+      api("GET", accountPath(`/conversations/${id}`)),
+      api("GET", accountPath(`/conversations/${id}/messages${after ? `?after_id=${after}` : ""}`)),
+    ]);
+    updateOpen(conversation);
+    for (const message of messages) appendMessage(message);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) showPlaceholder(t("conversation_not_found"));
+  }
+}
+
+// -- acting ---------------------------------------------------------------------
+
+async function act(path, body, successText) {
+  if (!state.open) return;
+  try {
+    const conversation = await api("POST", accountPath(`/conversations/${state.open.id}${path}`), body);
+    updateOpen(conversation);
+    if (successText) toast(successText);
+    scheduleListReload();
+  } catch (error) {
+    toast(errorText(error), "error");
+    if (state.open) renderAssignSelects();
+  }
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  nodes.composer.dataset.mode = mode;
+  nodes.modeReply.setAttribute("aria-pressed", mode === "reply" ? "true" : "false");
+  nodes.modeNote.setAttribute("aria-pressed", mode === "note" ? "true" : "false");
+  nodes.input.placeholder = mode === "note" ? t("note_placeholder") : t("reply_placeholder");
+  nodes.hint.textContent = mode === "note" ? t("note_hint") : t("send_hint");
+  nodes.send.textContent = mode === "note" ? t("add_note") : t("send");
+}
+
+async function send() {
+  const content = nodes.input.value.trim();
+  if (!content || !state.open || state.sending) return;
+  state.sending = true;
+  nodes.send.disabled = true;
+  nodes.composerError.textContent = "";
+  try {
+    const message = await api("POST", accountPath(`/conversations/${state.open.id}/messages`), {
+      content,
+      message_type: state.mode === "note" ? "note" : "outgoing",
+    });
+    nodes.input.value = "";
+    appendMessage(message);
+    scheduleListReload();
+  } catch (error) {
+    // The text stays in the box so nothing the agent wrote is lost.
+    nodes.composerError.textContent = errorText(error);
+  } finally {
+    state.sending = false;
+    nodes.send.disabled = false;
+    nodes.input.focus();
+  }
+}
+
+// -- live updates ------------------------------------------------------------------
+
+function onEvent(name, data) {
+  const conversation = data.conversation;
+  switch (name) {
+    case "message.created":
+      if (conversation && state.open && conversation.id === state.open.id) {
+        appendMessage(data.message);
+        updateOpen(conversation);
+      } else if (conversation && conversation.id === state.openId) {
+        state.pendingMessages.push(data.message);
+      }
+      scheduleListReload();
+      break;
+    case "conversation.created":
+    case "conversation.assigned":
+    case "conversation.status_changed":
+    case "conversation.updated":
+      if (conversation) updateOpen(conversation);
+      scheduleListReload();
+      break;
+    case "conversation.hidden":
+      // Reassigned out of this agent's sight: drop it, show nothing of its new state.
+      if (data.conversation_id === state.openId) {
+        state.openId = null;
+        showPlaceholder(t("conversation_hidden"));
+      }
+      scheduleListReload();
+      break;
+    case "user.presence_changed": {
+      if (data.user_id === boot.user.id) showOwnAvailability(data.availability);
+      const agent = state.agents.find((item) => item.id === data.user_id);
+      if (agent) {
+        agent.availability = data.availability;
+        renderAssignSelects();
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+function onConnectionState(connection, reconnected) {
+  const banner = $("connection-banner");
+  banner.hidden = connection === "live";
+  banner.textContent = connection === "offline" ? t("reconnecting") : t("connecting");
+  if (connection === "live" && reconnected) {
+    loadList();
+    refreshOpenMessages();
+  }
+}
+
+// -- wiring ---------------------------------------------------------------------
+
+function wire() {
+  for (const tab of document.querySelectorAll("[data-filter]")) {
+    tab.addEventListener("click", () => {
+      state.filter = tab.dataset.filter;
+      localStorage.setItem(FILTER_STORAGE_KEY, state.filter);
+      renderTabs();
+      loadList();
+    });
+  }
+  nodes.statusFilter.addEventListener("change", () => {
+    state.status = nodes.statusFilter.value;
+    loadList();
+  });
+  let searchTimer = null;
+  nodes.search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      state.query = nodes.search.value.trim();
+      loadList();
+    }, SEARCH_DEBOUNCE_MS);
+  });
+  nodes.composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send();
+  });
+  nodes.input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      send();
+    } else if (event.key === "Escape") {
+      nodes.input.blur();
+    }
+  });
+  nodes.modeReply.addEventListener("click", () => setMode("reply"));
+  nodes.modeNote.addEventListener("click", () => setMode(state.mode === "note" ? "reply" : "note"));
+  $("assign-me").addEventListener("click", () => act("/assignments", { assignee_id: boot.user.id }, t("assigned_to_you")));
+  $("resolve").addEventListener("click", () => act("/toggle_status", { status: "resolved" }, t("conversation_resolved")));
+  $("reopen").addEventListener("click", () => act("/toggle_status", { status: "open" }, t("conversation_reopened")));
+  $("mark-pending").addEventListener("click", () => act("/toggle_status", { status: "pending" }, t("conversation_pending")));
+  nodes.assignAgent.addEventListener("change", () => {
+    const value = nodes.assignAgent.value;
+    act("/assignments", { assignee_id: value ? Number(value) : null });
+  });
+  nodes.assignTeam.addEventListener("change", () => {
+    const value = nodes.assignTeam.value;
+    act("/assignments", { team_id: value ? Number(value) : null });
+  });
+  window.addEventListener("popstate", () => {
+    const id = Number(new URLSearchParams(window.location.search).get("conversation")) || null;
+    if (id) openConversation(id);
+    else {
+      state.openId = null;
+      showPlaceholder(t("pick_conversation"));
+      renderList();
+    }
+  });
+  document.addEventListener("keydown", onShortcut);
+}
+
+function moveSelection(step) {
+  if (!state.conversations.length) return;
+  const index = state.conversations.findIndex((item) => item.id === state.openId);
+  const next = index === -1 ? 0 : Math.min(Math.max(index + step, 0), state.conversations.length - 1);
+  selectConversation(state.conversations[next].id);
+}
+
+function onShortcut(event) {
+  if (isTyping(event) || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
+  const actions = {
+    "/": () => nodes.search.focus(),
+    j: () => moveSelection(1),
+    k: () => moveSelection(-1),
+    r: () => state.open && (setMode("reply"), nodes.input.focus()),
+    n: () => state.open && (setMode("note"), nodes.input.focus()),
+    "?": openShortcuts,
+  };
+  const action = actions[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+}
+
+async function loadDirectory() {
+  // Agents and teams fill the assignment selects; inboxes name the channel.
+  const [agents, teams, inboxes] = await Promise.all([
+    api("GET", accountPath("/agents")),
+    api("GET", accountPath("/teams")),
+    api("GET", accountPath("/inboxes")),
+  ]);
+  state.agents = agents;
+  state.teams = teams;
+  state.inboxes = new Map(inboxes.map((inbox) => [inbox.id, inbox]));
+  if (state.open) renderConversation();
+}
+
+async function start() {
+  initShell();
+  const banner = el("div", { class: "connection-banner", id: "connection-banner", role: "status", hidden: true });
+  document.querySelector(".list-pane").prepend(banner);
+  nodes.statusFilter.value = state.status;
+  setMode("reply");
+  wire();
+  renderTabs();
+  new RealtimeClient(onEvent, onConnectionState).start();
+  const directory = loadDirectory().catch((error) => toast(errorText(error), "error"));
+  await loadList();
+  if (state.openId) {
+    history.replaceState({ conversation: state.openId }, "", `/app?conversation=${state.openId}`);
+    await directory;
+    await openConversation(state.openId);
+  }
+  // Relative times ("5 min ago") age; refresh them without a reload.
+  setInterval(renderList, 60000);
+}
+
+start();

@@ -1,0 +1,4 @@
+// Pages with only the header (the error pages): status, language and menu.
+import { initShell } from "./common.js";
+
+initShell();
