@@ -17,7 +17,10 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade_database(database_url: str, revision: str = "head") -> None:
+def upgrade_database(database_url: str, revision: str = "heads") -> None:
+    # "heads": features developed side by side each branch from the schema
+    # they build on; every branch is applied. A merge revision joins them
+    # when they meet.
     command.upgrade(alembic_config(database_url), revision)
 
 
