@@ -69,6 +69,7 @@ JS_STRINGS: dict[str, str] = {
     "note_hint": N_("Only agents see notes. Ctrl+Enter to add"),
     "send": N_("Send"),
     "add_note": N_("Add note"),
+    "activity_self_assigned": N_("%(actor)s took the conversation"),
     "activity_assigned_agent": N_("%(actor)s assigned the conversation to %(assignee)s"),
     "activity_assigned_team": N_("%(actor)s assigned the conversation to the team %(team)s"),
     "activity_assigned_agent_team": N_("%(actor)s assigned the conversation to %(assignee)s (%(team)s)"),

@@ -122,19 +122,16 @@ export const formatDateTime = (iso) => (iso ? dateTimeFormat.format(new Date(iso
 export function relativeTime(iso) {
   if (!iso) return "";
   const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
-  const steps = [
-    [60, "second"],
-    [3600, "minute"],
-    [86400, "hour"],
-    [604800, "day"],
-  ];
   if (Math.abs(seconds) < 45) return t("just_now");
-  for (let i = 1; i < steps.length; i += 1) {
-    if (Math.abs(seconds) < steps[i][0]) {
-      return relativeFormat.format(Math.round(seconds / steps[i - 1][0]), steps[i - 1][1]);
-    }
+  // [below this many seconds, count in units of this size, named]
+  const units = [
+    [3600, 60, "minute"],
+    [86400, 3600, "hour"],
+    [604800, 86400, "day"],
+  ];
+  for (const [limit, size, unit] of units) {
+    if (Math.abs(seconds) < limit) return relativeFormat.format(Math.round(seconds / size), unit);
   }
-  if (Math.abs(seconds) < 604800) return relativeFormat.format(Math.round(seconds / 86400), "day");
   return formatDate(iso);
 }
 

@@ -104,6 +104,7 @@ function activityText(message) {
   const actor = a.actor || t("someone");
   switch (a.activity) {
     case "assigned":
+      if (a.assignee && a.assignee === a.actor && !a.team) return t("activity_self_assigned", { actor });
       if (a.assignee && a.team) return t("activity_assigned_agent_team", { actor, assignee: a.assignee, team: a.team });
       if (a.assignee) return t("activity_assigned_agent", { actor, assignee: a.assignee });
       if (a.team) return t("activity_assigned_team", { actor, team: a.team });
