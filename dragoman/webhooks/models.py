@@ -27,7 +27,13 @@ class Webhook(IdMixin, CreatedAtMixin, Base):
 
 
 class WebhookDelivery(IdMixin, CreatedAtMixin, Base):
-    """One event for one webhook; written in the same transaction as the change (an outbox)."""
+    """One event for one webhook; written in the same transaction as the change (an outbox).
+
+    `payload` holds the JSON text of the event's `data` only. The body that is
+    sent wraps it in an envelope built from this row's columns, because the
+    envelope names the delivery's id, which exists only once the row is
+    inserted (see `services.delivery_body`).
+    """
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
@@ -44,3 +50,7 @@ class WebhookDelivery(IdMixin, CreatedAtMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     attempt_log: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # Set while a worker is sending this delivery (and until when its claim
+    # holds): a manual retry must not start a second send of the same row, and
+    # a worker that died mid-send lets the row become due again afterwards.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

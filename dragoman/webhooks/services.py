@@ -1,25 +1,536 @@
-"""Outbound webhooks (placeholder: being written)."""
+"""Outbound webhooks: manage them, write deliveries (an outbox), send them.
+
+How a change reaches an integrator:
+
+1. A service records an event on its session (`core.events.record_event`).
+2. Just before that session commits, `enqueue_deliveries` writes one
+   `WebhookDelivery` row per subscribed, active webhook, in the same
+   transaction: a change that is rolled back leaves no delivery, and a
+   committed change always has its deliveries, even if the process dies
+   right after the commit.
+3. After the commit the bus calls `WebhookWorker.on_event`, which only wakes
+   the worker thread. The worker claims due rows (a compare-and-set on the
+   row, so two workers never send one delivery at the same time), POSTs them
+   signed, and records each attempt; failures come back later with
+   exponential back-off until the last attempt.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+import json
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import httpx
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dragoman import __version__
+from dragoman.core import events
+from dragoman.core.clock import isoformat, utcnow
+from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.events import Event
+from dragoman.core.security import hmac_sha256_hex, new_token
+from dragoman.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+
+if TYPE_CHECKING:
+    from dragoman.core.http import AppContext
+
+log = logging.getLogger(__name__)
+
+# Bus event -> webhook event. Underscore names are Chatwoot's, so receivers
+# written for Chatwoot recognise them.
+WEBHOOK_EVENTS: dict[str, str] = {
+    events.CONVERSATION_CREATED: "conversation_created",
+    events.MESSAGE_CREATED: "message_created",
+    events.CONVERSATION_STATUS_CHANGED: "conversation_status_changed",
+    events.CONVERSATION_ASSIGNED: "conversation_assigned",
+}
+EVENT_NAMES: tuple[str, ...] = tuple(WEBHOOK_EVENTS.values())
+
+MAX_URL_LENGTH = 2000
+DELIVERY_LIST_LIMIT = 100
+MAX_BACKOFF_SECONDS = 3600.0
+USER_AGENT = f"Dragoman-Webhooks/{__version__}"
+SIGNATURE_HEADER = "X-Dragoman-Signature"
+# What a receiver's answer may add to `last_error`: enough to see why it
+# refused, not enough to fill the database with someone's error page.
+RESPONSE_EXCERPT_CHARS = 200
 
 
-def enqueue_deliveries(session: Session, events: list[Event]) -> None:
-    return None
+# -- managing webhooks ----------------------------------------------------------
+
+
+def check_url(url: str | None) -> str:
+    text = (url or "").strip()
+    if not text:
+        raise InvalidInput("url must not be empty", field="url")
+    if len(text) > MAX_URL_LENGTH:
+        raise InvalidInput(f"url is {len(text)} characters long; the limit is {MAX_URL_LENGTH}", field="url")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port such as ":99999" or ":abc"
+    except ValueError:
+        raise InvalidInput("url is not a valid URL", field="url") from None
+    if parts.scheme not in ("http", "https"):
+        raise InvalidInput("url must start with http:// or https://", field="url")
+    if not host or any(ch.isspace() for ch in text):
+        raise InvalidInput("url must name a host, e.g. https://example.com/hooks/dragoman", field="url")
+    return text
+
+
+def check_events(names: list[str] | None) -> list[str]:
+    """A non-empty list of known event names, each once, in the order given."""
+    if not names:
+        raise InvalidInput(f"events must name at least one of {', '.join(EVENT_NAMES)}", field="events")
+    unknown = [name for name in names if name not in EVENT_NAMES]
+    if unknown:
+        raise InvalidInput(
+            f"events: unknown event {unknown[0]!r}; choose from {', '.join(EVENT_NAMES)}", field="events"
+        )
+    return list(dict.fromkeys(names))
+
+
+def create_webhook(db: Session, account_id: int, *, url: str, event_names: list[str]) -> Webhook:
+    webhook = Webhook(
+        account_id=account_id,
+        url=check_url(url),
+        events=check_events(event_names),
+        secret=new_token(),
+        active=True,
+    )
+    db.add(webhook)
+    db.flush()
+    return webhook
+
+
+def list_webhooks(db: Session, account_id: int) -> list[Webhook]:
+    return list(db.scalars(select(Webhook).where(Webhook.account_id == account_id).order_by(Webhook.id)))
+
+
+def get_webhook(db: Session, account_id: int, webhook_id: int) -> Webhook:
+    webhook = db.get(Webhook, webhook_id)
+    if webhook is None or webhook.account_id != account_id:
+        raise NotFound(f"webhook {webhook_id} not found", field="webhook_id")
+    return webhook
+
+
+def update_webhook(
+    db: Session,
+    webhook: Webhook,
+    *,
+    url: str | None = None,
+    event_names: list[str] | None = None,
+    active: bool | None = None,
+) -> Webhook:
+    """Changes what is given; None leaves a field as it is.
+
+    Pending deliveries go to the new URL on their next attempt, and wait
+    (unsent) while the webhook is inactive."""
+    if url is not None:
+        webhook.url = check_url(url)
+    if event_names is not None:
+        webhook.events = check_events(event_names)
+    if active is not None:
+        webhook.active = active
+    db.flush()
+    return webhook
+
+
+def delete_webhook(db: Session, webhook: Webhook) -> None:
+    # The foreign key cascades to its deliveries.
+    db.delete(webhook)
+    db.flush()
+
+
+def list_deliveries(db: Session, webhook: Webhook, limit: int = DELIVERY_LIST_LIMIT) -> list[WebhookDelivery]:
+    return list(
+        db.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.webhook_id == webhook.id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_delivery(db: Session, webhook: Webhook, delivery_id: int) -> WebhookDelivery:
+    delivery = db.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.webhook_id != webhook.id:
+        raise NotFound(f"delivery {delivery_id} not found", field="delivery_id")
+    return delivery
+
+
+def schedule_retry_now(db: Session, webhook: Webhook, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Queue one more attempt, due now, whatever the delivery's state.
+
+    It counts as an attempt like any other: a delivery already at the last
+    attempt goes back to `failed` if this one fails too. A delivery a worker
+    is sending right now is refused rather than queued, or it could be sent
+    twice at once."""
+    if not webhook.active:
+        raise Conflict(f"webhook {webhook.id} is inactive; activate it before retrying", field="webhook_id")
+    now = utcnow()
+    # Conditional, like the worker's claim: checking first and writing after
+    # would let a claim slip in between.
+    result = db.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery.id,
+            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until <= now),
+        )
+        .values(status=DeliveryStatus.pending, next_attempt_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"delivery {delivery.id} is being sent right now; wait for this attempt", field="delivery_id")
+    db.refresh(delivery)
+    return delivery
+
+
+# -- the outbox -------------------------------------------------------------------
+
+
+def _json_text(value: Any) -> str:
+    # Compact, and non-ASCII kept as UTF-8: a Chinese message stays readable
+    # in the body and in the admin's delivery log.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def enqueue_deliveries(session: Session, pending: list[Event]) -> None:
+    """Transaction hook, run just before a session with events commits.
+
+    Costs nothing when no event interests webhooks, and one indexed query
+    (webhooks by account) otherwise. Nothing is cached: a webhook created or
+    deactivated a moment ago is seen by the next commit."""
+    worthy = [event for event in pending if event.name in WEBHOOK_EVENTS]
+    if not worthy:
+        return
+    account_ids = {event.account_id for event in worthy}
+    webhooks = list(
+        session.scalars(select(Webhook).where(Webhook.account_id.in_(account_ids), Webhook.active.is_(True)))
+    )
+    if not webhooks:
+        return
+    now = utcnow()
+    for event in worthy:
+        name = WEBHOOK_EVENTS[event.name]
+        subscribed = [w for w in webhooks if w.account_id == event.account_id and name in (w.events or [])]
+        if not subscribed:
+            continue
+        payload = _json_text(event.data)
+        session.add_all(
+            WebhookDelivery(
+                account_id=event.account_id,
+                webhook_id=webhook.id,
+                event=name,
+                payload=payload,
+                status=DeliveryStatus.pending,
+                attempts=0,
+                next_attempt_at=now,
+                attempt_log=[],
+                created_at=now,
+            )
+            for webhook in subscribed
+        )
+
+
+def delivery_envelope(delivery: WebhookDelivery) -> dict[str, Any]:
+    """What the receiver gets, as an object (also shown in the delivery log)."""
+    return {
+        "event": delivery.event,
+        "delivery_id": delivery.id,
+        "account_id": delivery.account_id,
+        "occurred_at": isoformat(delivery.created_at),
+        "data": json.loads(delivery.payload),
+    }
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    """The exact bytes sent and signed. Built only from the row, so every
+    attempt of one delivery sends the same bytes with the same signature."""
+    return _json_text(delivery_envelope(delivery)).encode("utf-8")
+
+
+def signature_header_value(secret: str, body: bytes) -> str:
+    return f"sha256={hmac_sha256_hex(secret, body)}"
+
+
+def delivery_headers(webhook: Webhook, delivery: WebhookDelivery, body: bytes, sent_at: float) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Dragoman-Event": delivery.event,
+        "X-Dragoman-Delivery": str(delivery.id),
+        "X-Dragoman-Timestamp": str(int(sent_at)),
+        SIGNATURE_HEADER: signature_header_value(webhook.secret, body),
+    }
+
+
+def backoff_seconds(attempts: int, base: float, *, cap: float = MAX_BACKOFF_SECONDS, rng: random.Random | None = None) -> float:
+    """How long to wait after the `attempts`-th failed attempt.
+
+    Doubles each time from `base`, capped, plus up to 10 % jitter so that the
+    deliveries of one outage do not all come back in the same second."""
+    delay = min(base * 2 ** max(attempts - 1, 0), cap)
+    return delay * (1 + (rng or random).uniform(0, 0.1))
+
+
+# -- sending ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def post_delivery(client: httpx.Client, url: str, headers: dict[str, str], body: bytes) -> AttemptResult:
+    started = time.monotonic()
+    status_code: int | None = None
+    error: str | None = None
+    try:
+        # Streamed so that a receiver answering with a huge page costs us only
+        # the excerpt we keep.
+        with client.stream("POST", url, content=body, headers=headers) as response:
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                excerpt = b""
+                for chunk in response.iter_bytes():
+                    excerpt += chunk
+                    if len(excerpt) >= RESPONSE_EXCERPT_CHARS:
+                        break
+                text = excerpt.decode("utf-8", "replace")[:RESPONSE_EXCERPT_CHARS].strip()
+                error = f"HTTP {status_code}" + (f": {text}" if text else "")
+    except httpx.TimeoutException:
+        error = "timed out"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return AttemptResult(status_code, error, int((time.monotonic() - started) * 1000))
+
+
+def record_attempt(
+    delivery: WebhookDelivery, result: AttemptResult, *, at: datetime, max_attempts: int, backoff_base: float
+) -> None:
+    """Apply one attempt's outcome to the row: succeeded, back off, or give up."""
+    delivery.attempts += 1
+    # A new list: the JSON column does not notice changes made in place.
+    delivery.attempt_log = [
+        *(delivery.attempt_log or []),
+        {
+            "at": isoformat(at),
+            "status_code": result.status_code,
+            "error": result.error,
+            "duration_ms": result.duration_ms,
+        },
+    ]
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
+    delivery.claimed_until = None
+    if result.succeeded:
+        delivery.status = DeliveryStatus.succeeded
+        delivery.delivered_at = at
+    elif delivery.attempts >= max_attempts:
+        delivery.status = DeliveryStatus.failed
+    else:
+        delivery.status = DeliveryStatus.pending
+        delivery.next_attempt_at = at + timedelta(seconds=backoff_seconds(delivery.attempts, backoff_base))
+
+
+def _due_clause(now: datetime) -> Any:
+    return (
+        WebhookDelivery.status == DeliveryStatus.pending,
+        WebhookDelivery.next_attempt_at <= now,
+    )
+
+
+def due_delivery_ids(db: Session, now: datetime, limit: int) -> list[int]:
+    """Pending deliveries of active webhooks whose time has come, oldest due first."""
+    return list(
+        db.scalars(
+            select(WebhookDelivery.id)
+            .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+            .where(*_due_clause(now), Webhook.active.is_(True))
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+        )
+    )
+
+
+def try_claim(db: Session, delivery_id: int, now: datetime, until: datetime) -> bool:
+    """Take one delivery for sending, unless someone took it since we looked.
+
+    A conditional UPDATE succeeds for one caller only. It also moves
+    `next_attempt_at` to the end of the claim, so a worker that dies mid-send
+    leaves a row that becomes due again by itself."""
+    result = db.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, *_due_clause(now))
+        .values(claimed_until=until, next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def claim_due_deliveries(db: Session, limit: int, lease: timedelta) -> list[int]:
+    """Ids of due deliveries this caller now owns, until `now + lease`."""
+    now = utcnow()
+    claimed = [i for i in due_delivery_ids(db, now, limit) if try_claim(db, i, now, now + lease)]
+    db.commit()
+    return claimed
+
+
+def next_due_at(db: Session) -> datetime | None:
+    return db.scalar(
+        select(func.min(WebhookDelivery.next_attempt_at))
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(WebhookDelivery.status == DeliveryStatus.pending, Webhook.active.is_(True))
+    )
 
 
 class WebhookWorker:
-    def __init__(self, ctx: object) -> None:
+    """Sends due deliveries from a background thread owned by the app.
+
+    One loop thread claims due rows and hands them to a few sender threads, so
+    one slow receiver does not hold up every other. It sleeps until the next
+    delivery is due, at most `POLL_SECONDS` (rows written by another process
+    are found that way), and `on_event` wakes it at once after a commit."""
+
+    POLL_SECONDS = 5.0
+    SENDERS = 4
+    # A claim outlives the longest possible attempt by this much before another
+    # worker may take the row over.
+    LEASE_MARGIN_SECONDS = 30.0
+
+    def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._client: httpx.Client | None = None
+
+    @property
+    def _factory(self) -> sessionmaker[Session]:
+        return self.ctx.session_factory
 
     def on_event(self, event: Event) -> None:
-        return None
+        # Runs in the committing request's thread: only flip a flag.
+        if event.name in WEBHOOK_EVENTS:
+            self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
 
     def start(self) -> None:
-        return None
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._wake.set()  # deliveries left from before a restart are due now
+        settings = self.ctx.settings
+        self._client = httpx.Client(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        )
+        self._pool = ThreadPoolExecutor(max_workers=self.SENDERS, thread_name_prefix="webhook-send")
+        self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
-        return None
+        """Returns once the loop has ended: at once when idle, else when the
+        attempts in flight end (each bounded by the request timeout)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.ctx.settings.webhook_timeout_seconds + 2)
+            if self._thread.is_alive():
+                log.warning("webhook worker still sending at shutdown; its claims expire and are retried later")
+            self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- the loop ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            # Cleared before looking, so a wake-up during this round is not lost.
+            self._wake.clear()
+            try:
+                sent_any = self._send_due_batch()
+                pause = 0.0 if sent_any else self._seconds_until_next_due()
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                log.exception("webhook worker round failed")
+                pause = self.POLL_SECONDS
+            if pause > 0:
+                self._wake.wait(pause)
+
+    def _send_due_batch(self) -> bool:
+        lease = timedelta(seconds=self.ctx.settings.webhook_timeout_seconds + self.LEASE_MARGIN_SECONDS)
+        with self._factory() as db:
+            claimed = claim_due_deliveries(db, self.SENDERS, lease)
+        if not claimed:
+            return False
+        pool = self._pool
+        if pool is None:
+            return False
+        futures = [pool.submit(self.send_delivery, delivery_id) for delivery_id in claimed]
+        wait(futures)
+        for future in futures:
+            if future.exception() is not None:
+                log.error("webhook delivery failed to run", exc_info=future.exception())
+        return True
+
+    def _seconds_until_next_due(self) -> float:
+        with self._factory() as db:
+            due = next_due_at(db)
+        if due is None:
+            return self.POLL_SECONDS
+        return min(max((due - utcnow()).total_seconds(), 0.0), self.POLL_SECONDS)
+
+    def send_delivery(self, delivery_id: int) -> None:
+        """One attempt for a delivery this worker has claimed."""
+        client = self._client
+        if client is None:
+            return
+        with self._factory() as db:
+            delivery = db.get(WebhookDelivery, delivery_id)
+            webhook = db.get(Webhook, delivery.webhook_id) if delivery is not None else None
+            if delivery is None or webhook is None:
+                return  # the webhook was deleted meanwhile, its deliveries with it
+            body = delivery_body(delivery)
+            headers = delivery_headers(webhook, delivery, body, time.time())
+            url = webhook.url
+            # No transaction stays open (nor, on SQLite, a lock) while we wait
+            # for the receiver.
+            db.rollback()
+            result = post_delivery(client, url, headers, body)
+            delivery = db.get(WebhookDelivery, delivery_id)
+            if delivery is None:
+                return
+            settings = self.ctx.settings
+            record_attempt(
+                delivery,
+                result,
+                at=utcnow(),
+                max_attempts=settings.webhook_max_attempts,
+                backoff_base=settings.webhook_backoff_seconds,
+            )
+            db.commit()
+        if result.error is not None:
+            log.info("webhook delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, result.error)

@@ -1,0 +1,673 @@
+"""Outbound webhooks, end to end: the admin API, the outbox written with the
+change, signed delivery to a real HTTP receiver, back-off, give-up and retry."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import random
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conftest import DemoWorld, wait_until
+from dragoman.accounts import services as accounts
+from dragoman.accounts.models import Role, User
+from dragoman.accounts.permissions import Viewer
+from dragoman.contacts import services as contacts
+from dragoman.config import Settings
+from dragoman.conversations import services as conversations
+from dragoman.conversations.models import Conversation
+from dragoman.core import events
+from dragoman.core.clock import utcnow
+from dragoman.core.http import AppContext
+from dragoman.core.security import hmac_sha256_hex
+from dragoman.inboxes.models import Inbox
+from dragoman.webhooks import services as webhooks
+from dragoman.webhooks.models import DeliveryStatus, WebhookDelivery
+from servers import free_port
+
+ALL_EVENTS = ["conversation_created", "message_created", "conversation_status_changed", "conversation_assigned"]
+
+
+# -- a real receiver -------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records every POST.
+
+    `fail_first` answers 500 to that many requests before answering 200;
+    `hold`, when set, keeps each request waiting until it is released."""
+
+    url: str = ""
+    fail_first: int = 0
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    in_flight: int = 0
+    hold: threading.Event | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def events(self) -> list[str]:
+        with self.lock:
+            return [r.json()["event"] for r in self.requests]
+
+    def of(self, event: str) -> list[ReceivedRequest]:
+        with self.lock:
+            return [r for r in self.requests if r.json()["event"] == event]
+
+
+def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with receiver.lock:
+                receiver.in_flight += 1
+            if receiver.hold is not None:
+                receiver.hold.wait(30)
+            with receiver.lock:
+                receiver.in_flight -= 1
+                receiver.requests.append(ReceivedRequest(self.path, dict(self.headers.items()), body))
+                failing = receiver.fail_first > 0
+                if failing:
+                    receiver.fail_first -= 1
+            status = 500 if failing else 200
+            answer = b"receiver is down" if failing else b"ok"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *_args: Any) -> None:  # keeps the test output quiet
+            return None
+
+    return Handler
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    recorder = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(recorder))
+    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/dragoman"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield recorder
+    finally:
+        if recorder.hold is not None:
+            recorder.hold.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(demo: DemoWorld, as_user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return as_user(demo.user("admin"))  # type: ignore[no-any-return]
+
+
+def hooks_url(demo: DemoWorld, tail: str = "") -> str:
+    return f"/api/v1/accounts/{demo.account_id}/webhooks{tail}"
+
+
+def add_webhook(client: TestClient, demo: DemoWorld, admin: dict[str, str], url: str, events_: list[str]) -> dict[str, Any]:
+    response = client.post(hooks_url(demo), json={"url": url, "events": events_}, headers=admin)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def visitor_writes(client: TestClient, demo: DemoWorld, content: str) -> dict[str, Any]:
+    """A customer writes through the web-chat widget's API (the first message starts a conversation)."""
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Lucía", "language": "es"})
+    assert visitor.status_code == 201, visitor.text
+    sent = client.post("/widget/api/messages", json={"content": content}, headers={"X-Visitor-Token": visitor.json()["visitor_token"]})
+    assert sent.status_code == 201, sent.text
+    return sent.json()  # type: ignore[no-any-return]
+
+
+def deliveries(client: TestClient, demo: DemoWorld, admin: dict[str, str], webhook_id: int) -> list[dict[str, Any]]:
+    response = client.get(hooks_url(demo, f"/{webhook_id}/deliveries"), headers=admin)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def delivery_rows(ctx: AppContext, webhook_id: int | None = None) -> list[WebhookDelivery]:
+    with ctx.session_factory() as session:
+        statement = select(WebhookDelivery).order_by(WebhookDelivery.id)
+        if webhook_id is not None:
+            statement = statement.where(WebhookDelivery.webhook_id == webhook_id)
+        return list(session.scalars(statement))
+
+
+def load_viewer_of(session: Session, demo: DemoWorld, who: str) -> Viewer:
+    user = session.get(User, demo.user(who).id)
+    assert user is not None
+    return accounts.load_viewer(session, user)
+
+
+def signature_ok(secret: str, request: ReceivedRequest) -> bool:
+    """What docs/webhooks.md tells integrators to do."""
+    expected = "sha256=" + hmac_sha256_hex(secret, request.body)
+    return hmac.compare_digest(expected, request.headers.get("X-Dragoman-Signature", ""))
+
+
+# -- the admin API ---------------------------------------------------------------------------
+
+
+def test_admin_creates_lists_changes_and_deletes_a_webhook(client: TestClient, demo: DemoWorld, admin: dict[str, str]) -> None:
+    created = add_webhook(client, demo, admin, "https://example.com/in", ["message_created", "message_created"])
+    assert set(created) == {"id", "url", "events", "active", "secret", "created_at"}
+    assert created["events"] == ["message_created"]
+    assert created["active"] is True
+    assert len(created["secret"]) >= 32
+
+    listed = client.get(hooks_url(demo), headers=admin).json()
+    assert [w["id"] for w in listed] == [created["id"]]
+
+    patched = client.patch(
+        hooks_url(demo, f"/{created['id']}"),
+        json={"url": "http://hooks.example.org:8080/x", "events": ["conversation_assigned"], "active": False},
+        headers=admin,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["url"] == "http://hooks.example.org:8080/x"
+    assert patched.json()["events"] == ["conversation_assigned"]
+    assert patched.json()["active"] is False
+    assert patched.json()["secret"] == created["secret"]
+
+    assert client.delete(hooks_url(demo, f"/{created['id']}"), headers=admin).status_code == 204
+    assert client.get(hooks_url(demo), headers=admin).json() == []
+    assert client.delete(hooks_url(demo, f"/{created['id']}"), headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field_name"),
+    [
+        ({"url": "ftp://example.com/x", "events": ["message_created"]}, "url"),
+        ({"url": "http://", "events": ["message_created"]}, "url"),
+        ({"url": "example.com/hooks", "events": ["message_created"]}, "url"),
+        ({"url": "https://exa mple.com/", "events": ["message_created"]}, "url"),
+        ({"url": "https://example.com:99999/", "events": ["message_created"]}, "url"),
+        ({"url": "", "events": ["message_created"]}, "url"),
+        ({"events": ["message_created"]}, "url"),
+        ({"url": "https://example.com/", "events": []}, "events"),
+        ({"url": "https://example.com/", "events": ["message.created"]}, "events"),
+        ({"url": "https://example.com/", "events": "message_created"}, "events"),
+        ({"url": "https://example.com/"}, "events"),
+    ],
+)
+def test_bad_url_or_events_are_refused_naming_the_field(
+    client: TestClient, demo: DemoWorld, admin: dict[str, str], body: dict[str, Any], field_name: str
+) -> None:
+    response = client.post(hooks_url(demo), json=body, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field_name
+    assert client.get(hooks_url(demo), headers=admin).json() == []
+
+
+def test_patch_validates_too_and_keeps_what_was_stored(client: TestClient, demo: DemoWorld, admin: dict[str, str]) -> None:
+    created = add_webhook(client, demo, admin, "https://example.com/in", ["message_created"])
+    for body, field_name in (({"url": "mailto:ops@example.com"}, "url"), ({"events": ["nope"]}, "events"), ({"events": []}, "events")):
+        response = client.patch(hooks_url(demo, f"/{created['id']}"), json=body, headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["field"] == field_name
+    stored = client.get(hooks_url(demo), headers=admin).json()[0]
+    assert (stored["url"], stored["events"]) == ("https://example.com/in", ["message_created"])
+
+
+def test_only_admins_may_manage_webhooks(client: TestClient, demo: DemoWorld, admin: dict[str, str], as_user) -> None:  # type: ignore[no-untyped-def]
+    created = add_webhook(client, demo, admin, "https://example.com/in", ["message_created"])
+    for who in ("supervisor", "maria"):
+        headers = as_user(demo.user(who))
+        assert client.get(hooks_url(demo), headers=headers).status_code == 403
+        assert client.post(hooks_url(demo), json={"url": "https://x.example/", "events": ALL_EVENTS}, headers=headers).status_code == 403
+        assert client.patch(hooks_url(demo, f"/{created['id']}"), json={"active": False}, headers=headers).status_code == 403
+        assert client.delete(hooks_url(demo, f"/{created['id']}"), headers=headers).status_code == 403
+        assert client.get(hooks_url(demo, f"/{created['id']}/deliveries"), headers=headers).status_code == 403
+    assert client.get(hooks_url(demo)).status_code == 401
+    assert client.get(hooks_url(demo), headers=admin).json()[0]["active"] is True
+
+
+def test_another_accounts_webhook_answers_404(client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], as_user) -> None:  # type: ignore[no-untyped-def]
+    with ctx.session_factory() as session:
+        other = accounts.create_account(session, "Other Shop")
+        other_admin = accounts.create_user(
+            session, other.id, email="boss@other.test", name="Boss", password="other-password", role=Role.admin
+        )
+        theirs = webhooks.create_webhook(session, other.id, url="https://other.example/in", event_names=ALL_EVENTS)
+        delivery = WebhookDelivery(
+            account_id=other.id, webhook_id=theirs.id, event="message_created", payload="{}", next_attempt_at=utcnow()
+        )
+        session.add(delivery)
+        session.commit()
+        other_account_id, webhook_id, delivery_id = other.id, theirs.id, delivery.id
+
+    for method, tail, body in (
+        ("PATCH", f"/{webhook_id}", {"active": False}),
+        ("DELETE", f"/{webhook_id}", None),
+        ("GET", f"/{webhook_id}/deliveries", None),
+        ("POST", f"/{webhook_id}/deliveries/{delivery_id}/retry", None),
+    ):
+        response = client.request(method, hooks_url(demo, tail), json=body, headers=admin)
+        assert response.status_code == 404, (method, tail, response.text)
+    # Their account in the path is 404 too, not 403: it does not confirm the account exists.
+    assert client.get(f"/api/v1/accounts/{other_account_id}/webhooks", headers=admin).status_code == 404
+    # The other account's admin still sees it unchanged.
+    theirs_listed = client.get(f"/api/v1/accounts/{other_account_id}/webhooks", headers=as_user(other_admin)).json()
+    assert [(w["id"], w["active"]) for w in theirs_listed] == [(webhook_id, True)]
+
+
+# -- events, payloads and signatures --------------------------------------------------------------
+
+
+def test_customer_message_reaches_the_receiver_signed_in_the_rest_shape(
+    client: TestClient, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    hook = add_webhook(client, demo, admin, receiver.url, ["message_created"])
+    sent = visitor_writes(client, demo, "¿Dónde está mi pedido 4471?")
+
+    wait_until(lambda: receiver.of("message_created"))
+    request = receiver.of("message_created")[0]
+    assert signature_ok(hook["secret"], request)
+    assert not signature_ok("another-secret", request)
+    assert request.path == "/hooks/dragoman"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["User-Agent"].startswith("Dragoman-Webhooks/")
+    assert request.headers["X-Dragoman-Event"] == "message_created"
+    assert int(request.headers["X-Dragoman-Timestamp"]) > 0
+
+    body = request.json()
+    assert set(body) == {"event", "delivery_id", "account_id", "occurred_at", "data"}
+    assert body["event"] == "message_created"
+    assert body["account_id"] == demo.account_id
+    assert str(body["delivery_id"]) == request.headers["X-Dragoman-Delivery"]
+    assert body["occurred_at"].endswith("Z")
+
+    conversation_id = sent["conversation_id"]
+    rest_messages = client.get(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}/messages", headers=admin).json()
+    assert body["data"]["message"] == rest_messages[-1]
+    assert body["data"]["message"]["content"] == "¿Dónde está mi pedido 4471?"
+    rest_conversation = client.get(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}", headers=admin).json()
+    assert set(body["data"]["conversation"]) == set(rest_conversation)
+    assert body["data"]["conversation"]["contact"] == rest_conversation["contact"]
+
+    # Subscribed to message_created only: the conversation the message started is not announced.
+    assert receiver.events() == ["message_created"]
+    [logged] = wait_until(lambda: [d for d in deliveries(client, demo, admin, hook["id"]) if d["status"] == "succeeded"])
+    assert logged["id"] == body["delivery_id"]
+    assert logged["payload"] == body
+    assert (logged["attempts"], logged["last_status_code"], logged["last_error"]) == (1, 200, None)
+    assert logged["next_attempt_at"] is None
+    assert logged["delivered_at"] is not None
+
+
+def test_assignment_status_change_and_notes_produce_their_events(
+    client: TestClient, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    hook = add_webhook(client, demo, admin, receiver.url, ALL_EVENTS)
+    conversation_id = visitor_writes(client, demo, "Hello")["conversation_id"]
+    base = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    maria = demo.user("maria")
+    assert client.post(base + "/assignments", json={"assignee_id": maria.id}, headers=admin).status_code == 200
+    assert client.post(base + "/toggle_status", json={"status": "resolved"}, headers=admin).status_code == 200
+    assert client.post(base + "/messages", json={"content": "VIP, be kind", "message_type": "note"}, headers=admin).status_code == 201
+
+    def seen_all() -> bool:
+        names = set(receiver.events())
+        notes = [r for r in receiver.of("message_created") if r.json()["data"]["message"]["direction"] == "note"]
+        return names >= set(ALL_EVENTS) and bool(notes)
+
+    wait_until(seen_all)
+    assert all(signature_ok(hook["secret"], r) for r in receiver.requests)
+    [created] = receiver.of("conversation_created")
+    assert created.json()["data"]["conversation"]["id"] == conversation_id
+    [assigned] = receiver.of("conversation_assigned")
+    assert assigned.json()["data"]["conversation"]["assignee"] == {"id": maria.id, "name": maria.name}
+    [status_changed] = receiver.of("conversation_status_changed")
+    assert status_changed.json()["data"]["conversation"]["status"] == "resolved"
+    assert status_changed.json()["data"]["previous_status"] == "open"
+    [note] = [r for r in receiver.of("message_created") if r.json()["data"]["message"]["direction"] == "note"]
+    assert note.json()["data"]["message"]["content"] == "VIP, be kind"
+    # Each delivery went out once.
+    ids = [r.json()["delivery_id"] for r in receiver.requests]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_savepoint_inside_the_change_neither_publishes_early_nor_writes_twice(ctx: AppContext, demo: DemoWorld) -> None:
+    """SQLAlchemy fires its commit events for a released SAVEPOINT too; only
+    the real commit may write the outbox rows and tell the bus."""
+    with ctx.session_factory() as session:
+        hook = webhooks.create_webhook(session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS)
+        session.commit()
+    heard: list[str] = []
+    ctx.bus.subscribe(lambda event: heard.append(event.name))
+
+    with ctx.session_factory() as session:
+        inbox = session.get(Inbox, demo.inbox_id)
+        assert inbox is not None
+        contact = contacts.create_contact(session, demo.account_id, name="Kim", email=None, language="ko")
+        conversation = conversations.start_conversation(session, inbox, contact)
+        with session.begin_nested():
+            conversations.add_note(session, load_viewer_of(session, demo, "admin"), conversation, "inside a savepoint")
+        assert heard == []
+        session.commit()
+
+    assert heard == [events.CONVERSATION_CREATED, events.MESSAGE_CREATED]
+    assert [d.event for d in delivery_rows(ctx, hook.id)] == ["conversation_created", "message_created"]
+
+
+def test_a_rolled_back_change_creates_no_delivery(client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str]) -> None:
+    hook = add_webhook(client, demo, admin, "http://127.0.0.1:9/unused", ["message_created"])
+    conversation_id = visitor_writes(client, demo, "Hola")["conversation_id"]
+    before = len(delivery_rows(ctx, hook["id"]))
+    with ctx.session_factory() as session:
+        viewer = load_viewer_of(session, demo, "admin")
+        conversation = session.get(Conversation, conversation_id)
+        assert conversation is not None
+        conversations.add_note(session, viewer, conversation, "never mind")
+        session.rollback()
+        # The same change committed does write one: the rollback is what prevented it.
+        conversation = session.get(Conversation, conversation_id)
+        assert conversation is not None
+        conversations.add_note(session, viewer, conversation, "kept")
+        session.commit()
+    contents = [json.loads(d.payload)["message"]["content"] for d in delivery_rows(ctx, hook["id"])[before:]]
+    assert contents == ["kept"]
+
+
+def test_inactive_or_deleted_webhooks_get_nothing(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    active = add_webhook(client, demo, admin, receiver.url + "?active", ["message_created"])
+    paused = add_webhook(client, demo, admin, receiver.url + "?paused", ["message_created"])
+    deleted = add_webhook(client, demo, admin, receiver.url + "?deleted", ["message_created"])
+    assert client.patch(hooks_url(demo, f"/{paused['id']}"), json={"active": False}, headers=admin).status_code == 200
+    assert client.delete(hooks_url(demo, f"/{deleted['id']}"), headers=admin).status_code == 204
+
+    visitor_writes(client, demo, "Hola")
+    wait_until(lambda: receiver.of("message_created"))
+    assert delivery_rows(ctx, paused["id"]) == []
+    assert delivery_rows(ctx, deleted["id"]) == []
+    assert [r.path for r in receiver.requests] == ["/hooks/dragoman?active"]
+    assert [d["status"] for d in wait_until(lambda: deliveries(client, demo, admin, active["id"]))] in (["pending"], ["succeeded"])
+
+
+@pytest.fixture
+def no_worker(settings: Settings) -> Settings:
+    """The app runs without its background sender; the test starts one itself."""
+    settings.run_background_workers = False
+    return settings
+
+
+def test_pending_deliveries_wait_while_their_webhook_is_inactive(
+    no_worker: Settings, client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    hook = add_webhook(client, demo, admin, receiver.url, ["message_created"])
+    visitor_writes(client, demo, "Hola")
+    assert client.patch(hooks_url(demo, f"/{hook['id']}"), json={"active": False}, headers=admin).status_code == 200
+    [row] = delivery_rows(ctx, hook["id"])
+    worker: webhooks.WebhookWorker = ctx.services["webhook_worker"]
+    worker.start()
+    try:
+        # Due, pending, and yet nobody may claim it, the running worker included.
+        with ctx.session_factory() as session:
+            assert webhooks.claim_due_deliveries(session, 10, timedelta(seconds=1)) == []
+        [still] = delivery_rows(ctx, hook["id"])
+        assert (still.status, still.attempts, still.claimed_until) == (DeliveryStatus.pending, 0, None)
+        retry = client.post(hooks_url(demo, f"/{hook['id']}/deliveries/{row.id}/retry"), headers=admin)
+        assert retry.status_code == 409
+        assert retry.json()["field"] == "webhook_id"
+
+        assert client.patch(hooks_url(demo, f"/{hook['id']}"), json={"active": True}, headers=admin).status_code == 200
+        worker.wake()
+        wait_until(lambda: receiver.of("message_created"))
+    finally:
+        worker.stop()
+    assert receiver.requests[0].json()["delivery_id"] == row.id
+
+
+# -- delivery, back-off, give-up, retry -------------------------------------------------------------
+
+
+def test_a_receiver_failing_twice_gets_three_attempts_and_the_delivery_succeeds(
+    client: TestClient, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    receiver.fail_first = 2
+    hook = add_webhook(client, demo, admin, receiver.url, ["message_created"])
+    visitor_writes(client, demo, "Hola")
+
+    [delivery] = wait_until(lambda: [d for d in deliveries(client, demo, admin, hook["id"]) if d["status"] == "succeeded"])
+    assert delivery["attempts"] == 3
+    assert [entry["status_code"] for entry in delivery["attempt_log"]] == [500, 500, 200]
+    assert delivery["attempt_log"][0]["error"] == "HTTP 500: receiver is down"
+    assert delivery["attempt_log"][2]["error"] is None
+    assert all(isinstance(entry["duration_ms"], int) and entry["at"].endswith("Z") for entry in delivery["attempt_log"])
+    assert (delivery["last_status_code"], delivery["last_error"]) == (200, None)
+    # Every attempt sent the same bytes with the same signature.
+    assert len(receiver.requests) == 3
+    assert len({r.body for r in receiver.requests}) == 1
+    assert all(signature_ok(hook["secret"], r) for r in receiver.requests)
+
+
+@pytest.fixture
+def three_attempts(settings: Settings) -> Settings:
+    settings.webhook_max_attempts = 3
+    return settings
+
+
+def test_an_unreachable_receiver_fails_after_the_last_attempt_and_retry_resends(
+    three_attempts: Settings, client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    nobody_listens = f"http://127.0.0.1:{free_port()}/hooks"
+    hook = add_webhook(client, demo, admin, nobody_listens, ["message_created"])
+    visitor_writes(client, demo, "Hola")
+
+    [failed] = wait_until(lambda: [d for d in deliveries(client, demo, admin, hook["id"]) if d["status"] == "failed"])
+    assert failed["attempts"] == 3
+    assert failed["last_status_code"] is None
+    assert failed["last_error"]
+    assert len(failed["attempt_log"]) == 3
+    assert all(entry["status_code"] is None and entry["error"] for entry in failed["attempt_log"])
+    assert failed["next_attempt_at"] is None
+    assert failed["delivered_at"] is None
+
+    # The integrator fixes their end; the admin points the webhook there and retries.
+    assert client.patch(hooks_url(demo, f"/{hook['id']}"), json={"url": receiver.url}, headers=admin).status_code == 200
+    retried = client.post(hooks_url(demo, f"/{hook['id']}/deliveries/{failed['id']}/retry"), headers=admin)
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["status"] == "pending"
+    wait_until(lambda: receiver.requests)
+    [done] = wait_until(lambda: [d for d in deliveries(client, demo, admin, hook["id"]) if d["status"] == "succeeded"])
+    assert done["attempts"] == 4
+    assert receiver.requests[0].json()["delivery_id"] == failed["id"]
+    assert signature_ok(hook["secret"], receiver.requests[0])
+
+    # A delivered one can be sent again too: the same bytes, once more.
+    again = client.post(hooks_url(demo, f"/{hook['id']}/deliveries/{failed['id']}/retry"), headers=admin)
+    assert again.status_code == 202
+    wait_until(lambda: len(receiver.requests) == 2)
+    assert receiver.requests[0].body == receiver.requests[1].body
+    assert wait_until(lambda: delivery_rows(ctx, hook["id"])[0].attempts == 5)
+
+    missing = client.post(hooks_url(demo, f"/{hook['id']}/deliveries/999999/retry"), headers=admin)
+    assert missing.status_code == 404
+    assert missing.json()["field"] == "delivery_id"
+
+
+@pytest.fixture
+def patient(settings: Settings) -> Settings:
+    settings.webhook_timeout_seconds = 30
+    return settings
+
+
+def test_sending_never_holds_up_the_request_and_an_attempt_in_flight_cannot_be_retried(
+    patient: Settings, client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    receiver.hold = threading.Event()
+    hook = add_webhook(client, demo, admin, receiver.url, ["message_created"])
+    visitor_writes(client, demo, "Hola")  # returns while the receiver still holds the POST
+    wait_until(lambda: receiver.in_flight == 1)
+    [row] = delivery_rows(ctx, hook["id"])
+    assert (row.status, row.attempts) == (DeliveryStatus.pending, 0)
+    assert row.claimed_until is not None
+
+    busy = client.post(hooks_url(demo, f"/{hook['id']}/deliveries/{row.id}/retry"), headers=admin)
+    assert busy.status_code == 409
+    assert busy.json()["field"] == "delivery_id"
+
+    receiver.hold.set()
+    wait_until(lambda: delivery_rows(ctx, hook["id"])[0].status is DeliveryStatus.succeeded)
+    [row] = delivery_rows(ctx, hook["id"])
+    assert (row.attempts, row.claimed_until) == (1, None)
+    assert len(receiver.requests) == 1
+
+
+def test_deliveries_written_while_no_worker_runs_are_sent_when_it_starts(
+    no_worker: Settings, client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    """A restart: the rows outlive the process that wrote them."""
+    hook = add_webhook(client, demo, admin, receiver.url, ["message_created"])
+    visitor_writes(client, demo, "Hola")
+    [row] = delivery_rows(ctx)
+    assert (row.status, row.attempts) == (DeliveryStatus.pending, 0)
+
+    worker = webhooks.WebhookWorker(ctx)  # a new process's worker
+    worker.start()
+    try:
+        wait_until(lambda: delivery_rows(ctx)[0].status is DeliveryStatus.succeeded)
+    finally:
+        worker.stop()
+    assert [r.json()["delivery_id"] for r in receiver.requests] == [row.id]
+    assert signature_ok(hook["secret"], receiver.requests[0])
+
+
+def test_a_due_delivery_is_claimed_by_one_worker_only(ctx: AppContext, demo: DemoWorld) -> None:
+    with ctx.session_factory() as session:
+        hook = webhooks.create_webhook(session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS)
+        session.add_all(
+            WebhookDelivery(account_id=demo.account_id, webhook_id=hook.id, event="message_created", payload="{}", next_attempt_at=utcnow())
+            for _ in range(3)
+        )
+        session.commit()
+    with ctx.session_factory() as first, ctx.session_factory() as second:
+        now = utcnow()
+        until = now + timedelta(seconds=60)
+        # Both workers saw the same due rows; the conditional claim lets one win each.
+        seen_by_first = webhooks.due_delivery_ids(first, now, 10)
+        assert webhooks.due_delivery_ids(second, now, 10) == seen_by_first
+        assert [webhooks.try_claim(second, i, now, until) for i in seen_by_first[:1]] == [True]
+        second.commit()
+        won_by_first = [i for i in seen_by_first if webhooks.try_claim(first, i, now, until)]
+        first.commit()
+        assert len(seen_by_first) == 3
+        assert won_by_first == seen_by_first[1:]
+        assert webhooks.claim_due_deliveries(second, 10, timedelta(seconds=60)) == []
+    # A claim that expired (its worker died mid-send) is due again.
+    with ctx.session_factory() as session:
+        session.execute(
+            WebhookDelivery.__table__.update().values(
+                next_attempt_at=utcnow() - timedelta(seconds=1), claimed_until=utcnow() - timedelta(seconds=1)
+            )
+        )
+        session.commit()
+        assert sorted(webhooks.claim_due_deliveries(session, 10, timedelta(seconds=60))) == sorted(seen_by_first)
+
+
+def test_stop_ends_the_worker_thread(ctx: AppContext) -> None:
+    worker = webhooks.WebhookWorker(ctx)
+    worker.start()
+    thread = worker._thread
+    assert thread is not None and thread.is_alive()
+    worker.stop()
+    assert not thread.is_alive()
+    worker.stop()  # twice is harmless
+
+
+# -- what a commit costs -----------------------------------------------------------------------------
+
+
+def _count_webhook_queries(ctx: AppContext, work) -> int:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM webhooks" in statement:
+            seen.append(statement)
+
+    sa_event.listen(ctx.engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        sa_event.remove(ctx.engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+def test_the_outbox_queries_only_for_commits_with_webhook_events(ctx: AppContext, demo: DemoWorld) -> None:
+    with ctx.session_factory() as session:
+        webhooks.create_webhook(session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS)
+        viewer = load_viewer_of(session, demo, "admin")
+        contact = contacts.create_contact(session, demo.account_id, name="Kim", email=None, language="ko")
+        inbox = session.get(Inbox, demo.inbox_id)
+        assert inbox is not None
+        conversation = conversations.start_conversation(session, inbox, contact)
+        session.commit()
+
+        def uninteresting() -> None:
+            conversations.update_conversation(session, conversation, priority="high")
+            session.commit()
+
+        def two_interesting() -> None:
+            conversations.add_note(session, viewer, conversation, "one")
+            conversations.send_reply(session, viewer, conversation, "two")
+            session.commit()
+
+        assert _count_webhook_queries(ctx, uninteresting) == 0
+        assert _count_webhook_queries(ctx, two_interesting) == 1
+        events_written = session.scalars(select(WebhookDelivery.event).order_by(WebhookDelivery.id)).all()
+        assert events_written == ["conversation_created", "message_created", "message_created"]
+
+
+# -- pure parts --------------------------------------------------------------------------------------
+
+
+def test_backoff_doubles_from_the_base_with_a_little_jitter_and_a_cap() -> None:
+    rng = random.Random(7)
+    for attempts, plain in ((1, 2.0), (2, 4.0), (3, 8.0), (8, 256.0)):
+        delay = webhooks.backoff_seconds(attempts, 2.0, rng=rng)
+        assert plain <= delay <= plain * 1.1
+    assert webhooks.backoff_seconds(30, 2.0, cap=600.0, rng=rng) <= 660.0
+
+
+def test_record_attempt_reassigns_the_log_and_gives_up_at_the_last_attempt() -> None:
+    delivery = WebhookDelivery(attempts=1, attempt_log=[{"at": "x"}], status=DeliveryStatus.pending, next_attempt_at=utcnow())
+    first_log = delivery.attempt_log
+    now = utcnow()
+    webhooks.record_attempt(
+        delivery, webhooks.AttemptResult(None, "timed out", 5000), at=now, max_attempts=3, backoff_base=1.0
+    )
+    assert delivery.attempt_log is not first_log
+    assert first_log == [{"at": "x"}]
+    assert delivery.status is DeliveryStatus.pending and delivery.next_attempt_at > now
+    webhooks.record_attempt(delivery, webhooks.AttemptResult(503, "HTTP 503", 3), at=now, max_attempts=3, backoff_base=1.0)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.failed, 3, 503)
+    assert [entry["error"] for entry in delivery.attempt_log[1:]] == ["timed out", "HTTP 503"]
