@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,13 @@ def record_event(session: Session, event: Event) -> None:
 def attach_bus(factory: sessionmaker[Session], bus: EventBus, hooks: list[TransactionHook]) -> None:
     """Make every session from `factory` publish its events after commit."""
 
+    # SQLAlchemy also fires these for a SAVEPOINT (`begin_nested`) released
+    # or rolled back; only the real transaction's end may run hooks, publish
+    # or discard, or listeners would hear of changes not yet committed.
     @sa_event.listens_for(factory, "before_commit")
     def _run_hooks(session: Session) -> None:
+        if session.in_nested_transaction():
+            return
         pending = session.info.get(_PENDING)
         if pending:
             for hook in hooks:
@@ -88,10 +93,14 @@ def attach_bus(factory: sessionmaker[Session], bus: EventBus, hooks: list[Transa
 
     @sa_event.listens_for(factory, "after_commit")
     def _publish(session: Session) -> None:
+        if session.in_nested_transaction():
+            return
         pending = session.info.pop(_PENDING, None)
         for item in pending or ():
             bus.publish(item)
 
     @sa_event.listens_for(factory, "after_soft_rollback")
-    def _discard(session: Session, _previous: object) -> None:
+    def _discard(session: Session, previous: SessionTransaction) -> None:
+        if previous.nested:
+            return
         session.info.pop(_PENDING, None)
