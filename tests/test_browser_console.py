@@ -60,12 +60,17 @@ def sign_in(page: Page, server: LiveServer, who: str, password: str = DEMO_PASSW
     page.wait_for_url(re.compile(r"/app"))
 
 
+def wait_until_live(page: Page) -> None:
+    """Until the list is loaded and the socket is listening: events after this reach the page."""
+    expect(page.get_by_test_id("filter-all")).to_have_attribute("aria-selected", "true")
+    page.wait_for_function("() => !document.querySelector('[data-testid=filter-all] .count').textContent.includes('·')")
+    expect(page.locator("body")).to_have_attribute("data-realtime", "live")
+
+
 def signed_in_page(contexts: list[BrowserContext], browser: Browser, server: LiveServer, who: str, **options: object) -> Page:
     page = new_page(contexts, browser, **options)  # type: ignore[arg-type]
     sign_in(page, server, who)
-    # The socket is up once the page's first list has loaded; events after this reach it.
-    expect(page.get_by_test_id("filter-all")).to_have_attribute("aria-selected", "true")
-    page.wait_for_function("() => !document.querySelector('[data-testid=filter-all] .count').textContent.includes('·')")
+    wait_until_live(page)
     return page
 
 
@@ -184,8 +189,10 @@ def test_customer_message_arrives_live_and_reply_reaches_the_customer_but_the_no
     expect(page.locator(".msg-activity").last).to_contain_text("Ana Santos resolved the conversation")
     expect(page.get_by_test_id("reopen")).to_be_visible()
     assert customer.session()["conversation_status"] == "resolved"
-    # Resolved conversations leave the "open" list.
+    # Resolved conversations leave the "open" list, and are under "resolved".
     expect(item).to_have_count(0)
+    page.get_by_test_id("status-filter").select_option("resolved")
+    expect(item).to_contain_text("Resolved")
     assert page.evaluate("window.__notReloaded") is True
     assert page.script_errors == []  # type: ignore[attr-defined]
 
@@ -229,6 +236,7 @@ def test_after_a_lost_connection_the_console_catches_up(
 
     page.route_web_socket(re.compile(r"/api/v1/realtime$"), relay)
     sign_in(page, live_server, "ana")
+    wait_until_live(page)
     customer = Customer(live_server, demo.website_token, "Lena Vogel", "lena@example.de", "de")
     conversation_id = customer.write("Hallo, ist jemand da?")["conversation_id"]
     conversation_item(page, conversation_id).click()
@@ -247,7 +255,7 @@ def test_after_a_lost_connection_the_console_catches_up(
     assert len(sockets) == 2
 
 
-def test_presence_selector_saves_the_agents_status(
+def test_presence_selector_saves_the_agents_status_and_sign_out_ends_the_session(
     browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld
 ) -> None:
     page = signed_in_page(contexts, browser, live_server, "sam")
@@ -256,6 +264,11 @@ def test_presence_selector_saves_the_agents_status(
     expect(page.locator(".toast", has_text="Online")).to_be_visible()
     with live_server.ctx.session_factory() as db:
         assert db.get(User, demo.user("sam").id).availability is Availability.online  # type: ignore[union-attr]
+    page.locator("#user-menu summary").click()
+    page.get_by_test_id("logout").click()
+    page.wait_for_url(re.compile(r"/login$"))
+    with live_server.ctx.session_factory() as db:
+        assert db.scalar(select(AuthSession).where(AuthSession.user_id == demo.user("sam").id)) is None
 
 
 def test_an_expired_session_sends_the_console_back_to_login(
@@ -312,6 +325,9 @@ def test_an_agent_never_sees_another_teams_conversation(
     expect(conversation_item(supervisor, sales_id_conversation)).to_be_visible()
     expect(conversation_item(supervisor, open_conversation)).to_be_visible()
     expect(supervisor.locator('[data-count="all"]')).to_have_text("2")
+    supervisor.get_by_test_id("search").fill("buyer@")
+    expect(supervisor.get_by_test_id("conv-item")).to_have_count(1)
+    expect(conversation_item(supervisor, sales_id_conversation)).to_be_visible()
 
     # When the conversation li.wei has open moves to Sales, it leaves her screen at once.
     li_wei.goto(f"{live_server.url}/app?conversation={open_conversation}")

@@ -60,6 +60,9 @@ def test_every_user_has_the_api_token_page(client: TestClient, demo: DemoWorld) 
     assert client.get("/app/settings/api-tokens").status_code == 200
     assert client.get("/app/settings/nothing-here").status_code == 404
     assert client.get("/app/admin/nothing-here").status_code == 404
+    unknown = client.get("/app/no/such/page")
+    assert unknown.status_code == 404
+    assert "This page does not exist" in unknown.text or "页面不存在" in unknown.text
 
 
 def test_console_page_embeds_the_user_and_csrf_token_but_no_conversation(client: TestClient, demo: DemoWorld) -> None:

@@ -330,6 +330,14 @@ def personal_settings_page(section: str, request: Request, db: Session = Depends
     return _settings_page(request, db, reader, section)
 
 
+@router.get("/app/{rest:path}")
+def unknown_console_page(rest: str, request: Request, db: Session = Depends(get_db)) -> Response:
+    reader = _reader(request, db)
+    if reader is None:
+        return _to_login(request)
+    return _error_page(request, db, reader, 404)
+
+
 def _settings_page(request: Request, db: Session, reader: PageReader, section: str) -> Response:
     context = _shell_context(db, reader, section)
     context["section"] = section

@@ -494,13 +494,22 @@ function onEvent(name, data) {
   }
 }
 
+let everOffline = false;
+
 function onConnectionState(connection, reconnected) {
+  document.body.dataset.realtime = connection;
+  // The first connect takes a moment on every page load; only a lost
+  // connection is worth a banner.
+  if (connection === "offline") everOffline = true;
   const banner = $("connection-banner");
-  banner.hidden = connection === "live";
+  banner.hidden = connection === "live" || !everOffline;
   banner.textContent = connection === "offline" ? t("reconnecting") : t("connecting");
-  if (connection === "live" && reconnected) {
+  // Every time the socket becomes live, catch up on what it could not push:
+  // after a reconnect, and also at start, when the first list may have been
+  // read just before the socket was listening.
+  if (connection === "live") {
     loadList();
-    refreshOpenMessages();
+    if (reconnected) refreshOpenMessages();
   }
 }
 
