@@ -19,6 +19,7 @@ from dragoman.accounts import routes as account_routes
 from dragoman.accounts.models import User
 from dragoman.accounts.permissions import Viewer
 from dragoman.accounts.services import load_viewer
+from dragoman.channels.webchat import pages as webchat_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.config import Settings
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhook_routes,
         realtime_routes,
         webchat_routes,
+        webchat_pages,
         web_routes,
     ):
         app.include_router(module.router)

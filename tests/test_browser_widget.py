@@ -1,0 +1,355 @@
+"""The customer's chat widget in a real Chromium, embedded in the demo store
+exactly as a customer's website embeds it. Screenshots go to test_output_dir
+(widget-*.png)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Frame, FrameLocator, Page, expect
+
+from conftest import DemoWorld, LiveServer, api_token, bearer, wait_until
+from test_browser_console import WAIT_MS, browser, contexts, new_page  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+FRAME = "#dragoman-widget-frame"
+PHONE = {"width": 390, "height": 844}
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def open_store(page: Page, server: LiveServer) -> FrameLocator:
+    """The demo store with the chat opened from its launcher."""
+    page.goto(f"{server.url}/demo")
+    return open_launcher(page)
+
+
+def open_launcher(page: Page) -> FrameLocator:
+    launcher = page.get_by_test_id("widget-launcher")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(FRAME)).to_be_visible()
+    return page.frame_locator(FRAME)
+
+
+def frame_of(page: Page) -> Frame:
+    found = [frame for frame in page.frames if "/widget/" in frame.url]
+    assert len(found) == 1, [frame.url for frame in page.frames]
+    return found[0]
+
+
+def start_chat(chat: FrameLocator, name: str = "", email: str = "", language: str | None = None) -> None:
+    expect(chat.get_by_test_id("prechat")).to_be_visible()
+    chat.get_by_test_id("prechat-name").fill(name)
+    chat.get_by_test_id("prechat-email").fill(email)
+    if language:
+        chat.get_by_test_id("prechat-language").select_option(language)
+    chat.get_by_test_id("prechat-submit").click()
+    expect(chat.get_by_test_id("composer-input")).to_be_visible()
+
+
+def send(chat: FrameLocator, text: str) -> None:
+    chat.get_by_test_id("composer-input").fill(text)
+    chat.get_by_test_id("composer-send").click()
+    expect(chat.get_by_test_id("message").filter(has_text=text).last).to_have_attribute("data-state", "sent")
+
+
+def stored_token(page: Page) -> str | None:
+    return frame_of(page).evaluate(  # type: ignore[no-any-return]
+        "key => window.localStorage.getItem(key)", f"dragoman.visitor.{website_token_of(page)}"
+    )
+
+
+def website_token_of(page: Page) -> str:
+    return page.locator("script[data-website-token]").get_attribute("data-website-token") or ""
+
+
+class Agent:
+    """An agent working through the REST API (the console has its own tests)."""
+
+    def __init__(self, server: LiveServer, demo: DemoWorld, who: str) -> None:
+        user = demo.user(who)
+        self.user = user
+        self.base = f"/api/v1/accounts/{demo.account_id}"
+        self.http = httpx.Client(base_url=server.url, timeout=10, headers=bearer(api_token(server.ctx, user)))
+
+    def conversations(self) -> list[dict[str, Any]]:
+        response = self.http.get(f"{self.base}/conversations", params={"assignee": "all", "status": "any"})
+        response.raise_for_status()
+        return response.json()["items"]  # type: ignore[no-any-return]
+
+    def messages(self, conversation_id: int) -> list[dict[str, Any]]:
+        response = self.http.get(f"{self.base}/conversations/{conversation_id}/messages")
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def contact(self, contact_id: int) -> dict[str, Any]:
+        response = self.http.get(f"{self.base}/contacts/{contact_id}")
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
+    def reply(self, conversation_id: int, content: str) -> None:
+        self.http.post(f"{self.base}/conversations/{conversation_id}/messages", json={"content": content}).raise_for_status()
+
+    def set_status(self, conversation_id: int, status: str) -> None:
+        self.http.post(f"{self.base}/conversations/{conversation_id}/toggle_status", json={"status": status}).raise_for_status()
+
+
+def only_conversation(agent: Agent) -> dict[str, Any]:
+    items = wait_until(agent.conversations)
+    assert len(items) == 1, items
+    return items[0]
+
+
+def shoot(page: Page, output: Path, name: str) -> None:
+    page.screenshot(path=str(output / f"widget-{name}.png"))
+
+
+# -- tests ------------------------------------------------------------------------------
+
+
+def test_prechat_message_reload_and_language_switch(
+    browser: Browser,  # noqa: F811
+    contexts: list[BrowserContext],  # noqa: F811
+    live_server: LiveServer,
+    demo: DemoWorld,
+    test_output_dir: Path,
+) -> None:
+    page = new_page(contexts, browser)
+    page.goto(f"{live_server.url}/demo")
+    expect(page.get_by_test_id("demo-bar")).to_contain_text("/login")
+    expect(page.get_by_test_id("widget-launcher")).to_have_attribute("aria-label", "Open chat")
+    page.screenshot(path=str(test_output_dir / "widget-demo-store.png"), full_page=True)
+
+    chat = open_store(page, live_server)
+    # The pre-chat form, in the browser's language, with focus in its first field.
+    expect(chat.get_by_test_id("greeting").first).to_have_text("Hi! How can we help you today?")
+    expect(chat.get_by_test_id("prechat-language")).to_have_value("en")
+    expect(chat.get_by_test_id("prechat-name")).to_be_focused()
+    shoot(page, test_output_dir, "desktop-en-prechat")
+
+    # A bad e-mail address is caught in the form, before anything is created.
+    chat.get_by_test_id("prechat-email").fill("emma@")
+    chat.get_by_test_id("prechat-submit").click()
+    expect(chat.get_by_test_id("prechat-email-error")).to_be_visible()
+    start_chat(chat, "Emma Brown", "emma@example.co.uk")
+    send(chat, "Hello, where is my order #1042?")
+    shoot(page, test_output_dir, "desktop-en-chat")
+
+    # Stored, and seen by an agent through the REST API.
+    agent = Agent(live_server, demo, "maria")
+    conversation = only_conversation(agent)
+    assert conversation["contact"]["name"] == "Emma Brown"
+    assert [m["content"] for m in agent.messages(conversation["id"])] == ["Hello, where is my order #1042?"]
+    contact = agent.contact(conversation["contact"]["id"])
+    assert (contact["email"], contact["language"]) == ("emma@example.co.uk", "en")
+
+    # A reload keeps the chat: the same visitor token, the history from the server.
+    token = stored_token(page)
+    assert token
+    page.reload()
+    chat = open_launcher(page)
+    expect(chat.get_by_test_id("message").filter(has_text="where is my order #1042")).to_have_attribute("data-state", "sent")
+    expect(chat.get_by_test_id("prechat")).to_be_hidden()
+    assert stored_token(page) == token
+
+    # Switching language re-renders the widget's texts and tells the server.
+    chat.get_by_test_id("language-button").click()
+    chat.locator('[data-testid="language-option"][data-language="es"]').click()
+    expect(chat.locator("h1")).to_have_text("Chatea con nosotros")
+    expect(chat.get_by_test_id("composer-input")).to_have_attribute("placeholder", "Escribe un mensaje…")
+    expect(chat.locator("html")).to_have_attribute("lang", "es")
+    expect(chat.get_by_test_id("greeting").last).to_have_text("¡Hola! ¿En qué podemos ayudarte hoy?")
+    expect(page.get_by_test_id("widget-launcher")).to_have_attribute("aria-label", "Cerrar el chat")
+    wait_until(lambda: agent.contact(conversation["contact"]["id"])["language"] == "es")
+    shoot(page, test_output_dir, "desktop-es-chat")
+    # Chosen once, kept: the next visit opens in Spanish whatever the browser says.
+    page.reload()
+    chat = open_launcher(page)
+    expect(chat.locator("h1")).to_have_text("Chatea con nosotros")
+    assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_reply_arrives_live_with_the_agents_name_and_an_unread_badge_while_closed(
+    browser: Browser,  # noqa: F811
+    contexts: list[BrowserContext],  # noqa: F811
+    live_server: LiveServer,
+    demo: DemoWorld,
+    test_output_dir: Path,
+) -> None:
+    page = new_page(contexts, browser)
+    chat = open_store(page, live_server)
+    start_chat(chat, "Emma Brown")
+    send(chat, "Do you ship to Norway?")
+    agent = Agent(live_server, demo, "maria")
+    conversation_id = only_conversation(agent)["id"]
+
+    agent.reply(conversation_id, "Yes, we do! Delivery takes 5 to 9 working days.")
+    reply = chat.get_by_test_id("message").filter(has_text="Delivery takes 5 to 9")
+    expect(reply).to_have_attribute("data-direction", "outgoing")
+    expect(reply.locator(".sender")).to_have_text("María García")
+
+    # Closed: the next reply raises a badge on the launcher.
+    launcher = page.get_by_test_id("widget-launcher")
+    launcher.click()
+    expect(page.locator(FRAME)).to_be_hidden()
+    expect(launcher).to_be_focused()
+    agent.reply(conversation_id, "Anything else I can help with?")
+    expect(page.get_by_test_id("widget-unread")).to_have_text("1")
+    expect(launcher).to_have_attribute("aria-label", re.compile(r"New messages: 1"))
+    shoot(page, test_output_dir, "desktop-unread-badge")
+    launcher.click()
+    expect(chat.get_by_test_id("message").filter(has_text="Anything else")).to_be_visible()
+    expect(page.get_by_test_id("widget-unread")).to_have_count(0)
+    # Escape in the frame closes the widget too.
+    chat.get_by_test_id("composer-input").press("Escape")
+    expect(page.locator(FRAME)).to_be_hidden()
+    assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_a_forged_token_is_refused_and_the_widget_starts_over(
+    browser: Browser,  # noqa: F811
+    contexts: list[BrowserContext],  # noqa: F811
+    live_server: LiveServer,
+    demo: DemoWorld,
+    test_output_dir: Path,
+) -> None:
+    page = new_page(contexts, browser)
+    chat = open_store(page, live_server)
+    start_chat(chat, "Emma Brown")
+    send(chat, "First question")
+    real = stored_token(page)
+    assert real
+    forged = real[: real.rindex(".") + 1] + "forgedsignature"
+    for token in (forged, "garbage"):
+        response = httpx.get(f"{live_server.url}/widget/api/session", headers={"X-Visitor-Token": token})
+        assert response.status_code == 401
+
+    frame_of(page).evaluate(
+        "([key, value]) => window.localStorage.setItem(key, value)", [f"dragoman.visitor.{demo.website_token}", forged]
+    )
+    page.reload()
+    chat = open_launcher(page)
+    expect(chat.get_by_test_id("prechat")).to_be_visible()
+    expect(chat.get_by_test_id("prechat-notice")).to_have_text(
+        "Your previous chat could not be found. Please start a new one."
+    )
+    expect(chat.get_by_test_id("message")).to_have_count(0)
+    assert stored_token(page) is None
+    shoot(page, test_output_dir, "desktop-token-rejected")
+    # And the visitor can carry on with a new chat.
+    start_chat(chat, "Emma Brown")
+    send(chat, "Second try")
+    assert stored_token(page) not in (None, forged)
+    assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_too_long_a_message_is_refused_clearly_and_resolved_chats_start_anew(
+    browser: Browser,  # noqa: F811
+    contexts: list[BrowserContext],  # noqa: F811
+    live_server: LiveServer,
+    demo: DemoWorld,
+    test_output_dir: Path,
+) -> None:
+    page = new_page(contexts, browser)
+    chat = open_store(page, live_server)
+    start_chat(chat, "Emma Brown")
+    chat.get_by_test_id("composer-input").fill("x" * 10_001)
+    chat.get_by_test_id("composer-send").click()
+    error = chat.get_by_test_id("composer-error")
+    expect(error).to_have_text("Your message is 10,001 characters long; the limit is 10,000. Please shorten it.")
+    expect(chat.get_by_test_id("composer-input")).to_have_attribute("aria-invalid", "true")
+    expect(chat.get_by_test_id("message")).to_have_count(0)
+    shoot(page, test_output_dir, "desktop-too-long")
+    chat.get_by_test_id("composer-input").fill("")
+    send(chat, "My parcel arrived, thank you!")
+    expect(error).to_be_hidden()
+
+    agent = Agent(live_server, demo, "maria")
+    first_id = only_conversation(agent)["id"]
+    agent.set_status(first_id, "resolved")
+    expect(chat.get_by_test_id("resolved")).to_contain_text("resolved")
+    shoot(page, test_output_dir, "desktop-resolved")
+    send(chat, "One more thing: can I change the colour?")
+    expect(chat.get_by_test_id("resolved")).to_have_count(0)
+    conversations = wait_until(lambda: [c for c in agent.conversations() if c["id"] != first_id])
+    assert [m["content"] for m in agent.messages(conversations[0]["id"])] == ["One more thing: can I change the colour?"]
+    assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("locale", "tag", "direction", "title", "text"),
+    [
+        ("zh-CN", "zh-Hans", "ltr", "在线咨询", "你好，我的订单什么时候发货？"),
+        ("ar-EG", "ar", "rtl", "تحدّث معنا", "مرحبًا، أين طلبي؟"),
+    ],
+)
+def test_on_a_phone_the_widget_fills_the_screen_in_the_customers_language(
+    browser: Browser,  # noqa: F811
+    contexts: list[BrowserContext],  # noqa: F811
+    live_server: LiveServer,
+    demo: DemoWorld,
+    test_output_dir: Path,
+    locale: str,
+    tag: str,
+    direction: str,
+    title: str,
+    text: str,
+) -> None:
+    context = browser.new_context(viewport=PHONE, locale=locale, is_mobile=True, has_touch=True)
+    context.set_default_timeout(WAIT_MS)
+    contexts.append(context)
+    page = context.new_page()
+    chat = open_store(page, live_server)
+    # Polled: the frame grows into place with a short transition.
+    wait_until(lambda: page.locator(FRAME).bounding_box() == {"x": 0, "y": 0, **PHONE})
+    expect(chat.locator("html")).to_have_attribute("dir", direction)
+    expect(chat.locator("h1")).to_have_text(title)
+    expect(chat.get_by_test_id("prechat-language")).to_have_value(tag)
+    shoot(page, test_output_dir, f"phone-{tag}-prechat")
+    start_chat(chat, "")
+    send(chat, text)
+    shoot(page, test_output_dir, f"phone-{tag}-chat")
+    if direction == "rtl":
+        # The customer's own bubble sits on the left in a right-to-left layout.
+        bubble = chat.get_by_test_id("message").filter(has_text=text).locator(".bubble").bounding_box()
+        assert bubble is not None and bubble["x"] < PHONE["width"] / 2
+    agent = Agent(live_server, demo, "maria")
+    contact = agent.contact(only_conversation(agent)["contact"]["id"])
+    assert contact["language"] == tag
+    # The close button in the frame's header is the way out on a phone.
+    chat.get_by_test_id("close-button").click()
+    expect(page.locator(FRAME)).to_be_hidden()
+    expect(page.get_by_test_id("widget-launcher")).to_be_visible()
+
+
+def test_the_desktop_frame_in_arabic_and_chinese(
+    browser: Browser,  # noqa: F811
+    contexts: list[BrowserContext],  # noqa: F811
+    live_server: LiveServer,
+    demo: DemoWorld,
+    test_output_dir: Path,
+) -> None:
+    page = new_page(contexts, browser)
+    chat = open_store(page, live_server)
+    start_chat(chat, "ليلى", language="ar")
+    expect(chat.locator("html")).to_have_attribute("dir", "rtl")
+    send(chat, "مرحبًا، هل يمكنني تغيير عنوان التوصيل؟")
+    agent = Agent(live_server, demo, "maria")
+    agent.reply(only_conversation(agent)["id"], "بالتأكيد! ما هو العنوان الجديد؟")
+    expect(chat.get_by_test_id("message").filter(has_text="العنوان الجديد")).to_be_visible()
+    shoot(page, test_output_dir, "desktop-ar-chat")
+    chat.get_by_test_id("language-button").click()
+    shoot(page, test_output_dir, "desktop-language-menu")
+    chat.locator('[data-testid="language-option"][data-language="zh-Hans"]').click()
+    expect(chat.locator("html")).to_have_attribute("dir", "ltr")
+    expect(chat.locator("h1")).to_have_text("在线咨询")
+    shoot(page, test_output_dir, "desktop-zh-chat")
+    assert page.script_errors == []  # type: ignore[attr-defined]

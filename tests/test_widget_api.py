@@ -1,0 +1,128 @@
+"""Bad input at the widget's public API: each gets a clear 4xx naming the
+field (or an error frame on the socket), and nothing half-made is stored."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from conftest import DemoWorld
+from dragoman.conversations.models import Conversation, Message
+from dragoman.conversations.services import MAX_MESSAGE_CHARS
+
+
+def start_visitor(client: TestClient, demo: DemoWorld) -> dict[str, str]:
+    response = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Ines", "language": "pt"})
+    assert response.status_code == 201, response.text
+    return {"X-Visitor-Token": response.json()["visitor_token"]}
+
+
+def stored_counts(db: Session) -> tuple[int, int]:
+    db.expire_all()
+    return db.scalar(select(func.count(Conversation.id))) or 0, db.scalar(select(func.count(Message.id))) or 0
+
+
+def test_empty_and_blank_messages_are_refused_and_start_no_conversation(
+    client: TestClient, demo: DemoWorld, db: Session
+) -> None:
+    visitor = start_visitor(client, demo)
+    for content in ("", "   \n\t "):
+        response = client.post("/widget/api/messages", json={"content": content}, headers=visitor)
+        assert response.status_code == 422
+        assert response.json()["field"] == "content"
+        assert "empty" in response.json()["message"]
+    missing = client.post("/widget/api/messages", json={}, headers=visitor)
+    assert missing.status_code == 422 and missing.json()["field"] == "content"
+    assert stored_counts(db) == (0, 0)
+
+
+def test_the_length_limit_is_exact(client: TestClient, demo: DemoWorld, db: Session) -> None:
+    visitor = start_visitor(client, demo)
+    too_long = client.post("/widget/api/messages", json={"content": "a" * (MAX_MESSAGE_CHARS + 1)}, headers=visitor)
+    assert too_long.status_code == 422
+    body = too_long.json()
+    assert body["field"] == "content"
+    assert "10001" in body["message"] and "10000" in body["message"]
+    assert stored_counts(db) == (0, 0)
+    at_limit = client.post("/widget/api/messages", json={"content": "a" * MAX_MESSAGE_CHARS}, headers=visitor)
+    assert at_limit.status_code == 201
+    assert len(at_limit.json()["content"]) == MAX_MESSAGE_CHARS
+
+
+def test_an_unknown_website_token_is_a_404_for_the_api_and_for_the_frame(client: TestClient, db: Session) -> None:
+    response = client.post("/widget/api/no-such-token/visitors", json={"name": "Ines"})
+    assert response.status_code == 404
+    assert response.json()["field"] == "website_token"
+    frame = client.get("/widget/no-such-token")
+    assert frame.status_code == 404
+    assert frame.headers["content-type"].startswith("text/html")
+    assert 'data-testid="widget-missing"' in frame.text
+    assert stored_counts(db) == (0, 0)
+
+
+def test_malformed_json_is_a_400(client: TestClient, demo: DemoWorld) -> None:
+    visitor = start_visitor(client, demo)
+    broken = '{"content": "Olá'
+    for path, headers in (
+        ("/widget/api/messages", visitor),
+        (f"/widget/api/{demo.website_token}/visitors", {}),
+    ):
+        response = client.post(path, content=broken, headers={**headers, "Content-Type": "application/json"})
+        assert response.status_code == 400, path
+        assert response.json()["error"] == "malformed_json"
+    patch = client.patch("/widget/api/visitor", content="{language:", headers={**visitor, "Content-Type": "application/json"})
+    assert patch.status_code == 400
+
+
+def test_bad_visitor_details_name_the_field(client: TestClient, demo: DemoWorld) -> None:
+    bad_email = client.post(f"/widget/api/{demo.website_token}/visitors", json={"email": "not-an-address"})
+    assert bad_email.status_code == 422 and bad_email.json()["field"] == "email"
+    visitor = start_visitor(client, demo)
+    bad_language = client.patch("/widget/api/visitor", json={"language": "Klingon!"}, headers=visitor)
+    assert bad_language.status_code == 422 and bad_language.json()["field"] == "language"
+    # The refused change left the stored language as it was.
+    assert client.get("/widget/api/session", headers=visitor).json()["language"] == "pt"
+
+
+def test_forged_and_missing_visitor_tokens_are_401(client: TestClient, demo: DemoWorld) -> None:
+    real = start_visitor(client, demo)["X-Visitor-Token"]
+    tampered = real[:-4] + ("AAAA" if not real.endswith("AAAA") else "BBBB")
+    for headers in ({}, {"X-Visitor-Token": "garbage"}, {"X-Visitor-Token": tampered}):
+        assert client.get("/widget/api/session", headers=headers).status_code == 401
+        sent = client.post("/widget/api/messages", json={"content": "hello"}, headers=headers)
+        assert sent.status_code == 401
+        assert sent.json()["error"] == "not_authenticated"
+
+
+def test_a_frame_that_is_not_json_gets_an_error_and_the_socket_stays_open(
+    client: TestClient, demo: DemoWorld, db: Session
+) -> None:
+    token = start_visitor(client, demo)["X-Visitor-Token"]
+    with client.websocket_connect(f"/widget/api/ws?token={token}") as socket:
+        socket.send_text("this is not json")
+        assert socket.receive_json()["event"] == "error"
+        socket.send_text("[1, 2, 3]")  # JSON, but not an object
+        assert socket.receive_json()["event"] == "error"
+        socket.send_json({"type": "message", "content": "", "client_id": "c-empty"})
+        empty = socket.receive_json()
+        assert (empty["event"], empty["client_id"], empty["field"]) == ("error", "c-empty", "content")
+        socket.send_json({"type": "message", "content": "x" * (MAX_MESSAGE_CHARS + 1), "client_id": "c-long"})
+        long = socket.receive_json()
+        assert (long["event"], long["client_id"], long["field"]) == ("error", "c-long", "content")
+        # Still open: a good frame after the bad ones is stored and echoed.
+        socket.send_json({"type": "message", "content": "Ainda aí?", "client_id": "c-good"})
+        echo = socket.receive_json()
+        assert echo["event"] == "message"
+        assert echo["message"]["content"] == "Ainda aí?"
+        assert echo["message"]["client_id"] == "c-good"
+    assert stored_counts(db) == (1, 1)
+
+
+def test_a_resent_client_id_is_stored_once(client: TestClient, demo: DemoWorld, db: Session) -> None:
+    visitor = start_visitor(client, demo)
+    first = client.post("/widget/api/messages", json={"content": "Olá", "client_id": "same-id"}, headers=visitor)
+    again = client.post("/widget/api/messages", json={"content": "Olá", "client_id": "same-id"}, headers=visitor)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert stored_counts(db) == (1, 1)
