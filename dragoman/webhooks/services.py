@@ -404,8 +404,10 @@ def next_due_at(db: Session) -> datetime | None:
 class WebhookWorker:
     """Sends due deliveries from a background thread owned by the app.
 
-    One loop thread claims due rows and hands them to a few sender threads, so
-    one slow receiver does not hold up every other. It sleeps until the next
+    One loop thread claims up to `SENDERS` due rows per round and sends them
+    at once from a small pool; a round ends with its slowest attempt (bounded
+    by the timeout), so a hanging receiver slows the others but cannot stop
+    them. It sleeps until the next
     delivery is due, at most `POLL_SECONDS` (rows written by another process
     are found that way), and `on_event` wakes it at once after a commit."""
 
