@@ -31,6 +31,16 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def _load_or_create_secret(data_dir: Path) -> str:
     """A stable secret for a self-hosted install that never set one.
 
@@ -80,5 +90,7 @@ class Settings:
             login_attempts_per_ip=_env_int("DRAGOMAN_LOGIN_ATTEMPTS_PER_IP", 20),
             login_attempts_per_email=_env_int("DRAGOMAN_LOGIN_ATTEMPTS_PER_EMAIL", 5),
             webhook_max_attempts=_env_int("DRAGOMAN_WEBHOOK_MAX_ATTEMPTS", 8),
+            webhook_timeout_seconds=_env_float("DRAGOMAN_WEBHOOK_TIMEOUT_SECONDS", 5.0),
+            webhook_backoff_seconds=_env_float("DRAGOMAN_WEBHOOK_BACKOFF_SECONDS", 2.0),
             run_background_workers=_env_bool("DRAGOMAN_BACKGROUND_WORKERS", True),
         )
