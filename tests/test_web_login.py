@@ -100,6 +100,14 @@ def test_sign_in_without_the_form_token_is_refused(client: TestClient, demo: Dem
     assert session_count(ctx) == 0
 
 
+def test_a_forged_form_token_is_refused_not_a_server_error(client: TestClient, demo: DemoWorld) -> None:
+    login_token(client)
+    form = {"email": LI_WEI, "password": DEMO_PASSWORD, "csrf_token": "令牌"}
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 403
+    sign_in(client, LI_WEI)
+    assert client.post("/logout", data={"csrf_token": "令牌"}, follow_redirects=False).status_code == 403
+
+
 def test_sign_in_with_a_token_from_another_browser_is_refused(client: TestClient, app, demo: DemoWorld, ctx: AppContext) -> None:  # type: ignore[no-untyped-def]
     with TestClient(app) as other_browser:
         foreign_token = login_token(other_browser)

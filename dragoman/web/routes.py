@@ -101,6 +101,12 @@ def _reader(request: Request, db: Session) -> PageReader | None:
 # -- sign-in ----------------------------------------------------------------------
 
 
+def _same_secret(sent: str, expected: str) -> bool:
+    # Bytes, because compare_digest raises on non-ASCII str and a form field
+    # can hold anything.
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def _login_csrf_value(ctx: AppContext, nonce: str) -> str:
     return hmac_sha256_hex(ctx.settings.secret_key, f"login-csrf:{nonce}".encode())
 
@@ -178,14 +184,14 @@ def login(
     db: Session = Depends(get_db),
 ) -> Response:
     ctx = app_context(request)
-    gettext = translations_for(choose_locale(request)).gettext
+    translations = translations_for(choose_locale(request))
     next_path = _safe_next(next)
     nonce = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not nonce or not hmac.compare_digest(csrf_token, _login_csrf_value(ctx, nonce)):
+    if not nonce or not _same_secret(csrf_token, _login_csrf_value(ctx, nonce)):
         return _login_page(
             request,
             db,
-            error=gettext("The sign-in form had expired. Please sign in again."),
+            error=translations.gettext("The sign-in form had expired. Please sign in again."),
             email=email,
             next_path=next_path,
             status_code=403,
@@ -197,7 +203,7 @@ def login(
         # Checked before the password: while blocked, even the right password
         # is refused, or the limit would not slow a guesser down.
         minutes = (wait + 59) // 60
-        message = translations_for(choose_locale(request)).ngettext(
+        message = translations.ngettext(
             "Too many failed sign-in attempts. Try again in %(num)d minute.",
             "Too many failed sign-in attempts. Try again in %(num)d minutes.",
             minutes,
@@ -212,7 +218,7 @@ def login(
         return _login_page(
             request,
             db,
-            error=gettext("The e-mail address or the password is wrong."),
+            error=translations.gettext("The e-mail address or the password is wrong."),
             email=email,
             next_path=next_path,
             status_code=401,
@@ -238,7 +244,7 @@ def login(
 def logout(request: Request, csrf_token: str = Form(""), db: Session = Depends(get_db)) -> Response:
     principal = _session_principal(request, db)
     if principal is not None:
-        if not hmac.compare_digest(csrf_token, principal.csrf_token or ""):
+        if not _same_secret(csrf_token, principal.csrf_token or ""):
             locale = choose_locale(request, principal.user.ui_locale)
             return _error_page(request, db, PageReader(principal, locale), 403)
         accounts.end_session(db, request.cookies[SESSION_COOKIE])
