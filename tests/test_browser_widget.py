@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Frame, FrameLocator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Frame, FrameLocator, Page, WebSocketRoute, expect
 
 from conftest import DemoWorld, LiveServer, api_token, bearer, wait_until
 from test_browser_console import WAIT_MS, browser, contexts, new_page  # noqa: F401  (fixtures)
@@ -112,17 +112,25 @@ def shoot(page: Page, output: Path, name: str) -> None:
     page.screenshot(path=str(output / f"widget-{name}.png"))
 
 
+@pytest.fixture
+def page(browser: Browser, contexts: list[BrowserContext]) -> Page:  # noqa: F811
+    """The customer's tab, on a desktop, in English."""
+    return new_page(contexts, browser)
+
+
+def open_chat(page: Page, server: LiveServer, name: str) -> FrameLocator:
+    """The store with the chat open and started."""
+    chat = open_store(page, server)
+    start_chat(chat, name)
+    return chat
+
+
 # -- tests ------------------------------------------------------------------------------
 
 
 def test_prechat_message_reload_and_language_switch(
-    browser: Browser,  # noqa: F811
-    contexts: list[BrowserContext],  # noqa: F811
-    live_server: LiveServer,
-    demo: DemoWorld,
-    test_output_dir: Path,
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
-    page = new_page(contexts, browser)
     page.goto(f"{live_server.url}/demo")
     expect(page.get_by_test_id("demo-bar")).to_contain_text("/login")
     expect(page.get_by_test_id("widget-launcher")).to_have_attribute("aria-label", "Open chat")
@@ -178,15 +186,9 @@ def test_prechat_message_reload_and_language_switch(
 
 
 def test_a_reply_arrives_live_with_the_agents_name_and_an_unread_badge_while_closed(
-    browser: Browser,  # noqa: F811
-    contexts: list[BrowserContext],  # noqa: F811
-    live_server: LiveServer,
-    demo: DemoWorld,
-    test_output_dir: Path,
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
-    page = new_page(contexts, browser)
-    chat = open_store(page, live_server)
-    start_chat(chat, "Emma Brown")
+    chat = open_chat(page, live_server, "Emma Brown")
     send(chat, "Do you ship to Norway?")
     agent = Agent(live_server, demo, "maria")
     conversation_id = only_conversation(agent)["id"]
@@ -215,15 +217,9 @@ def test_a_reply_arrives_live_with_the_agents_name_and_an_unread_badge_while_clo
 
 
 def test_a_forged_token_is_refused_and_the_widget_starts_over(
-    browser: Browser,  # noqa: F811
-    contexts: list[BrowserContext],  # noqa: F811
-    live_server: LiveServer,
-    demo: DemoWorld,
-    test_output_dir: Path,
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
-    page = new_page(contexts, browser)
-    chat = open_store(page, live_server)
-    start_chat(chat, "Emma Brown")
+    chat = open_chat(page, live_server, "Emma Brown")
     send(chat, "First question")
     real = stored_token(page)
     assert real
@@ -252,15 +248,9 @@ def test_a_forged_token_is_refused_and_the_widget_starts_over(
 
 
 def test_too_long_a_message_is_refused_clearly_and_resolved_chats_start_anew(
-    browser: Browser,  # noqa: F811
-    contexts: list[BrowserContext],  # noqa: F811
-    live_server: LiveServer,
-    demo: DemoWorld,
-    test_output_dir: Path,
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
-    page = new_page(contexts, browser)
-    chat = open_store(page, live_server)
-    start_chat(chat, "Emma Brown")
+    chat = open_chat(page, live_server, "Emma Brown")
     chat.get_by_test_id("composer-input").fill("x" * 10_001)
     chat.get_by_test_id("composer-send").click()
     error = chat.get_by_test_id("composer-error")
@@ -331,13 +321,8 @@ def test_on_a_phone_the_widget_fills_the_screen_in_the_customers_language(
 
 
 def test_the_desktop_frame_in_arabic_and_chinese(
-    browser: Browser,  # noqa: F811
-    contexts: list[BrowserContext],  # noqa: F811
-    live_server: LiveServer,
-    demo: DemoWorld,
-    test_output_dir: Path,
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
-    page = new_page(contexts, browser)
     chat = open_store(page, live_server)
     start_chat(chat, "ليلى", language="ar")
     expect(chat.locator("html")).to_have_attribute("dir", "rtl")
@@ -352,4 +337,49 @@ def test_the_desktop_frame_in_arabic_and_chinese(
     expect(chat.locator("html")).to_have_attribute("dir", "ltr")
     expect(chat.locator("h1")).to_have_text("在线咨询")
     shoot(page, test_output_dir, "desktop-zh-chat")
+    assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_after_a_dropped_socket_the_widget_reconnects_and_catches_up(
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    # Every widget socket goes through this route, so the test can cut it
+    # (as a lost network would) and refuse new ones for a while.
+    sockets: list[WebSocketRoute] = []
+    refusing = {"on": False}
+
+    def route_socket(socket: WebSocketRoute) -> None:
+        if refusing["on"]:
+            socket.close()
+            return
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    page.context.route_web_socket(re.compile(r"/widget/api/ws"), route_socket)
+    chat = open_chat(page, live_server, "Emma Brown")
+    send(chat, "Is the backpack waterproof?")
+    agent = Agent(live_server, demo, "maria")
+    conversation_id = only_conversation(agent)["id"]
+
+    refusing["on"] = True
+    sockets[-1].close()
+    banner = chat.locator("#connection-banner")
+    expect(banner).to_have_text("Connection lost. Reconnecting…")
+    shoot(page, test_output_dir, "desktop-reconnecting")
+    # Written while the socket is down: sent over HTTP instead, stored once.
+    send(chat, "I mean in heavy rain.")
+    agent.reply(conversation_id, "It is splash-proof; the rain cover is sold separately.")
+
+    refusing["on"] = False
+    expect(banner).to_be_hidden(timeout=WAIT_MS * 2)
+    # The reply that came during the outage was fetched on reconnect...
+    expect(chat.get_by_test_id("message").filter(has_text="rain cover is sold separately")).to_be_visible()
+    # ...and the new socket carries the next one live.
+    agent.reply(conversation_id, "Shall I add one to your order?")
+    expect(chat.get_by_test_id("message").filter(has_text="Shall I add one")).to_have_attribute("data-direction", "outgoing")
+    assert [m["content"] for m in agent.messages(conversation_id) if m["direction"] == "incoming"] == [
+        "Is the backpack waterproof?",
+        "I mean in heavy rain.",
+    ]
+    expect(chat.get_by_test_id("message")).to_have_count(4)
     assert page.script_errors == []  # type: ignore[attr-defined]
