@@ -141,6 +141,11 @@ def test_prechat_message_reload_and_language_switch(
     expect(chat.get_by_test_id("greeting").first).to_have_text("Hi! How can we help you today?")
     expect(chat.get_by_test_id("prechat-language")).to_have_value("en")
     expect(chat.get_by_test_id("prechat-name")).to_be_focused()
+    # Labelled for screen readers; the hint describes the field, it is not its name.
+    expect(chat.get_by_role("textbox", name="E-mail (optional)", exact=True)).to_have_attribute(
+        "aria-describedby", "prechat-email-hint prechat-email-error"
+    )
+    expect(chat.get_by_role("combobox", name="Your language", exact=True)).to_be_visible()
     shoot(page, test_output_dir, "desktop-en-prechat")
 
     # A bad e-mail address is caught in the form, before anything is created.
@@ -177,6 +182,7 @@ def test_prechat_message_reload_and_language_switch(
     expect(chat.get_by_test_id("greeting").last).to_have_text("¡Hola! ¿En qué podemos ayudarte hoy?")
     expect(page.get_by_test_id("widget-launcher")).to_have_attribute("aria-label", "Cerrar el chat")
     wait_until(lambda: agent.contact(conversation["contact"]["id"])["language"] == "es")
+    assert only_conversation(agent)["language"] == "es"  # the open conversation follows
     shoot(page, test_output_dir, "desktop-es-chat")
     # Chosen once, kept: the next visit opens in Spanish whatever the browser says.
     page.reload()

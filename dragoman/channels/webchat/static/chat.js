@@ -273,6 +273,8 @@
       sender.className = "sender";
       const bubble = document.createElement("div");
       bubble.className = "bubble";
+      // The text's own direction: a Spanish reply reads left to right in an Arabic widget.
+      bubble.dir = "auto";
       const meta = document.createElement("div");
       meta.className = "meta";
       element.append(sender, bubble, meta);
