@@ -29,6 +29,7 @@ from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.events import InProcessEventBus, attach_bus
 from dragoman.core.http import AppContext, install_error_handlers
 from dragoman.core.ratelimit import SlidingWindowLimiter
+from dragoman.core.writer import BatchWriter
 from dragoman.inboxes import routes as inbox_routes
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
@@ -70,7 +71,12 @@ def build_context(settings: Settings) -> AppContext:
     bus.subscribe(hub.on_event)
     worker = WebhookWorker(ctx)
     bus.subscribe(worker.on_event)
-    ctx.services.update(realtime=hub, visitor_tokens=VisitorTokens(settings.secret_key), webhook_worker=worker)
+    ctx.services.update(
+        realtime=hub,
+        visitor_tokens=VisitorTokens(settings.secret_key),
+        webhook_worker=worker,
+        writer=BatchWriter(factory),
+    )
     return ctx
 
 
@@ -81,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.services["realtime"].bind_loop(asyncio.get_running_loop())
+        writer: BatchWriter = ctx.services["writer"]
+        writer.start()
         worker: WebhookWorker = ctx.services["webhook_worker"]
         if settings.run_background_workers:
             worker.start()
@@ -88,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             worker.stop()
+            writer.stop()
             ctx.engine.dispose()
 
     app = FastAPI(
