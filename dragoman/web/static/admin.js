@@ -99,6 +99,12 @@ function table(headers, rows, emptyText) {
   );
 }
 
+/** The "Add" button works once its section has loaded what its form needs. */
+function onAdd(handler) {
+  addButton.onclick = handler;
+  addButton.disabled = false;
+}
+
 function showLoadError(error) {
   content.replaceChildren(el("div", { class: "alert alert-error", role: "alert" }, errorText(error)));
 }
@@ -259,7 +265,7 @@ async function showAgents() {
   const [agents, teams] = await Promise.all([api("GET", accountPath("/agents")), api("GET", accountPath("/teams"))]);
   const teamNames = new Map(teams.map((team) => [team.id, team.name]));
   const reload = () => showAgents().catch(showLoadError);
-  addButton.onclick = () => agentForm(null, teams, reload);
+  onAdd(() => agentForm(null, teams, reload));
   const rows = agents.map((agent) =>
     el(
       "tr",
@@ -364,7 +370,7 @@ async function showTeams() {
   const agentNames = new Map(agents.map((agent) => [agent.id, agent.name]));
   const vendorNames = new Map(vendors.map((vendor) => [vendor.id, vendor.name]));
   const reload = () => showTeams().catch(showLoadError);
-  addButton.onclick = () => teamForm(null, agents, vendors, reload);
+  onAdd(() => teamForm(null, agents, vendors, reload));
   const rows = teams.map((team) =>
     el(
       "tr",
@@ -420,7 +426,7 @@ async function showInboxes() {
   const [inboxes, teams] = await Promise.all([api("GET", accountPath("/inboxes")), api("GET", accountPath("/teams"))]);
   const teamNames = new Map(teams.map((team) => [team.id, team.name]));
   const reload = () => showInboxes().catch(showLoadError);
-  addButton.onclick = () => inboxForm(null, teams, reload);
+  onAdd(() => inboxForm(null, teams, reload));
   if (!inboxes.length) {
     content.replaceChildren(el("div", { class: "empty-state" }, el("p", {}, t("no_inboxes"))));
     return;
@@ -619,7 +625,7 @@ function webhookCard(webhook, reload, revealSecret) {
 
 async function showWebhooks(justCreatedId) {
   const reload = (created) => showWebhooks(created && created.id).catch(showLoadError);
-  addButton.onclick = () => webhookForm(reload);
+  onAdd(() => webhookForm(reload));
   let webhooks;
   try {
     webhooks = await api("GET", accountPath("/webhooks"));
@@ -658,7 +664,7 @@ async function showTokens(created) {
   ]);
   const owners = new Map(agents.map((agent) => [agent.id, agent.name]));
   const reload = (justCreated) => showTokens(justCreated).catch(showLoadError);
-  addButton.onclick = () => tokenForm(reload);
+  onAdd(() => tokenForm(reload));
   const reveal = created
     ? el(
         "div",
