@@ -14,8 +14,8 @@ PYTEST_ARGS ?=
 
 # postgresql/redis-server: the tests start private servers from these binaries.
 # chromium: Playwright drives Debian's Chromium (no browser download needed).
-# fonts-noto-cjk: without it Chinese text renders as boxes in screenshots.
-APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
+# fonts-noto-cjk, fonts-thai-tlwg: without them Chinese and Thai render as boxes in screenshots.
+APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk fonts-thai-tlwg
 
 # apt-get needs root; developers who are not root go through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

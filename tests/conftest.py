@@ -148,7 +148,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def as_user(ctx: AppContext, client: TestClient):  # type: ignore[no-untyped-def]
+def as_user(ctx: AppContext):  # type: ignore[no-untyped-def]
     """`as_user(user)` gives request headers that act as that user (an API token)."""
 
     def headers_for(user: User) -> dict[str, str]:

@@ -88,3 +88,17 @@ def test_sockets_refuse_strangers_and_other_sites(client: TestClient, demo: Demo
         with client.websocket_connect("/widget/api/ws?token=garbage") as socket:
             socket.receive_json()
     assert bad_visitor.value.code == 4401
+
+
+def test_a_resend_over_the_socket_is_confirmed_at_once_and_stored_once(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Carmen"}).json()
+    token = visitor["visitor_token"]
+    with client.websocket_connect(f"/widget/api/ws?token={token}") as customer:
+        customer.send_json({"type": "message", "content": "Hola", "client_id": "abc"})
+        first = _next_event(customer, "message")
+        # The connection dropped before the widget saw the echo; it sends again.
+        customer.send_json({"type": "message", "content": "Hola", "client_id": "abc"})
+        again = _next_event(customer, "message")
+    assert again["message"]["id"] == first["message"]["id"] and again["message"]["client_id"] == "abc"
+    session = client.get("/widget/api/session", headers={"X-Visitor-Token": token}).json()
+    assert [m["content"] for m in session["messages"]] == ["Hola"]

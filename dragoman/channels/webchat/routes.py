@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
@@ -133,6 +134,15 @@ def _visitor_ids(ctx: AppContext, token: str | None) -> tuple[int, int]:
 
 
 
+def _store_for_socket(db: Session, contact_id: int, inbox_id: int, text: str | None, client_id: str | None) -> dict[str, Any] | None:
+    """Stores a socket message; returns the customer's view of it only when it
+    had been stored before."""
+    message, created = services.store_message_from(db, contact_id, inbox_id, text, client_id)
+    if created:
+        return None
+    return visitor_message_view(message_out(db, message).model_dump(mode="json"))
+
+
 @router.websocket("/ws")
 async def visitor_socket(websocket: WebSocket, token: str | None = None) -> None:
     """Frames in: {"type": "message", "content": "...", "client_id": "..."}.
@@ -173,11 +183,13 @@ async def visitor_socket(websocket: WebSocket, token: str | None = None) -> None
                 text = content if isinstance(content, str) else None
                 # Through the group-commit writer: the echo (and the agents'
                 # copies) arrive through the hub once the batch commits.
-                await writer.submit(
-                    lambda db, text=text, client_id=client_id: services.receive_message_from(
-                        db, contact_id, inbox_id, text, client_id
-                    ).id
+                resent = await writer.submit(
+                    lambda db, text=text, client_id=client_id: _store_for_socket(db, contact_id, inbox_id, text, client_id)
                 )
+                if resent is not None:
+                    # Already stored (a resend after a dropped connection): no
+                    # event goes out, so confirm it to this socket directly.
+                    connection.offer(json.dumps({"event": "message", "message": resent}, ensure_ascii=False))
             except DragomanError as exc:
                 connection.offer(json.dumps({"event": "error", "client_id": client_id, **exc.as_dict()}))
     except WebSocketDisconnect:

@@ -73,6 +73,13 @@ def receive_message_from(
     db: Session, contact_id: int, inbox_id: int, content: str | None, client_id: str | None
 ) -> Message:
     """The same, by ids: an open socket checked the visitor once, when it connected."""
+    return store_message_from(db, contact_id, inbox_id, content, client_id)[0]
+
+
+def store_message_from(
+    db: Session, contact_id: int, inbox_id: int, content: str | None, client_id: str | None
+) -> tuple[Message, bool]:
+    """Returns (message, created); created is False for a resend already stored."""
     conversations.check_message_content(content)  # reject before creating a conversation
     conversation = conversations.latest_open_conversation(db, contact_id, inbox_id)
     if conversation is None or conversation.status is ConversationStatus.resolved:
@@ -81,8 +88,7 @@ def receive_message_from(
             raise NotAuthenticated("this chat no longer exists; start a new one")
         conversation = conversations.start_conversation(db, inbox, contact)
     source_id = f"web:{client_id}" if client_id else None
-    message, _created = conversations.receive_incoming_message(db, conversation, content, source_id=source_id)
-    return message
+    return conversations.receive_incoming_message(db, conversation, content, source_id=source_id)
 
 
 def change_visitor_details(
