@@ -501,6 +501,22 @@ def test_an_admin_creates_an_agent_and_a_team_through_the_pages(
     expect(page.get_by_test_id("inbox-card")).to_have_count(2)
     expect(page.get_by_test_id("inbox-card").filter(has_text="Japan website")).to_contain_text("Japan desk")
     page.screenshot(path=str(test_output_dir / "console-admin-inboxes.png"), full_page=True)
+    admin_headers = bearer(api_token(live_server.ctx, demo.user("admin")))
+    inboxes_url = f"{live_server.url}/api/v1/accounts/{demo.account_id}/inboxes"
+    japan = next(i for i in httpx.get(inboxes_url, headers=admin_headers).json() if i["name"] == "Japan website")
+    assert japan["settings"]["greeting"] == "Hi! How can we help you today?"  # the widget translates this one
+    # A greeting per language (set through the API) survives an edit in the page.
+    per_language = {"en": "Welcome!", "ja": "ようこそ！"}
+    httpx.patch(f"{inboxes_url}/{japan['id']}", json={"settings": {"greeting": per_language}}, headers=admin_headers)
+    page.reload()
+    japan_card = page.get_by_test_id("inbox-card").filter(has_text="Japan website")
+    expect(japan_card).to_contain_text("ja: ようこそ！")
+    japan_card.get_by_role("button", name="Edit").click()
+    page.locator("label.check", has_text="Sales").locator("input").check()
+    page.get_by_test_id("dialog-submit").click()
+    expect(japan_card).to_contain_text("Sales")
+    saved = httpx.get(f"{inboxes_url}/{japan['id']}", headers=admin_headers).json()
+    assert saved["settings"]["greeting"] == per_language
 
     page.get_by_test_id("nav-api-tokens").click()
     page.get_by_test_id("add-button").click()

@@ -397,19 +397,36 @@ function widgetSnippet(inbox) {
   return `<script src="${window.location.origin}/widget.js" data-website-token="${inbox.website_token}"></script>`;
 }
 
+// The widget's own default greeting: the widget translates this exact text
+// into each customer's language, so a new inbox starts with it.
+const DEFAULT_GREETING = "Hi! How can we help you today?";
+
+/** Greetings set per language through the API: {"en": "...", "es": "..."}. */
+const isPerLanguage = (greeting) => typeof greeting === "object" && greeting !== null;
+
+function greetingText(greeting) {
+  if (isPerLanguage(greeting)) return Object.entries(greeting).map(([tag, text]) => `${tag}: ${text}`).join(" · ");
+  return greeting || "";
+}
+
 function inboxForm(inbox, teams, onSaved) {
   const creating = !inbox;
+  const current = inbox ? (inbox.settings || {}).greeting : DEFAULT_GREETING;
+  const greetingField = isPerLanguage(current)
+    ? field(t("greeting"), el("p", { class: "muted" }, greetingText(current)), t("greeting_per_language"))
+    : field(t("greeting"), el("textarea", { name: "greeting", rows: 2 }, current || ""), t("greeting_help"));
   openDialog({
     title: creating ? t("add_inbox") : t("edit_inbox", { name: inbox.name }),
     fields: [
       field(t("name"), input("name", { value: inbox ? inbox.name : "", required: true, autocomplete: "off", placeholder: t("inbox_name_example") })),
-      field(t("greeting"), el("textarea", { name: "greeting", rows: 2 }, inbox ? (inbox.settings || {}).greeting || "" : ""), t("greeting_help")),
+      greetingField,
       checkboxGroup("team_ids", t("teams_working_inbox"), teams.map((team) => [team.id, team.name]), inbox ? inbox.team_ids : [], t("no_teams_yet")),
     ],
     submitLabel: creating ? t("create_inbox") : t("save"),
     onSubmit: async (form) => {
-      const greeting = form.elements.greeting.value.trim();
-      const body = { name: form.elements.name.value, team_ids: checkedValues(form, "team_ids").map(Number), settings: { greeting } };
+      const body = { name: form.elements.name.value, team_ids: checkedValues(form, "team_ids").map(Number) };
+      // Per-language greetings are left as they are: this form edits one text.
+      if (form.elements.greeting) body.settings = { greeting: form.elements.greeting.value.trim() };
       if (creating) {
         await api("POST", accountPath("/inboxes"), { ...body, channel_type: "webchat" });
         toast(t("inbox_created", { name: body.name }));
@@ -447,7 +464,7 @@ async function showInboxes() {
           { class: "facts facts-inline" },
           el("dt", {}, t("teams")),
           el("dd", {}, inbox.team_ids.map((id) => teamNames.get(id)).filter(Boolean).join(", ") || t("no_team_warning")),
-          (inbox.settings || {}).greeting ? [el("dt", {}, t("greeting")), el("dd", {}, inbox.settings.greeting)] : null,
+          greetingText((inbox.settings || {}).greeting) ? [el("dt", {}, t("greeting")), el("dd", {}, greetingText(inbox.settings.greeting))] : null,
         ),
         inbox.website_token
           ? el(
