@@ -102,3 +102,53 @@ def test_a_resend_over_the_socket_is_confirmed_at_once_and_stored_once(client: T
     assert again["message"]["id"] == first["message"]["id"] and again["message"]["client_id"] == "abc"
     session = client.get("/widget/api/session", headers={"X-Visitor-Token": token}).json()
     assert [m["content"] for m in session["messages"]] == ["Hola"]
+
+
+def test_a_socket_that_falls_behind_is_closed_so_the_page_reconnects() -> None:
+    import asyncio
+
+    from dragoman.accounts.models import Role
+    from dragoman.accounts.permissions import Viewer
+    from dragoman.core import events
+    from dragoman.realtime.hub import CLOSE_RELOAD, MAX_QUEUED, AgentConnection, RealtimeHub
+
+    closed_with: list[int] = []
+
+    async def scenario() -> None:
+        stuck = asyncio.Event()
+
+        async def never_sends(_text: str) -> None:
+            await stuck.wait()  # a browser that stopped reading
+
+        async def close(code: int) -> None:
+            closed_with.append(code)
+
+        hub = RealtimeHub(reload_viewer=lambda _user_id: None)
+        hub.bind_loop(asyncio.get_running_loop())
+        connection = AgentConnection(
+            send_text=never_sends, close_socket=close, viewer=Viewer(user_id=1, account_id=1, role=Role.admin)
+        )
+        hub.add_agent(connection)
+        pump = asyncio.create_task(connection.pump())
+        await asyncio.sleep(0)  # the pump takes the first frame and blocks on it
+        for n in range(MAX_QUEUED + 2):
+            hub.on_event(events.Event(events.PRESENCE_CHANGED, 1, {"user_id": n}))
+        assert hub.agent_count(1) == 0  # dropped from the hub
+        stuck.set()  # the browser's buffer drains; the close goes out next
+        await asyncio.wait_for(pump, timeout=5)
+
+    asyncio.run(scenario())
+    assert closed_with == [CLOSE_RELOAD]
+
+
+def test_a_non_ascii_csrf_header_is_refused_not_a_crash(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    from dragoman.accounts import services as accounts
+    from dragoman.accounts.auth import SESSION_COOKIE
+    from dragoman.accounts.models import User
+
+    with ctx.session_factory() as db:
+        cookie, _row = accounts.start_session(db, db.get(User, demo.user("maria").id), hours=1)  # type: ignore[arg-type]
+        db.commit()
+    client.cookies.set(SESSION_COOKIE, cookie)
+    answer = client.patch("/api/v1/profile", json={"availability": "online"}, headers={"X-CSRF-Token": "jeton-forgé".encode()})
+    assert answer.status_code == 403

@@ -57,7 +57,8 @@ def authenticate_request(request: Request, db: Session) -> Principal:
     user, auth_session = found
     if request.method not in _SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent, auth_session.csrf_token):
+        # Bytes: compare_digest refuses non-ASCII str, and a header is attacker input.
+        if not hmac.compare_digest(sent.encode(), auth_session.csrf_token.encode()):
             raise Forbidden(f"missing or wrong {CSRF_HEADER} header")
     return Principal(user=user, viewer=services.load_viewer(db, user), via="session", csrf_token=auth_session.csrf_token)
 

@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from dragoman.accounts.permissions import Viewer, can_view_conversation
 from dragoman.core import events
@@ -29,9 +29,16 @@ MAX_QUEUED = 1000
 Send = Callable[[str], Awaitable[None]]
 
 
+# Close code telling a page to reconnect and reload what it missed.
+CLOSE_RELOAD = 4408
+
+
 @dataclass(eq=False)
 class Connection:
     send_text: Send
+    # Closes the WebSocket itself: a socket the hub gave up on must close, or
+    # the page would believe it is live and hear nothing.
+    close_socket: Callable[[int], Awaitable[None]] | None = None
     queue: "asyncio.Queue[str | None]" = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED))
 
     def offer(self, text: str) -> bool:
@@ -46,14 +53,22 @@ class Connection:
         while True:
             text = await self.queue.get()
             if text is None:
+                if self.close_socket is not None:
+                    await self.close_socket(CLOSE_RELOAD)
                 return
             await self.send_text(text)
 
     def close(self) -> None:
-        try:
-            self.queue.put_nowait(None)
-        except asyncio.QueueFull:
-            pass
+        """Stop sending and close the socket once what is queued has gone.
+
+        A full queue is emptied first: its frames are stale for a page that
+        will reload anyway, and the close must get through."""
+        while True:
+            try:
+                self.queue.put_nowait(None)
+                return
+            except asyncio.QueueFull:
+                self.queue.get_nowait()
 
 
 @dataclass(eq=False)
@@ -65,6 +80,19 @@ class AgentConnection(Connection):
 class VisitorConnection(Connection):
     contact_id: int = 0
     inbox_id: int = 0
+
+
+class ClosableSocket(Protocol):
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+def websocket_closer(websocket: ClosableSocket) -> Callable[[int], Awaitable[None]]:
+    """What the hub calls to close a socket it gave up on."""
+
+    async def close(code: int) -> None:
+        await websocket.close(code=code)
+
+    return close
 
 
 CONVERSATION_HIDDEN = "conversation.hidden"

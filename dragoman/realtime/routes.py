@@ -13,7 +13,7 @@ from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import SESSION_COOKIE, api_token_from
 from dragoman.accounts.permissions import Viewer
 from dragoman.core.http import AppContext
-from dragoman.realtime.hub import AgentConnection, RealtimeHub
+from dragoman.realtime.hub import AgentConnection, RealtimeHub, websocket_closer
 
 router = APIRouter()
 
@@ -59,7 +59,7 @@ async def agent_socket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_NOT_AUTHENTICATED)
         return
     await websocket.accept()
-    connection = AgentConnection(send_text=websocket.send_text, viewer=viewer)
+    connection = AgentConnection(send_text=websocket.send_text, close_socket=websocket_closer(websocket), viewer=viewer)
     hub.add_agent(connection)
     sender = asyncio.create_task(connection.pump())
     try:

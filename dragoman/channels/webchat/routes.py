@@ -17,7 +17,7 @@ from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.core.errors import DragomanError
 from dragoman.core.writer import BatchWriter
 from dragoman.core.http import AppContext, app_context, get_db
-from dragoman.realtime.hub import RealtimeHub, VisitorConnection, visitor_message_view
+from dragoman.realtime.hub import RealtimeHub, VisitorConnection, visitor_message_view, websocket_closer
 from dragoman.conversations.services import message_out
 
 router = APIRouter(prefix="/widget/api", tags=["web chat widget"])
@@ -157,7 +157,9 @@ async def visitor_socket(websocket: WebSocket, token: str | None = None) -> None
         await websocket.close(code=CLOSE_NOT_AUTHENTICATED)
         return
     await websocket.accept()
-    connection = VisitorConnection(send_text=websocket.send_text, contact_id=contact_id, inbox_id=inbox_id)
+    connection = VisitorConnection(
+        send_text=websocket.send_text, close_socket=websocket_closer(websocket), contact_id=contact_id, inbox_id=inbox_id
+    )
     hub.add_visitor(connection)
     sender = asyncio.create_task(connection.pump())
     try:
