@@ -15,7 +15,11 @@ PYTEST_ARGS ?=
 # postgresql/redis-server: the tests start private servers from these binaries.
 # chromium: Playwright drives Debian's Chromium (no browser download needed).
 # fonts-noto-cjk, fonts-thai-tlwg: without them Chinese and Thai render as boxes in screenshots.
-APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk fonts-thai-tlwg
+# apertium*: offline machine translation (dragoman.language); apertium-apy is the
+# warm server Dragoman starts on 127.0.0.1, the others are language pairs.
+APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk \
+	apertium apertium-apy apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-ita \
+	apertium-eng-cat apertium-spa-cat apertium-es-ro fonts-thai-tlwg
 
 # apt-get needs root; developers who are not root go through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

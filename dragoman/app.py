@@ -31,6 +31,9 @@ from dragoman.core.http import AppContext, install_error_handlers
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
 from dragoman.inboxes import routes as inbox_routes
+from dragoman.language import routes as language_routes
+from dragoman.language.runtime import build_runtime
+from dragoman.language.worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
 from dragoman.web import routes as web_routes
@@ -71,11 +74,17 @@ def build_context(settings: Settings) -> AppContext:
     bus.subscribe(hub.on_event)
     worker = WebhookWorker(ctx)
     bus.subscribe(worker.on_event)
+    # Detection runs at ingest; translation in its own thread after commit.
+    language = build_runtime(settings)
+    translator = TranslationWorker(factory, language)
+    bus.subscribe(translator.on_event)
     ctx.services.update(
         realtime=hub,
         visitor_tokens=VisitorTokens(settings.secret_key),
         webhook_worker=worker,
         writer=BatchWriter(factory),
+        language=language,
+        translation_worker=translator,
     )
     return ctx
 
@@ -90,12 +99,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         writer: BatchWriter = ctx.services["writer"]
         writer.start()
         worker: WebhookWorker = ctx.services["webhook_worker"]
+        translator: TranslationWorker = ctx.services["translation_worker"]
+        ctx.services["language"].start()
+        translator.start()
         if settings.run_background_workers:
             worker.start()
         try:
             yield
         finally:
             worker.stop()
+            translator.stop()
+            ctx.services["language"].close()
             writer.stop()
             ctx.engine.dispose()
 
@@ -129,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contact_routes,
         inbox_routes,
         conversation_routes,
+        language_routes,
         webhook_routes,
         realtime_routes,
         webchat_routes,

@@ -74,6 +74,21 @@ class Settings:
     webhook_max_attempts: int = 8
     webhook_backoff_seconds: float = 2.0
     run_background_workers: bool = True
+    # Translation engines (dragoman.language.runtime): Apertium runs when its
+    # Debian packages are installed; the others when configured here.
+    apertium: bool = True
+    apertium_modes_dir: str = ""
+    ctranslate2_models_dir: str = ""
+    deepl_api_key: str = ""
+    deepl_url: str = "https://api-free.deepl.com"
+    google_translate_api_key: str = ""
+    google_translate_url: str = "https://translation.googleapis.com"
+    libretranslate_url: str = ""
+    libretranslate_api_key: str = ""
+    openai_base_url: str = ""
+    openai_api_key: str = ""
+    openai_model: str = ""
+    translation_timeout_seconds: float = 10.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -93,4 +108,17 @@ class Settings:
             webhook_timeout_seconds=_env_float("DRAGOMAN_WEBHOOK_TIMEOUT_SECONDS", 5.0),
             webhook_backoff_seconds=_env_float("DRAGOMAN_WEBHOOK_BACKOFF_SECONDS", 2.0),
             run_background_workers=_env_bool("DRAGOMAN_BACKGROUND_WORKERS", True),
+            apertium=_env_bool("DRAGOMAN_APERTIUM", True),
+            apertium_modes_dir=os.environ.get("DRAGOMAN_APERTIUM_MODES", ""),
+            ctranslate2_models_dir=os.environ.get("DRAGOMAN_CTRANSLATE2_MODELS", ""),
+            deepl_api_key=os.environ.get("DRAGOMAN_DEEPL_API_KEY", ""),
+            deepl_url=os.environ.get("DRAGOMAN_DEEPL_URL") or "https://api-free.deepl.com",
+            google_translate_api_key=os.environ.get("DRAGOMAN_GOOGLE_TRANSLATE_API_KEY", ""),
+            google_translate_url=os.environ.get("DRAGOMAN_GOOGLE_TRANSLATE_URL") or "https://translation.googleapis.com",
+            libretranslate_url=os.environ.get("DRAGOMAN_LIBRETRANSLATE_URL", ""),
+            libretranslate_api_key=os.environ.get("DRAGOMAN_LIBRETRANSLATE_API_KEY", ""),
+            openai_base_url=os.environ.get("DRAGOMAN_OPENAI_BASE_URL", ""),
+            openai_api_key=os.environ.get("DRAGOMAN_OPENAI_API_KEY", ""),
+            openai_model=os.environ.get("DRAGOMAN_OPENAI_MODEL", ""),
+            translation_timeout_seconds=_env_float("DRAGOMAN_TRANSLATION_TIMEOUT_SECONDS", 10.0),
         )

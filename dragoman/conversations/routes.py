@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal
@@ -19,8 +19,9 @@ from dragoman.conversations.schemas import (
     StatusIn,
 )
 from dragoman.core.errors import NotFound
-from dragoman.core.http import get_db
+from dragoman.core.http import app_context, get_db
 from dragoman.inboxes.services import get_inbox
+from dragoman.language import services as language_services
 
 router = APIRouter(prefix="/api/v1/accounts/{account_id}/conversations", tags=["conversations"])
 
@@ -99,10 +100,27 @@ def list_messages(
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
 def create_message(
-    conversation_id: int, body: NewMessageIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+    conversation_id: int,
+    body: NewMessageIn,
+    request: Request,
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
 ) -> MessageOut:
     conversation = services.get_conversation(db, principal.viewer, conversation_id)
-    if body.message_type == "note":
+    if body.translate and body.message_type == "outgoing":
+        # 409 with the preview when a protected fact went missing and the
+        # agent has not confirmed; 422 when no engine has the pair.
+        content, attributes = language_services.prepare_translated_reply(
+            db,
+            app_context(request).services["language"],
+            principal.user.id,
+            conversation,
+            body.content,
+            confirm=body.confirm,
+            edited_translation=body.translation,
+        )
+        message = services.send_reply(db, principal.viewer, conversation, content, attributes=attributes)
+    elif body.message_type == "note":
         message = services.add_note(db, principal.viewer, conversation, body.content)
     elif body.message_type == "incoming":
         message, _created = services.receive_incoming_message(db, conversation, body.content, source_id=body.source_id)

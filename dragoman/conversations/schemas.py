@@ -63,6 +63,13 @@ class NewMessageIn(BaseModel):
         "outgoing", description="outgoing: a reply the customer sees; note: only agents see it; incoming: on behalf of the contact (API only)"
     )
     source_id: str | None = Field(None, description="The channel's own id for the message; a repeat is stored once")
+    translate: bool = Field(
+        False,
+        description="outgoing only: content is in the agent's working language; the customer receives it translated "
+        "into the conversation's language (the original stays in attributes.original)",
+    )
+    confirm: bool = Field(False, description="Send a translated reply even though the fact check flagged it (else 409)")
+    translation: str | None = Field(None, description="With translate: the agent's own edit of the translation")
 
 
 class NewConversationIn(BaseModel):

@@ -31,6 +31,7 @@ from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.validation import optional_language, require_text
 from dragoman.inboxes.models import Inbox
+from dragoman.language import services as language_services
 
 MAX_MESSAGE_CHARS = 10_000
 PAGE_SIZE = 50
@@ -316,6 +317,9 @@ def receive_incoming_message(
         )
         if existing is not None:
             return existing, False
+    # The message's language, detected here (well under a millisecond), and
+    # the conversation's language weighed with it; translation comes later.
+    attributes = {**(attributes or {}), **language_services.note_incoming_message(db, conversation, text)}
     # Two deliveries of one message at the same instant can still race past
     # the check above on PostgreSQL; the unique constraint then refuses the
     # second, which the API answers with 409 and the channel retries.
@@ -342,10 +346,19 @@ def receive_incoming_message(
     return message, True
 
 
-def send_reply(db: Session, viewer: Viewer, conversation: Conversation, content: str | None) -> Message:
+def send_reply(
+    db: Session, viewer: Viewer, conversation: Conversation, content: str | None, attributes: dict[str, Any] | None = None
+) -> Message:
+    """`attributes`: a translated reply carries the agent's original there."""
     text = check_message_content(content)
     message = _add_message(
-        db, conversation, direction=Direction.outgoing, content=text, sender_type=SenderType.user, sender_id=viewer.user_id
+        db,
+        conversation,
+        direction=Direction.outgoing,
+        content=text,
+        sender_type=SenderType.user,
+        sender_id=viewer.user_id,
+        attributes=attributes,
     )
     conversation.last_activity_at = message.created_at
     conversation.unanswered_count = 0
@@ -467,6 +480,9 @@ def update_conversation(
             raise InvalidInput("priority must be low, normal, high or urgent", field="priority") from None
     if language is not None:
         conversation.language = optional_language(language)
+        # An explicit choice (agent, or the customer in the widget) sticks:
+        # later messages no longer move it. "" hands it back to the evidence.
+        language_services.override_conversation_language(db, conversation, conversation.language)
     db.flush()
     _record(db, events.CONVERSATION_UPDATED, conversation)
     return conversation

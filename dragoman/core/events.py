@@ -27,6 +27,8 @@ CONVERSATION_UPDATED = "conversation.updated"
 CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
 CONVERSATION_ASSIGNED = "conversation.assigned"
 MESSAGE_CREATED = "message.created"
+# A stored message gained something (a translation): same data as message.created.
+MESSAGE_UPDATED = "message.updated"
 PRESENCE_CHANGED = "user.presence_changed"
 MEMBERSHIP_CHANGED = "account.membership_changed"
 

@@ -1,0 +1,133 @@
+"""Offline language detection of one message.
+
+lingua-language-detector, restricted to the languages an account serves, won
+the measurement in `benchmarks/language_detection.py` (see docs/benchmarks.md):
+restricting the candidates is what makes two-word messages reliable. One
+detector per distinct language set is built once and reused; lingua loads each
+language's model once per process and shares it between detectors, so an extra
+set costs little.
+
+Nothing here touches the database: `detect_language` is called in the message
+write path and must stay well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+
+# Every language of the evaluation set in shared/data/langid (ISO 639-1).
+EVALUATED_LANGUAGES: tuple[str, ...] = (
+    "en", "es", "pt", "fr", "de", "it", "nl", "pl", "ru", "uk", "tr", "ar", "he",
+    "fa", "hi", "id", "ms", "vi", "th", "zh", "ja", "ko", "sv", "ro", "el", "cs",
+)  # fmt: skip
+
+# What an account detects until an admin lists its own languages: the
+# languages of the customers the design names plus the common European ones.
+# Fewer candidates is both faster and more accurate on short messages
+# (docs/benchmarks.md); Malay and Indonesian are left out together because
+# no detector tells them apart on short text.
+DEFAULT_LANGUAGES: tuple[str, ...] = (
+    "en", "es", "pt", "fr", "de", "it", "nl", "ru", "tr", "ar", "zh", "ja", "ko", "th", "vi",
+)  # fmt: skip
+
+# lingua knows these ISO 639-1 codes; anything else in an account's list is
+# ignored by detection (it may still be a translation target).
+SUPPORTED_LANGUAGES: frozenset[str] = frozenset(language.iso_code_639_1.name.lower() for language in Language.all())
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str | None  # ISO 639-1, None when the text has no letters
+    confidence: float  # 0..1: lingua's relative confidence among the candidates
+    letters: int  # letters in the text: how much evidence it carries
+    words: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.language, "confidence": round(self.confidence, 4), "letters": self.letters, "words": self.words}
+
+
+def base_language(code: str | None) -> str | None:
+    """'zh-Hans' -> 'zh', 'pt-BR' -> 'pt'."""
+    if not code:
+        return None
+    return code.split("-", 1)[0].split("_", 1)[0].lower()
+
+
+def count_letters_and_words(text: str) -> tuple[int, int]:
+    """Letters (any script) and words. Han, kana, Thai etc. are written without
+    spaces, so for them every two letters count as a word: a four-character
+    Chinese message carries about as much as a two-word English one."""
+    letters = 0
+    dense = 0
+    for char in text:
+        if char.isalpha():
+            letters += 1
+            name = unicodedata.name(char, "")
+            if name.startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI", "HANGUL")):
+                dense += 1
+    spaced_words = sum(1 for token in text.split() if any(c.isalpha() for c in token))
+    words = max(spaced_words, dense // 2) if dense else spaced_words
+    return letters, words
+
+
+class LanguageDetection:
+    """Detectors by language set, built on first use and kept for the process."""
+
+    def __init__(self, default_languages: Iterable[str] = DEFAULT_LANGUAGES) -> None:
+        self._default = self.normalise(default_languages)
+        self._detectors: dict[frozenset[str], LanguageDetector] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def normalise(languages: Iterable[str] | None) -> frozenset[str]:
+        codes = {base_language(code) for code in languages or ()}
+        return frozenset(code for code in codes if code in SUPPORTED_LANGUAGES)
+
+    def detector_for(self, languages: Iterable[str] | None = None) -> LanguageDetector:
+        wanted = self.normalise(languages) if languages else self._default
+        if len(wanted) < 2:
+            # lingua needs at least two candidates; an account that serves one
+            # language still wants to notice English among its messages.
+            wanted = wanted | {"en", "es"}
+        detector = self._detectors.get(wanted)
+        if detector is None:
+            with self._lock:
+                detector = self._detectors.get(wanted)
+                if detector is None:
+                    codes = [getattr(IsoCode639_1, code.upper()) for code in sorted(wanted)]
+                    detector = LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
+                    self._detectors[wanted] = detector
+        return detector
+
+    def warm_up(self) -> None:
+        """Load the default models now (about a second), not on the first message."""
+        self.detector_for(None).detect_language_of("warm up")
+
+    def detect(self, text: str, languages: Iterable[str] | None = None) -> Detection:
+        letters, words = count_letters_and_words(text)
+        if letters == 0:
+            return Detection(None, 0.0, 0, words)
+        values = self.detector_for(languages).compute_language_confidence_values(text)
+        if not values or values[0].value <= 0.0:
+            return Detection(None, 0.0, letters, words)
+        best = values[0]
+        return Detection(best.language.iso_code_639_1.name.lower(), float(best.value), letters, words)
+
+
+_SHARED: LanguageDetection | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_detection() -> LanguageDetection:
+    """The process's detectors. lingua's models take seconds and hundreds of
+    MiB to load: every app in the process (tests build many) shares one set."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = LanguageDetection()
+        return _SHARED

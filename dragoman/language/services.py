@@ -1,0 +1,627 @@
+"""Language services: settings, detection at ingest, conversation language,
+glossary, translation with memory, agents' corrections, translated replies.
+
+Conversations import this module (ingest calls `note_incoming_message`); this
+module never imports conversations. It reads and writes the conversation and
+message rows it is handed (`language`, `attributes`) and nothing else of them.
+The routes and the translation worker, which only `app.py` imports, join the
+two features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.models import Account, TeamMember, User
+from dragoman.contacts.models import Contact
+from dragoman.core.errors import Conflict, InvalidInput, NotFound
+from dragoman.core.validation import require_language, require_text
+from dragoman.language import evidence
+from dragoman.language.detect import DEFAULT_LANGUAGES, Detection, base_language, shared_detection
+from dragoman.language.facts import check_order_pattern, find_facts, missing_facts
+from dragoman.language.glossary import GlossaryEntry
+from dragoman.language.models import ConversationLanguage, GlossaryTerm, LanguageSettings, TranslationMemory
+from dragoman.language.pipeline import TranslationResult, no_engine_reason, translate_text
+from dragoman.language.runtime import ENGINE_NAMES, LanguageRuntime
+
+CORRECTION_ENGINE = "correction"
+SETTINGS_CACHE_SECONDS = 10.0
+MAX_TRANSLATION_CHARS = 10_000
+
+# -- settings --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountLanguageSettings:
+    account_id: int
+    languages: tuple[str, ...]
+    order_pattern: str | None
+    engine_chains: dict[str, list[str]]
+    glossary_version: int
+    configured: bool  # False: the defaults, nobody changed anything
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "languages": list(self.languages),
+            "order_pattern": self.order_pattern,
+            "engine_chains": {key: list(value) for key, value in self.engine_chains.items()},
+            "glossary_version": self.glossary_version,
+        }
+
+
+def _view(account_id: int, row: LanguageSettings | None) -> AccountLanguageSettings:
+    if row is None:
+        return AccountLanguageSettings(account_id, DEFAULT_LANGUAGES, None, {}, 1, False)
+    return AccountLanguageSettings(
+        account_id,
+        tuple(row.languages or DEFAULT_LANGUAGES),
+        row.order_pattern,
+        dict(row.engine_chains or {}),
+        row.glossary_version,
+        True,
+    )
+
+
+class _SettingsCache:
+    """The message path reads an account's settings for every message; they
+    change rarely. Changes in this process clear the entry at once; another
+    process sees them within `SETTINGS_CACHE_SECONDS`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[float, AccountLanguageSettings]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db: Session, account_id: int) -> AccountLanguageSettings:
+        now = time.monotonic()
+        entry = self._entries.get(account_id)
+        if entry is not None and now - entry[0] < SETTINGS_CACHE_SECONDS:
+            return entry[1]
+        view = _view(account_id, db.get(LanguageSettings, account_id))
+        with self._lock:
+            self._entries[account_id] = (now, view)
+        return view
+
+    def forget(self, account_id: int) -> None:
+        with self._lock:
+            self._entries.pop(account_id, None)
+
+
+settings_cache = _SettingsCache()
+
+
+def get_settings(db: Session, account_id: int, *, fresh: bool = False) -> AccountLanguageSettings:
+    if fresh:
+        return _view(account_id, db.get(LanguageSettings, account_id))
+    return settings_cache.get(db, account_id)
+
+
+def _settings_row(db: Session, account_id: int) -> LanguageSettings:
+    row = db.get(LanguageSettings, account_id)
+    if row is None:
+        row = LanguageSettings(account_id=account_id, languages=list(DEFAULT_LANGUAGES), engine_chains={}, glossary_version=1)
+        db.add(row)
+        db.flush()
+    return row
+
+
+def _check_pair_key(key: str) -> None:
+    if key == "*":
+        return
+    parts = key.split("-")
+    if len(parts) != 2 or not all(parts):
+        raise InvalidInput(f"engine_chains keys are '*' or a pair like 'es-en', got {key!r}", field="engine_chains")
+    for part in parts:
+        require_language(part, "engine_chains")
+
+
+_UNSET: Any = object()
+
+
+def update_settings(
+    db: Session, account_id: int, *, languages: Any = _UNSET, order_pattern: Any = _UNSET, engine_chains: Any = _UNSET
+) -> AccountLanguageSettings:
+    row = _settings_row(db, account_id)
+    if languages is not _UNSET:
+        if not isinstance(languages, list) or not languages:
+            raise InvalidInput("languages must be a non-empty list of language codes", field="languages")
+        codes = []
+        for code in languages:
+            checked = base_language(require_language(code if isinstance(code, str) else None, "languages"))
+            if checked not in codes:
+                codes.append(checked)
+        row.languages = codes
+    if order_pattern is not _UNSET:
+        pattern = (order_pattern or "").strip() or None
+        if pattern is not None:
+            problem = check_order_pattern(pattern)
+            if problem:
+                raise InvalidInput(f"order_pattern is {problem}", field="order_pattern")
+        row.order_pattern = pattern
+        row.glossary_version += 1  # what counts as protected changed: old memory may not hold
+    if engine_chains is not _UNSET:
+        if not isinstance(engine_chains, dict):
+            raise InvalidInput("engine_chains must map '*' or a pair like 'es-en' to a list of engines", field="engine_chains")
+        cleaned: dict[str, list[str]] = {}
+        for key, names in engine_chains.items():
+            _check_pair_key(key)
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise InvalidInput(f"engine_chains[{key!r}] must be a list of engine names", field="engine_chains")
+            unknown = [n for n in names if n not in ENGINE_NAMES]
+            if unknown:
+                raise InvalidInput(
+                    f"unknown engine {unknown[0]!r}; engines are {', '.join(ENGINE_NAMES)}", field="engine_chains"
+                )
+            cleaned[key] = list(dict.fromkeys(names))
+        row.engine_chains = cleaned
+    db.flush()
+    settings_cache.forget(account_id)
+    return _view(account_id, row)
+
+
+# -- detection at ingest ----------------------------------------------------------
+
+
+def detect_for_account(db: Session, account_id: int, text: str) -> Detection:
+    return shared_detection().detect(text, get_settings(db, account_id).languages)
+
+
+def phone_country(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    try:
+        parsed = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.region_code_for_number(parsed)
+
+
+# The main language customers from a country write in. Only countries where
+# one language clearly dominates; others give no evidence.
+COUNTRY_LANGUAGES: dict[str, str] = {
+    "ES": "es", "MX": "es", "AR": "es", "CO": "es", "CL": "es", "PE": "es", "VE": "es", "EC": "es", "GT": "es",
+    "CU": "es", "BO": "es", "DO": "es", "HN": "es", "PY": "es", "SV": "es", "NI": "es", "CR": "es", "PA": "es", "UY": "es",
+    "BR": "pt", "PT": "pt", "AO": "pt", "MZ": "pt", "FR": "fr", "DE": "de", "AT": "de", "IT": "it", "NL": "nl",
+    "PL": "pl", "RU": "ru", "UA": "uk", "TR": "tr", "SA": "ar", "AE": "ar", "EG": "ar", "MA": "ar", "DZ": "ar",
+    "IQ": "ar", "JO": "ar", "KW": "ar", "QA": "ar", "IL": "he", "IR": "fa", "CN": "zh", "TW": "zh", "HK": "zh",
+    "JP": "ja", "KR": "ko", "TH": "th", "VN": "vi", "ID": "id", "MY": "ms", "SE": "sv", "RO": "ro", "GR": "el",
+    "CZ": "cs", "GB": "en", "US": "en", "AU": "en", "NZ": "en", "IE": "en",
+}  # fmt: skip
+
+
+def _belief(row: ConversationLanguage) -> evidence.LanguageBelief:
+    return evidence.LanguageBelief(row.language, row.source, row.locked, dict(row.scores or {}))
+
+
+def _save_belief(row: ConversationLanguage, belief: evidence.LanguageBelief) -> None:
+    row.language, row.source, row.locked, row.scores = belief.language, belief.source, belief.locked, dict(belief.scores)
+
+
+def _belief_row(db: Session, conversation: Any) -> ConversationLanguage:
+    """The conversation's row, created with the contact's evidence on first use.
+    Two messages of a new conversation at once both try to create it; the
+    insert ignores the second and the row lock serialises the rest."""
+    row = db.get(ConversationLanguage, conversation.id)
+    if row is not None:
+        return row
+    contact = db.get(Contact, conversation.contact_id)
+    belief = evidence.LanguageBelief()
+    if contact is not None:
+        country = phone_country(contact.phone) or contact.country
+        belief = evidence.add_prior(belief, "phone", COUNTRY_LANGUAGES.get((country or "").upper()))
+        belief = evidence.add_prior(belief, "contact", base_language(contact.language))
+    if conversation.language and (contact is None or base_language(conversation.language) != base_language(contact.language)):
+        belief = evidence.add_prior(belief, "contact", base_language(conversation.language))
+    values = {
+        "conversation_id": conversation.id,
+        "language": belief.language,
+        "source": belief.source,
+        "locked": False,
+        "scores": belief.scores,
+    }
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.execute(insert(ConversationLanguage).values(**values).on_conflict_do_nothing())
+    return db.scalars(
+        select(ConversationLanguage).where(ConversationLanguage.conversation_id == conversation.id).with_for_update()
+    ).one()
+
+
+def _apply(conversation: Any, row: ConversationLanguage, belief: evidence.LanguageBelief) -> None:
+    _save_belief(row, belief)
+    if belief.language and base_language(conversation.language) != belief.language:
+        conversation.language = belief.language
+
+
+def note_incoming_message(db: Session, conversation: Any, text: str) -> dict[str, Any]:
+    """Detect the message's language and weigh it into the conversation's.
+    Returns what to store in the message's attributes."""
+    detection = detect_for_account(db, conversation.account_id, text)
+    row = _belief_row(db, conversation)
+    belief = evidence.add_message(_belief(row), detection.language, detection.confidence, detection.words)
+    _apply(conversation, row, belief)
+    return {"language": detection.as_dict()}
+
+
+def note_accept_language(db: Session, conversation: Any, header: str | None) -> None:
+    """The browser's first language, as evidence (weaker than the contact's)."""
+    first = (header or "").split(",")[0].split(";")[0].strip()
+    if not first or first == "*":
+        return
+    row = _belief_row(db, conversation)
+    _apply(conversation, row, evidence.add_prior(_belief(row), "accept_language", base_language(first)))
+
+
+def override_conversation_language(db: Session, conversation: Any, language: str | None) -> None:
+    """An agent's or the customer's explicit choice: it sticks ("" lets evidence decide again)."""
+    row = _belief_row(db, conversation)
+    belief = evidence.override(_belief(row), base_language(language) if language else None)
+    _save_belief(row, belief)
+    if language:
+        conversation.language = language
+    elif belief.language:
+        conversation.language = belief.language
+
+
+def conversation_language_info(db: Session, conversation_id: int) -> dict[str, Any] | None:
+    row = db.get(ConversationLanguage, conversation_id)
+    return _belief(row).as_dict() if row is not None else None
+
+
+# -- glossary -------------------------------------------------------------------
+
+
+def list_glossary(db: Session, account_id: int) -> list[GlossaryTerm]:
+    return list(db.scalars(select(GlossaryTerm).where(GlossaryTerm.account_id == account_id).order_by(GlossaryTerm.term, GlossaryTerm.id)))
+
+
+def glossary_entries(db: Session, account_id: int) -> list[GlossaryEntry]:
+    return [
+        GlossaryEntry(t.term, t.translation, t.source_language, t.target_language, t.case_sensitive)
+        for t in list_glossary(db, account_id)
+    ]
+
+
+def _bump_glossary(db: Session, account_id: int) -> None:
+    _settings_row(db, account_id).glossary_version += 1
+    settings_cache.forget(account_id)
+
+
+def _check_term_fields(term: str | None, translation: str | None, source: str | None, target: str | None) -> tuple[str, str | None, str | None, str | None]:
+    clean_term = require_text(term, "term", max_length=200)
+    clean_translation = (translation or "").strip() or None
+    if clean_translation is not None:
+        clean_translation = require_text(clean_translation, "translation", max_length=500)
+    clean_source = base_language(require_language(source, "source_language")) if source else None
+    clean_target = base_language(require_language(target, "target_language")) if target else None
+    if clean_translation is not None and (clean_source is None or clean_target is None):
+        raise InvalidInput("a forced translation needs source_language and target_language", field="target_language")
+    return clean_term, clean_translation, clean_source, clean_target
+
+
+def add_glossary_term(
+    db: Session,
+    account_id: int,
+    *,
+    term: str | None,
+    translation: str | None = None,
+    source_language: str | None = None,
+    target_language: str | None = None,
+    case_sensitive: bool = False,
+) -> GlossaryTerm:
+    clean = _check_term_fields(term, translation, source_language, target_language)
+    duplicate = db.scalar(
+        select(GlossaryTerm).where(
+            GlossaryTerm.account_id == account_id,
+            func.lower(GlossaryTerm.term) == clean[0].lower(),
+            GlossaryTerm.source_language.is_(None) if clean[2] is None else GlossaryTerm.source_language == clean[2],
+            GlossaryTerm.target_language.is_(None) if clean[3] is None else GlossaryTerm.target_language == clean[3],
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(f"the glossary already has {clean[0]!r} for these languages (id {duplicate.id})", field="term")
+    row = GlossaryTerm(
+        account_id=account_id, term=clean[0], translation=clean[1], source_language=clean[2], target_language=clean[3],
+        case_sensitive=bool(case_sensitive),
+    )  # fmt: skip
+    db.add(row)
+    _bump_glossary(db, account_id)
+    db.flush()
+    return row
+
+
+def get_glossary_term(db: Session, account_id: int, term_id: int) -> GlossaryTerm:
+    row = db.get(GlossaryTerm, term_id)
+    if row is None or row.account_id != account_id:
+        raise NotFound(f"glossary term {term_id} not found", field="term_id")
+    return row
+
+
+def update_glossary_term(db: Session, row: GlossaryTerm, changes: dict[str, Any]) -> GlossaryTerm:
+    merged = {
+        "term": row.term, "translation": row.translation, "source_language": row.source_language,
+        "target_language": row.target_language, **changes,
+    }  # fmt: skip
+    row.term, row.translation, row.source_language, row.target_language = _check_term_fields(
+        merged["term"], merged["translation"], merged["source_language"], merged["target_language"]
+    )
+    if "case_sensitive" in changes:
+        row.case_sensitive = bool(changes["case_sensitive"])
+    _bump_glossary(db, row.account_id)
+    db.flush()
+    return row
+
+
+def delete_glossary_term(db: Session, row: GlossaryTerm) -> None:
+    account_id = row.account_id
+    db.delete(row)
+    _bump_glossary(db, account_id)
+    db.flush()
+
+
+# -- translation and memory --------------------------------------------------------
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _DbMemory:
+    """The pipeline's memory port over the translation_memory table."""
+
+    db: Session
+    account_id: int
+    source: str
+    target: str
+    text: str
+    glossary_version: int
+    rows: dict[str, TranslationMemory] = field(default_factory=dict)
+
+    def load(self) -> None:
+        for row in self.db.scalars(
+            select(TranslationMemory).where(
+                TranslationMemory.account_id == self.account_id,
+                TranslationMemory.source_language == self.source,
+                TranslationMemory.target_language == self.target,
+                TranslationMemory.source_hash == text_hash(self.text),
+                TranslationMemory.glossary_version.in_([self.glossary_version, 0]),
+            )
+        ):
+            if row.source_text == self.text:
+                self.rows[row.engine] = row
+
+    def correction(self) -> TranslationMemory | None:
+        return self.rows.get(CORRECTION_ENGINE)
+
+    def get(self, engine: str) -> tuple[str, str | None] | None:
+        row = self.rows.get(engine)
+        if row is None or row.glossary_version != self.glossary_version:
+            return None
+        return row.translated_text, row.pivot
+
+    def put(self, engine: str, text: str, pivot: str | None) -> None:
+        # A SAVEPOINT: another process may have stored the same entry a
+        # moment ago; then its row stands and ours is dropped.
+        try:
+            with self.db.begin_nested():
+                self.db.add(
+                    TranslationMemory(
+                        account_id=self.account_id, engine=engine, source_language=self.source,
+                        target_language=self.target, source_hash=text_hash(self.text), source_text=self.text,
+                        translated_text=text, pivot=pivot, glossary_version=self.glossary_version, hits=0,
+                    )  # fmt: skip
+                )
+        except IntegrityError:
+            pass
+
+
+def chain_names(runtime: LanguageRuntime, settings: AccountLanguageSettings, source: str, target: str) -> list[str]:
+    chains = settings.engine_chains
+    return chains.get(f"{source}-{target}") or chains.get("*") or runtime.default_chain()
+
+
+def translate_for_account(
+    db: Session, runtime: LanguageRuntime, account_id: int, text: str, source: str, target: str
+) -> TranslationResult:
+    """Translate with the account's chain, glossary and memory (corrections first)."""
+    source, target = base_language(source) or source, base_language(target) or target
+    settings = get_settings(db, account_id)
+    if source == target:
+        return TranslationResult(source=source, target=target, status="translated", text=text, engine="none")
+    memory = _DbMemory(db, account_id, source, target, text, settings.glossary_version)
+    memory.load()
+    corrected = memory.correction()
+    if corrected is not None:
+        lost = [fact.text for fact in missing_facts(find_facts(text, settings.order_pattern), corrected.translated_text)]
+        db.execute(update(TranslationMemory).where(TranslationMemory.id == corrected.id).values(hits=TranslationMemory.hits + 1))
+        return TranslationResult(
+            source=source, target=target, status="translated", text=corrected.translated_text, engine=CORRECTION_ENGINE,
+            flags=["facts_missing"] if lost else [], missing_facts=lost, from_memory=True,
+        )  # fmt: skip
+    chain = runtime.resolve(chain_names(runtime, settings, source, target))
+    return translate_text(
+        text, source, target, chain, glossary=glossary_entries(db, account_id), order_pattern=settings.order_pattern, memory=memory
+    )
+
+
+def store_correction(db: Session, account_id: int, user_id: int, text: str, source: str, target: str, corrected: str) -> None:
+    corrected = require_text(corrected, "text", max_length=MAX_TRANSLATION_CHARS)
+    key = {
+        "account_id": account_id, "engine": CORRECTION_ENGINE, "source_language": source, "target_language": target,
+        "source_hash": text_hash(text), "glossary_version": 0,
+    }  # fmt: skip
+    db.execute(delete(TranslationMemory).filter_by(**key))
+    db.add(TranslationMemory(**key, source_text=text, translated_text=corrected, corrected_by=user_id, hits=0))
+    db.flush()
+
+
+# -- messages -------------------------------------------------------------------
+
+def message_language(message: Any) -> str | None:
+    return ((message.attributes or {}).get("language") or {}).get("code")
+
+
+def store_message_translation(db: Session, message_cls: type, message_id: int, result: TranslationResult) -> Any:
+    """Merge one translation into the message's attributes.
+
+    The no-op UPDATE first takes the row's lock (PostgreSQL) or this process's
+    SQLite write lock, held until the caller commits; the attributes are read
+    only after it. So two translations of one message, stored at once, never
+    overwrite each other."""
+    db.execute(update(message_cls).where(message_cls.id == message_id).values(id=message_cls.id))
+    message = db.scalars(
+        select(message_cls).where(message_cls.id == message_id).execution_options(populate_existing=True)
+    ).one()
+    attributes = dict(message.attributes or {})
+    translations = dict(attributes.get("translations") or {})
+    translations[result.target] = result.as_dict()
+    attributes["translations"] = translations
+    message.attributes = attributes
+    db.flush()
+    return message
+
+
+def working_languages(db: Session, conversation: Any) -> list[str]:
+    """Who will read it: the assignee; else the team's members; else every
+    active agent of the account (their distinct working languages)."""
+    if conversation.assignee_id is not None:
+        user = db.get(User, conversation.assignee_id)
+        if user is not None and user.active:
+            return [base_language(user.working_language) or "en"]
+    statement = select(User.working_language).where(User.account_id == conversation.account_id, User.active.is_(True))
+    if conversation.team_id is not None:
+        statement = statement.join(TeamMember, TeamMember.user_id == User.id).where(TeamMember.team_id == conversation.team_id)
+    languages = sorted({base_language(code) or "en" for code in db.scalars(statement.distinct())})
+    if not languages:
+        account = db.get(Account, conversation.account_id)
+        languages = [base_language(account.default_locale) if account else "en"]  # type: ignore[list-item]
+    return languages
+
+
+def user_working_language(db: Session, user_id: int) -> str:
+    user = db.get(User, user_id)
+    return (base_language(user.working_language) if user else None) or "en"
+
+
+# -- agent replies ------------------------------------------------------------------
+
+
+class ReplyNeedsConfirmation(Conflict):
+    """409: the translation lost a protected fact; the agent confirms or edits."""
+
+    code = "translation_unconfirmed"
+
+    def __init__(self, message: str, preview: dict[str, Any]) -> None:
+        super().__init__(message, field="confirm")
+        self.preview = preview
+
+    def as_dict(self) -> dict[str, object]:
+        return {**super().as_dict(), "preview": self.preview}
+
+
+class UnsupportedPairError(InvalidInput):
+    code = "unsupported_language_pair"
+
+
+@dataclass
+class ReplyPreview:
+    original: str
+    source: str
+    target: str
+    result: TranslationResult
+    edited: bool = False
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.result.flags)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "original": self.original,
+            "content": self.result.text,
+            "from": self.source,
+            "to": self.target,
+            "engine": self.result.engine,
+            "pivot": self.result.pivot,
+            "status": self.result.status,
+            "reason": self.result.reason,
+            "flags": list(self.result.flags),
+            "missing_facts": list(self.result.missing_facts),
+            "needs_confirmation": self.needs_confirmation,
+            "edited": self.edited,
+        }
+
+
+def customer_language(conversation: Any) -> str | None:
+    return base_language(conversation.language)
+
+
+def preview_reply(
+    db: Session, runtime: LanguageRuntime, user_id: int, conversation: Any, content: str | None, *,
+    source_language: str | None = None, edited_translation: str | None = None,
+) -> ReplyPreview:  # fmt: skip
+    """What the customer would receive for the agent's `content`."""
+    text = require_text(content, "content", max_length=MAX_TRANSLATION_CHARS)
+    source = base_language(require_language(source_language, "source_language")) if source_language else user_working_language(db, user_id)
+    target = customer_language(conversation)
+    if target is None:
+        raise InvalidInput("the conversation has no language yet; set it first", field="language")
+    settings = get_settings(db, conversation.account_id)
+    if edited_translation is not None:
+        edited = require_text(edited_translation, "translation", max_length=MAX_TRANSLATION_CHARS)
+        lost = [fact.text for fact in missing_facts(find_facts(text, settings.order_pattern), edited)]
+        result = TranslationResult(
+            source=source, target=target, status="translated", text=edited, engine="agent",
+            flags=["facts_missing"] if lost else [], missing_facts=lost,
+        )  # fmt: skip
+        return ReplyPreview(text, source, target, result, edited=True)
+    result = translate_for_account(db, runtime, conversation.account_id, text, source, target)
+    if result.status != "translated":
+        raise UnsupportedPairError(result.reason or no_engine_reason(source, target), field="translate")
+    return ReplyPreview(text, source, target, result)
+
+
+def prepare_translated_reply(
+    db: Session, runtime: LanguageRuntime, user_id: int, conversation: Any, content: str | None, *,
+    confirm: bool = False, edited_translation: str | None = None,
+) -> tuple[str, dict[str, Any]]:  # fmt: skip
+    """(text the customer receives, attributes for the message), or 409 when a
+    protected fact went missing and the agent has not confirmed."""
+    preview = preview_reply(db, runtime, user_id, conversation, content, edited_translation=edited_translation)
+    if preview.needs_confirmation and not confirm:
+        missing = ", ".join(preview.result.missing_facts) or "protected text"
+        raise ReplyNeedsConfirmation(
+            f"the translation lost {missing}; edit it, or send again with confirm: true", preview.as_dict()
+        )
+    if preview.edited:
+        store_correction(db, conversation.account_id, user_id, preview.original, preview.source, preview.target, preview.result.text or "")
+    assert preview.result.text is not None
+    attributes = {
+        "language": {"code": preview.target, "confidence": 1.0},
+        "original": {
+            "content": preview.original,
+            "language": preview.source,
+            "engine": preview.result.engine,
+            "pivot": preview.result.pivot,
+            "flags": list(preview.result.flags),
+            "missing_facts": list(preview.result.missing_facts),
+            "confirmed": bool(preview.result.flags) and confirm,
+        },
+    }
+    return preview.result.text, attributes
+
+
+def supported_targets(runtime: LanguageRuntime, source: str, candidates: Iterable[str]) -> list[str]:
+    engines = runtime.resolve(runtime.default_chain())
+    return [t for t in candidates if t != source and any(e.supports(source, t) for e in engines)]
