@@ -51,7 +51,7 @@ def runtime(request: Request) -> LanguageRuntime:
 
 
 def _settings_out(db: Session, rt: LanguageRuntime, account_id: int) -> LanguageSettingsOut:
-    view = services.get_settings(db, account_id, fresh=True)
+    view = services.get_settings(db, account_id)
     engines = [
         EngineInfo(name=name, available=rt.engines.get(name) is not None, reason=rt.unavailable.get(name))
         for name in ENGINE_NAMES

@@ -11,9 +11,6 @@ two features.
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +34,6 @@ from dragoman.language.pipeline import TranslationResult, no_engine_reason, tran
 from dragoman.language.runtime import ENGINE_NAMES, LanguageRuntime
 
 CORRECTION_ENGINE = "correction"
-SETTINGS_CACHE_SECONDS = 10.0
 MAX_TRANSLATION_CHARS = 10_000
 
 # -- settings --------------------------------------------------------------------
@@ -74,37 +70,10 @@ def _view(account_id: int, row: LanguageSettings | None) -> AccountLanguageSetti
     )
 
 
-class _SettingsCache:
-    """The message path reads an account's settings for every message; they
-    change rarely. Changes in this process clear the entry at once; another
-    process sees them within `SETTINGS_CACHE_SECONDS`."""
-
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[float, AccountLanguageSettings]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, db: Session, account_id: int) -> AccountLanguageSettings:
-        now = time.monotonic()
-        entry = self._entries.get(account_id)
-        if entry is not None and now - entry[0] < SETTINGS_CACHE_SECONDS:
-            return entry[1]
-        view = _view(account_id, db.get(LanguageSettings, account_id))
-        with self._lock:
-            self._entries[account_id] = (now, view)
-        return view
-
-    def forget(self, account_id: int) -> None:
-        with self._lock:
-            self._entries.pop(account_id, None)
-
-
-settings_cache = _SettingsCache()
-
-
-def get_settings(db: Session, account_id: int, *, fresh: bool = False) -> AccountLanguageSettings:
-    if fresh:
-        return _view(account_id, db.get(LanguageSettings, account_id))
-    return settings_cache.get(db, account_id)
+def get_settings(db: Session, account_id: int) -> AccountLanguageSettings:
+    # One primary-key read per message: cheap next to the message's own
+    # writes, and never stale (a cache would need invalidating across processes).
+    return _view(account_id, db.get(LanguageSettings, account_id))
 
 
 def _settings_row(db: Session, account_id: int) -> LanguageSettings:
@@ -166,7 +135,6 @@ def update_settings(
             cleaned[key] = list(dict.fromkeys(names))
         row.engine_chains = cleaned
     db.flush()
-    settings_cache.forget(account_id)
     return _view(account_id, row)
 
 
@@ -294,7 +262,6 @@ def glossary_entries(db: Session, account_id: int) -> list[GlossaryEntry]:
 
 def _bump_glossary(db: Session, account_id: int) -> None:
     _settings_row(db, account_id).glossary_version += 1
-    settings_cache.forget(account_id)
 
 
 def _check_term_fields(term: str | None, translation: str | None, source: str | None, target: str | None) -> tuple[str, str | None, str | None, str | None]:
@@ -620,8 +587,3 @@ def prepare_translated_reply(
         },
     }
     return preview.result.text, attributes
-
-
-def supported_targets(runtime: LanguageRuntime, source: str, candidates: Iterable[str]) -> list[str]:
-    engines = runtime.resolve(runtime.default_chain())
-    return [t for t in candidates if t != source and any(e.supports(source, t) for e in engines)]
