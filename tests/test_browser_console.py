@@ -363,6 +363,11 @@ def test_the_console_in_chinese_for_li_wei(
     page.get_by_test_id("reply-input").fill("可能和上周的版本有关。")
     page.get_by_test_id("reply-input").press("Control+Enter")
     expect(page.locator('[data-direction="note"]')).to_contain_text("内部备注")
+    # The list and its counts follow live: now Li Wei's, answered.
+    expect(conversation_item(page, conversation_id)).to_contain_text("Li Wei")
+    expect(conversation_item(page, conversation_id).locator(".badge")).to_have_count(0)
+    expect(page.get_by_test_id("filter-mine")).to_contain_text("1")
+    expect(page.get_by_test_id("filter-unassigned")).to_contain_text("0")
     shoot(page, test_output_dir, "chinese")
     # The language switcher saves the choice and reloads in English.
     page.locator("#user-menu summary").click()
