@@ -19,6 +19,12 @@ from babel.support import Translations
 SOURCE_LOCALE = "en"  # the language the source strings are written in
 
 
+def N_(message: str) -> str:
+    """Marks a source string for `pybabel extract`; it is translated later,
+    per request, in the reader's language."""
+    return message
+
+
 class Catalogs:
     """Every locale of one gettext domain found under `directory`."""
 

@@ -8,9 +8,7 @@ strings for `pybabel extract`; translation happens per request.
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    return message
+from dragoman.core.i18n import N_
 
 
 JS_STRINGS: dict[str, str] = {

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from dragoman.conversations.services import MAX_MESSAGE_CHARS
 from dragoman.core.errors import NotFound
 from dragoman.core.http import get_db
-from dragoman.core.i18n import SOURCE_LOCALE, Catalogs, negotiate_locale
+from dragoman.core.i18n import SOURCE_LOCALE, Catalogs, N_, negotiate_locale
 from dragoman.demo.seed import DEMO_PASSWORD, demo_website_token
 from dragoman.inboxes.models import Inbox
 from dragoman.inboxes.services import get_inbox_by_website_token
@@ -45,11 +45,6 @@ ASSET_PREFIX = "/widget/assets"
 # Files the frame and the demo page load; nothing else under static/ is served.
 ASSETS = {"chat.css": "text/css", "chat.js": "text/javascript", "demo.css": "text/css"}
 LOADER_FILE = "loader.js"
-
-
-def N_(message: str) -> str:
-    """Marks a source string for `pybabel extract`; translated per request."""
-    return message
 
 
 # Every text the frame shows, by the key its script uses. Placeholders in
