@@ -100,7 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         writer.start()
         worker: WebhookWorker = ctx.services["webhook_worker"]
         translator: TranslationWorker = ctx.services["translation_worker"]
-        ctx.services["language"].start()
+        # The detector's models load before the first request is served
+        # (seconds, once per process): no message waits for them.
+        await asyncio.to_thread(ctx.services["language"].start)
         translator.start()
         if settings.run_background_workers:
             worker.start()
@@ -152,4 +154,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     web_routes.mount_static(app)
+    _describe_authentication(app)
     return app
+
+
+def _describe_authentication(app: FastAPI) -> None:
+    """Tells the OpenAPI description (and Swagger's Authorize button) how to
+    send an API token; the checks themselves live in `accounts.auth`."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "apiToken": {"type": "http", "scheme": "bearer", "description": "An API token from Settings → API tokens"}
+            }
+            for path, operations in schema["paths"].items():
+                if path.startswith("/api/v1/") and not path.startswith("/api/v1/widget"):
+                    for operation in operations.values():
+                        operation["security"] = [{"apiToken": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -204,6 +204,9 @@ def test_api_description_is_served_offline(client: TestClient) -> None:
     assert docs.status_code == 200 and "/api/docs/assets/swagger-ui-bundle.js" in docs.text
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
     spec = client.get("/api/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/v1/accounts/{account_id}/conversations"]["get"]["security"] == [{"apiToken": []}]
+    assert "security" not in spec["paths"]["/widget/api/session"]["get"]
     for path in (
         "/api/v1/accounts/{account_id}/conversations",
         "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages",
