@@ -1,0 +1,454 @@
+"""The routing engine on its own: steps, strategies, capacity, presence,
+stickiness, priority, hours; and its invariants under random operations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from hypothesis import given, settings as hypothesis_settings, strategies as st
+
+from dragoman.accounts.models import Role
+from dragoman.routing.engine import (
+    AgentSpec,
+    Channel,
+    LanguageLevel,
+    Presence,
+    QueueSpec,
+    RoutingEngine,
+    Step,
+    Strategy,
+    WaitingSpec,
+)
+from dragoman.routing.hours import BusinessHours, HoursError, Window, check_windows
+
+INBOX = 10
+TEAM = 1
+BULLSEYE = (
+    Step(0, min_language_level=4, min_skill_level=1),
+    Step(30, min_language_level=2),
+    Step(90, min_skill_level=1, machine_translation=True),
+)
+
+
+def agent(
+    ident: int,
+    languages: dict[str, int],
+    *,
+    skills: dict[str, int] | None = None,
+    chat: int = 1,
+    presence: Presence = Presence.online,
+    teams: frozenset[int] = frozenset({TEAM}),
+    inboxes: frozenset[int] = frozenset({INBOX}),
+) -> AgentSpec:
+    return AgentSpec(
+        id=ident,
+        account_id=1,
+        name=f"agent {ident}",
+        languages={code: LanguageLevel(level, level) for code, level in languages.items()},
+        skills=skills if skills is not None else {"support": 3},
+        team_ids=teams,
+        inbox_ids=inboxes,
+        capacity={Channel.chat: chat},
+        presence=presence,
+    )
+
+
+def queue(strategy: Strategy = Strategy.longest_idle, **extra: object) -> QueueSpec:
+    fields: dict[str, object] = {
+        "id": 1,
+        "account_id": 1,
+        "name": "Support",
+        "strategy": strategy,
+        "steps": BULLSEYE,
+        "inbox_ids": frozenset({INBOX}),
+        "team_ids": frozenset({TEAM}),
+        "default_skill": "support",
+    }
+    fields.update(extra)
+    return QueueSpec(**fields)  # type: ignore[arg-type]
+
+
+def chat(ident: int, language: str | None = "es", at: float = 0.0, **extra: object) -> WaitingSpec:
+    return WaitingSpec(id=ident, account_id=1, inbox_id=INBOX, language=language, enqueued_at=at, **extra)  # type: ignore[arg-type]
+
+
+def engine_with(*agents: AgentSpec, spec: QueueSpec | None = None) -> RoutingEngine:
+    engine = RoutingEngine()
+    engine.upsert_queue(spec or queue(), 0.0)
+    for item in agents:
+        engine.upsert_agent(item, 0.0)
+    return engine
+
+
+def test_a_spanish_chat_goes_to_the_fluent_spanish_speaker_and_says_why() -> None:
+    engine = engine_with(agent(1, {"en": 5, "es": 2}), agent(2, {"es": 5}))
+    decision = engine.enqueue(chat(100), 5.0)
+    assert decision.outcome == "assigned" and decision.agent_id == 2
+    assert decision.step == 1
+    assert decision.reason["rule"] == "es >= 4 and support >= 1"
+    assert decision.reason["candidates"] == 1
+    assert decision.reason["queue"] == "Support"
+    assert not decision.machine_translation
+
+
+def test_steps_widen_on_the_timer_and_the_last_flags_machine_translation() -> None:
+    engine = engine_with(agent(1, {"en": 5, "es": 2}), agent(2, {"es": 5}), agent(3, {"de": 5}))
+    engine.enqueue(chat(100), 0.0)  # takes the Spanish speaker
+    waiting = engine.enqueue(chat(101, at=1.0), 1.0)
+    assert waiting.outcome == "queued"
+    assert engine.next_wakeup() == 31.0
+    assert engine.tick(30.9) == []
+    [second] = engine.tick(31.0)
+    assert (second.agent_id, second.step) == (1, 2)
+    engine.enqueue(chat(102, at=32.0), 32.0)
+    assert engine.next_wakeup() == 62.0
+    assert engine.tick(62.0) == []  # step 2 opens, but both Spanish speakers are busy
+    assert engine.next_wakeup() == 122.0
+    [third] = engine.tick(122.0)
+    assert (third.agent_id, third.step, third.machine_translation) == (3, 3, True)
+
+
+def test_a_step_nobody_online_matches_is_skipped_at_once() -> None:
+    engine = engine_with(agent(1, {"en": 5, "es": 2}), agent(2, {"es": 5}, presence=Presence.offline))
+    decision = engine.enqueue(chat(100), 0.0)
+    assert (decision.agent_id, decision.step) == (1, 2)
+
+
+def test_a_step_is_not_skipped_while_its_agent_is_online_but_busy() -> None:
+    engine = engine_with(agent(1, {"en": 5, "es": 2}), agent(2, {"es": 5}))
+    engine.enqueue(chat(100), 0.0)
+    assert engine.enqueue(chat(101), 0.0).outcome == "queued"
+
+
+def test_full_agents_make_chats_wait_and_a_freed_slot_is_filled_at_once() -> None:
+    engine = engine_with(agent(1, {"es": 5}, chat=2))
+    assert engine.enqueue(chat(100), 0.0).agent_id == 1
+    assert engine.enqueue(chat(101), 1.0).agent_id == 1
+    assert engine.enqueue(chat(102), 2.0).outcome == "queued"
+    assert engine.agent_load(1, Channel.chat) == 2
+    [decision] = engine.release(1, Channel.chat, 10.0)
+    assert (decision.conversation_id, decision.agent_id) == (102, 1)
+    assert engine.agent_load(1, Channel.chat) == 2
+
+
+def test_an_agent_coming_online_takes_the_waiting_chats() -> None:
+    engine = engine_with(agent(1, {"es": 5}, chat=2, presence=Presence.away))
+    assert engine.enqueue(chat(100), 0.0).outcome == "queued"
+    assert engine.enqueue(chat(101), 0.0).outcome == "queued"
+    decisions = engine.set_presence(1, Presence.online, 5.0)
+    assert [d.conversation_id for d in decisions] == [100, 101]
+
+
+def test_offline_away_and_on_break_agents_get_nothing() -> None:
+    for presence in (Presence.offline, Presence.away, Presence.on_break):
+        engine = engine_with(agent(1, {"es": 5}, presence=presence))
+        assert engine.enqueue(chat(100), 0.0).outcome == "queued"
+        assert engine.tick(1000.0) == []
+
+
+def test_an_agent_who_may_not_see_the_inbox_gets_nothing() -> None:
+    engine = engine_with(agent(1, {"es": 5}, inboxes=frozenset({99})), spec=queue(inbox_ids=frozenset({INBOX, 99})))
+    assert engine.enqueue(chat(100), 0.0).outcome == "queued"
+
+
+def test_urgent_and_vip_chats_are_served_first_but_long_waits_rise() -> None:
+    engine = engine_with(agent(1, {"es": 5}))
+    engine.enqueue(chat(1), 0.0)  # busy now
+    engine.enqueue(chat(100, at=0.0), 0.0)
+    engine.enqueue(chat(101, at=10.0, priority="urgent"), 10.0)
+    engine.enqueue(chat(102, at=20.0, vip=True), 20.0)
+    [first] = engine.release(1, Channel.chat, 30.0)
+    assert first.conversation_id == 101  # urgent: 180 s ahead
+    [second] = engine.release(1, Channel.chat, 31.0)
+    assert second.conversation_id == 102  # VIP: 120 s ahead
+    engine.enqueue(chat(103, at=200.0, vip=True), 200.0)
+    [third] = engine.release(1, Channel.chat, 201.0)
+    assert third.conversation_id == 100  # waited 201 s: more than a VIP's head start
+
+
+def _busy_then_free(strategy: Strategy, agents: list[AgentSpec]) -> RoutingEngine:
+    engine = engine_with(*agents, spec=queue(strategy))
+    return engine
+
+
+def test_longest_idle_picks_the_agent_free_the_longest() -> None:
+    engine = engine_with(agent(1, {"es": 5}, chat=3), agent(2, {"es": 5}, chat=3))
+    engine.set_presence(1, Presence.away, 0.0)
+    engine.set_presence(1, Presence.online, 50.0)  # agent 2 idle since 0, agent 1 since 50
+    assert engine.enqueue(chat(100), 60.0).agent_id == 2
+    assert engine.enqueue(chat(101), 61.0).agent_id == 1
+
+
+def test_least_occupied_balances_load() -> None:
+    engine = engine_with(agent(1, {"es": 5}, chat=4), agent(2, {"es": 5}, chat=2), spec=queue(Strategy.least_occupied))
+    picks = [engine.enqueue(chat(100 + i), float(i)).agent_id for i in range(6)]
+    assert picks.count(1) == 4 and picks.count(2) == 2
+    assert picks[:2] == [1, 2]
+
+
+def test_round_robin_takes_turns() -> None:
+    engine = engine_with(*(agent(i, {"es": 5}, chat=10) for i in (1, 2, 3)), spec=queue(Strategy.round_robin))
+    picks = [engine.enqueue(chat(100 + i), float(i)).agent_id for i in range(6)]
+    assert picks == [1, 2, 3, 1, 2, 3]
+
+
+def test_most_skilled_first() -> None:
+    engine = engine_with(
+        agent(1, {"es": 5}, skills={"support": 2}, chat=5),
+        agent(2, {"es": 4}, skills={"support": 5}, chat=5),
+        spec=queue(Strategy.most_skilled),
+    )
+    assert engine.enqueue(chat(100), 0.0).agent_id == 2
+    assert engine.enqueue(chat(101), 1.0).agent_id == 2
+
+
+def test_a_returning_customer_waits_briefly_for_their_last_agent() -> None:
+    engine = engine_with(agent(1, {"es": 5}), agent(2, {"es": 5}), spec=queue(sticky_seconds=20))
+    engine.enqueue(chat(1), 0.0)  # agent 1 (longest idle by id order) is now busy
+    held = engine.enqueue(chat(100, at=5.0, last_agent_id=1), 5.0)
+    assert held.outcome == "queued" and "held" in held.reason["why"]
+    [back] = engine.release(1, Channel.chat, 10.0)
+    assert (back.conversation_id, back.agent_id) == (100, 1)
+    assert "last" in back.reason["why"]
+
+
+def test_a_sticky_hold_ends_and_anyone_may_take_the_chat() -> None:
+    engine = engine_with(agent(1, {"es": 5}), agent(2, {"es": 5}), spec=queue(sticky_seconds=20))
+    engine.enqueue(chat(1), 0.0)
+    engine.enqueue(chat(100, at=5.0, last_agent_id=1), 5.0)
+    assert engine.next_wakeup() == 25.0
+    [decision] = engine.tick(25.0)
+    assert decision.agent_id == 2
+
+
+def test_closed_queue_reports_when_it_opens_and_follow_the_sun_routes_elsewhere() -> None:
+    madrid = BusinessHours("Europe/Madrid", [Window(day, 9 * 60, 18 * 60) for day in range(5)])
+    bogota = BusinessHours("America/Bogota", [Window(day, 9 * 60, 18 * 60) for day in range(5)])
+    # Tuesday 2026-11-24 20:00 UTC: 21:00 in Madrid (closed), 15:00 in Bogotá (open).
+    evening = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc).timestamp()
+    engine = RoutingEngine()
+    engine.upsert_queue(queue(id=1, name="Madrid", hours=madrid, position=0), 0.0)
+    # Madrid's agent has gone home. (One still online after hours would take it.)
+    engine.upsert_agent(agent(1, {"es": 5}, teams=frozenset({TEAM}), presence=Presence.offline), 0.0)
+    decision = engine.enqueue(chat(100, at=evening), evening)
+    assert decision.outcome == "closed"
+    assert decision.closed_until == datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc).timestamp()
+    engine.withdraw(100)
+    engine.upsert_queue(queue(id=2, name="Bogotá", hours=bogota, position=1, team_ids=frozenset({2})), 0.0)
+    engine.upsert_agent(agent(2, {"es": 5}, teams=frozenset({2})), 0.0)
+    routed = engine.enqueue(chat(101, at=evening), evening)
+    assert (routed.outcome, routed.queue_id, routed.agent_id) == ("assigned", 2, 2)
+
+
+def test_public_holidays_close_a_queue() -> None:
+    hours = BusinessHours("Europe/Madrid", [Window(day, 9 * 60, 18 * 60) for day in range(7)], holiday_country="ES")
+    christmas_noon = datetime(2026, 12, 25, 11, 0, tzinfo=timezone.utc).timestamp()
+    assert not hours.is_open(christmas_noon)
+    assert hours.holiday_name(datetime(2026, 12, 25).date())
+    assert hours.next_open(christmas_noon) == datetime(2026, 12, 26, 8, 0, tzinfo=timezone.utc).timestamp()
+
+
+def test_hours_are_checked() -> None:
+    try:
+        check_windows([Window(0, 9 * 60, 12 * 60), Window(0, 11 * 60, 13 * 60)])
+    except HoursError as error:
+        assert error.field == "hours[1]"
+    else:
+        raise AssertionError("overlap accepted")
+    try:
+        BusinessHours("Mars/Olympus")
+    except HoursError as error:
+        assert error.field == "timezone"
+    else:
+        raise AssertionError("unknown zone accepted")
+
+
+def test_an_admin_in_no_team_is_never_routed_to_by_default() -> None:
+    admin = agent(1, {"es": 5}, teams=frozenset(), inboxes=frozenset())
+    admin.role = Role.admin
+    engine = engine_with(admin)
+    assert engine.enqueue(chat(100), 0.0).outcome == "queued"
+
+
+# -- invariants under random operations --------------------------------------------
+
+LANGS = ("es", "en", "de")
+agent_specs = st.builds(
+    lambda ident, langs, skill, cap, presence, teams, inboxes: AgentSpec(
+        id=ident,
+        account_id=1,
+        languages={code: LanguageLevel(level, level) for code, level in langs.items()},
+        skills={"support": skill},
+        team_ids=frozenset(teams),
+        inbox_ids=frozenset(inboxes),
+        capacity={Channel.chat: cap},
+        presence=presence,
+    ),
+    st.integers(1, 6),
+    st.dictionaries(st.sampled_from(LANGS), st.integers(1, 5), max_size=2),
+    st.integers(0, 5),
+    st.integers(0, 3),
+    # Mostly agents who can work the queue, so that the interesting cases
+    # (full, freed, widened) come up often; sometimes the others.
+    st.sampled_from([Presence.online, Presence.online, Presence.online, *Presence]),
+    st.sampled_from([{1}, {1}, {1}, {1, 2}, {2}, set()]),
+    st.sampled_from([{10, 11}, {10, 11}, {10}, {11}, set()]),
+)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("agent"), agent_specs),
+        st.tuples(st.just("presence"), st.integers(1, 6), st.sampled_from([Presence.online, *Presence])),
+        st.tuples(
+            st.just("chat"),
+            st.sampled_from((*LANGS, None)),
+            st.sampled_from(("low", "normal", "urgent")),
+            st.booleans(),
+            st.integers(10, 11),
+            st.one_of(st.none(), st.integers(1, 6)),
+        ),
+        st.tuples(st.just("finish"), st.integers(0, 50)),
+        st.tuples(st.just("wait"), st.integers(1, 60)),
+    ),
+    max_size=40,
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(ops=operations, strategy=st.sampled_from(list(Strategy)), sticky=st.sampled_from((0.0, 15.0)))
+def test_routing_invariants(ops: list[tuple], strategy: Strategy, sticky: float) -> None:  # type: ignore[type-arg]
+    engine = RoutingEngine()
+    spec = queue(strategy, inbox_ids=frozenset({10, 11}), team_ids=frozenset({1}), sticky_seconds=sticky)
+    engine.upsert_queue(spec, 0.0)
+    now = 0.0
+    agents: dict[int, AgentSpec] = {}
+    held_by: dict[int, int] = {}  # conversation -> agent
+    chats: dict[int, WaitingSpec] = {}
+    next_id = 100
+
+    def apply(decisions: list) -> None:  # type: ignore[type-arg]
+        for decision in decisions:
+            if decision.outcome != "assigned":
+                continue
+            who = agents[decision.agent_id]
+            conversation = chats[decision.conversation_id]
+            assert who.presence is Presence.online, "routed to an agent who is not online"
+            assert conversation.inbox_id in who.inbox_ids, "routed to an agent who may not see the inbox"
+            assert who.team_ids & spec.team_ids, "routed outside the queue's teams"
+            assert decision.conversation_id not in held_by, "routed twice"
+            held_by[decision.conversation_id] = decision.agent_id
+        for ident, who in agents.items():
+            load = engine.agent_load(ident, Channel.chat)
+            assert load <= max(who.capacity.get(Channel.chat, 0), sum(1 for a in held_by.values() if a == ident))
+            assert load == sum(1 for a in held_by.values() if a == ident)
+
+    for op in ops:
+        kind = op[0]
+        if kind == "agent":
+            new = op[1]
+            if new.id in agents:
+                # Capacity may shrink below the load an agent holds; never add more.
+                pass
+            agents[new.id] = new
+            apply(engine.upsert_agent(new, now))
+        elif kind == "presence" and op[1] in agents:
+            agents[op[1]].presence = op[2]
+            apply(engine.set_presence(op[1], op[2], now))
+        elif kind == "chat":
+            _, language, priority, vip, inbox, last = op
+            item = WaitingSpec(next_id, 1, inbox, language=language, priority=priority, vip=vip, enqueued_at=now, last_agent_id=last)
+            chats[next_id] = item
+            next_id += 1
+            apply([engine.enqueue(item, now)])
+        elif kind == "finish" and held_by:
+            conversation_id = sorted(held_by)[op[1] % len(held_by)]
+            who = held_by.pop(conversation_id)
+            decisions = engine.release(who, Channel.chat, now)
+            apply(decisions)
+            for decision in decisions:
+                _check_priority_order(engine, agents[who], chats, spec, decision.conversation_id, now)
+        elif kind == "wait":
+            now += op[1]
+            apply(engine.tick(now))
+        _check_nobody_idle_beside_a_waiting_chat(engine, agents, chats, spec, now)
+
+
+def _check_nobody_idle_beside_a_waiting_chat(
+    engine: RoutingEngine, agents: dict[int, AgentSpec], chats: dict[int, WaitingSpec], spec: QueueSpec, now: float
+) -> None:
+    """Brute force, every agent against every waiting chat: a free agent who
+    may take a waiting chat (open step, visible inbox, team) must not exist,
+    except while the chat is held for its last agent."""
+    for conversation_id in engine.waiting_ids():
+        item = chats[conversation_id]
+        if item.last_agent_id is not None and spec.sticky_seconds and now - item.enqueued_at < spec.sticky_seconds:
+            continue
+        online = [
+            a for a in agents.values()
+            if a.presence is Presence.online and a.team_ids & spec.team_ids and a.inbox_ids & spec.inbox_ids
+            and a.capacity.get(Channel.chat, 0) > 0
+        ]
+        opens: list[float] = []
+        skip_to: float | None = 0.0
+        for step in spec.steps:
+            start = step.after_seconds if skip_to is None else min(step.after_seconds, skip_to)
+            opens.append(start)
+            matched = any(_meets_brute(a, step, item) for a in online)
+            skip_to = start if step.skippable and not matched else None
+        for step, opened in zip(spec.steps, opens):
+            if opened > now - item.enqueued_at:
+                break
+            for a in online:
+                free = engine.agent_load(a.id, Channel.chat) < a.capacity.get(Channel.chat, 0)
+                if free and item.inbox_id in a.inbox_ids and _meets_brute(a, step, item):
+                    raise AssertionError(f"agent {a.id} is free beside waiting chat {conversation_id}")
+
+
+def _open_steps(agents: dict[int, AgentSpec], spec: QueueSpec, item: WaitingSpec, now: float) -> list[Step]:
+    online = [
+        a for a in agents.values()
+        if a.presence is Presence.online and a.team_ids & spec.team_ids and a.inbox_ids & spec.inbox_ids
+        and a.capacity.get(Channel.chat, 0) > 0
+    ]
+    steps: list[Step] = []
+    skip_to: float | None = 0.0
+    for step in spec.steps:
+        start = step.after_seconds if skip_to is None else min(step.after_seconds, skip_to)
+        if start > now - item.enqueued_at:
+            break
+        steps.append(step)
+        matched = any(_meets_brute(a, step, item) for a in online)
+        skip_to = start if step.skippable and not matched else None
+    return steps
+
+
+def _check_priority_order(
+    engine: RoutingEngine, who: AgentSpec, chats: dict[int, WaitingSpec], spec: QueueSpec, taken: int, now: float
+) -> None:
+    """A freed agent takes the best-ranked chat they may: none still waiting
+    that they could take ranks before it (arrival minus priority boost)."""
+    from dragoman.routing.engine import priority_boost
+
+    def rank(item: WaitingSpec) -> float:
+        return item.enqueued_at - priority_boost(item.priority, item.vip)
+
+    chosen = chats[taken]
+    if chosen.last_agent_id == who.id and spec.sticky_seconds:
+        return  # a returning customer held for this agent comes first by design
+    for conversation_id in engine.waiting_ids():
+        item = chats[conversation_id]
+        if item.last_agent_id is not None and spec.sticky_seconds and now - item.enqueued_at < spec.sticky_seconds:
+            continue
+        agents = {who.id: who}
+        if item.inbox_id in who.inbox_ids and any(_meets_brute(who, s, item) for s in _open_steps(agents, spec, item, now)):
+            assert rank(item) >= rank(chosen), f"chat {conversation_id} outranks {taken} for agent {who.id}"
+
+
+def _meets_brute(a: AgentSpec, step: Step, item: WaitingSpec) -> bool:
+    skill = item.skill or "support"  # the queue's default skill
+    if step.min_language_level and item.language:
+        level = a.languages.get(item.language)
+        if level is None or level.writing < step.min_language_level:
+            return False
+    if step.min_skill_level and skill and a.skills.get(skill, 0) < step.min_skill_level:
+        return False
+    return True
