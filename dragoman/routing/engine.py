@@ -255,7 +255,7 @@ def _agent_keys(spec: AgentSpec, channel: Channel) -> list[BucketKey]:
 
 
 class _Waiting:
-    __slots__ = ("spec", "queue", "order", "sticky_until", "seq", "step_timer")
+    __slots__ = ("spec", "queue", "order", "sticky_until", "seq", "step_timer", "in_line")
 
     def __init__(self, spec: WaitingSpec, seq: int) -> None:
         self.spec = spec
@@ -264,22 +264,37 @@ class _Waiting:
         self.sticky_until = 0.0
         self.seq = seq
         self.step_timer = -1  # index of the step whose opening is on the timer heap
+        self.in_line = False  # in the queue's waiting heaps (not assigned at once, not held)
 
 
 class _Queue:
-    __slots__ = ("spec", "buckets", "waiting", "waiting_count", "step_keys", "admit_cache", "opens_cache", "members")
+    __slots__ = (
+        "spec", "buckets", "lines", "by_rank", "waiting_count", "step_keys", "admit_cache", "opens_cache", "members",
+        "partial_viewers", "every_step_needs_skill", "every_step_needs_language",
+    )
 
     def __init__(self, spec: QueueSpec) -> None:
         self.spec = spec
         self.buckets: dict[BucketKey, _Bucket] = {}
-        # (language, skill) -> priority boost -> heap of (enqueued_at, seq, conversation id)
-        self.waiting: dict[tuple[str | None, str | None], dict[float, list[tuple[float, int, int]]]] = {}
+        # skill -> language -> priority boost -> heap of (enqueued_at, seq, conversation id)
+        self.lines: dict[str | None, dict[str | None, dict[float, list[tuple[float, int, int]]]]] = {}
+        # skill -> heap of (rank, seq, conversation id) over every language and
+        # priority: a freed agent usually finds their conversation in the
+        # first few entries, and falls back to `lines` when not.
+        self.by_rank: dict[str | None, list[tuple[float, int, int]]] = {}
         self.waiting_count = 0
         self.step_keys: dict[tuple[int, str | None, str | None], list[BucketKey]] = {}
         # Both depend on who is online; emptied whenever that changes.
         self.admit_cache: dict[tuple[str | None, str | None, int, int], tuple[float, int] | None] = {}
         self.opens_cache: dict[tuple[str | None, str | None], list[float]] = {}
         self.members: set[int] = set()
+        # Members who see only some of the queue's inboxes: the only ones
+        # whose visibility must be checked conversation by conversation.
+        self.partial_viewers: set[int] = set()
+        # When every step asks for the conversation's own skill (language), a
+        # freed agent need only look at lines of skills (languages) they have.
+        self.every_step_needs_skill = all(st.min_skill_level > 0 and st.skill is None for st in spec.steps)
+        self.every_step_needs_language = all(st.min_language_level > 0 and st.language is None for st in spec.steps)
 
     def forget_presence(self) -> None:
         self.admit_cache.clear()
@@ -341,6 +356,14 @@ class RoutingEngine:
         self._timers: list[tuple[float, int, int]] = []  # (when, seq, conversation id)
         self._seq = itertools.count(1)
         self._routed = itertools.count(1)
+        # (account, inbox) -> queues serving it, by position; rebuilt when queues change.
+        self._by_inbox: dict[tuple[int, int], list[_Queue]] = {}
+
+    def _index_queues(self) -> None:
+        self._by_inbox = {}
+        for queue in sorted(self._queues.values(), key=lambda q: (q.spec.position, q.spec.id)):
+            for inbox_id in queue.spec.inbox_ids:
+                self._by_inbox.setdefault((queue.spec.account_id, inbox_id), []).append(queue)
 
     # -- reading --------------------------------------------------------------------
 
@@ -523,6 +546,7 @@ class RoutingEngine:
                     waiting_again.append(waiting.spec)
         queue = _Queue(spec)
         self._queues[spec.id] = queue
+        self._index_queues()
         for agent in self._agents.values():
             self._join_if_member(agent, queue)
         decisions = [self.enqueue(item, now) for item in sorted(waiting_again, key=lambda w: w.enqueued_at)]
@@ -534,6 +558,7 @@ class RoutingEngine:
         queue = self._queues.pop(queue_id, None)
         if queue is None:
             return []
+        self._index_queues()
         for agent_id in queue.members:
             agent = self._agents.get(agent_id)
             if agent is not None:
@@ -553,6 +578,8 @@ class RoutingEngine:
         if not (spec.inbox_ids & qspec.inbox_ids) and spec.role is Role.agent:
             return
         queue.members.add(spec.id)
+        if not agent.viewer.sees_whole_account and not qspec.inbox_ids <= spec.inbox_ids:
+            queue.partial_viewers.add(spec.id)
         agent.queues[qspec.channel].append(queue)
         online = spec.presence is Presence.online
         can_take = agent.can_take(qspec.channel)
@@ -576,6 +603,7 @@ class RoutingEngine:
             available = agent.available[channel]
             for queue in agent.queues[channel]:
                 queue.members.discard(agent.spec.id)
+                queue.partial_viewers.discard(agent.spec.id)
                 for key in agent.keys[channel]:
                     bucket = queue.buckets[key]
                     bucket.members -= 1
@@ -649,10 +677,7 @@ class RoutingEngine:
             queue = self._queues.get(spec.queue_id)
             candidates = [queue] if queue is not None and queue.spec.account_id == spec.account_id else []
         else:
-            candidates = sorted(
-                (q for q in self._queues.values() if q.spec.account_id == spec.account_id and q.serves(spec)),
-                key=lambda q: (q.spec.position, q.spec.id),
-            )
+            candidates = [q for q in self._by_inbox.get((spec.account_id, spec.inbox_id), ()) if q.serves(spec)]
         if not candidates:
             return None, None
         for queue in candidates:
@@ -665,7 +690,6 @@ class RoutingEngine:
         """A conversation needs an agent: assign one now if one is free, else
         it waits (and a timer will widen its steps)."""
         self.withdraw(spec.id)
-        spec = replace(spec)
         queue, closed_until = self.choose_queue(spec, now)
         if queue is None:
             return Decision(spec.id, "no_queue", reason={"why": "no queue serves this inbox and language"})
@@ -673,7 +697,8 @@ class RoutingEngine:
         waiting.queue = queue
         waiting.order = spec.enqueued_at - priority_boost(spec.priority, spec.vip)
         if spec.skill is None and queue.spec.default_skill:
-            spec.skill = queue.spec.default_skill
+            spec = replace(spec, skill=queue.spec.default_skill)
+            waiting.spec = spec
         self._waiting[spec.id] = waiting
         # Sticky: the agent who served this customer last, if they may take it.
         last = self._agents.get(spec.last_agent_id) if spec.last_agent_id is not None else None
@@ -691,10 +716,10 @@ class RoutingEngine:
                     queue_id=queue.spec.id,
                     reason={"queue": queue.spec.name, "why": f"held {sticky_window:.0f} s for {last.spec.name or last.spec.id}, who served this customer last"},
                 )
-        self._put_in_line(waiting)
         decision = self._route_waiting(waiting, now)
         if decision is not None:
             return decision
+        self._put_in_line(waiting)
         self._arm_timer(waiting, now)
         if closed_until is not None or not queue.is_open(now):
             return Decision(
@@ -714,7 +739,7 @@ class RoutingEngine:
         waiting = self._waiting.pop(conversation_id, None)
         if waiting is None:
             return False
-        if waiting.queue is not None and waiting.sticky_until == 0.0:
+        if waiting.queue is not None and waiting.in_line:
             waiting.queue.waiting_count -= 1
         return True
 
@@ -748,10 +773,12 @@ class RoutingEngine:
         queue = waiting.queue
         assert queue is not None
         spec = waiting.spec
-        classes = queue.waiting.setdefault((spec.language, spec.skill), {})
+        classes = queue.lines.setdefault(spec.skill, {}).setdefault(spec.language, {})
         boost = priority_boost(spec.priority, spec.vip)
         heapq.heappush(classes.setdefault(boost, []), (spec.enqueued_at, waiting.seq, spec.id))
+        heapq.heappush(queue.by_rank.setdefault(spec.skill, []), (waiting.order, waiting.seq, spec.id))
         queue.waiting_count += 1
+        waiting.in_line = True
 
     def _step_opens(self, queue: _Queue, language: str | None, skill: str | None) -> list[float]:
         """When each step opens for a conversation of this language and skill:
@@ -789,13 +816,18 @@ class RoutingEngine:
                     heapq.heappush(self._timers, (spec.enqueued_at + opens, next(self._seq), spec.id))
                 return
 
-    def _visible(self, agent: _Agent, spec: WaitingSpec) -> bool:
+    def _visible(self, agent: _Agent, spec: WaitingSpec, queue: _Queue | None = None) -> bool:
+        """The foundation's rule: an agent sees unassigned conversations in
+        inboxes their teams work. Members who see every inbox of `queue`
+        need no check per conversation."""
+        if queue is not None and agent.spec.id not in queue.partial_viewers and spec.inbox_id in queue.spec.inbox_ids:
+            return True
         return can_view_conversation(
             agent.viewer, account_id=spec.account_id, inbox_id=spec.inbox_id, assignee_id=None, team_id=None
         )
 
     def _top_agent(
-        self, bucket: _Bucket, channel: Channel, spec: WaitingSpec
+        self, bucket: _Bucket, channel: Channel, spec: WaitingSpec, queue: _Queue
     ) -> tuple[float, float, int, int] | None:
         """The bucket's best agent who can take work and may see the
         conversation; stale entries are dropped on the way."""
@@ -809,7 +841,7 @@ class RoutingEngine:
             if agent is None or agent.version[channel] != entry[3] or not agent.available[channel]:
                 heapq.heappop(heap)
                 continue
-            if not self._visible(agent, spec):
+            if not self._visible(agent, spec, queue):
                 set_aside.append(heapq.heappop(heap))
                 continue
             found = entry
@@ -841,7 +873,7 @@ class RoutingEngine:
                 candidates += bucket.available
                 if best is not None and most_skilled:
                     continue  # already have the best-qualified; only counting now
-                entry = self._top_agent(bucket, channel, spec)
+                entry = self._top_agent(bucket, channel, spec, queue)
                 if entry is not None and (best is None or entry < best):
                     best = entry
             if best is not None:
@@ -878,37 +910,113 @@ class RoutingEngine:
             agent.sticky.pop(0)
         best: tuple[float, int] | None = None
         chosen: tuple[_Waiting, int | None, str] | None = None
+        spec = agent.spec
         for queue in agent.queues[channel]:
             if queue.waiting_count <= 0:
                 continue
-            for (language, skill), classes in queue.waiting.items():
-                admitted = self._admit_after(queue, agent, language, skill)
-                if admitted is None:
-                    continue
-                after, step_index = admitted
-                for heap in classes.values():
-                    top = self._top_waiting(heap, queue, agent)
-                    if top is None:
-                        continue
-                    waiting = self._waiting[top[2]]
-                    if now - waiting.spec.enqueued_at < after:
-                        continue
+            lines = queue.lines
+            if queue.every_step_needs_skill:
+                skills: Iterable[str | None] = [name for name in (*spec.skills, None) if name in lines]
+            else:
+                skills = list(lines)
+            for skill in skills:
+                found, complete = self._first_admitted(queue, skill, agent, now, best)
+                if not complete:
+                    found = self._best_in_lines(queue, skill, agent, now)
+                if found is not None:
+                    waiting, step_index = found
                     rank = (waiting.order, waiting.seq)
                     if best is None or rank < best:
                         best = rank
                         chosen = (waiting, step_index, "")
+                if not lines.get(skill, True):
+                    del lines[skill]
+        return chosen
+
+    # How many conversations a freed agent passes over in rank order (other
+    # languages, steps not open yet) before searching line by line instead.
+    RANK_SCAN_LIMIT = 12
+
+    def _first_admitted(
+        self, queue: _Queue, skill: str | None, agent: _Agent, now: float, better_than: tuple[float, int] | None
+    ) -> tuple[tuple[_Waiting, int] | None, bool]:
+        """The best-ranked conversation needing `skill` that `agent` may take
+        now, walking the rank heap. Returns (found, complete): complete is
+        False when the walk gave up, and the caller must search the lines."""
+        heap = queue.by_rank.get(skill)
+        if not heap:
+            return None, True
+        waiting_by_id = self._waiting
+        set_aside: list[tuple[float, int, int]] = []
+        found: tuple[_Waiting, int] | None = None
+        complete = True
+        while heap:
+            entry = heap[0]
+            if better_than is not None and (entry[0], entry[1]) >= better_than:
+                break  # nothing further down can beat what another skill offered
+            waiting = waiting_by_id.get(entry[2])
+            if waiting is None or waiting.seq != entry[1] or not waiting.in_line:
+                heapq.heappop(heap)
+                continue
+            wspec = waiting.spec
+            admitted = self._admit_after(queue, agent, wspec.language, skill)
+            if admitted is not None and now - wspec.enqueued_at >= admitted[0] and self._visible(agent, wspec, queue):
+                found = (waiting, admitted[1])
+                break
+            if len(set_aside) >= self.RANK_SCAN_LIMIT:
+                complete = False
+                break
+            set_aside.append(heapq.heappop(heap))
+        for entry in set_aside:
+            heapq.heappush(heap, entry)
+        return found, complete
+
+    def _best_in_lines(self, queue: _Queue, skill: str | None, agent: _Agent, now: float) -> tuple[_Waiting, int] | None:
+        """Exact search of one skill's lines: the oldest conversation of each
+        (language, priority) line the agent may take, best rank first."""
+        by_language = queue.lines.get(skill)
+        if not by_language:
+            return None
+        best: tuple[float, int] | None = None
+        chosen: tuple[_Waiting, int] | None = None
+        if queue.every_step_needs_language:
+            languages: Iterable[str | None] = [code for code in (*agent.spec.languages, None) if code in by_language]
+        else:
+            languages = list(by_language)
+        for language in languages:
+            classes = by_language[language]
+            admitted = self._admit_after(queue, agent, language, skill)
+            if admitted is None:
+                continue
+            after, step_index = admitted
+            for boost, heap in list(classes.items()):
+                top = self._top_waiting(heap, queue, agent)
+                if top is None:
+                    if not heap:
+                        del classes[boost]
+                    continue
+                if now - top[0] < after:
+                    continue
+                waiting = self._waiting[top[2]]
+                rank = (waiting.order, waiting.seq)
+                if best is None or rank < best:
+                    best = rank
+                    chosen = (waiting, step_index)
+            if not classes:
+                del by_language[language]
         return chosen
 
     def _top_waiting(self, heap: list[tuple[float, int, int]], queue: _Queue, agent: _Agent) -> tuple[float, int, int] | None:
         set_aside: list[tuple[float, int, int]] = []
         found = None
+        waiting_by_id = self._waiting
         while heap:
             entry = heap[0]
-            waiting = self._waiting.get(entry[2])
-            if waiting is None or waiting.queue is not queue or waiting.seq != entry[1] or waiting.sticky_until:
+            waiting = waiting_by_id.get(entry[2])
+            if waiting is None or waiting.seq != entry[1] or not waiting.in_line:
                 heapq.heappop(heap)
                 continue
-            if not self._visible(agent, waiting.spec):
+            if not self._visible(agent, waiting.spec, queue):
                 set_aside.append(heapq.heappop(heap))
                 continue
             found = entry
@@ -927,7 +1035,6 @@ class RoutingEngine:
                 waiting, step_index, why = found
                 if waiting.sticky_until:
                     self._end_sticky(waiting)
-                    waiting.queue.waiting_count += 1  # type: ignore[union-attr]
                 decisions.append(self._assign(waiting, agent, step_index, now, why=why or None, agent_side=True))
         return decisions
 
@@ -952,10 +1059,10 @@ class RoutingEngine:
             raise AssertionError(f"agent {agent.spec.id} cannot take work on {channel.value}")
         if not self._visible(agent, spec):
             raise AssertionError(f"agent {agent.spec.id} may not see inbox {spec.inbox_id}")
-        in_line = waiting.sticky_until == 0.0
         self._waiting.pop(spec.id, None)
-        if in_line:
+        if waiting.in_line:
             queue.waiting_count -= 1
+            waiting.in_line = False
         agent.load[channel] += 1
         agent.idle_since = now
         agent.last_routed = next(self._routed)
@@ -993,12 +1100,12 @@ class RoutingEngine:
         """Route the head of every line in the queue (after presence changed
         which steps are skipped)."""
         decisions: list[Decision] = []
-        for classes in list(queue.waiting.values()):
+        for classes in [c for by_language in list(queue.lines.values()) for c in list(by_language.values())]:
             for heap in list(classes.values()):
                 while heap:
                     entry = heap[0]
                     waiting = self._waiting.get(entry[2])
-                    if waiting is None or waiting.queue is not queue or waiting.seq != entry[1] or waiting.sticky_until:
+                    if waiting is None or waiting.seq != entry[1] or not waiting.in_line:
                         heapq.heappop(heap)
                         continue
                     decision = self._route_waiting(waiting, now)
