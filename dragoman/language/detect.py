@@ -13,8 +13,8 @@ write path and must stay well under a millisecond.
 
 from __future__ import annotations
 
+import re
 import threading
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,19 +58,19 @@ def base_language(code: str | None) -> str | None:
     return code.split("-", 1)[0].split("_", 1)[0].lower()
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+# Scripts written without spaces between words: Thai, kana, CJK, Hangul.
+_DENSE_LETTER = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_SPACED_WORD = re.compile(r"\S*[^\W\d_]\S*")
+
+
 def count_letters_and_words(text: str) -> tuple[int, int]:
     """Letters (any script) and words. Han, kana, Thai etc. are written without
     spaces, so for them every two letters count as a word: a four-character
     Chinese message carries about as much as a two-word English one."""
-    letters = 0
-    dense = 0
-    for char in text:
-        if char.isalpha():
-            letters += 1
-            name = unicodedata.name(char, "")
-            if name.startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI", "HANGUL")):
-                dense += 1
-    spaced_words = sum(1 for token in text.split() if any(c.isalpha() for c in token))
+    letters = len(_LETTER.findall(text))
+    dense = len(_DENSE_LETTER.findall(text))
+    spaced_words = len(_SPACED_WORD.findall(text))
     words = max(spaced_words, dense // 2) if dense else spaced_words
     return letters, words
 
@@ -81,6 +81,8 @@ class LanguageDetection:
     def __init__(self, default_languages: Iterable[str] = DEFAULT_LANGUAGES) -> None:
         self._default = self.normalise(default_languages)
         self._detectors: dict[frozenset[str], LanguageDetector] = {}
+        # The same tuple of languages comes with every message of an account.
+        self._by_request: dict[tuple[str, ...] | None, LanguageDetector] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -89,6 +91,16 @@ class LanguageDetection:
         return frozenset(code for code in codes if code in SUPPORTED_LANGUAGES)
 
     def detector_for(self, languages: Iterable[str] | None = None) -> LanguageDetector:
+        key = tuple(languages) if languages is not None else None
+        found = self._by_request.get(key)
+        if found is not None:
+            return found
+        found = self._build(languages)
+        if len(self._by_request) < 1000:
+            self._by_request[key] = found
+        return found
+
+    def _build(self, languages: Iterable[str] | None) -> LanguageDetector:
         wanted = self.normalise(languages) if languages else self._default
         if len(wanted) < 2:
             # lingua needs at least two candidates; an account that serves one

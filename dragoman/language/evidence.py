@@ -24,6 +24,11 @@ MIN_CONFIDENCE = 0.5
 # A challenger must lead by this much: two long messages beat a contact's
 # language, one long message beats a phone country.
 SWITCH_MARGIN = 0.5
+# No language collects more than this (about three long messages): a long
+# conversation in one language can still change when the customer does, and
+# a language at the cap gains nothing from one more message in it, which lets
+# the message path skip the work (scores only grow, so "at the cap" stays true).
+SCORE_CAP = 6.0
 
 SOURCES = ("none", *PRIOR_WEIGHTS, "messages", "override")
 
@@ -63,7 +68,7 @@ def add_prior(belief: LanguageBelief, kind: str, language: str | None) -> Langua
     if not language:
         return belief
     scores = dict(belief.scores)
-    scores[language] = scores.get(language, 0.0) + PRIOR_WEIGHTS[kind]
+    scores[language] = min(SCORE_CAP, scores.get(language, 0.0) + PRIOR_WEIGHTS[kind])
     return _decide(belief, scores, kind)
 
 
@@ -72,8 +77,12 @@ def add_message(belief: LanguageBelief, language: str | None, confidence: float,
     if not language or not message_counts(words, confidence):
         return belief
     scores = dict(belief.scores)
-    scores[language] = round(scores.get(language, 0.0) + MESSAGE_WEIGHT * confidence, 4)
+    scores[language] = min(SCORE_CAP, round(scores.get(language, 0.0) + MESSAGE_WEIGHT * confidence, 4))
     return _decide(belief, scores, "messages")
+
+
+def at_cap(belief: LanguageBelief, language: str | None) -> bool:
+    return language is not None and belief.scores.get(language, 0.0) >= SCORE_CAP
 
 
 def override(belief: LanguageBelief, language: str | None) -> LanguageBelief:

@@ -8,7 +8,6 @@ out with the reason, which the settings API shows the admin; the rest works.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,10 +39,9 @@ class LanguageRuntime:
         return [engine for name in names if (engine := self.engines.get(name)) is not None]
 
     def start(self) -> None:
-        """Load the detector's models in the background: the app answers
-        meanwhile, and the first message does not wait seconds. Apertium's
+        """Load the detector's models (seconds, once per process). Apertium's
         server starts on the first translation and then stays up."""
-        threading.Thread(target=self.detection.warm_up, name="dragoman-language-warm-up", daemon=True).start()
+        self.detection.warm_up()
 
     def close(self) -> None:
         self.engines.close()

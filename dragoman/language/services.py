@@ -70,10 +70,18 @@ def _view(account_id: int, row: LanguageSettings | None) -> AccountLanguageSetti
     )
 
 
+_SETTINGS_KEY = "dragoman_language_settings"
+
+
 def get_settings(db: Session, account_id: int) -> AccountLanguageSettings:
-    # One primary-key read per message: cheap next to the message's own
-    # writes, and never stale (a cache would need invalidating across processes).
-    return _view(account_id, db.get(LanguageSettings, account_id))
+    """Read once per session: the group-commit writer stores a whole batch of
+    messages in one session, and a session never outlives a transaction or a
+    request, so this is never staler than the transaction that reads it."""
+    known: dict[int, AccountLanguageSettings] = db.info.setdefault(_SETTINGS_KEY, {})
+    view = known.get(account_id)
+    if view is None:
+        view = known[account_id] = _view(account_id, db.get(LanguageSettings, account_id))
+    return view
 
 
 def _settings_row(db: Session, account_id: int) -> LanguageSettings:
@@ -135,6 +143,7 @@ def update_settings(
             cleaned[key] = list(dict.fromkeys(names))
         row.engine_chains = cleaned
     db.flush()
+    db.info.get(_SETTINGS_KEY, {}).pop(account_id, None)
     return _view(account_id, row)
 
 
@@ -211,13 +220,45 @@ def _apply(conversation: Any, row: ConversationLanguage, belief: evidence.Langua
         conversation.language = belief.language
 
 
+class _SettledConversations:
+    """Conversations whose language has reached `evidence.SCORE_CAP` (this
+    process saw it). A long message in that language changes nothing, so the
+    message path skips reading and writing the conversation's evidence: the
+    common case, a customer who keeps writing in one language, costs only the
+    detection. Scores never shrink, so an entry cannot go stale."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._languages: dict[int, str] = {}
+
+    def settled(self, conversation_id: int, language: str | None) -> bool:
+        return language is not None and self._languages.get(conversation_id) == language
+
+    def note(self, conversation_id: int, belief: evidence.LanguageBelief) -> None:
+        if evidence.at_cap(belief, belief.language):
+            if len(self._languages) >= self.LIMIT:
+                self._languages.clear()
+            self._languages[conversation_id] = belief.language  # type: ignore[assignment]
+
+
+settled_conversations = _SettledConversations()
+
+
 def note_incoming_message(db: Session, conversation: Any, text: str) -> dict[str, Any]:
     """Detect the message's language and weigh it into the conversation's.
     Returns what to store in the message's attributes."""
     detection = detect_for_account(db, conversation.account_id, text)
+    counts = evidence.message_counts(detection.words, detection.confidence)
+    current = base_language(conversation.language)
+    if current is not None and (not counts or settled_conversations.settled(conversation.id, detection.language)):
+        # A short message never moves the language, and one more message in
+        # a settled conversation's language cannot either.
+        return {"language": detection.as_dict()}
     row = _belief_row(db, conversation)
     belief = evidence.add_message(_belief(row), detection.language, detection.confidence, detection.words)
     _apply(conversation, row, belief)
+    settled_conversations.note(conversation.id, belief)
     return {"language": detection.as_dict()}
 
 
@@ -262,6 +303,7 @@ def glossary_entries(db: Session, account_id: int) -> list[GlossaryEntry]:
 
 def _bump_glossary(db: Session, account_id: int) -> None:
     _settings_row(db, account_id).glossary_version += 1
+    db.info.get(_SETTINGS_KEY, {}).pop(account_id, None)
 
 
 def _check_term_fields(term: str | None, translation: str | None, source: str | None, target: str | None) -> tuple[str, str | None, str | None, str | None]:
@@ -353,6 +395,8 @@ class _DbMemory:
     target: str
     text: str
     glossary_version: int
+    # Given: new entries are collected here for the caller to store later.
+    pending: list[TranslationMemory] | None = None
     rows: dict[str, TranslationMemory] = field(default_factory=dict)
 
     def load(self) -> None:
@@ -378,17 +422,24 @@ class _DbMemory:
         return row.translated_text, row.pivot
 
     def put(self, engine: str, text: str, pivot: str | None) -> None:
-        # A SAVEPOINT: another process may have stored the same entry a
-        # moment ago; then its row stands and ours is dropped.
+        entry = TranslationMemory(
+            account_id=self.account_id, engine=engine, source_language=self.source,
+            target_language=self.target, source_hash=text_hash(self.text), source_text=self.text,
+            translated_text=text, pivot=pivot, glossary_version=self.glossary_version, hits=0,
+        )  # fmt: skip
+        if self.pending is not None:
+            self.pending.append(entry)
+        else:
+            store_memory(self.db, [entry])
+
+
+def store_memory(db: Session, entries: list[TranslationMemory]) -> None:
+    """Each in a SAVEPOINT: another process may have stored the same entry a
+    moment ago; then its row stands and ours is dropped."""
+    for entry in entries:
         try:
-            with self.db.begin_nested():
-                self.db.add(
-                    TranslationMemory(
-                        account_id=self.account_id, engine=engine, source_language=self.source,
-                        target_language=self.target, source_hash=text_hash(self.text), source_text=self.text,
-                        translated_text=text, pivot=pivot, glossary_version=self.glossary_version, hits=0,
-                    )  # fmt: skip
-                )
+            with db.begin_nested():
+                db.add(entry)
         except IntegrityError:
             pass
 
@@ -399,19 +450,29 @@ def chain_names(runtime: LanguageRuntime, settings: AccountLanguageSettings, sou
 
 
 def translate_for_account(
-    db: Session, runtime: LanguageRuntime, account_id: int, text: str, source: str, target: str
+    db: Session,
+    runtime: LanguageRuntime,
+    account_id: int,
+    text: str,
+    source: str,
+    target: str,
+    *,
+    pending_memory: list[TranslationMemory] | None = None,
 ) -> TranslationResult:
-    """Translate with the account's chain, glossary and memory (corrections first)."""
+    """Translate with the account's chain, glossary and memory (corrections first).
+
+    With `pending_memory` nothing is written: new memory entries are added to
+    it for the caller to store with `store_memory`. The worker does that so it
+    never holds SQLite's write lock while an engine works."""
     source, target = base_language(source) or source, base_language(target) or target
     settings = get_settings(db, account_id)
     if source == target:
         return TranslationResult(source=source, target=target, status="translated", text=text, engine="none")
-    memory = _DbMemory(db, account_id, source, target, text, settings.glossary_version)
+    memory = _DbMemory(db, account_id, source, target, text, settings.glossary_version, pending_memory)
     memory.load()
     corrected = memory.correction()
     if corrected is not None:
         lost = [fact.text for fact in missing_facts(find_facts(text, settings.order_pattern), corrected.translated_text)]
-        db.execute(update(TranslationMemory).where(TranslationMemory.id == corrected.id).values(hits=TranslationMemory.hits + 1))
         return TranslationResult(
             source=source, target=target, status="translated", text=corrected.translated_text, engine=CORRECTION_ENGINE,
             flags=["facts_missing"] if lost else [], missing_facts=lost, from_memory=True,

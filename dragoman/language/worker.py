@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,11 +28,15 @@ from dragoman.conversations.models import Conversation, Direction, Message
 from dragoman.core import events
 from dragoman.language import services
 from dragoman.language.pipeline import TranslationResult
+from dragoman.language.models import TranslationMemory
 from dragoman.language.runtime import LanguageRuntime
 
 log = logging.getLogger(__name__)
 
 BACKFILL_MESSAGES = 20
+BATCH = 16
+BUSY_BACKLOG = 32
+YIELD_FACTOR = 9.0
 
 
 @dataclass(frozen=True)
@@ -48,22 +53,37 @@ def record_message_updated(db: Session, conversation: Conversation, message: Mes
     events.record_event(db, events.Event(events.MESSAGE_UPDATED, conversation.account_id, data))
 
 
-def translate_message(
-    db: Session, runtime: LanguageRuntime, message: Message, target: str, *, force: bool = False
+def translation_needed(
+    db: Session,
+    runtime: LanguageRuntime,
+    message: Message,
+    target: str,
+    *,
+    force: bool = False,
+    pending: list[TranslationMemory] | None = None,
 ) -> TranslationResult | None:
-    """Translate one stored message into `target` and store the result; None
-    when there was nothing to do (already there, same language, no text)."""
+    """The translation of a stored message into `target`, not yet stored;
+    None when there is nothing to do (already there, same language)."""
     source = services.message_language(message)
     existing = ((message.attributes or {}).get("translations") or {}).get(target)
     if existing is not None and existing.get("status") == "translated" and not force:
         return None
     if source is None:
-        result = TranslationResult(source="", target=target, status="not_translated", reason="not translated: language unknown")
-    elif source == target:
+        return TranslationResult(source="", target=target, status="not_translated", reason="not translated: language unknown")
+    if source == target:
         return None
-    else:
-        result = services.translate_for_account(db, runtime, message.account_id, message.content, source, target)
-    services.store_message_translation(db, Message, message.id, result)
+    return services.translate_for_account(
+        db, runtime, message.account_id, message.content, source, target, pending_memory=pending
+    )
+
+
+def translate_message(
+    db: Session, runtime: LanguageRuntime, message: Message, target: str, *, force: bool = False
+) -> TranslationResult | None:
+    """Translate one stored message into `target` and store the result."""
+    result = translation_needed(db, runtime, message, target, force=force)
+    if result is not None:
+        services.store_message_translation(db, Message, message.id, result)
     return result
 
 
@@ -77,6 +97,7 @@ class TranslationWorker:
         self._idle.set()
         self._pending = 0
         self._pending_lock = threading.Lock()
+        self._stopping = threading.Event()
         self.on_failure: Callable[[Exception], None] | None = None
 
     # -- wiring -------------------------------------------------------------------
@@ -104,10 +125,14 @@ class TranslationWorker:
             self._thread.start()
 
     def stop(self) -> None:
+        """Finishes the message at hand and leaves the rest: they are stored,
+        shown in the original, and can be translated on request."""
         if self._thread is not None:
+            self._stopping.set()
             self._queue.put(None)
             self._thread.join(timeout=15)
             self._thread = None
+            self._stopping.clear()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """For tests and benchmarks: True once everything queued is done."""
@@ -118,51 +143,93 @@ class TranslationWorker:
     def _run(self) -> None:
         while True:
             job = self._queue.get()
-            if job is None:
+            if job is None or self._stopping.is_set():
                 return
+            batch = [job]
+            while len(batch) < BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._stopping.set()
+                    break
+                batch.append(more)
+            started = time.monotonic()
             try:
-                self._do(job)
-            except Exception as exc:  # noqa: BLE001 - the worker must outlive one bad message
-                log.exception("translation of %s failed", job)
+                self._do(batch)
+            except Exception as exc:  # noqa: BLE001 - the worker must outlive one bad batch
+                log.exception("translation of %d queued messages failed", len(batch))
                 if self.on_failure is not None:
                     self.on_failure(exc)
             finally:
                 with self._pending_lock:
-                    self._pending -= 1
-                    if self._pending == 0:
+                    self._pending -= len(batch)
+                    backlog = self._pending
+                    if backlog == 0:
                         self._idle.set()
+            if self._stopping.is_set():
+                return
+            if backlog > BUSY_BACKLOG:
+                # Under a flood of messages, translations fall behind
+                # whatever we do; storing and pushing messages must not. So
+                # then the worker takes a tenth of the interpreter at most
+                # (benchmarks/message_path.py; docs/benchmarks.md).
+                self._stopping.wait(YIELD_FACTOR * (time.monotonic() - started))
 
-    def _do(self, job: _Job) -> None:
+    def _do(self, batch: list[_Job]) -> None:
+        """Engines first, with nothing written (on SQLite a write would hold
+        the database's write lock for as long as an engine works); then all
+        of the batch's writes in one short transaction."""
         with self._factory() as db:
-            if job.message_id is not None:
-                ids = [job.message_id]
-            else:
-                ids = list(
-                    db.scalars(
-                        select(Message.id)
-                        .where(Message.conversation_id == job.conversation_id, Message.direction == Direction.incoming)
-                        .order_by(Message.id.desc())
-                        .limit(BACKFILL_MESSAGES)
-                    )
-                )[::-1]
-            for message_id in ids:
-                self._translate_one(db, message_id)
+            done: list[tuple[Message, list[TranslationResult]]] = []
+            pending: list[TranslationMemory] = []
+            for job in batch:
+                for message_id in self._message_ids(db, job):
+                    try:
+                        found = self._translate_one(db, message_id, pending)
+                    except Exception as exc:  # noqa: BLE001 - logged; the others go on
+                        log.exception("translation of message %s failed", message_id)
+                        if self.on_failure is not None:
+                            self.on_failure(exc)
+                        continue
+                    if found is not None:
+                        done.append(found)
+            if not done:
+                return
+            services.store_memory(db, pending)
+            for message, results in done:
+                for result in results:
+                    services.store_message_translation(db, Message, message.id, result)
+                conversation = db.get(Conversation, message.conversation_id)
+                if conversation is not None:
+                    record_message_updated(db, conversation, message)
+            db.commit()
 
-    def _translate_one(self, db: Session, message_id: int) -> None:
+    def _message_ids(self, db: Session, job: _Job) -> list[int]:
+        if job.message_id is not None:
+            return [job.message_id]
+        return list(
+            db.scalars(
+                select(Message.id)
+                .where(Message.conversation_id == job.conversation_id, Message.direction == Direction.incoming)
+                .order_by(Message.id.desc())
+                .limit(BACKFILL_MESSAGES)
+            )
+        )[::-1]
+
+    def _translate_one(
+        self, db: Session, message_id: int, pending: list[TranslationMemory]
+    ) -> tuple[Message, list[TranslationResult]] | None:
         message = db.get(Message, message_id)
         if message is None:
-            return
+            return None
         conversation = db.get(Conversation, message.conversation_id)
         if conversation is None:
-            return
-        changed = False
+            return None
+        results = []
         for target in services.working_languages(db, conversation):
-            if translate_message(db, self._runtime, message, target) is not None:
-                changed = True
-        if changed:
-            db.refresh(message)
-            record_message_updated(db, conversation, message)
-            db.commit()
-        else:
-            db.rollback()
-
+            result = translation_needed(db, self._runtime, message, target, pending=pending)
+            if result is not None:
+                results.append(result)
+        return (message, results) if results else None

@@ -141,7 +141,9 @@ class ApertiumEngine:
         self._process = subprocess.Popen(
             # -m: pipelines idle for an hour are shut down; -r: restarted after
             # many requests, as APY recommends against slow memory growth.
-            [SYSTEM_PYTHON, "-c", _LAUNCHER, "-p", str(self._port), "-m", "3600", "-r", "5000", str(self.modes_dir)],
+            # nice: under a flood of messages the CPU goes to storing and
+            # pushing them first; translations catch up afterwards.
+            ["nice", "-n", "10", SYSTEM_PYTHON, "-c", _LAUNCHER, "-p", str(self._port), "-m", "3600", "-r", "5000", str(self.modes_dir)],
             stdout=output,
             stderr=output,
             stdin=subprocess.DEVNULL,
