@@ -36,6 +36,8 @@ from dragoman.language.runtime import build_runtime
 from dragoman.language.worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
+from dragoman.routing import routes as routing_routes
+from dragoman.routing.runtime import RoutingRuntime
 from dragoman.web import routes as web_routes
 from dragoman.webhooks import routes as webhook_routes
 from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
@@ -78,7 +80,11 @@ def build_context(settings: Settings) -> AppContext:
     language = build_runtime(settings)
     translator = TranslationWorker(factory, language)
     bus.subscribe(translator.on_event)
+    # Routing keeps its engine in its own thread; listeners only queue work.
+    routing = RoutingRuntime(factory)
+    bus.subscribe(routing.on_event)
     ctx.services.update(
+        routing=routing,
         realtime=hub,
         visitor_tokens=VisitorTokens(settings.secret_key),
         webhook_worker=worker,
@@ -104,12 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # (seconds, once per process): no message waits for them.
         await asyncio.to_thread(ctx.services["language"].start)
         translator.start()
+        ctx.services["routing"].start()
         if settings.run_background_workers:
             worker.start()
         try:
             yield
         finally:
             worker.stop()
+            ctx.services["routing"].stop()
             translator.stop()
             ctx.services["language"].close()
             writer.stop()
@@ -146,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox_routes,
         conversation_routes,
         language_routes,
+        routing_routes,
         webhook_routes,
         realtime_routes,
         webchat_routes,

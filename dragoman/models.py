@@ -24,4 +24,16 @@ from dragoman.conversations.models import (  # noqa: F401
 from dragoman.core.db import Base  # noqa: F401
 from dragoman.inboxes.models import Inbox, InboxTeam  # noqa: F401
 from dragoman.language.models import ConversationLanguage, GlossaryTerm, LanguageSettings, TranslationMemory  # noqa: F401
+from dragoman.routing.models import (  # noqa: F401
+    AgentCapacity,
+    AgentSkill,
+    RoutingConversation,
+    RoutingDecision,
+    RoutingHours,
+    RoutingQueue,
+    RoutingQueueInbox,
+    RoutingQueueTeam,
+    RoutingSkill,
+    RoutingStep,
+)
 from dragoman.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery  # noqa: F401

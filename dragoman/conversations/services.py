@@ -395,6 +395,11 @@ def _add_activity(db: Session, conversation: Conversation, text: str, attributes
     return message
 
 
+def add_activity(db: Session, conversation: Conversation, text: str, attributes: dict[str, Any]) -> Message:
+    """An activity line written by another feature (routing's reason, ...)."""
+    return _add_activity(db, conversation, text, attributes)
+
+
 _UNCHANGED: Any = object()
 
 

@@ -182,6 +182,7 @@ class Decision:
     machine_translation: bool = False
     closed_until: float | None = None
     reason: Mapping[str, Any] = field(default_factory=dict)
+    channel: Channel = Channel.chat  # whose capacity an assignment uses
 
 
 # -- internal state -------------------------------------------------------------
@@ -575,7 +576,10 @@ class RoutingEngine:
             return
         if qspec.team_ids and not (spec.team_ids & qspec.team_ids):
             return
-        if not (spec.inbox_ids & qspec.inbox_ids) and spec.role is Role.agent:
+        # Work goes to people whose teams work the queue's inboxes, whatever
+        # their role: an admin or supervisor sees everything but is routed
+        # to only through a team.
+        if not (spec.inbox_ids & qspec.inbox_ids):
             return
         queue.members.add(spec.id)
         if not agent.viewer.sees_whole_account and not qspec.inbox_ids <= spec.inbox_ids:
@@ -1094,6 +1098,7 @@ class RoutingEngine:
             step=step_index + 1 if step_index is not None else None,
             machine_translation=machine_translation,
             reason=reason,
+            channel=channel,
         )
 
     def _retry_queue(self, queue: _Queue, now: float) -> list[Decision]:

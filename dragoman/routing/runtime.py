@@ -1,0 +1,341 @@
+"""Keeps the in-memory routing engine in step with the database and carries
+out its decisions.
+
+One thread owns the engine. Bus listeners only put jobs on its queue (the bus
+calls listeners in the committing thread, after commit: they must not block
+it, and must not write in its transaction). The thread sleeps on that queue
+until a job comes or the engine's next step opens (`next_wakeup`), so a free
+agent and a waiting customer are matched the moment both exist, with no
+polling loop. Each batch of decisions is stored in one transaction: the
+assignment (through `conversations.assign_conversation`), a "routed" activity
+line with the reason, and a decision row.
+
+Only `app.py` imports this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue as queue_module
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dragoman.accounts.models import User
+from dragoman.conversations.models import Conversation, ConversationStatus
+from dragoman.core import events
+from dragoman.inboxes.models import Inbox
+from dragoman.routing import services
+from dragoman.routing.engine import Channel, Decision, Presence, RoutingEngine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Job:
+    kind: str  # "event" | "reload_all" | "reload_queues" | "reload_agents" | "route" | "call"
+    event: events.Event | None = None
+    ids: tuple[int, ...] = ()
+    call: Callable[[RoutingEngine], Any] | None = None
+    done: threading.Event | None = None
+    result: list[Any] = field(default_factory=list)
+
+
+class RoutingRuntime:
+    def __init__(self, factory: sessionmaker[Session], clock: Callable[[], float] = time.time) -> None:
+        self._factory = factory
+        self._clock = clock
+        self.engine = RoutingEngine()
+        self._jobs: queue_module.SimpleQueue[_Job | None] = queue_module.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        # Assignments this runtime made, until their conversation.assigned
+        # event comes back: those are not someone else's manual assignment.
+        self._own: dict[int, int] = {}
+        # Conversation id -> (agent, channel) of the open conversations agents hold.
+        self._held: dict[int, tuple[int, Channel]] = {}
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    # -- wiring ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._put(_Job("reload_all"))
+            self._thread = threading.Thread(target=self._run, name="dragoman-routing", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def on_event(self, event: events.Event) -> None:
+        """Bus listener: only queues the event."""
+        if event.name in _HANDLED:
+            self._put(_Job("event", event=event))
+
+    def reload_queues(self) -> None:
+        """After an admin changed queues or skills (called after commit)."""
+        self._put(_Job("reload_queues"))
+
+    def reload_agents(self, user_ids: Iterable[int]) -> None:
+        self._put(_Job("reload_agents", ids=tuple(user_ids)))
+
+    def route(self, conversation_ids: Iterable[int]) -> None:
+        """Route these conversations again (their routing attributes changed)."""
+        self._put(_Job("route", ids=tuple(conversation_ids)))
+
+    def read(self, call: Callable[[RoutingEngine], Any], timeout: float = 5.0) -> Any:
+        """Run `call(engine)` in the routing thread and return its result (the
+        engine is not shared between threads). None if the thread is not running."""
+        if self._thread is None:
+            return None
+        job = _Job("call", call=call, done=threading.Event())
+        self._put(job)
+        if not job.done.wait(timeout):  # type: ignore[union-attr]
+            return None
+        return job.result[0] if job.result else None
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """For tests and benchmarks: True once every queued job is done."""
+        return self._idle.wait(timeout)
+
+    def _put(self, job: _Job) -> None:
+        with self._pending_lock:
+            self._pending += 1
+            self._idle.clear()
+        self._jobs.put(job)
+
+    # -- the thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            wake = self.engine.next_wakeup()
+            timeout = None if wake is None else max(0.0, wake - self._clock())
+            try:
+                job = self._jobs.get(timeout=timeout)
+            except queue_module.Empty:
+                self._safely(lambda: self._apply(self.engine.tick(self._clock())))
+                continue
+            if job is None:
+                return
+            try:
+                self._safely(lambda: self._do(job))
+            finally:
+                if job.done is not None:
+                    job.done.set()
+                with self._pending_lock:
+                    self._pending -= 1
+                    if self._pending == 0:
+                        self._idle.set()
+
+    def _safely(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - routing must outlive one bad job
+            log.exception("routing job failed")
+
+    def _do(self, job: _Job) -> None:
+        now = self._clock()
+        if job.kind == "call":
+            assert job.call is not None
+            job.result.append(job.call(self.engine))
+        elif job.kind == "reload_all":
+            self._reload_all(now)
+        elif job.kind == "reload_queues":
+            self._reload_queues(now)
+        elif job.kind == "reload_agents":
+            self._reload_agents(job.ids, now)
+        elif job.kind == "route":
+            self._enqueue_ids(job.ids, now, fresh=False)
+        elif job.kind == "event":
+            assert job.event is not None
+            self._on_event(job.event, now)
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def _reload_all(self, now: float) -> None:
+        self.engine = RoutingEngine()
+        self._own.clear()
+        self._held.clear()
+        with self._factory() as db:
+            for conversation_id, agent_id, channel_type in db.execute(_held_statement()):
+                self._held[conversation_id] = (agent_id, services.inbox_channel(channel_type))
+        self._reload_queues(now)
+        self._reload_agents(None, now)
+
+    def _reload_queues(self, now: float) -> None:
+        with self._factory() as db:
+            specs = services.queue_specs(db)
+        wanted = {spec.id for spec in specs}
+        decisions: list[Decision] = []
+        for queue_id in self.engine.queue_ids():
+            if queue_id not in wanted:
+                decisions += self.engine.remove_queue(queue_id, now)
+        for spec in specs:
+            decisions += self.engine.upsert_queue(spec, now)
+        self._apply(decisions)
+        # Conversations already waiting in inboxes a queue now serves.
+        inbox_ids = {inbox for spec in specs for inbox in spec.inbox_ids}
+        with self._factory() as db:
+            ids = [c.id for c in services.waiting_conversations(db, inbox_ids) if services.needs_routing(c)]
+        self._enqueue_ids([i for i in ids if not self.engine.is_waiting(i)], now, fresh=False)
+
+    def _reload_agents(self, user_ids: Iterable[int] | None, now: float) -> None:
+        with self._factory() as db:
+            specs = services.agent_specs(db, user_ids)
+            loads = services.agent_loads(db, [s.id for s in specs] if user_ids is not None else None)
+            if user_ids is not None:
+                present = {spec.id for spec in specs}
+                for gone in set(user_ids) - present:
+                    self.engine.remove_agent(gone)
+        decisions: list[Decision] = []
+        for spec in specs:
+            decisions += self.engine.upsert_agent(spec, now, load=loads.get(spec.id, {}))
+        self._apply(decisions)
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _on_event(self, event: events.Event, now: float) -> None:
+        data = event.data
+        if event.name == events.PRESENCE_CHANGED:
+            presence = {"online": Presence.online, "away": Presence.away, "offline": Presence.offline}.get(
+                str(data.get("availability")), Presence.offline
+            )
+            self._apply(self.engine.set_presence(int(data["user_id"]), presence, now))
+            return
+        if event.name == events.MEMBERSHIP_CHANGED:
+            self._reload_agents([int(i) for i in data.get("user_ids", [])], now)
+            return
+        conversation = data.get("conversation") or {}
+        conversation_id = conversation.get("id")
+        if conversation_id is None:
+            return
+        if event.name == events.CONVERSATION_ASSIGNED:
+            self._on_assigned(conversation_id, conversation, now)
+        elif event.name in (events.CONVERSATION_CREATED, events.CONVERSATION_UPDATED):
+            if self.engine.is_waiting(conversation_id) and event.name == events.CONVERSATION_UPDATED:
+                self._enqueue_ids([conversation_id], now, fresh=False)  # language or priority changed
+            elif not self.engine.is_waiting(conversation_id) and conversation_id not in self._held:
+                self._enqueue_ids([conversation_id], now, fresh=event.name == events.CONVERSATION_UPDATED)
+        elif event.name == events.CONVERSATION_STATUS_CHANGED:
+            self._on_status(conversation_id, conversation, now)
+
+    def _on_assigned(self, conversation_id: int, conversation: dict[str, Any], now: float) -> None:
+        assignee = (conversation.get("assignee") or {}).get("id")
+        if self._own.get(conversation_id) == assignee and assignee is not None:
+            del self._own[conversation_id]  # our own assignment coming back
+            return
+        # Someone assigned or unassigned by hand.
+        self.engine.withdraw(conversation_id)
+        decisions: list[Decision] = []
+        before = self._held.pop(conversation_id, None)
+        if before is not None:
+            decisions += self.engine.release(before[0], before[1], now)
+        if assignee is not None and conversation.get("status") == "open":
+            channel = self._channel_of(conversation.get("inbox_id"))
+            self._held[conversation_id] = (int(assignee), channel)
+            self.engine.note_assigned(int(assignee), channel, now)
+        self._apply(decisions)
+        if assignee is None and conversation.get("team") is None and conversation.get("status") == "open":
+            self._enqueue_ids([conversation_id], now, fresh=True)  # handed back to the queue
+
+    def _on_status(self, conversation_id: int, conversation: dict[str, Any], now: float) -> None:
+        status = conversation.get("status")
+        assignee = (conversation.get("assignee") or {}).get("id")
+        if status == ConversationStatus.open.value:
+            if assignee is not None and conversation_id not in self._held:
+                channel = self._channel_of(conversation.get("inbox_id"))
+                self._held[conversation_id] = (int(assignee), channel)
+                self.engine.note_assigned(int(assignee), channel, now)
+            elif assignee is None:
+                self._enqueue_ids([conversation_id], now, fresh=True)
+            return
+        # Resolved or pending: the agent's slot is free; nothing waits any more.
+        self.engine.withdraw(conversation_id)
+        held = self._held.pop(conversation_id, None)
+        if held is not None:
+            self._apply(self.engine.release(held[0], held[1], now))
+
+    def _channel_of(self, inbox_id: Any) -> Channel:
+        with self._factory() as db:
+            inbox = db.get(Inbox, inbox_id) if inbox_id is not None else None
+            return services.inbox_channel(inbox.channel_type if inbox is not None else "webchat")
+
+    def _enqueue_ids(self, conversation_ids: Iterable[int], now: float, *, fresh: bool) -> None:
+        """Read each conversation as committed and put it in line (fresh: its
+        wait starts now, as after a reopen or a hand-back)."""
+        decisions: list[Decision] = []
+        with self._factory() as db:
+            for conversation_id in conversation_ids:
+                conversation = db.get(Conversation, conversation_id)
+                if conversation is None or not services.needs_routing(conversation):
+                    self.engine.withdraw(conversation_id)
+                    continue
+                moment = services.from_epoch(now) if fresh else None
+                decision = self.engine.enqueue(services.waiting_spec(db, conversation, moment), now)
+                if moment is not None and decision.outcome != "no_queue":
+                    services.mark_enqueued(db, conversation_id, moment)
+                decisions.append(decision)
+            db.commit()
+        self._apply(decisions)
+
+    # -- carrying out decisions --------------------------------------------------------------
+
+    def _apply(self, decisions: list[Decision]) -> None:
+        """Store a batch of decisions in one transaction. An assignment that
+        can no longer happen (the conversation was taken meanwhile) gives the
+        agent's slot back, which may produce more decisions."""
+        while decisions:
+            worth = [d for d in decisions if d.outcome in ("assigned", "closed")]
+            if not worth:
+                return
+            undone: list[Decision] = []
+            moment = services.from_epoch(self._clock())
+            with self._factory() as db:
+                for decision in worth:
+                    stored = services.store_decision(db, decision, moment)
+                    if decision.outcome != "assigned":
+                        continue
+                    if stored:
+                        assert decision.agent_id is not None
+                        self._own[decision.conversation_id] = decision.agent_id
+                        self._held[decision.conversation_id] = (decision.agent_id, decision.channel)
+                    else:
+                        undone.append(decision)
+                db.commit()
+            decisions = []
+            now = self._clock()
+            for decision in undone:
+                assert decision.agent_id is not None
+                decisions += self.engine.release(decision.agent_id, decision.channel, now)
+
+
+def _held_statement() -> Any:
+    """Open conversations agents hold: each counts against a capacity."""
+    return (
+        select(Conversation.id, Conversation.assignee_id, Inbox.channel_type)
+        .join(Inbox, Inbox.id == Conversation.inbox_id)
+        .join(User, User.id == Conversation.assignee_id)
+        .where(Conversation.status == ConversationStatus.open)
+    )
+
+
+_HANDLED = frozenset(
+    {
+        events.CONVERSATION_CREATED,
+        events.CONVERSATION_UPDATED,
+        events.CONVERSATION_ASSIGNED,
+        events.CONVERSATION_STATUS_CHANGED,
+        events.PRESENCE_CHANGED,
+        events.MEMBERSHIP_CHANGED,
+    }
+)

@@ -1,0 +1,125 @@
+"""API shapes for routing: skills, agents' routing profiles, queues, decisions, the wall."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+ChannelName = Literal["chat", "email", "voice"]
+StrategyName = Literal["longest_idle", "least_occupied", "round_robin", "most_skilled"]
+
+
+class SkillIn(BaseModel):
+    name: str = Field(description="e.g. 'presales', 'order tracking', 'technical support'")
+
+
+class SkillOut(BaseModel):
+    id: int
+    name: str
+
+
+class AgentSkillIn(BaseModel):
+    skill: str = Field(description="A skill's name, as created under /routing/skills")
+    level: int = Field(description="1 (basic) to 5 (expert)")
+
+
+class AgentRoutingIn(BaseModel):
+    skills: list[AgentSkillIn] | None = Field(None, description="Replaces the agent's skills when given")
+    capacities: dict[str, int] | None = Field(
+        None, description="Conversations held at once per channel, e.g. {'chat': 3, 'email': 5, 'voice': 1}"
+    )
+
+
+class AgentRoutingOut(BaseModel):
+    agent_id: int
+    name: str
+    availability: str
+    skills: list[AgentSkillIn]
+    capacities: dict[str, int]
+    load: dict[str, int] = Field(description="Open conversations the agent holds now, per channel")
+
+
+class StepIn(BaseModel):
+    after_seconds: int = Field(0, description="Open once the conversation has waited this long")
+    min_language_level: int = Field(0, description="0: language not required; 1-5: at least this proficiency")
+    min_skill_level: int = Field(0, description="0: skill not required; 1-5: at least this level")
+    language: str | None = Field(None, description="A fixed language instead of the conversation's")
+    skill: str | None = Field(None, description="A fixed skill instead of the conversation's")
+    machine_translation: bool = False
+    skippable: bool = Field(True, description="Skipped at once when no online agent matches it")
+
+
+class StepOut(StepIn):
+    position: int
+
+
+class HoursIn(BaseModel):
+    weekday: int = Field(description="0 = Monday ... 6 = Sunday")
+    start: str = Field(description="HH:MM, local time of the queue")
+    end: str = Field(description="HH:MM (24:00 for midnight)")
+
+
+class QueueIn(BaseModel):
+    name: str
+    channel: ChannelName = "chat"
+    strategy: StrategyName = "longest_idle"
+    position: int = 0
+    inbox_ids: list[int] = Field(description="Inboxes whose new conversations this queue routes")
+    team_ids: list[int] = Field([], description="Teams whose agents work the queue; empty: any team working its inboxes")
+    languages: list[str] = Field([], description="Languages served; empty: all")
+    default_skill: str | None = Field(None, description="The skill a conversation needs when it names none")
+    sticky_seconds: int = Field(0, description="A returning customer waits this long for their last agent")
+    service_target_seconds: int = Field(20, description="The wall's service level: share answered within this")
+    steps: list[StepIn] = Field(default_factory=lambda: [StepIn()])
+    timezone: str = "UTC"
+    hours: list[HoursIn] = Field([], description="Opening windows; none: always open")
+    holiday_country: str | None = Field(None, description="ISO country code for public holidays, e.g. 'ES'")
+    holiday_subdivision: str | None = None
+    closed_dates: list[str] = Field([], description="Extra closed days, YYYY-MM-DD")
+    enabled: bool = True
+
+
+class QueueOut(QueueIn):
+    id: int
+    steps: list[StepOut]  # type: ignore[assignment]
+    open_now: bool
+    opens_at: str | None = Field(None, description="When closed: the next opening (UTC)")
+
+
+class ConversationRoutingIn(BaseModel):
+    skill: str | None = Field(None, description="The skill this conversation needs ('' clears)")
+    vip: bool | None = None
+    queue_id: int | None = Field(None, description="Move it to this queue (a transfer) and route it again")
+
+
+class DecisionOut(BaseModel):
+    id: int
+    conversation_id: int
+    queue_id: int | None
+    agent_id: int | None
+    outcome: str
+    step: int | None
+    machine_translation: bool
+    waited_seconds: float | None
+    closed_until: str | None
+    reason: dict[str, Any]
+    created_at: str
+
+
+class WallQueueOut(BaseModel):
+    queue_id: int
+    name: str
+    open: bool
+    waiting: int
+    longest_wait: float
+    languages: dict[str, dict[str, float]]
+    agents: dict[str, int]
+    service_target_seconds: int
+    answered_last_hour: int
+    service_level_last_hour: float | None = Field(description="Share answered within the target; None: nothing answered")
+
+
+class WallOut(BaseModel):
+    queues: list[WallQueueOut]
+    generated_at: str

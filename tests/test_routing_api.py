@@ -1,0 +1,302 @@
+"""Routing in the running product, through the API: a queue configured by an
+admin, customers writing in the widget, agents changing presence and
+resolving, and the assignments, timeline lines and decisions that follow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from conftest import DemoWorld, wait_until
+from dragoman.core.http import AppContext
+from dragoman.routing.runtime import RoutingRuntime
+
+
+def routing_idle(ctx: AppContext) -> None:
+    runtime: RoutingRuntime = ctx.services["routing"]
+    assert runtime.wait_idle(10.0)
+
+
+def new_chat(client: TestClient, demo: DemoWorld, name: str, language: str, text: str) -> int:
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": name, "language": language})
+    assert visitor.status_code == 201, visitor.text
+    sent = client.post("/widget/api/messages", json={"content": text}, headers={"X-Visitor-Token": visitor.json()["visitor_token"]})
+    assert sent.status_code == 201, sent.text
+    return int(sent.json()["conversation_id"])
+
+
+def set_presence(client: TestClient, headers: dict[str, str], availability: str) -> None:
+    response = client.patch("/api/v1/profile", json={"availability": availability}, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+def make_queue(client: TestClient, demo: DemoWorld, admin: dict[str, str], **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "Website chat",
+        "inbox_ids": [demo.inbox_id],
+        "steps": [{"after_seconds": 0, "min_language_level": 4}, {"after_seconds": 30, "min_language_level": 2}],
+    }
+    body.update(fields)
+    response = client.post(f"/api/v1/accounts/{demo.account_id}/routing/queues", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def conversation(client: TestClient, demo: DemoWorld, headers: dict[str, str], conversation_id: int) -> dict[str, Any]:
+    response = client.get(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def assignee_of(client: TestClient, demo: DemoWorld, headers: dict[str, str], conversation_id: int) -> int | None:
+    assignee = conversation(client, demo, headers, conversation_id).get("assignee")
+    return assignee["id"] if assignee else None
+
+
+def messages(client: TestClient, demo: DemoWorld, headers: dict[str, str], conversation_id: int) -> list[dict[str, Any]]:
+    response = client.get(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}/messages", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["items"] if isinstance(body, dict) else body  # type: ignore[no-any-return]
+
+
+def test_a_spanish_chat_goes_to_the_online_spanish_speaker_and_the_timeline_says_why(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria, sam = as_user(demo.user("maria")), as_user(demo.user("sam"))
+    make_queue(client, demo, admin)
+    set_presence(client, maria, "online")
+    set_presence(client, sam, "online")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola, ¿dónde está mi pedido?")
+    maria_id = demo.user("maria").id
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == maria_id)
+    routing_idle(ctx)
+    routed = [m for m in messages(client, demo, admin, conversation_id) if m["attributes"].get("activity") == "routed"]
+    assert len(routed) == 1
+    line = routed[0]
+    assert line["direction"] == "activity"
+    assert line["attributes"]["queue"] == "Website chat"
+    assert line["attributes"]["step"] == 1
+    assert line["attributes"]["rule"] == "es >= 4"
+    assert line["attributes"]["assignee"] == "María García"
+    assert "Routed to María García" in line["content"] and "step 1 (es >= 4)" in line["content"]
+    decisions = client.get(
+        f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}/decisions", headers=maria
+    ).json()
+    assert [(d["outcome"], d["agent_id"], d["step"]) for d in decisions] == [("assigned", maria_id, 1)]
+    assert decisions[0]["reason"]["candidates"] == 1
+    assert decisions[0]["reason"]["language_level"] == 5
+
+
+def test_when_everyone_is_busy_the_chat_waits_and_is_assigned_the_moment_capacity_frees(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria = as_user(demo.user("maria"))
+    maria_id = demo.user("maria").id
+    put = client.put(
+        f"/api/v1/accounts/{demo.account_id}/routing/agents/{maria_id}", json={"capacities": {"chat": 1}}, headers=admin
+    )
+    assert put.status_code == 200 and put.json()["capacities"]["chat"] == 1
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}])
+    set_presence(client, maria, "online")
+    first = new_chat(client, demo, "Carmen", "es", "Hola, necesito ayuda")
+    assert wait_until(lambda: assignee_of(client, demo, admin, first) == maria_id)
+    second = new_chat(client, demo, "Lucía", "es", "Buenas, tengo una pregunta")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, second) is None
+    load = client.get(f"/api/v1/accounts/{demo.account_id}/routing/agents/{maria_id}", headers=admin).json()["load"]
+    assert load["chat"] == 1
+    resolved = client.post(
+        f"/api/v1/accounts/{demo.account_id}/conversations/{first}/toggle_status", json={"status": "resolved"}, headers=maria
+    )
+    assert resolved.status_code == 200
+    assert wait_until(lambda: assignee_of(client, demo, admin, second) == maria_id)
+    routing_idle(ctx)
+    decisions = client.get(
+        f"/api/v1/accounts/{demo.account_id}/routing/conversations/{second}/decisions", headers=admin
+    ).json()
+    assert decisions[-1]["outcome"] == "assigned"
+    assert "freed capacity" in decisions[-1]["reason"]["why"]
+
+
+def test_an_offline_agent_never_gets_work_and_coming_online_takes_it(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    ana, sam = as_user(demo.user("ana")), as_user(demo.user("sam"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}])
+    set_presence(client, sam, "online")  # online, but no Spanish
+    set_presence(client, ana, "away")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    set_presence(client, ana, "offline")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    set_presence(client, ana, "online")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("ana").id)
+
+
+def test_a_manual_assignment_counts_against_capacity_and_unassigning_returns_the_chat_to_the_queue(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria = as_user(demo.user("maria"))
+    maria_id = demo.user("maria").id
+    client.put(f"/api/v1/accounts/{demo.account_id}/routing/agents/{maria_id}", json={"capacities": {"chat": 1}}, headers=admin)
+    set_presence(client, maria, "online")
+    # Taken by hand before any queue exists: routing must count it.
+    before = new_chat(client, demo, "Carmen", "es", "Hola")
+    base = f"/api/v1/accounts/{demo.account_id}/conversations"
+    assert client.post(f"{base}/{before}/assignments", json={"assignee_id": maria_id}, headers=admin).status_code == 200
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}])
+    waiting = new_chat(client, demo, "Lucía", "es", "Hola otra vez")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, waiting) is None
+    unassigned = client.post(f"{base}/{before}/assignments", json={"assignee_id": None}, headers=admin)
+    assert unassigned.status_code == 200
+    # Maria's slot is free: the longest-waiting chat she may take goes to her,
+    # and the chat handed back waits in line.
+    assert wait_until(lambda: assignee_of(client, demo, admin, waiting) == maria_id)
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, before) is None
+
+
+def test_routing_leaves_inboxes_without_a_queue_alone(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
+    admin = as_user(demo.user("admin"))
+    set_presence(client, as_user(demo.user("maria")), "online")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    # ... until an admin adds one: the waiting chat is routed then.
+    make_queue(client, demo, admin)
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("maria").id)
+
+
+def test_a_closed_queue_records_when_it_opens(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
+    admin = as_user(demo.user("admin"))
+    today = datetime.now(timezone.utc).date()
+    closed = [(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
+    queue = make_queue(client, demo, admin, closed_dates=closed, timezone="UTC")
+    assert queue["open_now"] is False
+    reopening = datetime.combine(today + timedelta(days=2), datetime.min.time()).replace(tzinfo=timezone.utc)
+    assert queue["opens_at"] == reopening.isoformat().replace("+00:00", "Z")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    routing_idle(ctx)
+    lines = [m for m in messages(client, demo, admin, conversation_id) if m["attributes"].get("activity") == "routing_closed"]
+    assert len(lines) == 1
+    assert lines[0]["attributes"]["closed_until"] == queue["opens_at"]
+    decisions = client.get(
+        f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}/decisions", headers=admin
+    ).json()
+    assert decisions[0]["outcome"] == "closed"
+
+
+def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
+    admin = as_user(demo.user("admin"))
+    ana = as_user(demo.user("ana"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 5}], position=0)
+    spanish = make_queue(
+        client, demo, admin, name="Spanish", steps=[{"after_seconds": 0, "min_language_level": 2}], position=1, languages=["es"]
+    )
+    set_presence(client, ana, "online")  # Spanish at 3: not enough for the first queue
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    url = f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}"
+    assert client.patch(url, json={"vip": True}, headers=admin).status_code == 204
+    transfer = client.patch(url, json={"queue_id": spanish["id"]}, headers=admin)
+    assert transfer.status_code == 204
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("ana").id)
+    routing_idle(ctx)
+    decision = client.get(f"{url}/decisions", headers=admin).json()[-1]
+    assert decision["queue_id"] == spanish["id"]
+
+
+def test_the_wall_shows_queues_languages_and_agents(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
+    admin, supervisor = as_user(demo.user("admin")), as_user(demo.user("supervisor"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 4}], service_target_seconds=30)
+    set_presence(client, as_user(demo.user("sam")), "online")
+    new_chat(client, demo, "Carmen", "es", "Hola")
+    new_chat(client, demo, "Yuki", "ja", "こんにちは")
+    routing_idle(ctx)
+    wall = client.get(f"/api/v1/accounts/{demo.account_id}/routing/wall", headers=supervisor)
+    assert wall.status_code == 200, wall.text
+    [queue] = wall.json()["queues"]
+    assert queue["waiting"] == 2
+    assert set(queue["languages"]) == {"es", "ja"}
+    assert queue["agents"]["online"] == 1  # Sam; the others are offline
+    assert queue["service_target_seconds"] == 30
+    agent = as_user(demo.user("maria"))
+    assert client.get(f"/api/v1/accounts/{demo.account_id}/routing/wall", headers=agent).status_code == 403
+
+
+# -- bad input --------------------------------------------------------------------------
+
+
+def test_bad_queue_settings_name_the_field(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    url = f"/api/v1/accounts/{demo.account_id}/routing/queues"
+    assert client.post(f"/api/v1/accounts/{demo.account_id}/routing/skills", json={"name": "billing"}, headers=admin).status_code == 201
+    base = {"name": "Q", "inbox_ids": [demo.inbox_id]}
+    cases = [
+        ({"steps": [{"min_language_level": 4, "language": "xx"}]}, "steps[0].language"),
+        ({"steps": [{}, {"after_seconds": 30, "min_skill_level": 2, "skill": "juggling"}]}, "steps[1].skill"),
+        ({"default_skill": "juggling"}, "default_skill"),
+        ({"languages": ["es", "klingon"]}, "languages[1]"),
+        ({"hours": [{"weekday": 0, "start": "09:00", "end": "13:00"}, {"weekday": 0, "start": "12:00", "end": "18:00"}]}, "hours[1]"),
+        ({"hours": [{"weekday": 0, "start": "9am", "end": "13:00"}]}, "hours[0].start"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"holiday_country": "XX"}, "holiday_country"),
+        ({"steps": [{"after_seconds": 60}, {"after_seconds": 30}]}, "steps[1].after_seconds"),
+        ({"steps": [{"min_language_level": 7}]}, "steps[0].min_language_level"),
+        ({"inbox_ids": [999999]}, "inbox_ids[0]"),
+        ({"closed_dates": ["tomorrow"]}, "closed_dates[0]"),
+        ({"strategy": "fastest"}, "strategy"),
+    ]
+    for extra, field in cases:
+        response = client.post(url, json={**base, **extra}, headers=admin)
+        assert 400 <= response.status_code < 500, (extra, response.text)
+        assert response.json()["field"] == field, (extra, response.json())
+    assert client.get(url, headers=admin).json() == []  # nothing half-made was stored
+    ok = client.post(url, json={**base, "steps": [{"min_skill_level": 2, "skill": "billing"}], "holiday_country": "ES"}, headers=admin)
+    assert ok.status_code == 201, ok.text
+    maria = as_user(demo.user("maria"))
+    assert client.post(url, json={**base, "name": "Mine"}, headers=maria).status_code == 403
+
+
+def test_bad_agent_settings_name_the_field(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    url = f"/api/v1/accounts/{demo.account_id}/routing/agents/{demo.user('maria').id}"
+    client.post(f"/api/v1/accounts/{demo.account_id}/routing/skills", json={"name": "billing"}, headers=admin)
+    cases = [
+        ({"capacities": {"chat": -1}}, "capacities.chat"),
+        ({"capacities": {"fax": 2}}, "capacities.fax"),
+        ({"skills": [{"skill": "billing", "level": 3}, {"skill": "juggling", "level": 2}]}, "skills[1].skill"),
+        ({"skills": [{"skill": "billing", "level": 9}]}, "skills[0].level"),
+    ]
+    for body, field in cases:
+        response = client.put(url, json=body, headers=admin)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["field"] == field
+    unchanged = client.get(url, headers=admin).json()
+    assert unchanged["skills"] == [] and unchanged["capacities"]["chat"] == 3
+    good = client.put(url, json={"skills": [{"skill": "billing", "level": 4}], "capacities": {"chat": 2, "voice": 0}}, headers=admin)
+    assert good.status_code == 200
+    assert good.json()["skills"] == [{"skill": "billing", "level": 4}]
+    assert good.json()["capacities"] == {"chat": 2, "email": 5, "voice": 0}
+    assert client.put(url, json={"capacities": {"chat": 1}}, headers=as_user(demo.user("maria"))).status_code == 403
+
+
+def test_a_skill_named_in_a_step_cannot_be_deleted(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    skills = f"/api/v1/accounts/{demo.account_id}/routing/skills"
+    skill = client.post(skills, json={"name": "billing"}, headers=admin).json()
+    assert client.post(skills, json={"name": "billing"}, headers=admin).status_code == 409
+    make_queue(client, demo, admin, steps=[{"min_skill_level": 1, "skill": "billing"}])
+    refused = client.delete(f"{skills}/{skill['id']}", headers=admin)
+    assert refused.status_code == 409 and refused.json()["field"] == "skill_id"
