@@ -136,6 +136,10 @@ def test_sign_in_failure_shows_an_error_and_sets_no_session(
 def test_customer_message_arrives_live_and_reply_reaches_the_customer_but_the_note_does_not(
     browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
+    # Ana answers this Spanish customer in Spanish herself (translation: test_browser_translation.py).
+    with live_server.ctx.session_factory() as db:
+        db.get(User, demo.user("ana").id).working_language = "es"  # type: ignore[union-attr]
+        db.commit()
     page = signed_in_page(contexts, browser, live_server, "ana")
     page.evaluate("window.__notReloaded = true")
     customer = Customer(live_server, demo.website_token, "Carmen López", "carmen@example.es", "es")
@@ -318,7 +322,10 @@ def test_an_agent_never_sees_another_teams_conversation(
 
     maria = signed_in_page(contexts, browser, live_server, "maria")
     expect(conversation_item(maria, sales_id_conversation)).to_contain_text("Secret Buyer")
+    # María works in Spanish: she reads the English message translated, the original one click away.
+    assert live_server.ctx.services["translation_worker"].wait_idle(30)
     maria.goto(f"{live_server.url}/app?conversation={sales_id_conversation}")
+    maria.locator('[data-testid="msg"]').first.get_by_test_id("translation-toggle").click()
     expect(maria.locator('[data-testid="msg"]').first).to_contain_text("confidential deal")
 
     supervisor = signed_in_page(contexts, browser, live_server, "supervisor")

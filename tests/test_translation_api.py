@@ -249,3 +249,23 @@ def test_bilingual_transcript(client: TestClient, ctx: AppContext, demo: DemoWor
     assert text.headers["content-type"].startswith("text/plain")
     assert "Buenos días, tengo una pregunta sobre mi factura" in text.text and "en, apertium:" in text.text
     assert client.get(f"{url}/transcript", params={"format": "pdf"}, headers=sam).json()["field"] == "format"
+
+
+def test_a_reply_already_in_the_customers_language_goes_out_as_written(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    _visitor, conversation_id = _chat(client, demo, "Hi, my app crashes when I open it", language="en")
+    li_wei = as_user(demo.user("li.wei"))  # works in Chinese
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    text = "Sorry to hear that! Which phone do you use?"
+    preview = client.post(f"{url}/translation_preview", json={"content": text}, headers=li_wei).json()
+    assert preview["not_needed"] is True and preview["content"] == text and preview["engine"] is None
+    sent = client.post(f"{url}/messages", json={"content": text, "translate": True}, headers=li_wei)
+    assert sent.status_code == 201 and sent.json()["content"] == text
+    assert "original" not in sent.json()["attributes"]
+    # Chinese to English has no engine here: a clear 4xx, and nothing is sent.
+    unsupported = client.post(f"{url}/messages", json={"content": "请重新启动应用程序", "translate": True}, headers=li_wei)
+    assert unsupported.status_code == 422
+    assert unsupported.json()["error"] == "unsupported_language_pair"
+    assert unsupported.json()["message"] == "not translated: no engine for zh→en"
+    assert len(client.get(f"{url}/messages", headers=li_wei).json()) == 2

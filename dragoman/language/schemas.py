@@ -113,6 +113,7 @@ class PreviewOut(BaseModel):
     missing_facts: list[str]
     needs_confirmation: bool = Field(description="True: sending needs confirm: true (or an edit)")
     edited: bool
+    not_needed: bool = Field(description="True: the text is already in the customer's language and goes out as written")
 
     model_config = {"populate_by_name": True}
 

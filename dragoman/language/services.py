@@ -569,6 +569,8 @@ class ReplyPreview:
     target: str
     result: TranslationResult
     edited: bool = False
+    # The agent already wrote in the customer's language: sent as written.
+    not_needed: bool = False
 
     @property
     def needs_confirmation(self) -> bool:
@@ -588,6 +590,7 @@ class ReplyPreview:
             "missing_facts": list(self.result.missing_facts),
             "needs_confirmation": self.needs_confirmation,
             "edited": self.edited,
+            "not_needed": self.not_needed,
         }
 
 
@@ -614,6 +617,13 @@ def preview_reply(
             flags=["facts_missing"] if lost else [], missing_facts=lost,
         )  # fmt: skip
         return ReplyPreview(text, source, target, result, edited=True)
+    if source != target:
+        # An agent who reads Chinese may still answer an English customer in
+        # English: text clearly in the customer's language goes out as written.
+        found = shared_detection().detect(text, (source, target))
+        if found.language == target and evidence.message_counts(found.words, found.confidence):
+            unchanged = TranslationResult(source=target, target=target, status="translated", text=text)
+            return ReplyPreview(text, target, target, unchanged, not_needed=True)
     result = translate_for_account(db, runtime, conversation.account_id, text, source, target)
     if result.status != "translated":
         raise UnsupportedPairError(result.reason or no_engine_reason(source, target), field="translate")
@@ -632,6 +642,8 @@ def prepare_translated_reply(
         raise ReplyNeedsConfirmation(
             f"the translation lost {missing}; edit it, or send again with confirm: true", preview.as_dict()
         )
+    if preview.not_needed:
+        return preview.original, {"language": {"code": preview.target, "confidence": 1.0}}
     if preview.edited:
         store_correction(db, conversation.account_id, user_id, preview.original, preview.source, preview.target, preview.result.text or "")
     assert preview.result.text is not None

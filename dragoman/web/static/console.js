@@ -24,6 +24,7 @@ import {
   toast,
 } from "./common.js";
 import { RealtimeClient } from "./realtime.js";
+import { decorateMessage, ReplyTranslation } from "./translation.js";
 
 /** The padlock that marks private notes (no icon font: nothing external). */
 function lockIcon() {
@@ -87,6 +88,9 @@ const nodes = {
   assignAgent: $("assign-agent"),
   assignTeam: $("assign-team"),
 };
+
+// The reply box's translation preview and fact check (translation.js).
+const replyTranslation = new ReplyTranslation(nodes.composer, nodes.input, () => state.open, () => state.mode);
 
 // -- words --------------------------------------------------------------------
 
@@ -250,7 +254,8 @@ function messageNode(message) {
     message.direction === "incoming"
       ? (message.sender && message.sender.name) || (state.open ? contactName(state.open) : "")
       : (message.sender && message.sender.name) || t("someone");
-  return el(
+  // Incoming messages in the reader's language, the original one click away.
+  return decorateMessage(el(
     "li",
     { ...base, class: `msg msg-${message.direction}` },
     el(
@@ -260,7 +265,13 @@ function messageNode(message) {
       el("p", { class: "msg-text" }, message.content),
     ),
     el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time),
-  );
+  ), message);
+}
+
+/** A message changed (its translation arrived): redraw it where it is. */
+function replaceMessage(message) {
+  const old = nodes.timeline.querySelector(`[data-message-id="${message.id}"]`);
+  if (old) old.replaceWith(messageNode(message));
 }
 
 function appendMessage(message, { scroll = true } = {}) {
@@ -337,6 +348,7 @@ function renderContext() {
 function renderConversation() {
   renderHeader();
   renderContext();
+  replyTranslation.refresh();
 }
 
 function updateOpen(conversation) {
@@ -425,6 +437,7 @@ function setMode(mode) {
   nodes.input.placeholder = mode === "note" ? t("note_placeholder") : t("reply_placeholder");
   nodes.hint.textContent = mode === "note" ? t("note_hint") : t("send_hint");
   nodes.send.textContent = mode === "note" ? t("add_note") : t("send");
+  replyTranslation.refresh();
 }
 
 async function send() {
@@ -437,16 +450,20 @@ async function send() {
     const message = await api("POST", accountPath(`/conversations/${state.open.id}/messages`), {
       content,
       message_type: state.mode === "note" ? "note" : "outgoing",
+      ...replyTranslation.body(content),
     });
     nodes.input.value = "";
+    replyTranslation.clear();
     appendMessage(message);
     scheduleListReload();
   } catch (error) {
     // The text stays in the box so nothing the agent wrote is lost.
-    nodes.composerError.textContent = errorText(error);
+    // A fact-check stop shows what went missing; sending again confirms.
+    nodes.composerError.textContent = replyTranslation.onError(error, content) ? t("translation_not_sent") : errorText(error);
   } finally {
     state.sending = false;
     nodes.send.disabled = false;
+    nodes.send.textContent = replyTranslation.sendLabel(content) || (state.mode === "note" ? t("add_note") : t("send"));
     nodes.input.focus();
   }
 }
@@ -464,6 +481,9 @@ function onEvent(name, data) {
         state.pendingMessages.push(data.message);
       }
       scheduleListReload();
+      break;
+    case "message.updated":
+      if (conversation && state.open && conversation.id === state.open.id) replaceMessage(data.message);
       break;
     case "conversation.created":
     case "conversation.assigned":
