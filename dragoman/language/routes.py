@@ -165,6 +165,14 @@ def _message(db: Session, principal: Principal, conversation_id: int, message_id
     return conversation, message
 
 
+def _announce_update(db: Session, conversation: Any, message: Message) -> MessageOut:
+    """Commit a message's new translation and push message.updated to who may see it."""
+    db.refresh(message)
+    record_message_updated(db, conversation, message)
+    db.commit()
+    return conversations.message_out(db, message)
+
+
 @router.post(
     "/conversations/{conversation_id}/messages/{message_id}/translations",
     response_model=MessageOut,
@@ -190,11 +198,9 @@ def translate_stored_message(
     if services.message_language(message) is None and source:
         message.attributes = {**(message.attributes or {}), "language": {"code": source, "confidence": None}}
         db.flush()
-    if translate_message(db, runtime(request), message, target, force=body.force) is not None:
-        db.refresh(message)
-        record_message_updated(db, conversation, message)
-    db.commit()
-    return conversations.message_out(db, message)
+    if translate_message(db, runtime(request), message, target, force=body.force) is None:
+        return conversations.message_out(db, message)
+    return _announce_update(db, conversation, message)
 
 
 @router.put(
@@ -219,10 +225,7 @@ def correct_translation(
     services.store_correction(db, message.account_id, principal.user.id, message.content, source, target, body.text)
     result = services.translate_for_account(db, runtime(request), message.account_id, message.content, source, target)
     services.store_message_translation(db, Message, message.id, result)
-    db.refresh(message)
-    record_message_updated(db, conversation, message)
-    db.commit()
-    return conversations.message_out(db, message)
+    return _announce_update(db, conversation, message)
 
 
 # -- replies ----------------------------------------------------------------------------
