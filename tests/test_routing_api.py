@@ -300,3 +300,45 @@ def test_a_skill_named_in_a_step_cannot_be_deleted(client: TestClient, demo: Dem
     make_queue(client, demo, admin, steps=[{"min_skill_level": 1, "skill": "billing"}])
     refused = client.delete(f"{skills}/{skill['id']}", headers=admin)
     assert refused.status_code == 409 and refused.json()["field"] == "skill_id"
+
+
+def test_an_unanswered_chat_goes_back_to_the_queue_and_the_agent_is_set_away(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria, ana = as_user(demo.user("maria")), as_user(demo.user("ana"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}], answer_timeout_seconds=1)
+    set_presence(client, maria, "online")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("maria").id)
+    set_presence(client, ana, "online")  # free, but Maria holds it until she misses the deadline
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("ana").id, timeout=10)
+    profile = client.get("/api/v1/profile", headers=maria).json()
+    assert profile["availability"] == "away"
+    lines = [m for m in messages(client, demo, admin, conversation_id) if m["attributes"].get("activity") in ("routed", "routing_no_answer")]
+    assert [m["attributes"]["activity"] for m in lines] == ["routed", "routing_no_answer", "routed"]
+    assert "did not answer within 1 s" in lines[1]["content"]
+
+
+def test_a_reply_or_an_accept_keeps_the_routed_chat(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
+    admin = as_user(demo.user("admin"))
+    maria = as_user(demo.user("maria"))
+    maria_id = demo.user("maria").id
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}], answer_timeout_seconds=1)
+    set_presence(client, maria, "online")
+    replied = new_chat(client, demo, "Carmen", "es", "Hola")
+    accepted = new_chat(client, demo, "Lucía", "es", "Buenas")
+    assert wait_until(lambda: assignee_of(client, demo, admin, replied) == maria_id)
+    assert wait_until(lambda: assignee_of(client, demo, admin, accepted) == maria_id)
+    base = f"/api/v1/accounts/{demo.account_id}"
+    reply = client.post(f"{base}/conversations/{replied}/messages", json={"content": "¡Hola! Dime."}, headers=maria)
+    assert reply.status_code == 201
+    assert client.post(f"{base}/routing/conversations/{accepted}/accept", headers=maria).status_code == 204
+    not_hers = client.post(f"{base}/routing/conversations/{accepted}/accept", headers=admin)
+    assert not_hers.status_code == 409
+    runtime: RoutingRuntime = ctx.services["routing"]
+    assert wait_until(lambda: runtime.answer_deadlines_pending() == 0, timeout=10)  # both deadlines have passed
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, replied) == maria_id
+    assert assignee_of(client, demo, admin, accepted) == maria_id
+    assert client.get("/api/v1/profile", headers=maria).json()["availability"] == "online"

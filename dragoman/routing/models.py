@@ -63,6 +63,10 @@ class RoutingQueue(IdMixin, CreatedAtMixin, Base):
     # ISO dates (YYYY-MM-DD) the queue is closed besides public holidays.
     closed_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
     service_target_seconds: Mapped[int] = mapped_column(Integer, default=20)
+    # 0: off. Otherwise an agent must answer (reply, or accept) a routed
+    # conversation within this time, or it goes back to the queue and the
+    # agent is set away (a missed offer).
+    answer_timeout_seconds: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
     steps: Mapped[list["RoutingStep"]] = relationship(

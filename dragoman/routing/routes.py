@@ -13,6 +13,7 @@ from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import Principal, account_principal, admin_principal, supervisor_principal
 from dragoman.conversations import services as conversations
 from dragoman.core.clock import isoformat, utcnow
+from dragoman.core.errors import Conflict
 from dragoman.core.http import app_context, get_db
 from dragoman.routing import services
 from dragoman.routing.engine import Channel, RoutingEngine
@@ -227,6 +228,22 @@ def patch_conversation(
     runtime = _runtime(request)
     if runtime is not None:
         runtime.route([conversation.id])
+
+
+@router.post(
+    "/conversations/{conversation_id}/accept",
+    status_code=204,
+    summary="Accept a routed conversation (an offer): its answer timeout stops",
+)
+def accept_conversation(
+    conversation_id: int, request: Request, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+) -> None:
+    conversation = conversations.get_conversation(db, principal.viewer, conversation_id)
+    if conversation.assignee_id != principal.user.id:
+        raise Conflict("only the agent it is assigned to may accept it", field="conversation_id")
+    runtime = _runtime(request)
+    if runtime is not None:
+        runtime.accept(conversation.id, principal.user.id)
 
 
 # -- the wall -------------------------------------------------------------------------------

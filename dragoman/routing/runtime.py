@@ -15,6 +15,7 @@ Only `app.py` imports this module.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import queue as queue_module
 import threading
@@ -58,6 +59,13 @@ class RoutingRuntime:
         self._own: dict[int, int] = {}
         # Conversation id -> (agent, channel) of the open conversations agents hold.
         self._held: dict[int, tuple[int, Channel]] = {}
+        # Queues whose agents must answer a routed conversation in time.
+        self._answer_timeouts: dict[int, int] = {}
+        # Routed conversations not answered yet: id -> (agent, deadline, seconds).
+        self._awaiting: dict[int, tuple[int, float, int]] = {}
+        self._deadlines: list[tuple[float, int]] = []
+        # Taken back for want of an answer: back in line with their old wait.
+        self._returning: set[int] = set()
         self._pending = 0
         self._pending_lock = threading.Lock()
         self._idle = threading.Event()
@@ -78,9 +86,18 @@ class RoutingRuntime:
             self._thread = None
 
     def on_event(self, event: events.Event) -> None:
-        """Bus listener: only queues the event."""
+        """Bus listener: only queues the event (a reply only when routing
+        waits for that conversation's answer)."""
         if event.name in _HANDLED:
             self._put(_Job("event", event=event))
+        elif event.name == events.MESSAGE_CREATED:
+            message = event.data.get("message") or {}
+            if message.get("direction") == "outgoing" and message.get("conversation_id") in self._awaiting:
+                self._put(_Job("event", event=event))
+
+    def accept(self, conversation_id: int, user_id: int) -> None:
+        """The assignee accepted a routed conversation (an offer): no timeout."""
+        self._put(_Job("accept", ids=(conversation_id, user_id)))
 
     def reload_queues(self) -> None:
         """After an admin changed queues or skills (called after commit)."""
@@ -104,6 +121,11 @@ class RoutingRuntime:
             return None
         return job.result[0] if job.result else None
 
+    def answer_deadlines_pending(self) -> int:
+        """How many answer deadlines have not come yet (answered ones included
+        until their time passes). For tests."""
+        return len(self._deadlines)
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """For tests and benchmarks: True once every queued job is done."""
         return self._idle.wait(timeout)
@@ -118,12 +140,13 @@ class RoutingRuntime:
 
     def _run(self) -> None:
         while True:
-            wake = self.engine.next_wakeup()
-            timeout = None if wake is None else max(0.0, wake - self._clock())
+            wakes = [t for t in (self.engine.next_wakeup(), self._deadlines[0][0] if self._deadlines else None) if t is not None]
+            timeout = None if not wakes else max(0.0, min(wakes) - self._clock())
             try:
                 job = self._jobs.get(timeout=timeout)
             except queue_module.Empty:
                 self._safely(lambda: self._apply(self.engine.tick(self._clock())))
+                self._safely(self._take_back_unanswered)
                 continue
             if job is None:
                 return
@@ -156,6 +179,10 @@ class RoutingRuntime:
             self._reload_agents(job.ids, now)
         elif job.kind == "route":
             self._enqueue_ids(job.ids, now, fresh=False)
+        elif job.kind == "accept":
+            conversation_id, user_id = job.ids
+            if self._awaiting.get(conversation_id, (None,))[0] == user_id:
+                del self._awaiting[conversation_id]
         elif job.kind == "event":
             assert job.event is not None
             self._on_event(job.event, now)
@@ -175,6 +202,7 @@ class RoutingRuntime:
     def _reload_queues(self, now: float) -> None:
         with self._factory() as db:
             specs = services.queue_specs(db)
+            self._answer_timeouts = services.answer_timeouts(db)
         wanted = {spec.id for spec in specs}
         decisions: list[Decision] = []
         for queue_id in self.engine.queue_ids():
@@ -219,6 +247,11 @@ class RoutingRuntime:
         conversation_id = conversation.get("id")
         if conversation_id is None:
             return
+        if event.name == events.MESSAGE_CREATED:
+            sender = ((data.get("message") or {}).get("sender") or {}).get("id")
+            if self._awaiting.get(conversation_id, (None,))[0] == sender:
+                del self._awaiting[conversation_id]  # answered in time
+            return
         if event.name == events.CONVERSATION_ASSIGNED:
             self._on_assigned(conversation_id, conversation, now)
         elif event.name in (events.CONVERSATION_CREATED, events.CONVERSATION_UPDATED):
@@ -234,7 +267,8 @@ class RoutingRuntime:
         if self._own.get(conversation_id) == assignee and assignee is not None:
             del self._own[conversation_id]  # our own assignment coming back
             return
-        # Someone assigned or unassigned by hand.
+        # Someone assigned or unassigned by hand (or routing took it back).
+        self._awaiting.pop(conversation_id, None)
         self.engine.withdraw(conversation_id)
         decisions: list[Decision] = []
         before = self._held.pop(conversation_id, None)
@@ -246,7 +280,11 @@ class RoutingRuntime:
             self.engine.note_assigned(int(assignee), channel, now)
         self._apply(decisions)
         if assignee is None and conversation.get("team") is None and conversation.get("status") == "open":
-            self._enqueue_ids([conversation_id], now, fresh=True)  # handed back to the queue
+            # Handed back to the queue: waits from now, unless routing took it
+            # back for want of an answer (the customer has waited all along).
+            returning = conversation_id in self._returning
+            self._returning.discard(conversation_id)
+            self._enqueue_ids([conversation_id], now, fresh=not returning)
 
     def _on_status(self, conversation_id: int, conversation: dict[str, Any], now: float) -> None:
         status = conversation.get("status")
@@ -260,6 +298,7 @@ class RoutingRuntime:
                 self._enqueue_ids([conversation_id], now, fresh=True)
             return
         # Resolved or pending: the agent's slot is free; nothing waits any more.
+        self._awaiting.pop(conversation_id, None)
         self.engine.withdraw(conversation_id)
         held = self._held.pop(conversation_id, None)
         if held is not None:
@@ -309,6 +348,11 @@ class RoutingRuntime:
                         assert decision.agent_id is not None
                         self._own[decision.conversation_id] = decision.agent_id
                         self._held[decision.conversation_id] = (decision.agent_id, decision.channel)
+                        seconds = self._answer_timeouts.get(decision.queue_id or -1, 0)
+                        if seconds:
+                            deadline = self._clock() + seconds
+                            self._awaiting[decision.conversation_id] = (decision.agent_id, deadline, seconds)
+                            heapq.heappush(self._deadlines, (deadline, decision.conversation_id))
                     else:
                         undone.append(decision)
                 db.commit()
@@ -317,6 +361,23 @@ class RoutingRuntime:
             for decision in undone:
                 assert decision.agent_id is not None
                 decisions += self.engine.release(decision.agent_id, decision.channel, now)
+
+
+    def _take_back_unanswered(self) -> None:
+        now = self._clock()
+        while self._deadlines and self._deadlines[0][0] <= now:
+            deadline, conversation_id = heapq.heappop(self._deadlines)
+            awaiting = self._awaiting.get(conversation_id)
+            if awaiting is None or awaiting[1] != deadline:
+                continue  # answered, reassigned or resolved meanwhile
+            del self._awaiting[conversation_id]
+            agent_id, _deadline, seconds = awaiting
+            with self._factory() as db:
+                self._returning.add(conversation_id)
+                if services.take_back_unanswered(db, conversation_id, agent_id, seconds):
+                    db.commit()
+                else:
+                    self._returning.discard(conversation_id)
 
 
 def _held_statement() -> Any:

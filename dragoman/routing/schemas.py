@@ -71,6 +71,12 @@ class QueueIn(BaseModel):
     default_skill: str | None = Field(None, description="The skill a conversation needs when it names none")
     sticky_seconds: int = Field(0, description="A returning customer waits this long for their last agent")
     service_target_seconds: int = Field(20, description="The wall's service level: share answered within this")
+    answer_timeout_seconds: int = Field(
+        0,
+        description="0: off. An agent who neither replies nor accepts a routed conversation within this many "
+        "seconds loses it back to the queue and is set away (chat auto-assign with no-answer timeout; "
+        "an offer for voice-like channels)",
+    )
     steps: list[StepIn] = Field(default_factory=lambda: [StepIn()])
     timezone: str = "UTC"
     hours: list[HoursIn] = Field([], description="Opening windows; none: always open")

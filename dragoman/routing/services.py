@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from dragoman.accounts.models import Availability, Role, TeamMember, User
-from dragoman.accounts.models import Team
+from dragoman.accounts import services as accounts_services
+from dragoman.accounts.models import Availability, Role, Team, TeamMember, User
 from dragoman.accounts.permissions import Viewer
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
@@ -319,6 +319,7 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
     for field_name, value, low, high in (
         ("sticky_seconds", body.sticky_seconds, 0, 3600),
         ("service_target_seconds", body.service_target_seconds, 1, 86_400),
+        ("answer_timeout_seconds", body.answer_timeout_seconds, 0, 3600),
     ):
         if not low <= value <= high:
             raise InvalidInput(f"{field_name} must be {low} to {high}", field=field_name)
@@ -380,6 +381,7 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
     queue.default_skill_id = default_skill_id
     queue.sticky_seconds = body.sticky_seconds
     queue.service_target_seconds = body.service_target_seconds
+    queue.answer_timeout_seconds = body.answer_timeout_seconds
     queue.timezone = body.timezone
     queue.holiday_country = country
     queue.holiday_subdivision = subdivision
@@ -458,6 +460,41 @@ def queue_specs(db: Session) -> list[QueueSpec]:
     return [queue_spec(queue, names) for queue in list_queues(db) if queue.enabled]
 
 
+def answer_timeouts(db: Session) -> dict[int, int]:
+    """queue id -> seconds an agent has to answer a routed conversation (queues that set one)."""
+    return {
+        ident: seconds
+        for ident, seconds in db.execute(
+            select(RoutingQueue.id, RoutingQueue.answer_timeout_seconds).where(RoutingQueue.answer_timeout_seconds > 0)
+        )
+    }
+
+
+def take_back_unanswered(db: Session, conversation_id: int, agent_id: int, seconds: int) -> bool:
+    """The agent let a routed conversation go unanswered: it goes back to the
+    queue (its wait keeps counting from when it first arrived) and the agent
+    is set away, as a contact center does after a missed offer. False if it
+    is no longer theirs."""
+    conversation = db.get(Conversation, conversation_id)
+    agent = db.get(User, agent_id)
+    if conversation is None or agent is None or conversation.assignee_id != agent_id:
+        return False
+    if conversation.status is not ConversationStatus.open:
+        return False
+    # Presence first: its event reaches the routing thread before the hand-back,
+    # so the conversation is not offered straight back to the same agent.
+    if agent.availability is Availability.online:
+        accounts_services.set_availability(db, agent, Availability.away)
+    conversations.assign_conversation(db, _routing_viewer(conversation.account_id), conversation, assignee_id=None)
+    conversations.add_activity(
+        db,
+        conversation,
+        f"{agent.name} did not answer within {seconds} s; back in the queue, and {agent.name} is set away",
+        {"activity": "routing_no_answer", "actor": ROUTING_ACTOR, "assignee": agent.name, "seconds": seconds},
+    )
+    return True
+
+
 def queue_out(db: Session, queue: RoutingQueue, now: datetime | None = None) -> QueueOut:
     names = skill_names(db, queue.account_id)
     hours = business_hours(queue)
@@ -476,6 +513,7 @@ def queue_out(db: Session, queue: RoutingQueue, now: datetime | None = None) -> 
         default_skill=names.get(queue.default_skill_id) if queue.default_skill_id is not None else None,
         sticky_seconds=queue.sticky_seconds,
         service_target_seconds=queue.service_target_seconds,
+        answer_timeout_seconds=queue.answer_timeout_seconds,
         steps=[
             StepOut(
                 position=step.position,

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("holiday_subdivision", sa.String(length=16), nullable=True),
         sa.Column("closed_dates", sa.JSON(), nullable=False),
         sa.Column("service_target_seconds", sa.Integer(), nullable=False),
+        sa.Column("answer_timeout_seconds", sa.Integer(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
