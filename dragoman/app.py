@@ -36,6 +36,7 @@ from dragoman.language.runtime import build_runtime
 from dragoman.language.worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
+from dragoman.routing import pages as routing_pages
 from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
 from dragoman.web import routes as web_routes
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversation_routes,
         language_routes,
         routing_routes,
+        routing_pages,
         webhook_routes,
         realtime_routes,
         webchat_routes,

@@ -419,6 +419,15 @@ class RoutingEngine:
                 entry = by_language.setdefault(waiting_item.spec.language or "und", {"waiting": 0, "longest_wait": 0.0})
                 entry["waiting"] += 1
                 entry["longest_wait"] = max(entry["longest_wait"], wait)
+            channel = queue.spec.channel
+            for code, entry in by_language.items():
+                # Who could answer in that language without translation (level 2+).
+                speakers = [
+                    self._agents[i] for i in queue.members
+                    if self._agents[i].spec.presence is Presence.online and self._agents[i].language_level(code, channel) >= 2
+                ]
+                entry["speakers_online"] = len(speakers)
+                entry["speakers_free"] = sum(1 for a in speakers if a.can_take(channel))
             states = {"online": 0, "busy": 0, "away": 0, "offline": 0}
             for agent_id in queue.members:
                 agent = self._agents[agent_id]

@@ -119,7 +119,7 @@ class WallQueueOut(BaseModel):
     open: bool
     waiting: int
     longest_wait: float
-    languages: dict[str, dict[str, float]]
+    languages: dict[str, dict[str, int | float]]
     agents: dict[str, int]
     service_target_seconds: int
     answered_last_hour: int

@@ -1,0 +1,82 @@
+"""The supervisors' live wall: a full-screen page of every queue and
+language (waiting, longest wait, agents online / busy / away, share answered
+within the target), refreshed from `GET .../routing/wall` every few seconds.
+
+It lives here rather than in `web/` so routing owns its page; it reuses the
+console's stylesheet, base template, catalogue and sign-in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.auth import authenticate_request
+from dragoman.core.errors import NotAuthenticated
+from dragoman.core.http import get_db
+from dragoman.web.rendering import (
+    SECURITY_HEADERS,
+    TEMPLATES_DIR,
+    choose_locale,
+    html_lang,
+    initials,
+    static_url,
+    translations_for,
+)
+
+HERE = Path(__file__).parent
+ASSETS = {"wall.js": "text/javascript", "wall.css": "text/css"}
+# How often the page asks for fresh figures; the wall is read from across a room.
+REFRESH_SECONDS = 3
+
+router = APIRouter(include_in_schema=False)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        # Routing's templates first, then the console's (for base.html).
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(HERE / "templates"), jinja2.FileSystemLoader(TEMPLATES_DIR)]),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(static_url=static_url, asset_url=lambda name: f"/app/routing/assets/{name}")
+    environment.filters["initials"] = initials
+    return environment
+
+
+@router.get("/app/routing/wall")
+def wall_page(request: Request, db: Session = Depends(get_db)) -> Response:
+    try:
+        principal = authenticate_request(request, db)
+    except NotAuthenticated:
+        return RedirectResponse(f"/login?next={quote(request.url.path, safe='')}", status_code=303)
+    locale = choose_locale(request, principal.user.ui_locale)
+    translations = translations_for(locale)
+    allowed = principal.viewer.sees_whole_account
+    html = _environment().get_template("wall.html").render(
+        locale=locale,
+        html_lang=html_lang(locale),
+        gettext=translations.gettext,
+        ngettext=translations.ngettext,
+        allowed=allowed,
+        user=principal.user,
+        config={"account_id": principal.account_id, "refresh_seconds": REFRESH_SECONDS, "lang": html_lang(locale)},
+    )
+    return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
+
+
+@router.get("/app/routing/assets/{name}")
+def wall_asset(name: str) -> Response:
+    if name not in ASSETS:
+        return Response(status_code=404)
+    return FileResponse(HERE / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})

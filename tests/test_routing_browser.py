@@ -1,0 +1,104 @@
+"""The supervisors' live wall in a real Chromium: queues and languages with
+their waits, updating while customers write and agents come online."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token, bearer
+from servers import CHROMIUM_ARGS, chromium_executable
+
+pytestmark = pytest.mark.browser
+
+WAIT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def signed_in(browser: Browser, server: LiveServer, who: str, width: int = 1400) -> Page:
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.get_by_test_id("login-email").fill(f"{who}@demo.dragoman.test")
+    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(re.compile(r"/app"))
+    return page
+
+
+def customer_writes(server: LiveServer, demo: DemoWorld, name: str, language: str, text: str) -> None:
+    visitor = httpx.post(f"{server.url}/widget/api/{demo.website_token}/visitors", json={"name": name, "language": language})
+    token = visitor.json()["visitor_token"]
+    sent = httpx.post(f"{server.url}/widget/api/messages", json={"content": text}, headers={"X-Visitor-Token": token})
+    assert sent.status_code == 201, sent.text
+
+
+def test_the_live_wall_shows_queues_and_languages_and_follows_changes(
+    browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    base = f"{live_server.url}/api/v1/accounts/{demo.account_id}/routing/queues"
+    for body in (
+        {"name": "Spanish & Portuguese", "inbox_ids": [demo.inbox_id], "languages": ["es", "pt"], "position": 0,
+         "steps": [{"min_language_level": 4}, {"after_seconds": 60, "min_language_level": 2}], "service_target_seconds": 20},
+        {"name": "Everyone else", "inbox_ids": [demo.inbox_id], "position": 1, "steps": [{"min_language_level": 3}],
+         "timezone": "Asia/Manila", "service_target_seconds": 30},
+    ):
+        created = httpx.post(base, json=body, headers=admin)
+        assert created.status_code == 201, created.text
+    sam = bearer(api_token(live_server.ctx, demo.user("sam")))
+    assert httpx.patch(f"{live_server.url}/api/v1/profile", json={"availability": "online"}, headers=sam).status_code == 200
+    customer_writes(live_server, demo, "Carmen", "es", "Hola, ¿dónde está mi pedido?")
+    customer_writes(live_server, demo, "Lucía", "es", "Buenas tardes, quiero devolver un producto")
+    customer_writes(live_server, demo, "João", "pt", "Olá, preciso de ajuda com a fatura")
+    customer_writes(live_server, demo, "Yuki", "ja", "注文がまだ届きません")
+    customer_writes(live_server, demo, "Emma", "en", "Hi, where is my parcel?")  # Sam takes it
+
+    page = signed_in(browser, live_server, "supervisor")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/app/routing/wall")
+    cards = page.get_by_test_id("wall-queue")
+    expect(cards).to_have_count(2)
+    spanish, other = cards.nth(0), cards.nth(1)
+    expect(spanish.locator("h2")).to_have_text("Spanish & Portuguese")
+    expect(spanish.locator(".wall-stat.big .wall-stat-value").first).to_have_text("3")
+    expect(spanish.locator("tr[data-language='es'] td").first).to_have_text("2")
+    expect(spanish.locator("tr[data-language='pt'] td").first).to_have_text("1")
+    expect(other.locator("tr[data-language='ja'] td").first).to_have_text("1")
+    expect(spanish.locator("tr[data-language='es'] td").nth(2)).to_have_text("0 / 0")  # nobody online speaks Spanish
+    expect(other.locator(".state-online")).to_contain_text("Available 1")  # Sam: Emma's chat, two slots free
+    page.screenshot(path=str(test_output_dir / "routing-wall.png"), full_page=True)
+
+    # Live: another Spanish customer writes, then María comes online and takes the Spanish chats.
+    customer_writes(live_server, demo, "Pilar", "es", "Hola, una pregunta sobre el envío")
+    expect(spanish.locator(".wall-stat.big .wall-stat-value").first).to_have_text("4")
+    maria = bearer(api_token(live_server.ctx, demo.user("maria")))
+    assert httpx.patch(f"{live_server.url}/api/v1/profile", json={"availability": "online"}, headers=maria).status_code == 200
+    # María's three chat slots take the three longest waits: Carmen, Lucía and
+    # João (Portuguese at her level 2: step 1 wants 4 and nobody online has
+    # it, so it is skipped). Pilar, the newest, waits.
+    expect(spanish.locator(".wall-stat.big .wall-stat-value").first).to_have_text("1")
+    expect(spanish.locator("tr[data-language='pt']")).to_have_count(0)
+    expect(spanish.locator("tr[data-language='es'] td").first).to_have_text("1")
+    page.screenshot(path=str(test_output_dir / "routing-wall-after.png"), full_page=True)
+    assert errors == []
+
+    agent = signed_in(browser, live_server, "maria")
+    agent.goto(f"{live_server.url}/app/routing/wall")
+    expect(agent.get_by_test_id("wall-forbidden")).to_be_visible()
