@@ -209,9 +209,11 @@ def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorl
     assert assignee_of(client, demo, admin, conversation_id) is None
     url = f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}"
     assert client.patch(url, json={"vip": True}, headers=admin).status_code == 204
-    transfer = client.patch(url, json={"queue_id": spanish["id"]}, headers=admin)
+    transfer = client.patch(url, json={"queue_id": spanish["id"], "note": "Wants a refund"}, headers=admin)
     assert transfer.status_code == 204
     assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("ana").id)
+    notes = [m for m in messages(client, demo, admin, conversation_id) if m["direction"] == "note"]
+    assert [n["content"] for n in notes] == ["Wants a refund"]
     routing_idle(ctx)
     decision = client.get(f"{url}/decisions", headers=admin).json()[-1]
     assert decision["queue_id"] == spanish["id"]
@@ -342,3 +344,25 @@ def test_a_reply_or_an_accept_keeps_the_routed_chat(client: TestClient, demo: De
     assert assignee_of(client, demo, admin, replied) == maria_id
     assert assignee_of(client, demo, admin, accepted) == maria_id
     assert client.get("/api/v1/profile", headers=maria).json()["availability"] == "online"
+
+
+def test_reload_picks_up_changes_routing_hears_no_event_of(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    sam = as_user(demo.user("sam"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}])
+    set_presence(client, sam, "online")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    # Sam learns Spanish: the agents API records no routing event ...
+    languages = [{"language": "en", "reading": 5, "writing": 5, "speaking": 5}, {"language": "es", "reading": 4, "writing": 4, "speaking": 3}]
+    patched = client.patch(f"/api/v1/accounts/{demo.account_id}/agents/{demo.user('sam').id}", json={"languages": languages}, headers=admin)
+    assert patched.status_code == 200
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    # ... so an admin asks routing to read everything again.
+    assert client.post(f"/api/v1/accounts/{demo.account_id}/routing/reload", headers=sam).status_code == 403
+    assert client.post(f"/api/v1/accounts/{demo.account_id}/routing/reload", headers=admin).status_code == 204
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("sam").id)

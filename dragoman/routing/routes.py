@@ -223,6 +223,8 @@ def patch_conversation(
     if body.queue_id is not None:
         # A transfer: nobody holds it any more; routing finds it a new agent
         # in that queue (conversation.assigned brings it back in line).
+        if body.note and body.note.strip():
+            conversations.add_note(db, principal.viewer, conversation, body.note)
         conversations.assign_conversation(db, principal.viewer, conversation, assignee_id=None, team_id=None)
     db.commit()
     runtime = _runtime(request)
@@ -244,6 +246,15 @@ def accept_conversation(
     runtime = _runtime(request)
     if runtime is not None:
         runtime.accept(conversation.id, principal.user.id)
+
+
+@router.post("/reload", status_code=204, summary="Read every queue, agent and waiting conversation again")
+def reload_routing(request: Request, principal: Principal = Depends(admin_principal)) -> None:
+    """For changes routing hears no event of (an inbox's teams, an agent's
+    languages edited under /agents)."""
+    runtime = _runtime(request)
+    if runtime is not None:
+        runtime.reload_all()
 
 
 # -- the wall -------------------------------------------------------------------------------

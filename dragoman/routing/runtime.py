@@ -99,6 +99,9 @@ class RoutingRuntime:
         """The assignee accepted a routed conversation (an offer): no timeout."""
         self._put(_Job("accept", ids=(conversation_id, user_id)))
 
+    def reload_all(self) -> None:
+        self._put(_Job("reload_all"))
+
     def reload_queues(self) -> None:
         """After an admin changed queues or skills (called after commit)."""
         self._put(_Job("reload_queues"))

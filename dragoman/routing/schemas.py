@@ -97,6 +97,7 @@ class ConversationRoutingIn(BaseModel):
     skill: str | None = Field(None, description="The skill this conversation needs ('' clears)")
     vip: bool | None = None
     queue_id: int | None = Field(None, description="Move it to this queue (a transfer) and route it again")
+    note: str | None = Field(None, description="With a transfer: a private note for whoever takes it next")
 
 
 class DecisionOut(BaseModel):
