@@ -378,37 +378,31 @@ def _check_nobody_idle_beside_a_waiting_chat(
     """Brute force, every agent against every waiting chat: a free agent who
     may take a waiting chat (open step, visible inbox, team) must not exist,
     except while the chat is held for its last agent."""
+    online = _working_online(agents, spec)
     for conversation_id in engine.waiting_ids():
         item = chats[conversation_id]
         if item.last_agent_id is not None and spec.sticky_seconds and now - item.enqueued_at < spec.sticky_seconds:
             continue
-        online = [
-            a for a in agents.values()
-            if a.presence is Presence.online and a.team_ids & spec.team_ids and a.inbox_ids & spec.inbox_ids
-            and a.capacity.get(Channel.chat, 0) > 0
-        ]
-        opens: list[float] = []
-        skip_to: float | None = 0.0
-        for step in spec.steps:
-            start = step.after_seconds if skip_to is None else min(step.after_seconds, skip_to)
-            opens.append(start)
-            matched = any(_meets_brute(a, step, item) for a in online)
-            skip_to = start if step.skippable and not matched else None
-        for step, opened in zip(spec.steps, opens):
-            if opened > now - item.enqueued_at:
-                break
+        for step in _open_steps(agents, spec, item, now):
             for a in online:
                 free = engine.agent_load(a.id, Channel.chat) < a.capacity.get(Channel.chat, 0)
                 if free and item.inbox_id in a.inbox_ids and _meets_brute(a, step, item):
                     raise AssertionError(f"agent {a.id} is free beside waiting chat {conversation_id}")
 
 
-def _open_steps(agents: dict[int, AgentSpec], spec: QueueSpec, item: WaitingSpec, now: float) -> list[Step]:
-    online = [
+def _working_online(agents: dict[int, AgentSpec], spec: QueueSpec) -> list[AgentSpec]:
+    """Online agents of the queue's teams who work one of its inboxes and take chats."""
+    return [
         a for a in agents.values()
         if a.presence is Presence.online and a.team_ids & spec.team_ids and a.inbox_ids & spec.inbox_ids
         and a.capacity.get(Channel.chat, 0) > 0
     ]
+
+
+def _open_steps(agents: dict[int, AgentSpec], spec: QueueSpec, item: WaitingSpec, now: float) -> list[Step]:
+    """The steps open to `item` now, skipping (as the engine does) steps no
+    online agent matches."""
+    online = _working_online(agents, spec)
     steps: list[Step] = []
     skip_to: float | None = 0.0
     for step in spec.steps:

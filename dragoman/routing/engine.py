@@ -483,11 +483,9 @@ class RoutingEngine:
                 # No longer theirs to take (teams or inboxes changed): back in line.
                 self._end_sticky(held)
                 self._put_in_line(held)
-                decision = self._route_waiting(held, now)
+                decision = self._route_or_wait(held, now)
                 if decision is not None:
                     decisions.append(decision)
-                else:
-                    self._arm_timer(held, now)
         return decisions + self._fill(agent, now)
 
     def remove_agent(self, agent_id: int) -> None:
@@ -769,12 +767,18 @@ class RoutingEngine:
                     continue
                 self._end_sticky(waiting)
                 self._put_in_line(waiting)
-            decision = self._route_waiting(waiting, now)
+            decision = self._route_or_wait(waiting, now)
             if decision is not None:
                 decisions.append(decision)
-            else:
-                self._arm_timer(waiting, now)
         return decisions
+
+    def _route_or_wait(self, waiting: _Waiting, now: float) -> Decision | None:
+        """Route a conversation already in line; if nobody may take it yet,
+        set the timer for its next step."""
+        decision = self._route_waiting(waiting, now)
+        if decision is None:
+            self._arm_timer(waiting, now)
+        return decision
 
     def _end_sticky(self, waiting: _Waiting) -> None:
         waiting.sticky_until = 0.0
@@ -1122,9 +1126,8 @@ class RoutingEngine:
                     if waiting is None or waiting.seq != entry[1] or not waiting.in_line:
                         heapq.heappop(heap)
                         continue
-                    decision = self._route_waiting(waiting, now)
+                    decision = self._route_or_wait(waiting, now)
                     if decision is None:
-                        self._arm_timer(waiting, now)
                         break
                     decisions.append(decision)
         return decisions
