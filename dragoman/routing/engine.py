@@ -165,7 +165,7 @@ class WaitingSpec:
     queue_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decision:
     """What the engine did with one conversation.
 
@@ -270,7 +270,7 @@ class _Waiting:
 
 class _Queue:
     __slots__ = (
-        "spec", "buckets", "lines", "by_rank", "waiting_count", "step_keys", "admit_cache", "opens_cache", "members",
+        "spec", "buckets", "lines", "by_rank", "waiting_count", "step_keys", "rules", "admit_cache", "opens_cache", "members",
         "partial_viewers", "every_step_needs_skill", "every_step_needs_language",
     )
 
@@ -285,6 +285,7 @@ class _Queue:
         self.by_rank: dict[str | None, list[tuple[float, int, int]]] = {}
         self.waiting_count = 0
         self.step_keys: dict[tuple[int, str | None, str | None], list[BucketKey]] = {}
+        self.rules: dict[tuple[int, str | None, str | None], str] = {}
         # Both depend on who is online; emptied whenever that changes.
         self.admit_cache: dict[tuple[str | None, str | None, int, int], tuple[float, int] | None] = {}
         self.opens_cache: dict[tuple[str | None, str | None], list[float]] = {}
@@ -309,6 +310,13 @@ class _Queue:
 
     def is_open(self, now: float) -> bool:
         return self.spec.hours is None or self.spec.hours.is_open(now)
+
+    def rule(self, index: int, language: str | None, skill: str | None) -> str:
+        cache_key = (index, language, skill)
+        text = self.rules.get(cache_key)
+        if text is None:
+            text = self.rules[cache_key] = self.spec.steps[index].describe(language, skill)
+        return text
 
     def keys_for(self, index: int, language: str | None, skill: str | None) -> list[BucketKey]:
         cache_key = (index, language, skill)
@@ -1074,7 +1082,7 @@ class RoutingEngine:
         # loudly rather than overload or surprise an agent.
         if not agent.can_take(channel):
             raise AssertionError(f"agent {agent.spec.id} cannot take work on {channel.value}")
-        if not self._visible(agent, spec):
+        if not self._visible(agent, spec, queue):
             raise AssertionError(f"agent {agent.spec.id} may not see inbox {spec.inbox_id}")
         self._waiting.pop(spec.id, None)
         if waiting.in_line:
@@ -1084,14 +1092,13 @@ class RoutingEngine:
         agent.idle_since = now
         agent.last_routed = next(self._routed)
         self._refresh(agent, channel)
-        step = queue.spec.steps[step_index] if step_index is not None else None
         level = agent.language_level(spec.language, channel)
         machine_translation = spec.language is not None and level < 2
         reason: dict[str, Any] = {
             "queue": queue.spec.name,
             "queue_id": queue.spec.id,
             "step": step_index + 1 if step_index is not None else None,
-            "rule": step.describe(spec.language, spec.skill) if step is not None else "sticky",
+            "rule": queue.rule(step_index, spec.language, spec.skill) if step_index is not None else "sticky",
             "strategy": queue.spec.strategy.value,
             "waited_seconds": round(max(0.0, now - spec.enqueued_at), 1),
             "language": spec.language,
@@ -1102,7 +1109,7 @@ class RoutingEngine:
         }
         if candidates is not None:
             reason["candidates"] = candidates
-        reason["why"] = why or _why(queue.spec.strategy, agent_side)
+        reason["why"] = why or (_AGENT_SIDE_WHY if agent_side else _STRATEGY_WHY[queue.spec.strategy])
         return Decision(
             spec.id,
             "assigned",
@@ -1136,12 +1143,10 @@ class RoutingEngine:
         return (agent.spec for agent in self._agents.values())
 
 
-def _why(strategy: Strategy, agent_side: bool) -> str:
-    if agent_side:
-        return "the agent freed capacity and this was the longest-waiting conversation they may take (priority first)"
-    return {
-        Strategy.longest_idle: "the matching agent idle the longest",
-        Strategy.least_occupied: "the matching agent with the lowest share of their capacity in use",
-        Strategy.round_robin: "the matching agent whose turn it was (round robin)",
-        Strategy.most_skilled: "the most skilled matching agent, then the longest idle",
-    }[strategy]
+_AGENT_SIDE_WHY = "the agent freed capacity and this was the longest-waiting conversation they may take (priority first)"
+_STRATEGY_WHY: Mapping[Strategy, str] = {
+    Strategy.longest_idle: "the matching agent idle the longest",
+    Strategy.least_occupied: "the matching agent with the lowest share of their capacity in use",
+    Strategy.round_robin: "the matching agent whose turn it was (round robin)",
+    Strategy.most_skilled: "the most skilled matching agent, then the longest idle",
+}
