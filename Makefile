@@ -49,8 +49,9 @@ system-packages:
 	fi
 
 # Order-only on system-packages: a phony normal prerequisite would re-run pip every time.
-$(STAMP): pyproject.toml | system-packages
+$(STAMP): pyproject.toml requirements-hashed.txt | system-packages
 	@if [ ! -x $(VENV_PY) ]; then echo "Creating $(VENV)"; $(PYTHON) -m venv $(VENV); fi
+	$(VENV_PY) -m pip install --disable-pip-version-check --require-hashes --no-deps -r requirements-hashed.txt
 	$(VENV_PY) -m pip install --disable-pip-version-check -e '.[test]'
 	@touch $@
 

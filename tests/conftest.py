@@ -90,6 +90,9 @@ def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
         secret_key="test-secret-key-not-for-production",
         data_dir=tmp_path,
         webhook_backoff_seconds=0.05,
+        # Word matching only: the embedding model costs seconds per index; the
+        # FAQ bot tests that need it ask for it.
+        bot_embeddings=False,
     )
 
 
@@ -131,6 +134,10 @@ def demo(ctx: AppContext) -> DemoWorld:
     """The demo account that `dragoman demo` creates."""
     with ctx.session_factory() as session:
         summary = seed_demo(session)
+        # The demo inbox's FAQ bot would answer the customer messages of tests
+        # about other features; tests/test_bot*.py turn it back on.
+        inbox = session.get(Inbox, summary.inbox_id)
+        inbox.settings = {**(inbox.settings or {}), "bot": False}
         session.commit()
         users = {u.email.split("@")[0]: u for u in accounts.list_users(session, summary.account_id)}
     return DemoWorld(summary.account_id, summary.inbox_id, summary.website_token, users)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dragoman.core.clock import utcnow
@@ -60,6 +60,10 @@ class Conversation(IdMixin, CreatedAtMixin, Base):
     # Count of customer messages since an agent last replied; drives the
     # "waiting" badge without a query per row.
     unanswered_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The FAQ bot is answering (kb.bot): routing leaves the conversation alone
+    # until the bot hands over, which clears this and records
+    # conversation.updated. Set at creation when the inbox enables the bot.
+    bot_active: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Message(IdMixin, CreatedAtMixin, Base):

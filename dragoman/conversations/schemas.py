@@ -47,6 +47,7 @@ class ConversationOut(BaseModel):
     assignee: PersonRef | None
     team: PersonRef | None
     unanswered_count: int
+    bot_active: bool = Field(False, description="The FAQ bot is answering; routing waits until it hands over")
     last_activity_at: str
     created_at: str
     last_message: MessageOut | None = None

@@ -87,6 +87,7 @@ def conversation_out(
         assignee=_person(db, User, conversation.assignee_id),
         team=_person(db, Team, conversation.team_id),
         unanswered_count=conversation.unanswered_count,
+        bot_active=bool(conversation.bot_active),
         last_activity_at=isoformat(conversation.last_activity_at) or "",
         created_at=isoformat(conversation.created_at) or "",
         last_message=message_out(db, last_message, contact) if last_message is not None else None,
@@ -257,6 +258,9 @@ def start_conversation(
         language=optional_language(language) or contact.language,
         last_activity_at=utcnow(),
         unanswered_count=0,
+        # The FAQ bot (kb.bot) answers first where the inbox enables it;
+        # routing leaves the conversation alone until it hands over.
+        bot_active=bool((inbox.settings or {}).get("bot")),
     )
     db.add(conversation)
     db.flush()
@@ -365,6 +369,38 @@ def send_reply(
     db.flush()
     _record(db, events.MESSAGE_CREATED, conversation, message=message)
     return message
+
+
+def send_bot_reply(db: Session, conversation: Conversation, content: str, attributes: dict[str, Any]) -> Message:
+    """The FAQ bot's answer: an outgoing message from the system, marked by
+    `attributes["bot"]`, delivered like any reply. The customer may still be
+    waiting for a person, so the waiting count is left as it is."""
+    message = _add_message(
+        db,
+        conversation,
+        direction=Direction.outgoing,
+        content=check_message_content(content),
+        sender_type=SenderType.system,
+        sender_id=None,
+        attributes=attributes,
+    )
+    conversation.last_activity_at = message.created_at
+    db.flush()
+    _record(db, events.MESSAGE_CREATED, conversation, message=message)
+    return message
+
+
+def end_bot_handling(db: Session, conversation: Conversation, text: str, attributes: dict[str, Any]) -> Conversation:
+    """The bot stops (hand-off, or an agent stepped in): a quiet line in the
+    timeline (`attributes["activity"]`, English `text` as fallback), and
+    conversation.updated so routing sees a conversation it may now assign."""
+    if not conversation.bot_active:
+        return conversation
+    conversation.bot_active = False
+    db.flush()
+    _add_activity(db, conversation, text, attributes)
+    _record(db, events.CONVERSATION_UPDATED, conversation)
+    return conversation
 
 
 def add_note(db: Session, viewer: Viewer, conversation: Conversation, content: str | None) -> Message:

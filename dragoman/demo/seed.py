@@ -12,6 +12,8 @@ from dragoman.accounts.models import Account, Role, Team, User
 from dragoman.accounts.services import LanguageSkill
 from dragoman.inboxes import services as inboxes
 from dragoman.inboxes.models import Inbox
+from dragoman.kb import services as kb
+from dragoman.kb.portable import demo_knowledge_base
 
 DEMO_ACCOUNT = "Dragoman Demo Store"
 DEMO_PASSWORD = "dragoman-demo"
@@ -124,8 +126,15 @@ def seed_demo(db: Session) -> DemoSummary:
             name="Website chat",
             channel_type="webchat",
             team_ids=[team.id for team in teams.values()],
-            settings={"greeting": "Hi! How can we help you today?"},
+            settings={"greeting": "Hi! How can we help you today?", "bot": True},
         )
+    elif "bot" not in (inbox.settings or {}):
+        # A demo seeded before the FAQ bot existed gets it; an admin's "false" stays.
+        inbox.settings = {**(inbox.settings or {}), "bot": True}
+    # The store's help center and the bot's answers, in eight languages; only
+    # into an empty knowledge base, so an admin's edits are never overwritten.
+    if not kb.list_articles(db, account.id):
+        kb.import_knowledge_base(db, account.id, demo_knowledge_base())
     db.flush()
     assert inbox.website_token is not None
     return DemoSummary(account_id=account.id, inbox_id=inbox.id, website_token=inbox.website_token, created=created)

@@ -1,0 +1,241 @@
+"""What the FAQ bot says and when it steps aside: pure decisions, no I/O.
+
+The worker (`kb.worker`) feeds each customer message through `decide` with
+the conversation's bot state and the best article found, then carries the
+decision out. Keeping the rules here makes them quick to test one by one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+from dragoman.kb.text import strip_accents
+
+MAX_UNHELPFUL_ANSWERS = 2
+# "yes" / "no" to "did that help?" is a short message; a longer one is a new question.
+MAX_FEEDBACK_WORDS = 4
+
+
+class Action(str, Enum):
+    answer = "answer"  # reply with the article's short answer and a link
+    handoff = "handoff"  # stop; a person takes over
+    thank = "thank"  # the customer said the answer helped: close politely
+    rephrase = "rephrase"  # the answer did not help: ask for other words (or a person)
+
+
+class Reason(str, Enum):
+    low_score = "low_score"
+    asked_for_person = "asked_for_person"
+    unhelpful = "unhelpful"
+    always_human = "always_human"
+    no_knowledge_base = "no_knowledge_base"
+    agent_took_over = "agent_took_over"
+
+
+@dataclass(frozen=True)
+class Found:
+    """The best article for the question, as the worker looked it up."""
+
+    article_id: int
+    score: float
+    always_human: bool
+    slug: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: Reason | None = None
+    found: Found | None = None
+    feedback: bool | None = None  # the customer's answer to "did that help?", when this message was one
+
+
+# Words that ask for a person, in the languages the widget offers. Spaced
+# languages match whole words (accents ignored); Chinese and Japanese match
+# anywhere in the text. French "personne" is left out: it also means "nobody".
+_PERSON_WORDS = {
+    "en": ["agent", "human", "a person", "real person", "representative", "operator", "someone real", "talk to someone", "speak to someone"],
+    "es": ["humano", "agente", "una persona", "persona real", "operador", "asesor"],
+    "fr": ["humain", "agent", "conseiller", "operateur", "vraie personne", "quelqu'un de reel"],
+    "de": ["mensch", "menschen", "mitarbeiter", "berater", "agent", "echte person"],
+    "pt": ["humano", "atendente", "agente", "uma pessoa", "pessoa real", "operador"],
+    "it": ["operatore", "umano", "una persona", "agente"],
+    "nl": ["medewerker", "mens", "echt persoon"],
+    "tr": ["temsilci", "insan", "operator"],
+    "ar": ["موظف", "انسان", "شخص حقيقي", "وكيل", "خدمة العملاء"],
+    "ru": ["оператор", "человек", "сотрудник"],
+}
+_PERSON_DENSE = ["人工", "真人", "客服", "转人工", "担当者", "オペレーター", "人間", "有人", "상담원", "사람", "เจ้าหน้าที่", "พนักงาน"]
+
+_YES = {
+    "yes", "yeah", "yep", "yup", "ok", "okay", "thanks", "thank you", "great", "perfect", "it did", "that helped",
+    "si", "gracias", "vale", "perfecto", "oui", "merci", "parfait", "ja", "danke", "super", "genau",
+    "sim", "obrigado", "obrigada", "certo", "grazie", "nam", "shukran", "نعم", "شكرا", "ايوه", "تمام",
+}  # fmt: skip
+_NO = {
+    "no", "nope", "not really", "it didnt", "didnt help", "not helpful", "non", "pas vraiment", "nein", "nicht wirklich",
+    "nao", "não", "no me ayudo", "لا", "كلا",
+}  # fmt: skip
+_YES_DENSE = ["是的", "是", "好的", "谢谢", "有帮助", "はい", "ありがとう", "助かりました", "네", "감사"]
+_NO_DENSE = ["没有", "不是", "没用", "不", "いいえ", "役に立たない", "아니요"]
+
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+
+
+def _normalise(text: str) -> str:
+    folded = strip_accents(unicodedata.normalize("NFKC", text).lower())
+    return " ".join(_WORD.findall(folded))
+
+
+def _has_phrase(normalised: str, phrase: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(_normalise(phrase))}(?!\w)", normalised) is not None
+
+
+def asks_for_person(text: str) -> bool:
+    """True when the customer asks for a human, in any language we know the words of."""
+    normalised = _normalise(text)
+    if any(word in text for word in _PERSON_DENSE):
+        return True
+    return any(_has_phrase(normalised, phrase) for phrases in _PERSON_WORDS.values() for phrase in phrases)
+
+
+def feedback_of(text: str) -> bool | None:
+    """True for "yes, that helped", False for "no", None for anything else
+    (a new question, or too long to be a plain answer)."""
+    normalised = _normalise(text)
+    stripped = text.strip().rstrip("!.。！?？ ")
+    if not normalised and not stripped:
+        return None
+    if len(normalised.split()) > MAX_FEEDBACK_WORDS:
+        return None
+    if stripped in _NO_DENSE or any(_has_phrase(normalised, word) for word in _NO):
+        return False
+    if stripped in _YES_DENSE or any(_has_phrase(normalised, word) for word in _YES):
+        return True
+    if any(word in stripped for word in _NO_DENSE):
+        return False
+    if any(word in stripped for word in _YES_DENSE):
+        return True
+    return None
+
+
+def decide(
+    text: str,
+    *,
+    awaiting_feedback: bool,
+    unhelpful_answers: int,
+    found: Found | None,
+    threshold: float,
+    has_knowledge_base: bool = True,
+) -> Decision:
+    """The bot's move on one customer message. Order matters: a request for a
+    person wins over everything; an answer to "did that help?" is read as
+    such before being searched as a question."""
+    if asks_for_person(text):
+        return Decision(Action.handoff, Reason.asked_for_person)
+    feedback = feedback_of(text) if awaiting_feedback else None
+    if feedback is True:
+        return Decision(Action.thank, feedback=True)
+    if feedback is False:
+        if unhelpful_answers + 1 >= MAX_UNHELPFUL_ANSWERS:
+            return Decision(Action.handoff, Reason.unhelpful, feedback=False)
+        return Decision(Action.rephrase, feedback=False)
+    if not has_knowledge_base:
+        return Decision(Action.handoff, Reason.no_knowledge_base)
+    if found is None or found.score < threshold:
+        return Decision(Action.handoff, Reason.low_score, found)
+    if found.always_human:
+        return Decision(Action.handoff, Reason.always_human, found)
+    return Decision(Action.answer, found=found)
+
+
+# -- what the bot says, per language ---------------------------------------------------
+
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "ask": "Did this answer your question? Reply yes or no.",
+        "more": "Read more:",
+        "handoff": "I'm passing you to a colleague, who will answer here shortly.",
+        "rephrase": "Sorry that didn't help. Could you put your question in other words? Or write \"agent\" to talk to a person.",
+        "thank": "Glad I could help! Write again any time.",
+    },
+    "es": {
+        "ask": "¿Ha respondido esto a tu pregunta? Responde sí o no.",
+        "more": "Más información:",
+        "handoff": "Te paso con un compañero, que te responderá aquí en breve.",
+        "rephrase": "Siento que no te haya ayudado. ¿Puedes decirlo con otras palabras? O escribe \"agente\" para hablar con una persona.",
+        "thank": "¡Me alegro de haberte ayudado! Escríbenos cuando quieras.",
+    },
+    "fr": {
+        "ask": "Cela a-t-il répondu à votre question ? Répondez oui ou non.",
+        "more": "En savoir plus :",
+        "handoff": "Je vous passe un collègue, qui vous répondra ici très bientôt.",
+        "rephrase": "Désolé que cela n'ait pas aidé. Pouvez-vous reformuler ? Ou écrivez « conseiller » pour parler à une personne.",
+        "thank": "Ravi d'avoir pu vous aider ! Écrivez-nous quand vous voulez.",
+    },
+    "de": {
+        "ask": "Hat das Ihre Frage beantwortet? Antworten Sie mit Ja oder Nein.",
+        "more": "Mehr dazu:",
+        "handoff": "Ich verbinde Sie mit einem Kollegen, der Ihnen hier gleich antwortet.",
+        "rephrase": "Schade, dass das nicht geholfen hat. Können Sie die Frage anders formulieren? Oder schreiben Sie „Mitarbeiter“, um mit einem Menschen zu sprechen.",
+        "thank": "Schön, dass ich helfen konnte! Schreiben Sie jederzeit wieder.",
+    },
+    "pt": {
+        "ask": "Isto respondeu à sua pergunta? Responda sim ou não.",
+        "more": "Saiba mais:",
+        "handoff": "Vou passá-lo a um colega, que responderá aqui em breve.",
+        "rephrase": "Lamento não ter ajudado. Pode dizer a pergunta por outras palavras? Ou escreva \"atendente\" para falar com uma pessoa.",
+        "thank": "Ainda bem que ajudei! Escreva sempre que precisar.",
+    },
+    "it": {
+        "ask": "Ho risposto alla tua domanda? Rispondi sì o no.",
+        "more": "Per saperne di più:",
+        "handoff": "Ti passo a un collega, che ti risponderà qui a breve.",
+        "rephrase": "Mi dispiace non esserti stato utile. Puoi riformulare la domanda? Oppure scrivi \"operatore\" per parlare con una persona.",
+        "thank": "Felice di esserti stato utile! Scrivici quando vuoi.",
+    },
+    "zh": {
+        "ask": "这解答了您的问题吗？请回复“是”或“否”。",
+        "more": "了解更多：",
+        "handoff": "我将为您转接同事，他们很快会在这里回复您。",
+        "rephrase": "抱歉没能帮到您。能换种说法描述您的问题吗？或者输入“人工”联系客服人员。",
+        "thank": "很高兴能帮到您！有问题随时联系我们。",
+    },
+    "ja": {
+        "ask": "ご質問の答えになりましたか？「はい」か「いいえ」でお答えください。",
+        "more": "詳しくはこちら：",
+        "handoff": "担当者におつなぎします。まもなくこちらでお返事します。",
+        "rephrase": "お役に立てず申し訳ありません。別の言葉でご質問いただけますか？担当者と話すには「担当者」と入力してください。",
+        "thank": "お役に立ててよかったです！いつでもご連絡ください。",
+    },
+    "ar": {
+        "ask": "هل أجاب هذا عن سؤالك؟ أجب بنعم أو لا.",
+        "more": "اقرأ المزيد:",
+        "handoff": "سأحوّلك إلى أحد الزملاء، وسيرد عليك هنا قريبًا.",
+        "rephrase": "عذرًا لأن ذلك لم يساعد. هل يمكنك صياغة سؤالك بكلمات أخرى؟ أو اكتب \"موظف\" للتحدث مع شخص.",
+        "thank": "سعيد لأنني استطعت المساعدة! راسلنا في أي وقت.",
+    },
+}
+
+
+def phrase(language: str | None, key: str) -> str:
+    return PHRASES.get((language or "en").split("-", 1)[0].lower(), PHRASES["en"])[key]
+
+
+def answer_text(language: str | None, summary: str, title: str, url: str) -> str:
+    """The bot's reply: the short answer, a link to the whole article, and the question."""
+    short = summary.strip() or title.strip()
+    return f"{short}\n\n{phrase(language, 'more')} {url}\n\n{phrase(language, 'ask')}"
+
+
+HANDOFF_ACTIVITY_TEXT = {
+    Reason.low_score: "The bot found no confident answer and handed the conversation to a person",
+    Reason.asked_for_person: "The customer asked for a person; the bot handed the conversation over",
+    Reason.unhelpful: "The bot's answers did not help twice; it handed the conversation to a person",
+    Reason.always_human: "The topic is handled by people; the bot handed the conversation over",
+    Reason.no_knowledge_base: "The bot has no published articles yet and handed the conversation to a person",
+    Reason.agent_took_over: "An agent took over the conversation from the bot",
+}

