@@ -366,3 +366,21 @@ def test_reload_picks_up_changes_routing_hears_no_event_of(
     assert client.post(f"/api/v1/accounts/{demo.account_id}/routing/reload", headers=sam).status_code == 403
     assert client.post(f"/api/v1/accounts/{demo.account_id}/routing/reload", headers=admin).status_code == 204
     assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("sam").id)
+
+
+def test_a_deactivated_agent_is_forgotten_and_the_chat_goes_to_someone_else(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria, ana = as_user(demo.user("maria")), as_user(demo.user("ana"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 4}, {"after_seconds": 0, "min_language_level": 2}])
+    set_presence(client, maria, "online")
+    set_presence(client, ana, "online")
+    # María leaves the company while online; routing hears no event of it.
+    deactivated = client.patch(f"/api/v1/accounts/{demo.account_id}/agents/{demo.user('maria').id}", json={"active": False}, headers=admin)
+    assert deactivated.status_code == 200
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("ana").id)
+    routing_idle(ctx)
+    decisions = client.get(f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}/decisions", headers=admin).json()
+    assert [d["agent_id"] for d in decisions] == [demo.user("ana").id]

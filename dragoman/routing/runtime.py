@@ -341,13 +341,16 @@ class RoutingRuntime:
             if not worth:
                 return
             undone: list[Decision] = []
+            gone: list[Decision] = []
             moment = services.from_epoch(self._clock())
             with self._factory() as db:
                 for decision in worth:
-                    stored = services.store_decision(db, decision, moment)
+                    result = services.store_decision(db, decision, moment)
                     if decision.outcome != "assigned":
                         continue
-                    if stored:
+                    if result == services.AGENT_GONE:
+                        gone.append(decision)
+                    elif result == services.STORED:
                         assert decision.agent_id is not None
                         self._own[decision.conversation_id] = decision.agent_id
                         self._held[decision.conversation_id] = (decision.agent_id, decision.channel)
@@ -358,12 +361,24 @@ class RoutingRuntime:
                             heapq.heappush(self._deadlines, (deadline, decision.conversation_id))
                     else:
                         undone.append(decision)
-                db.commit()
+                try:
+                    db.commit()
+                except Exception:
+                    # The engine now believes assignments that were not stored:
+                    # start again from the database.
+                    db.rollback()
+                    self._put(_Job("reload_all"))
+                    raise
             decisions = []
             now = self._clock()
             for decision in undone:
                 assert decision.agent_id is not None
                 decisions += self.engine.release(decision.agent_id, decision.channel, now)
+            if gone:
+                for decision in gone:
+                    assert decision.agent_id is not None
+                    self.engine.remove_agent(decision.agent_id)
+                self._enqueue_ids([d.conversation_id for d in gone], now, fresh=False)
 
 
     def _take_back_unanswered(self) -> None:

@@ -652,21 +652,29 @@ def routed_text(decision: Decision, agent_name: str) -> str:
     return text
 
 
-def store_decision(db: Session, decision: Decision, now: datetime) -> bool:
+STORED = "stored"
+CONVERSATION_CHANGED = "conversation_changed"  # taken by hand or resolved meanwhile
+AGENT_GONE = "agent_gone"  # deactivated or deleted meanwhile
+
+
+def store_decision(db: Session, decision: Decision, now: datetime) -> str:
     """Carry out one engine decision in the caller's transaction. Returns
-    False if the conversation changed meanwhile (taken by hand, resolved):
-    the caller gives the agent's slot back to the engine."""
-    conversation = db.get(Conversation, decision.conversation_id)
+    STORED, or why it could not be: the caller then gives the agent's slot
+    back (CONVERSATION_CHANGED) or forgets the agent and routes the
+    conversation again (AGENT_GONE)."""
+    # Locked on PostgreSQL, so a person assigning the same conversation at
+    # this instant waits for this transaction and sees its result.
+    conversation = db.get(Conversation, decision.conversation_id, with_for_update=True)
     if conversation is None:
-        return False
+        return CONVERSATION_CHANGED
     waited = decision.reason.get("waited_seconds")
     closed_until = from_epoch(decision.closed_until) if decision.closed_until is not None else None
     if decision.outcome == "assigned":
         if not needs_routing(conversation):
-            return False
+            return CONVERSATION_CHANGED
         agent = db.get(User, decision.agent_id)
         if agent is None or not agent.active:
-            return False
+            return AGENT_GONE
         conversations.assign_conversation(db, _routing_viewer(conversation.account_id), conversation, assignee_id=agent.id)
         conversations.add_activity(
             db,
@@ -716,7 +724,7 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> bool:
         )
     )
     db.flush()
-    return True
+    return STORED
 
 
 def list_decisions(db: Session, conversation_id: int) -> list[RoutingDecision]:
