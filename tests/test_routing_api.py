@@ -80,9 +80,9 @@ def test_a_spanish_chat_goes_to_the_online_spanish_speaker_and_the_timeline_says
     assert line["direction"] == "activity"
     assert line["attributes"]["queue"] == "Website chat"
     assert line["attributes"]["step"] == 1
-    assert line["attributes"]["rule"] == "es >= 4"
+    assert line["attributes"]["rule"] == "es ≥ 4"
     assert line["attributes"]["assignee"] == "María García"
-    assert "Routed to María García" in line["content"] and "step 1 (es >= 4)" in line["content"]
+    assert "Routed to María García" in line["content"] and "step 1 (es ≥ 4)" in line["content"]
     decisions = client.get(
         f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}/decisions", headers=maria
     ).json()

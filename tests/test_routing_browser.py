@@ -102,3 +102,24 @@ def test_the_live_wall_shows_queues_and_languages_and_follows_changes(
     agent = signed_in(browser, live_server, "maria")
     agent.goto(f"{live_server.url}/app/routing/wall")
     expect(agent.get_by_test_id("wall-forbidden")).to_be_visible()
+
+
+def test_the_agent_sees_why_a_chat_was_routed_to_them(
+    browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    created = httpx.post(
+        f"{live_server.url}/api/v1/accounts/{demo.account_id}/routing/queues",
+        json={"name": "Website chat", "inbox_ids": [demo.inbox_id], "steps": [{"min_language_level": 4}]},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    maria = bearer(api_token(live_server.ctx, demo.user("maria")))
+    assert httpx.patch(f"{live_server.url}/api/v1/profile", json={"availability": "online"}, headers=maria).status_code == 200
+    customer_writes(live_server, demo, "Carmen", "es", "Hola, mi pedido no ha llegado.")
+    page = signed_in(browser, live_server, "maria")
+    page.goto(f"{live_server.url}/app")
+    page.get_by_test_id("conv-item").first.click()
+    routed = page.locator('[data-testid="msg"][data-direction="activity"]').filter(has_text="Routed to María García")
+    expect(routed).to_contain_text("queue Website chat, step 1 (es ≥ 4)")
+    page.screenshot(path=str(test_output_dir / "routing-timeline.png"))

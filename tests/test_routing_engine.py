@@ -85,7 +85,7 @@ def test_a_spanish_chat_goes_to_the_fluent_spanish_speaker_and_says_why() -> Non
     decision = engine.enqueue(chat(100), 5.0)
     assert decision.outcome == "assigned" and decision.agent_id == 2
     assert decision.step == 1
-    assert decision.reason["rule"] == "es >= 4 and support >= 1"
+    assert decision.reason["rule"] == "es ≥ 4 and support ≥ 1"
     assert decision.reason["candidates"] == 1
     assert decision.reason["queue"] == "Support"
     assert not decision.machine_translation

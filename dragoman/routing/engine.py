@@ -106,9 +106,9 @@ class Step:
         lang = self.language or language
         wanted_skill = self.skill or skill
         if self.min_language_level and lang:
-            parts.append(f"{lang} >= {self.min_language_level}")
+            parts.append(f"{lang} ≥ {self.min_language_level}")
         if self.min_skill_level and wanted_skill:
-            parts.append(f"{wanted_skill} >= {self.min_skill_level}")
+            parts.append(f"{wanted_skill} ≥ {self.min_skill_level}")
         text = " and ".join(parts) or "any agent"
         return text + (" (machine translation)" if self.machine_translation else "")
 
