@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -75,8 +76,6 @@ def lossy_engine(live_server: LiveServer, demo: DemoWorld) -> Iterator[None]:
     fake = FakeTranslationService(mode="drop_placeholders").start()
     language = live_server.ctx.services["language"]
     language.engines.add(LibreTranslateEngine(fake.url))
-    import httpx
-
     admin = bearer(api_token(live_server.ctx, demo.user("admin")))
     httpx.patch(
         f"{live_server.url}/api/v1/accounts/{demo.account_id}/language_settings",
@@ -108,4 +107,38 @@ def test_a_reply_that_loses_a_fact_is_stopped_until_the_agent_sends_anyway(
     expect(outgoing).to_have_count(1)
     expect(outgoing.get_by_test_id("translation-flag")).to_contain_text("$12")
     expect(page.get_by_test_id("reply-send")).to_have_text("Send")
+    assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_admin_sets_languages_order_pattern_and_glossary_in_the_console(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    page.goto(f"{live_server.url}/app/admin/language")
+    settings = page.get_by_test_id("language-settings")
+    expect(settings).to_contain_text("apertium")
+    page.locator("#f-languages").fill("en, es, zh-Hans, pt")
+    page.locator("#f-order_pattern").fill(r"ORD-\d{5}")
+    page.get_by_test_id("language-save").click()
+    expect(page.locator("#f-languages")).to_have_value("en, es, zh, pt")
+    page.get_by_test_id("add-button").click()
+    page.locator("#f-term").fill("Acme Cloud")
+    page.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("term-row")).to_have_count(1)
+    expect(page.get_by_test_id("term-row")).to_contain_text("kept as is")
+    page.get_by_test_id("add-button").click()
+    page.locator("#f-term").fill("refund")
+    page.locator("#f-translation").fill("reembolso")
+    page.get_by_test_id("dialog-submit").click()
+    expect(page.locator("#form-dialog-error")).to_contain_text("source_language and target_language")
+    page.locator("#f-source_language").fill("en")
+    page.locator("#f-target_language").fill("es")
+    page.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("term-row")).to_have_count(2)
+    shoot(page, test_output_dir, "glossary")
+    settings_now = httpx.get(
+        f"{live_server.url}/api/v1/accounts/{demo.account_id}/language_settings",
+        headers=bearer(api_token(live_server.ctx, demo.user("admin"))),
+    ).json()
+    assert settings_now["languages"] == ["en", "es", "zh", "pt"] and settings_now["order_pattern"] == r"ORD-\d{5}"
     assert page.script_errors == []  # type: ignore[attr-defined]

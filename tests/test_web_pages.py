@@ -20,7 +20,7 @@ from dragoman.web.rendering import LOCALES_DIR, STATIC_DIR
 from test_web_login import sign_in
 
 REPO = Path(__file__).resolve().parent.parent
-ADMIN_PAGES = ("/app/admin/agents", "/app/admin/teams", "/app/admin/inboxes", "/app/admin/webhooks")
+ADMIN_PAGES = ("/app/admin/agents", "/app/admin/teams", "/app/admin/inboxes", "/app/admin/webhooks", "/app/admin/language")
 
 
 def bootstrap_of(page: str) -> dict[str, Any]:

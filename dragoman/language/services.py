@@ -262,15 +262,6 @@ def note_incoming_message(db: Session, conversation: Any, text: str) -> dict[str
     return {"language": detection.as_dict()}
 
 
-def note_accept_language(db: Session, conversation: Any, header: str | None) -> None:
-    """The browser's first language, as evidence (weaker than the contact's)."""
-    first = (header or "").split(",")[0].split(";")[0].strip()
-    if not first or first == "*":
-        return
-    row = _belief_row(db, conversation)
-    _apply(conversation, row, evidence.add_prior(_belief(row), "accept_language", base_language(first)))
-
-
 def override_conversation_language(db: Session, conversation: Any, language: str | None) -> None:
     """An agent's or the customer's explicit choice: it sticks ("" lets evidence decide again)."""
     row = _belief_row(db, conversation)
