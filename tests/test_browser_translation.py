@@ -67,6 +67,12 @@ def test_agent_reads_a_spanish_customer_in_english_and_replies_in_spanish(
     sent = customer.session()["messages"][-1]["content"]
     assert "mañana" in sent and "ORD-55120" in sent
     shoot(page, test_output_dir, "conversation")
+    with page.expect_download() as download:
+        page.get_by_test_id("transcript-link").click()
+    transcript = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Hola, mi pedido ORD-55120 no ha llegado todavía" in transcript
+    assert "Your order ORD-55120 ships tomorrow. Thank you for waiting!" in transcript
+    assert "en, apertium:" in transcript
     assert page.script_errors == []  # type: ignore[attr-defined]
 
 

@@ -219,6 +219,7 @@ JS_STRINGS: dict[str, str] = {
     "sent_as_written": N_("your reply will be sent as written"),
     "already_in_language": N_("already in the customer's language: sent as written"),
     "send_anyway": N_("Send anyway"),
+    "bilingual_transcript": N_("Download the bilingual transcript"),
     # language settings and glossary (admin.js)
     "glossary": N_("Glossary"),
     "add_term": N_("Add term"),

@@ -24,7 +24,7 @@ import {
   toast,
 } from "./common.js";
 import { RealtimeClient } from "./realtime.js";
-import { decorateMessage, ReplyTranslation } from "./translation.js";
+import { decorateMessage, ReplyTranslation, transcriptLink } from "./translation.js";
 
 /** The padlock that marks private notes (no icon font: nothing external). */
 function lockIcon() {
@@ -342,6 +342,10 @@ function renderContext() {
   const inbox = state.inboxes.get(conversation.inbox_id);
   $("ctx-inbox").textContent = inbox ? inbox.name : `#${conversation.inbox_id}`;
   $("ctx-created").textContent = formatDateTime(conversation.created_at);
+  const transcript = transcriptLink(conversation);
+  const previous = nodes.context.querySelector("[data-testid=transcript-link]");
+  if (previous) previous.replaceWith(transcript);
+  else $("ctx-created").closest(".card").append(transcript);
   renderAssignSelects();
 }
 

@@ -86,6 +86,12 @@ export function decorateMessage(node, message) {
   return node;
 }
 
+/** A download of the conversation as written and in the reader's language. */
+export function transcriptLink(conversation) {
+  const href = accountPath(`/conversations/${conversation.id}/transcript?format=text&language=${encodeURIComponent(myLanguage())}`);
+  return el("a", { href, download: "", class: "transcript-link", "data-testid": "transcript-link" }, t("bilingual_transcript"));
+}
+
 /** The reply box's translation: a switch, the preview, and the send body. */
 export class ReplyTranslation {
   constructor(composer, input, getConversation, getMode) {
