@@ -384,3 +384,58 @@ def test_a_deactivated_agent_is_forgotten_and_the_chat_goes_to_someone_else(
     routing_idle(ctx)
     decisions = client.get(f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}/decisions", headers=admin).json()
     assert [d["agent_id"] for d in decisions] == [demo.user("ana").id]
+
+
+def _team_id(client: TestClient, demo: DemoWorld, headers: dict[str, str], name: str) -> int:
+    teams = client.get(f"/api/v1/accounts/{demo.account_id}/teams", headers=headers).json()
+    return int(next(t["id"] for t in teams if t["name"] == name))
+
+
+def test_a_long_wait_overflows_to_the_partner_queue(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
+    admin = as_user(demo.user("admin"))
+    partner = make_queue(
+        client, demo, admin, name="Partner", position=1, team_ids=[_team_id(client, demo, admin, "Tech support")],
+        steps=[{"min_language_level": 2}],
+    )
+    make_queue(
+        client, demo, admin, name="Sales", position=0, team_ids=[_team_id(client, demo, admin, "Sales")],
+        steps=[{"min_language_level": 2}], overflow_queue_id=partner["id"], overflow_after_seconds=1,
+    )
+    set_presence(client, as_user(demo.user("ana")), "online")  # Tech support: not in Sales
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("ana").id, timeout=10)
+    routing_idle(ctx)
+
+    def routing_lines(conversation_id: int) -> list[dict[str, Any]]:
+        return [m["attributes"] for m in messages(client, demo, admin, conversation_id) if m["attributes"].get("activity", "").startswith("rout")]
+
+    # Moved and taken at once: one line, saying both.
+    lines = routing_lines(conversation_id)
+    assert [(a["activity"], a.get("queue")) for a in lines] == [("routed", "Partner")]
+    assert lines[0]["overflowed_from"] == "Sales"
+    assert lines[0]["why"].startswith("overflowed from Sales after 1 s; ")
+    # Moved while the partner is busy too: a line says so, and it waits there.
+    set_presence(client, as_user(demo.user("ana")), "away")
+    second = new_chat(client, demo, "Lucía", "es", "Buenas")
+    assert wait_until(lambda: [a["activity"] for a in routing_lines(second)] == ["routing_overflow"], timeout=10)
+    assert routing_lines(second)[0]["from_queue"] == "Sales"
+    set_presence(client, as_user(demo.user("ana")), "online")
+    assert wait_until(lambda: assignee_of(client, demo, admin, second) == demo.user("ana").id)
+
+
+def test_overflow_and_transfer_only_to_a_queue_whose_agents_see_the_inbox(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    admin = as_user(demo.user("admin"))
+    other_inbox = client.post(f"/api/v1/accounts/{demo.account_id}/inboxes", json={"name": "Shop chat"}, headers=admin).json()
+    elsewhere = make_queue(client, demo, admin, name="Elsewhere", inbox_ids=[other_inbox["id"]])
+    url = f"/api/v1/accounts/{demo.account_id}/routing/queues"
+    refused = client.post(url, json={"name": "Main", "inbox_ids": [demo.inbox_id], "overflow_queue_id": elsewhere["id"]}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["field"] == "overflow_queue_id"
+    missing = client.post(url, json={"name": "Main", "inbox_ids": [demo.inbox_id], "overflow_queue_id": 999999}, headers=admin)
+    assert missing.status_code == 404 and missing.json()["field"] == "overflow_queue_id"
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    transfer = client.patch(
+        f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}", json={"queue_id": elsewhere["id"]}, headers=admin
+    )
+    assert transfer.status_code == 422 and transfer.json()["field"] == "queue_id"

@@ -446,3 +446,23 @@ def _meets_brute(a: AgentSpec, step: Step, item: WaitingSpec) -> bool:
     if step.min_skill_level and skill and a.skills.get(skill, 0) < step.min_skill_level:
         return False
     return True
+
+
+def test_a_long_wait_overflows_to_another_queue_once() -> None:
+    engine = RoutingEngine()
+    engine.upsert_queue(queue(id=1, name="Spanish", overflow_queue_id=2, overflow_after_seconds=120), 0.0)
+    engine.upsert_queue(queue(id=2, name="Partner", team_ids=frozenset({2}), overflow_queue_id=1, overflow_after_seconds=60), 0.0)
+    engine.upsert_agent(agent(1, {"es": 5}), 0.0)
+    engine.enqueue(chat(1), 0.0)  # agent 1 is now busy
+    engine.upsert_agent(agent(2, {"es": 2}, teams=frozenset({2}), chat=1), 0.0)
+    engine.enqueue(chat(2, at=0.0, queue_id=2), 0.0)  # the partner's only agent is busy too
+    assert engine.enqueue(chat(100, at=10.0), 10.0).queue_id == 1
+    assert engine.next_wakeup() == 40.0  # step 2 of the Spanish queue
+    [moved] = engine.tick(130.0)  # to Partner at 130 s; nobody free there either
+    assert (moved.outcome, moved.queue_id, moved.reason["overflowed_from"]) == ("queued", 2, "Spanish")
+    assert engine.queue_of(100) == 2
+    # Partner's own overflow points back to Spanish: it never returns there.
+    assert engine.tick(10_000.0) == []
+    assert engine.queue_of(100) == 2
+    [decision] = engine.release(2, Channel.chat, 10_001.0)
+    assert decision.conversation_id == 100 and decision.queue_id == 2

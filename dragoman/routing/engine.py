@@ -130,6 +130,10 @@ class QueueSpec:
     sticky_seconds: float = 0.0
     hours: BusinessHours | None = None
     position: int = 0
+    # After this long in line, a conversation moves to the overflow queue
+    # (another team, a wider pool) with its wait kept: every step there is open.
+    overflow_queue_id: int | None = None
+    overflow_after_seconds: float = 0.0
 
 
 @dataclass
@@ -163,6 +167,8 @@ class WaitingSpec:
     last_agent_id: int | None = None
     # Route into this queue only (a transfer to a language queue).
     queue_id: int | None = None
+    # Queues it already overflowed from: it never goes round in a circle.
+    overflowed_from: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
@@ -775,7 +781,7 @@ class RoutingEngine:
                     continue
                 self._end_sticky(waiting)
                 self._put_in_line(waiting)
-            decision = self._route_or_wait(waiting, now)
+            decision = self._overflow(waiting, now) or self._route_or_wait(waiting, now)
             if decision is not None:
                 decisions.append(decision)
         return decisions
@@ -804,6 +810,34 @@ class RoutingEngine:
         heapq.heappush(queue.by_rank.setdefault(spec.skill, []), (waiting.order, waiting.seq, spec.id))
         queue.waiting_count += 1
         waiting.in_line = True
+        if self._overflow_target(waiting) is not None:
+            heapq.heappush(self._timers, (spec.enqueued_at + queue.spec.overflow_after_seconds, next(self._seq), spec.id))
+
+    def _overflow_target(self, waiting: _Waiting) -> _Queue | None:
+        queue = waiting.queue
+        if queue is None or queue.spec.overflow_queue_id is None:
+            return None
+        target = self._queues.get(queue.spec.overflow_queue_id)
+        if target is None or target is queue or target.spec.id in waiting.spec.overflowed_from:
+            return None
+        return target
+
+    def _overflow(self, waiting: _Waiting, now: float) -> Decision | None:
+        """Move a conversation that waited too long to its queue's overflow
+        queue; None if it is not due (or has nowhere to go)."""
+        queue = waiting.queue
+        target = self._overflow_target(waiting)
+        if queue is None or target is None or not waiting.in_line:
+            return None
+        if now - waiting.spec.enqueued_at < queue.spec.overflow_after_seconds:
+            return None
+        moved = replace(
+            waiting.spec, queue_id=target.spec.id, overflowed_from=(*waiting.spec.overflowed_from, queue.spec.id)
+        )
+        decision = self.enqueue(moved, now)
+        note = f"overflowed from {queue.spec.name} after {queue.spec.overflow_after_seconds:.0f} s"
+        decision.reason = {**decision.reason, "overflowed_from": queue.spec.name, "why": f"{note}; {decision.reason.get('why', '')}"}
+        return decision
 
     def _step_opens(self, queue: _Queue, language: str | None, skill: str | None) -> list[float]:
         """When each step opens for a conversation of this language and skill:

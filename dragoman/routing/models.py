@@ -67,6 +67,11 @@ class RoutingQueue(IdMixin, CreatedAtMixin, Base):
     # conversation within this time, or it goes back to the queue and the
     # agent is set away (a missed offer).
     answer_timeout_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # After `overflow_after_seconds` in line, a conversation moves there.
+    overflow_queue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("routing_queues.id", ondelete="SET NULL"), nullable=True
+    )
+    overflow_after_seconds: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
     steps: Mapped[list["RoutingStep"]] = relationship(

@@ -77,6 +77,8 @@ class QueueIn(BaseModel):
         "seconds loses it back to the queue and is set away (chat auto-assign with no-answer timeout; "
         "an offer for voice-like channels)",
     )
+    overflow_queue_id: int | None = Field(None, description="Where a conversation goes after waiting overflow_after_seconds")
+    overflow_after_seconds: int = 0
     steps: list[StepIn] = Field(default_factory=lambda: [StepIn()])
     timezone: str = "UTC"
     hours: list[HoursIn] = Field([], description="Opening windows; none: always open")

@@ -320,9 +320,23 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
         ("sticky_seconds", body.sticky_seconds, 0, 3600),
         ("service_target_seconds", body.service_target_seconds, 1, 86_400),
         ("answer_timeout_seconds", body.answer_timeout_seconds, 0, 3600),
+        ("overflow_after_seconds", body.overflow_after_seconds, 0, 86_400),
     ):
         if not low <= value <= high:
             raise InvalidInput(f"{field_name} must be {low} to {high}", field=field_name)
+    if body.overflow_queue_id is not None:
+        target = db.get(RoutingQueue, body.overflow_queue_id)
+        if target is None or target.account_id != account_id:
+            raise NotFound(f"queue {body.overflow_queue_id} not found", field="overflow_queue_id")
+        if queue is not None and target.id == queue.id:
+            raise InvalidInput("a queue cannot overflow into itself", field="overflow_queue_id")
+        # Its agents must see the conversations that overflow to them.
+        missing = set(inbox_ids) - {row.inbox_id for row in target.inboxes}
+        if missing:
+            raise InvalidInput(
+                f"queue {target.name!r} does not route inbox {min(missing)}; its agents could not see these conversations",
+                field="overflow_queue_id",
+            )
     if not body.steps:
         raise InvalidInput("a queue needs at least one step", field="steps")
     steps: list[RoutingStep] = []
@@ -382,6 +396,8 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
     queue.sticky_seconds = body.sticky_seconds
     queue.service_target_seconds = body.service_target_seconds
     queue.answer_timeout_seconds = body.answer_timeout_seconds
+    queue.overflow_queue_id = body.overflow_queue_id
+    queue.overflow_after_seconds = body.overflow_after_seconds
     queue.timezone = body.timezone
     queue.holiday_country = country
     queue.holiday_subdivision = subdivision
@@ -452,6 +468,8 @@ def queue_spec(queue: RoutingQueue, names: dict[int, str]) -> QueueSpec:
         sticky_seconds=float(queue.sticky_seconds),
         hours=business_hours(queue),
         position=queue.position,
+        overflow_queue_id=queue.overflow_queue_id,
+        overflow_after_seconds=float(queue.overflow_after_seconds),
     )
 
 
@@ -514,6 +532,8 @@ def queue_out(db: Session, queue: RoutingQueue, now: datetime | None = None) -> 
         sticky_seconds=queue.sticky_seconds,
         service_target_seconds=queue.service_target_seconds,
         answer_timeout_seconds=queue.answer_timeout_seconds,
+        overflow_queue_id=queue.overflow_queue_id,
+        overflow_after_seconds=queue.overflow_after_seconds,
         steps=[
             StepOut(
                 position=step.position,
@@ -625,7 +645,12 @@ def set_conversation_routing(
     if vip is not None:
         extra.vip = vip
     if queue_id is not None:
-        get_queue(db, conversation.account_id, queue_id)
+        target = get_queue(db, conversation.account_id, queue_id)
+        if conversation.inbox_id not in {row.inbox_id for row in target.inboxes}:
+            raise InvalidInput(
+                f"queue {target.name!r} does not route this conversation's inbox; its agents could not see it",
+                field="queue_id",
+            )
         extra.queue_id = queue_id
         extra.enqueued_at = utcnow()
     db.flush()
@@ -693,6 +718,20 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
                 "candidates": decision.reason.get("candidates"),
                 "waited_seconds": waited,
                 "machine_translation": decision.machine_translation,
+                "overflowed_from": decision.reason.get("overflowed_from"),
+            },
+        )
+    elif decision.outcome == "queued" and decision.reason.get("overflowed_from"):
+        conversations.add_activity(
+            db,
+            conversation,
+            f"Moved from queue {decision.reason['overflowed_from']} to queue {decision.reason.get('queue')} after a long wait",
+            {
+                "activity": "routing_overflow",
+                "actor": ROUTING_ACTOR,
+                "from_queue": decision.reason["overflowed_from"],
+                "queue": decision.reason.get("queue"),
+                "queue_id": decision.queue_id,
             },
         )
     elif decision.outcome == "closed":
