@@ -31,6 +31,7 @@ from dragoman.core.http import AppContext, install_error_handlers
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
 from dragoman.inboxes import routes as inbox_routes
+from dragoman.kb import pages as kb_pages
 from dragoman.kb import routes as kb_routes
 from dragoman.kb.worker import BotWorker
 from dragoman.language import routes as language_routes
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversation_routes,
         language_routes,
         kb_routes,
+        kb_pages,
         routing_routes,
         routing_pages,
         webhook_routes,

@@ -152,7 +152,10 @@ class SearchIndex:
     embedder: Embedder | None = None
     _lexical: dict[str, _LanguageIndex] = field(default_factory=dict)
     _vectors: np.ndarray | None = None
-    _vector_articles: np.ndarray | None = None
+    # Row i lists the passages of article i (-1 pads shorter rows), so one
+    # article's best passages are a partition along axis 1: no Python loop
+    # over articles per question.
+    _passages_by_article: np.ndarray | None = None
 
     @property
     def semantic(self) -> bool:
@@ -181,7 +184,11 @@ class SearchIndex:
             index._lexical[language] = _LanguageIndex(retriever, np.array([a for a, _ in rows]))
         if embedder is not None and texts:
             index._vectors = embedder.passage(texts)
-            index._vector_articles = np.array(text_articles)
+            rows: list[list[int]] = [[] for _ in articles]
+            for passage, article in enumerate(text_articles):
+                rows[article].append(passage)
+            width = max(len(row) for row in rows)
+            index._passages_by_article = np.array([row + [-1] * (width - len(row)) for row in rows])
         return index
 
     def _lexical_scores(self, question: str, language: str | None) -> np.ndarray:
@@ -200,14 +207,18 @@ class SearchIndex:
         return scores / (scores + LEXICAL_SATURATION)
 
     def _semantic_scores(self, question: str) -> np.ndarray:
-        assert self.embedder is not None and self._vectors is not None and self._vector_articles is not None
+        assert self.embedder is not None and self._vectors is not None and self._passages_by_article is not None
         query = self.embedder.query([question])[0]
-        similarity = self._vectors @ query
-        scores = np.zeros(len(self.articles))
-        for position in range(len(self.articles)):
-            mine = np.sort(similarity[self._vector_articles == position])[-SEMANTIC_TOP_PASSAGES:]
-            scores[position] = float(mine.mean()) if len(mine) else 0.0
-        return scores
+        similarity = np.append(self._vectors @ query, np.nan)  # index -1: padding
+        grid = similarity[self._passages_by_article]
+        present = ~np.isnan(grid)
+        grid = np.where(present, grid, -np.inf)
+        k = min(SEMANTIC_TOP_PASSAGES, grid.shape[1])
+        best = np.partition(grid, grid.shape[1] - k, axis=1)[:, -k:]
+        # Mean of the best k that exist (an article may have fewer passages).
+        counted = np.minimum(present.sum(axis=1), k)
+        total = np.where(np.isfinite(best), best, 0.0).sum(axis=1)
+        return np.where(counted > 0, total / np.maximum(counted, 1), 0.0)
 
     def search(self, question: str, language: str | None, limit: int = 3) -> list[Match]:
         """Best articles first. Empty for an empty question or an empty index."""

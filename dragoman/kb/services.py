@@ -41,9 +41,14 @@ def list_categories(db: Session, account_id: int) -> list[KbCategory]:
     )
 
 
+def category_or_none(db: Session, account_id: int, category_id: int | None) -> KbCategory | None:
+    row = db.get(KbCategory, category_id) if category_id is not None else None
+    return row if row is not None and row.account_id == account_id else None
+
+
 def get_category(db: Session, account_id: int, category_id: int) -> KbCategory:
-    row = db.get(KbCategory, category_id)
-    if row is None or row.account_id != account_id:
+    row = category_or_none(db, account_id, category_id)
+    if row is None:
         raise NotFound(f"category {category_id} not found", field="category_id")
     return row
 
@@ -80,9 +85,14 @@ def list_articles(db: Session, account_id: int) -> list[KbArticle]:
     )
 
 
-def get_article(db: Session, account_id: int, article_id: int) -> KbArticle:
+def article_or_none(db: Session, account_id: int, article_id: int) -> KbArticle | None:
     row = db.get(KbArticle, article_id)
-    if row is None or row.account_id != account_id:
+    return row if row is not None and row.account_id == account_id else None
+
+
+def get_article(db: Session, account_id: int, article_id: int) -> KbArticle:
+    row = article_or_none(db, account_id, article_id)
+    if row is None:
         raise NotFound(f"article {article_id} not found", field="article_id")
     return row
 
@@ -206,15 +216,15 @@ def delete_version(db: Session, article: KbArticle, language: str) -> None:
 
 
 def published_documents(db: Session, account_id: int) -> list[Document]:
-    rows = db.execute(
-        select(KbArticleVersion, KbArticle.slug)
+    rows = db.scalars(
+        select(KbArticleVersion)
         .join(KbArticle, KbArticle.id == KbArticleVersion.article_id)
         .where(KbArticleVersion.account_id == account_id, KbArticleVersion.status == VersionStatus.published)
         .order_by(KbArticle.position, KbArticle.id, KbArticleVersion.language)
     )
     return [
         Document(version.article_id, version.language, version.title, tuple(version.questions or ()), version.summary)
-        for version, _slug in rows
+        for version in rows
     ]
 
 
@@ -229,6 +239,12 @@ def knowledge_base_fingerprint(db: Session, account_id: int) -> tuple[int, datet
         .where(KbArticle.account_id == account_id)
     ).one()
     return int(count or 0), newest
+
+
+def accounts_with_articles(db: Session) -> list[int]:
+    return list(
+        db.scalars(select(KbArticleVersion.account_id).where(KbArticleVersion.status == VersionStatus.published).distinct())
+    )
 
 
 def published_languages(db: Session, account_id: int) -> list[str]:

@@ -24,7 +24,6 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,7 +36,8 @@ from dragoman.core import events
 from dragoman.inboxes.models import Inbox
 from dragoman.kb import bot, services
 from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle
-from dragoman.kb.retrieval import SearchIndex, default_threshold, shared_embedder
+from dragoman.kb.indexes import IndexCache
+from dragoman.kb.retrieval import SearchIndex, default_threshold
 from dragoman.language.detect import base_language
 
 log = logging.getLogger(__name__)
@@ -48,31 +48,6 @@ MAX_STORED_QUESTION = 2_000
 
 def help_center_url(public_url: str, account_id: int, language: str, article_id: int, slug: str) -> str:
     return f"{public_url.rstrip('/')}/hc/{account_id}/{language}/articles/{article_id}-{slug}"
-
-
-class IndexCache:
-    """One search index per account, rebuilt when its knowledge base changes."""
-
-    def __init__(self, semantic: bool) -> None:
-        self._semantic = semantic
-        self._indexes: dict[int, tuple[tuple[int, datetime | None], SearchIndex]] = {}
-        self._lock = threading.Lock()
-
-    def warm_up(self) -> None:
-        if self._semantic:
-            shared_embedder()
-
-    def get(self, db: Session, account_id: int) -> SearchIndex:
-        fingerprint = services.knowledge_base_fingerprint(db, account_id)
-        with self._lock:
-            cached = self._indexes.get(account_id)
-            if cached is not None and cached[0] == fingerprint:
-                return cached[1]
-        embedder = shared_embedder() if self._semantic else None
-        index = SearchIndex.build(services.published_documents(db, account_id), embedder)
-        with self._lock:
-            self._indexes[account_id] = (fingerprint, index)
-        return index
 
 
 @dataclass(frozen=True)
@@ -100,6 +75,9 @@ class BotWorker:
         self._factory = factory
         self._public_url = public_url
         self.indexes = IndexCache(semantic)
+        # The help center's search, when the bot's index is not built yet:
+        # word matching builds in milliseconds, so no page waits for the model.
+        self.lexical_indexes = IndexCache(False)
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._pending = 0
@@ -155,7 +133,7 @@ class BotWorker:
                 return
             try:
                 if job.warm_up:
-                    self.indexes.warm_up()
+                    self._warm_up()
                 elif job.takeover_conversation_id is not None:
                     with self._factory() as db:
                         self.step_aside(db, job.takeover_conversation_id)
@@ -169,6 +147,16 @@ class BotWorker:
                     self._pending -= 1
                     if self._pending == 0:
                         self._idle.set()
+
+    def _warm_up(self) -> None:
+        """At start, in this thread: load the model and build every account's
+        indexes (simplemma loads a language's dictionary on first use, about a
+        second each), so neither a customer nor a help-center reader waits."""
+        self.indexes.warm_up()
+        with self._factory() as db:
+            for account_id in services.accounts_with_articles(db):
+                self.lexical_indexes.get(db, account_id)
+                self.indexes.get(db, account_id)
 
     def _session(self, db: Session, conversation: Conversation) -> BotSession:
         session = db.get(BotSession, conversation.id)

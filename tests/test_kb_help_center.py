@@ -1,0 +1,140 @@
+"""The public help center: pages per account and language, search, links
+between language versions, sanitised bodies, and a look at it in Chromium
+on a desktop and a phone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
+
+from conftest import DemoWorld, LiveServer
+from servers import CHROMIUM_ARGS, chromium_executable
+
+
+def hc(demo: DemoWorld) -> str:
+    return f"/hc/{demo.account_id}"
+
+
+def article_id(client: TestClient, demo: DemoWorld, as_user, slug: str) -> int:  # type: ignore[no-untyped-def]
+    articles = client.get(f"/api/v1/accounts/{demo.account_id}/kb/articles", headers=as_user(demo.user("admin"))).json()
+    return next(a["id"] for a in articles if a["slug"] == slug)  # type: ignore[no-any-return]
+
+
+def test_the_root_sends_the_browser_to_its_language(client: TestClient, demo: DemoWorld) -> None:
+    response = client.get(hc(demo), headers={"Accept-Language": "de-CH,de;q=0.9"}, follow_redirects=False)
+    assert response.status_code == 302 and response.headers["location"] == f"{hc(demo)}/de"
+    korean = client.get(hc(demo), headers={"Accept-Language": "ko"}, follow_redirects=False)
+    assert korean.headers["location"] == f"{hc(demo)}/en"
+
+
+def test_home_lists_categories_and_articles_in_the_language(client: TestClient, demo: DemoWorld) -> None:
+    page = client.get(f"{hc(demo)}/es")
+    assert page.status_code == 200 and page.headers["content-language"] == "es"
+    assert 'lang="es" dir="ltr"' in page.text
+    assert "Pedidos y envíos" in page.text and "¿Dónde está mi pedido?" in page.text
+    assert "Where is my order?" not in page.text
+    arabic = client.get(f"{hc(demo)}/ar")
+    assert 'dir="rtl"' in arabic.text and "أين طلبي؟" in arabic.text
+    # No external asset: no script, no stylesheet link, nothing from another host.
+    assert "<script" not in page.text and "<link" not in page.text and "http://" not in page.text and "https://" not in page.text
+
+
+def test_article_page_links_its_other_language_versions(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    ident = article_id(client, demo, as_user, "shipping-costs")
+    page = client.get(f"{hc(demo)}/fr/articles/{ident}-shipping-costs")
+    assert page.status_code == 200
+    assert "Combien coûte la livraison ?" in page.text
+    assert "<li>Standard (3 à 5 jours ouvrés)" in page.text  # "- " lines became a list
+    for code in ("en", "es", "de", "pt", "zh", "ja", "ar"):
+        assert f'href="{hc(demo)}/{code}/articles/{ident}-shipping-costs"' in page.text
+    # The id alone, or an old slug, redirects to the one address of the page.
+    short = client.get(f"{hc(demo)}/fr/articles/{ident}", follow_redirects=False)
+    assert short.status_code == 301 and short.headers["location"] == f"{hc(demo)}/fr/articles/{ident}-shipping-costs"
+
+
+def test_search_finds_articles_and_says_so_when_nothing_matches(client: TestClient, demo: DemoWorld) -> None:
+    found = client.get(f"{hc(demo)}/de/search", params={"q": "Rücksendung Paket"})
+    assert found.status_code == 200 and 'data-testid="hc-results"' in found.text
+    assert "Wie schicke ich einen Artikel zurück?" in found.text
+    nothing = client.get(f"{hc(demo)}/de/search", params={"q": "xyzzy"})
+    assert 'data-testid="hc-no-results"' in nothing.text
+    huge = client.get(f"{hc(demo)}/de/search", params={"q": "Paket " * 9000})
+    assert huge.status_code == 200
+    empty = client.get(f"{hc(demo)}/de/search", params={"q": ""})
+    assert empty.status_code == 200 and 'data-testid="hc-no-results"' in empty.text
+
+
+@pytest.mark.parametrize("path", ["/ko", "/es/articles/999999-nope", "/es/articles/abc", "/es/nope/x"])
+def test_missing_pages_are_a_friendly_404(client: TestClient, demo: DemoWorld, path: str) -> None:
+    response = client.get(hc(demo) + path)
+    assert response.status_code == 404
+    if path != "/es/nope/x":
+        assert 'data-testid="hc-not-found"' in response.text
+    assert client.get("/hc/987654/en").status_code == 404
+
+
+def test_drafts_are_not_public_and_bodies_are_sanitised(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    kb = f"/api/v1/accounts/{demo.account_id}/kb"
+    broken = '<p>Fine <b>bold <a href="javascript:alert(1)" onclick="steal()">click</a><script>alert("x")</script><img src=x onerror=alert(2)> <div>unclosed'
+    created = client.post(
+        f"{kb}/articles",
+        json={
+            "slug": "broken-markup",
+            "versions": [
+                {"language": "en", "title": "Broken <markup>", "body": broken, "status": "published"},
+                {"language": "es", "title": "Borrador", "body": "Aún no.", "status": "draft"},
+            ],
+        },
+        headers=admin,
+    ).json()
+    page = client.get(f"{hc(demo)}/en/articles/{created['id']}-broken-markup")
+    assert page.status_code == 200
+    assert "<script" not in page.text and "onerror" not in page.text and "onclick" not in page.text
+    assert "javascript:" not in page.text
+    assert "Broken &lt;markup&gt;" in page.text and "<b>bold" in page.text
+    assert client.get(f"{hc(demo)}/es/articles/{created['id']}-broken-markup").status_code == 404
+    assert f"{created['id']}-broken-markup" not in client.get(f"{hc(demo)}/en/articles/{created['id']}-broken-markup").text.split("hc-other-languages")[-1]
+
+
+@pytest.mark.browser
+def test_the_help_center_reads_well_on_a_desktop_and_a_phone(
+    live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    base = f"{live_server.url}/hc/{demo.account_id}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        try:
+            desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+            desktop.goto(f"{base}/en")
+            assert desktop.get_by_test_id("hc-categories").locator("section").count() == 5
+            desktop.screenshot(path=str(test_output_dir / "hc-home-en-desktop.png"), full_page=True)
+            desktop.get_by_test_id("hc-search-input").fill("my parcel never arrived")
+            desktop.keyboard.press("Enter")
+            desktop.wait_for_url("**/search?q=*")
+            desktop.screenshot(path=str(test_output_dir / "hc-search-en-desktop.png"), full_page=True)
+            desktop.get_by_test_id("hc-results").locator("a").first.click()
+            desktop.get_by_test_id("hc-article").wait_for()
+            desktop.screenshot(path=str(test_output_dir / "hc-article-en-desktop.png"), full_page=True)
+            # Follow the link to the Japanese version.
+            desktop.get_by_test_id("hc-other-languages").locator('a[lang="ja"]').click()
+            desktop.wait_for_url("**/ja/articles/*")
+            assert desktop.locator("html").get_attribute("lang") == "ja"
+            desktop.screenshot(path=str(test_output_dir / "hc-article-ja-desktop.png"), full_page=True)
+
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+            phone.goto(f"{base}/ar")
+            assert phone.locator("html").get_attribute("dir") == "rtl"
+            # Nothing wider than the phone: no sideways scrolling.
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            phone.screenshot(path=str(test_output_dir / "hc-home-ar-phone.png"), full_page=True)
+            phone.goto(f"{base}/es")
+            phone.locator("a", has_text="¿Cuánto cuesta el envío?").click()
+            phone.get_by_test_id("hc-article").wait_for()
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            phone.screenshot(path=str(test_output_dir / "hc-article-es-phone.png"), full_page=True)
+        finally:
+            browser.close()
