@@ -466,3 +466,51 @@ def test_a_long_wait_overflows_to_another_queue_once() -> None:
     assert engine.queue_of(100) == 2
     [decision] = engine.release(2, Channel.chat, 10_001.0)
     assert decision.conversation_id == 100 and decision.queue_id == 2
+
+
+window_lists = st.lists(
+    st.builds(
+        lambda day, start, length: Window(day, start, min(24 * 60, start + length)),
+        st.integers(0, 6),
+        st.integers(0, 24 * 60 - 1),
+        st.integers(1, 12 * 60),
+    ),
+    max_size=6,
+)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(
+    windows=window_lists,
+    zone=st.sampled_from(["Europe/Madrid", "America/Bogota", "Asia/Manila", "America/New_York", "UTC"]),
+    # Around the 2026 spring and autumn clock changes, and a quiet week.
+    start=st.sampled_from([datetime(2026, 3, 27), datetime(2026, 10, 23), datetime(2026, 11, 2)]),
+    offset_minutes=st.integers(0, 7 * 24 * 60),
+    country=st.sampled_from([None, "ES", "PH"]),
+)
+def test_next_open_is_open_and_nothing_before_it_is(
+    windows: list[Window], zone: str, start: datetime, offset_minutes: int, country: str | None
+) -> None:
+    try:
+        hours = BusinessHours(zone, windows, holiday_country=country)
+    except HoursError:
+        return  # overlapping windows are refused, as the API refuses them
+    moment = start.replace(tzinfo=timezone.utc).timestamp() + offset_minutes * 60
+    opens = hours.next_open(moment)
+    if opens is None:
+        assert not windows or all(not hours.is_open(moment + m * 3600) for m in range(0, 24 * 7, 5))
+        return
+    assert opens >= moment
+    assert hours.is_open(opens)
+    # Minute by minute (sampled every 7 minutes), nothing between is open.
+    probe = moment
+    while probe < opens:
+        assert not hours.is_open(probe), (probe, opens)
+        probe += 7 * 60
+
+
+def test_a_window_that_starts_in_the_spring_forward_gap_opens_when_the_clock_jumps() -> None:
+    # Sunday 2026-03-29 in Madrid: 02:00 CET jumps to 03:00 CEST (01:00 UTC).
+    hours = BusinessHours("Europe/Madrid", [Window(6, 2 * 60 + 30, 5 * 60)])
+    before = datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc).timestamp()
+    assert hours.next_open(before) == datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc).timestamp()

@@ -130,6 +130,28 @@ class BusinessHours:
         minute = local.hour * 60 + local.minute
         return any(w.start <= minute < w.end for w in self._by_day.get(local.weekday(), ()))
 
+    def _first_instant_at(self, day: date, minute: int) -> float:
+        """The first instant whose local wall time on `day` is at or after
+        `minute`. Usually that wall time itself; when the clocks spring
+        forward over it (02:30 does not exist), the instant they jump."""
+        wall = datetime(day.year, day.month, day.day, tzinfo=self._zone) + timedelta(minutes=minute)
+        earlier = wall.replace(fold=1).timestamp()  # the offset after a change
+        later = wall.replace(fold=0).timestamp()  # the offset before it
+        if earlier >= later:
+            return later  # an ordinary time, or a repeated one (fold=0 is the first)
+        # In a gap: find the jump between the two readings, to the second.
+        low, high = earlier, later
+        while high - low > 1:
+            middle = (low + high) / 2
+            local = self._local(middle)
+            if (local.date(), local.hour * 60 + local.minute) >= (day, minute):
+                high = middle
+            else:
+                low = middle
+        whole = float(int(high))
+        local = self._local(whole)
+        return whole if (local.date(), local.hour * 60 + local.minute) >= (day, minute) else whole + 1
+
     def next_open(self, moment: float) -> float | None:
         """The first moment at or after `moment` when the queue is open; None
         if it stays closed for the next `LOOKAHEAD_DAYS` days."""
@@ -142,9 +164,9 @@ class BusinessHours:
                 continue
             starts = [0] if not self.windows else sorted(w.start for w in self._by_day.get(day.weekday(), ()))
             for start in starts:
-                # Aware arithmetic with one tzinfo is wall-clock arithmetic: a
-                # window's start keeps its local hour across daylight saving.
-                stamp = (datetime(day.year, day.month, day.day, tzinfo=self._zone) + timedelta(minutes=start)).timestamp()
-                if stamp >= moment and self.is_open(stamp):
+                stamp = self._first_instant_at(day, start)
+                if stamp < moment:
+                    stamp = moment
+                if self.is_open(stamp):
                     return stamp
         return None

@@ -238,9 +238,8 @@ class RoutingRuntime:
     def _on_event(self, event: events.Event, now: float) -> None:
         data = event.data
         if event.name == events.PRESENCE_CHANGED:
-            presence = {"online": Presence.online, "away": Presence.away, "offline": Presence.offline}.get(
-                str(data.get("availability")), Presence.offline
-            )
+            # "break" is ready for when the foundation's presence has it.
+            presence = {p.value: p for p in Presence}.get(str(data.get("availability")), Presence.offline)
             self._apply(self.engine.set_presence(int(data["user_id"]), presence, now))
             return
         if event.name == events.MEMBERSHIP_CHANGED:
