@@ -269,3 +269,20 @@ def test_a_reply_already_in_the_customers_language_goes_out_as_written(
     assert unsupported.json()["error"] == "unsupported_language_pair"
     assert unsupported.json()["message"] == "not translated: no engine for zh→en"
     assert len(client.get(f"{url}/messages", headers=li_wei).json()) == 2
+
+
+def test_an_impossible_translation_is_not_redone_on_every_assignment(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    heard: list[events.Event] = []
+    ctx.bus.subscribe(heard.append)
+    _visitor, conversation_id = _chat(client, demo, "Hola, ¿tienen tienda en Valencia?")
+    _settle(ctx)
+    admin = as_user(demo.user("admin"))
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    assert client.post(f"{url}/assignments", json={"assignee_id": demo.user("li.wei").id}, headers=admin).status_code == 200
+    _settle(ctx)
+    # es→zh has no engine: already stored as such when the message came in; nothing new to announce.
+    assert [e.name for e in heard].count(events.MESSAGE_UPDATED) == 1
+    translations = _messages(client, demo, admin, conversation_id)[0]["attributes"]["translations"]
+    assert translations["zh"]["reason"] == "not translated: no engine for es→zh"

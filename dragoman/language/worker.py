@@ -66,7 +66,9 @@ def translation_needed(
     None when there is nothing to do (already there, same language)."""
     source = services.message_language(message)
     existing = ((message.attributes or {}).get("translations") or {}).get(target)
-    if existing is not None and existing.get("status") == "translated" and not force:
+    # Done, or impossible here (no engine, language unknown): only an engine
+    # that failed (a timeout, a crash) is worth another try.
+    if existing is not None and not force and (existing.get("status") == "translated" or not existing.get("attempts")):
         return None
     if source is None:
         return TranslationResult(source="", target=target, status="not_translated", reason="not translated: language unknown")
