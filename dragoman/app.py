@@ -31,6 +31,7 @@ from dragoman.core.http import AppContext, install_error_handlers
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
 from dragoman.inboxes import routes as inbox_routes
+from dragoman.kb import admin as kb_admin
 from dragoman.kb import pages as kb_pages
 from dragoman.kb import routes as kb_routes
 from dragoman.kb.worker import BotWorker
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         language_routes,
         kb_routes,
         kb_pages,
+        kb_admin,
         routing_routes,
         routing_pages,
         webhook_routes,

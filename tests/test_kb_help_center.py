@@ -4,13 +4,18 @@ on a desktop and a phone."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
+from sqlalchemy import select
 
-from conftest import DemoWorld, LiveServer
+from conftest import DEMO_PASSWORD, DemoWorld, LiveServer
+from dragoman.conversations.models import Message
+from dragoman.inboxes.models import Inbox
 from servers import CHROMIUM_ARGS, chromium_executable
 
 
@@ -138,3 +143,66 @@ def test_the_help_center_reads_well_on_a_desktop_and_a_phone(
             phone.screenshot(path=str(test_output_dir / "hc-article-es-phone.png"), full_page=True)
         finally:
             browser.close()
+
+
+def _customer_says(server: LiveServer, demo: DemoWorld, language: str, text: str) -> None:
+    visitor = httpx.post(f"{server.url}/widget/api/{demo.website_token}/visitors", json={"name": "Eva", "language": language})
+    sent = httpx.post(
+        f"{server.url}/widget/api/messages", json={"content": text}, headers={"X-Visitor-Token": visitor.json()["visitor_token"]}
+    )
+    assert sent.status_code == 201, sent.text
+    assert server.ctx.services["faq_bot"].wait_idle(30)
+
+
+@pytest.mark.browser
+def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
+    live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    with live_server.ctx.session_factory() as db:
+        inbox = db.get(Inbox, demo.inbox_id)
+        inbox.settings = {**(inbox.settings or {}), "bot": True}
+        db.commit()
+    _customer_says(live_server, demo, "es", "¿Dónde está mi pedido?")
+    _customer_says(live_server, demo, "de", "Wie lange dauert die Lieferung?")
+    _customer_says(live_server, demo, "en", "Do you sell vouchers as presents?")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+            page.goto(f"{live_server.url}/login")
+            page.get_by_test_id("login-email").fill("admin@demo.dragoman.test")
+            page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+            page.get_by_test_id("login-submit").click()
+            page.wait_for_url(re.compile(r"/app"))
+            page.goto(f"{live_server.url}/app/kb/bot")
+            stats = page.get_by_test_id("kb-stats")
+            assert stats.locator("tbody tr").count() == 3  # de, en, es
+            unanswered = page.get_by_test_id("kb-unanswered")
+            assert "Do you sell vouchers as presents?" in unanswered.inner_text()
+            page.screenshot(path=str(test_output_dir / "kb-bot-admin.png"), full_page=True)
+            form = unanswered.locator("form").first
+            form.locator('input[name="slug"]').fill("gift-vouchers")
+            form.locator('input[name="title"]').fill("Gift vouchers")
+            form.locator('input[name="summary"]').fill("Yes: vouchers from 10 to 200 euros, sent by e-mail.")
+            form.locator("button").click()
+            page.get_by_text("Nothing waiting").wait_for()
+            page.screenshot(path=str(test_output_dir / "kb-bot-admin-after.png"), full_page=True)
+        finally:
+            browser.close()
+    _customer_says(live_server, demo, "en", "Do you sell vouchers as presents?")
+    with live_server.ctx.session_factory() as db:
+        last = db.scalar(select(Message).order_by(Message.id.desc()).limit(1))
+        assert last is not None and last.content.startswith("Yes: vouchers")
+
+
+def test_the_bot_page_is_for_supervisors_and_admins(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    anonymous = client.get("/app/kb/bot", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    agent = client.get("/app/kb/bot", headers=as_user(demo.user("maria")))
+    assert agent.status_code == 403 and 'data-testid="kb-forbidden"' in agent.text
+    supervisor = client.get("/app/kb/bot", headers=as_user(demo.user("supervisor")))
+    assert supervisor.status_code == 200 and 'data-testid="kb-stats"' in supervisor.text
+    # Only admins get the forms (and the script that sends them).
+    assert "kb_admin.js" not in supervisor.text
+    assert client.get("/app/kb/assets/kb_admin.js").status_code == 200
+    assert client.get("/app/kb/assets/admin.py").status_code == 404
