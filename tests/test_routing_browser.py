@@ -123,3 +123,55 @@ def test_the_agent_sees_why_a_chat_was_routed_to_them(
     routed = page.locator('[data-testid="msg"][data-direction="activity"]').filter(has_text="Routed to María García")
     expect(routed).to_contain_text("queue Website chat, step 1 (es ≥ 4)")
     page.screenshot(path=str(test_output_dir / "routing-timeline.png"))
+
+
+def test_an_admin_sets_up_a_queue_in_the_console(
+    browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    page = signed_in(browser, live_server, "admin")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/app/routing/queues")
+    form = page.get_by_test_id("queue-form")
+    expect(page.locator("#editor-title")).to_have_text("New queue")
+    expect(page.get_by_test_id("step-row")).to_have_count(3)  # the bullseye to start from
+    form.locator("[name=name]").fill("Spanish")
+    form.locator("[name=languages]").fill("es, xx")
+    form.locator("[name=timezone]").fill("Europe/Madrid")
+    form.locator("[name=holiday_country]").fill("ES")
+    page.get_by_test_id("add-hours").click()
+    page.get_by_test_id("add-hours").click()
+    second = page.get_by_test_id("hours-row").nth(1)
+    second.locator("[name=weekday]").select_option("0")
+    second.locator("[name=start]").fill("12:00")
+    page.get_by_test_id("save-queue").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("unknown language 'xx'")
+    expect(form.locator("[data-field=languages]")).to_have_attribute("aria-invalid", "true")
+    form.locator("[name=languages]").fill("es, pt")
+    page.get_by_test_id("save-queue").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("overlaps")
+    expect(second).to_have_attribute("aria-invalid", "true")
+    second.get_by_role("button", name="Remove").click()
+    # A skill made here can be asked for at once.
+    page.locator("#skill-name").fill("billing")
+    page.get_by_test_id("skill-form").get_by_role("button", name="Add").click()
+    expect(page.locator("#skill-names")).to_have_text("billing")
+    page.get_by_test_id("step-row").nth(2).locator("[name=skill]").select_option("billing")
+    page.get_by_test_id("step-row").nth(2).locator("[name=min_skill_level]").select_option("2")
+    page.get_by_test_id("save-queue").click()
+    expect(page.locator("#saved")).to_have_text("Saved.")
+    expect(page.get_by_test_id("queue-item")).to_have_count(1)
+    expect(page.locator("#editor-title")).to_have_text("Queue: Spanish")
+    page.screenshot(path=str(test_output_dir / "routing-queues.png"), full_page=True)
+    assert errors == []
+
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    [queue] = httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/routing/queues", headers=admin).json()
+    assert queue["languages"] == ["es", "pt"] and queue["holiday_country"] == "ES"
+    assert queue["hours"] == [{"weekday": 0, "start": "09:00", "end": "18:00"}]
+    assert [(s["after_seconds"], s["min_language_level"], s["skill"], s["min_skill_level"]) for s in queue["steps"]] == [
+        (0, 4, None, 0), (30, 2, None, 0), (90, 0, "billing", 2)
+    ]
+    agent = signed_in(browser, live_server, "maria")
+    agent.goto(f"{live_server.url}/app/routing/queues")
+    expect(agent.get_by_test_id("queues-forbidden")).to_be_visible()

@@ -1,13 +1,15 @@
-"""The supervisors' live wall: a full-screen page of every queue and
-language (waiting, longest wait, agents online / busy / away, share answered
-within the target), refreshed from `GET .../routing/wall` every few seconds.
+"""Routing's pages: the supervisors' live wall (every queue and language:
+waiting, longest wait, agents online / busy / away, share answered within the
+target; refreshed from `GET .../routing/wall` every few seconds) and the
+admins' queue editor (over the same REST API).
 
-It lives here rather than in `web/` so routing owns its page; it reuses the
+They live here rather than in `web/` so routing owns them; they reuse the
 console's stylesheet, base template, catalogue and sign-in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from dragoman.accounts.auth import authenticate_request
+from dragoman.accounts.auth import Principal, authenticate_request
 from dragoman.core.errors import NotAuthenticated
 from dragoman.core.http import get_db
 from dragoman.web.rendering import (
@@ -31,7 +33,7 @@ from dragoman.web.rendering import (
 )
 
 HERE = Path(__file__).parent
-ASSETS = {"wall.js": "text/javascript", "wall.css": "text/css"}
+ASSETS = {"wall.js": "text/javascript", "queues.js": "text/javascript", "routing.css": "text/css"}
 # How often the page asks for fresh figures; the wall is read from across a room.
 REFRESH_SECONDS = 3
 
@@ -54,25 +56,42 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-@router.get("/app/routing/wall")
-def wall_page(request: Request, db: Session = Depends(get_db)) -> Response:
+def _page(request: Request, db: Session, template: str, may_see: Callable[[Principal], bool]) -> Response:
     try:
         principal = authenticate_request(request, db)
     except NotAuthenticated:
         return RedirectResponse(f"/login?next={quote(request.url.path, safe='')}", status_code=303)
     locale = choose_locale(request, principal.user.ui_locale)
     translations = translations_for(locale)
-    allowed = principal.viewer.sees_whole_account
-    html = _environment().get_template("wall.html").render(
+    allowed = may_see(principal)
+    html = _environment().get_template(template).render(
         locale=locale,
         html_lang=html_lang(locale),
         gettext=translations.gettext,
         ngettext=translations.ngettext,
         allowed=allowed,
         user=principal.user,
-        config={"account_id": principal.account_id, "refresh_seconds": REFRESH_SECONDS, "lang": html_lang(locale)},
+        config={
+            "account_id": principal.account_id,
+            "refresh_seconds": REFRESH_SECONDS,
+            "lang": html_lang(locale),
+            # Changes made with the session cookie carry this header.
+            "csrf_token": principal.csrf_token,
+        },
     )
     return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
+
+
+@router.get("/app/routing/wall")
+def wall_page(request: Request, db: Session = Depends(get_db)) -> Response:
+    return _page(request, db, "wall.html", lambda principal: principal.viewer.sees_whole_account)
+
+
+@router.get("/app/routing/queues")
+def queues_page(request: Request, db: Session = Depends(get_db)) -> Response:
+    """Admins set queues: inboxes, teams, languages, steps, strategy, hours,
+    holidays, overflow. Everything goes through the same REST API."""
+    return _page(request, db, "queues.html", lambda principal: principal.viewer.is_admin)
 
 
 @router.get("/app/routing/assets/{name}")

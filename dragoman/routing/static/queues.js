@@ -1,0 +1,300 @@
+// Admins' queue editor: lists the account's routing queues and edits one at
+// a time through the REST API (POST/PUT .../routing/queues). The API checks
+// everything; an error names its field, which this page marks.
+"use strict";
+
+(function () {
+  const config = JSON.parse(document.getElementById("wall-config").textContent);
+  const strings = JSON.parse(document.getElementById("queue-strings").textContent);
+  const base = `/api/v1/accounts/${config.account_id}`;
+  const form = document.getElementById("queue-form");
+  const state = { queues: [], inboxes: [], teams: [], skills: [], current: null };
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === false || value === null || value === undefined) continue;
+      node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? values[key] : ""));
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") headers["X-CSRF-Token"] = config.csrf_token;
+    const response = await fetch(base + path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (response.status === 204) return null;
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw Object.assign(new Error(data.message || String(response.status)), { field: data.field });
+    return data;
+  }
+
+  // -- rows ---------------------------------------------------------------------------
+
+  function skillOptions(selected, emptyLabel) {
+    return [el("option", { value: "" }, emptyLabel), ...state.skills.map((s) => el("option", { value: s.name, selected: s.name === selected }, s.name))];
+  }
+
+  function levelSelect(name, value, field) {
+    return el("select", { name, "data-field": field, class: "select-sm" }, ...[0, 1, 2, 3, 4, 5].map((n) => el("option", { value: n, selected: n === value }, n === 0 ? "—" : n)));
+  }
+
+  function stepRow(step, index) {
+    const field = (name) => `steps[${index}].${name}`;
+    return el(
+      "tr",
+      { "data-testid": "step-row" },
+      el("td", {}, el("input", { type: "number", min: 0, name: "after_seconds", value: step.after_seconds, "data-field": field("after_seconds"), class: "input-sm" })),
+      el("td", {}, levelSelect("min_language_level", step.min_language_level, field("min_language_level"))),
+      el("td", {}, levelSelect("min_skill_level", step.min_skill_level, field("min_skill_level"))),
+      el("td", {}, el("input", { type: "text", name: "language", value: step.language || "", placeholder: "—", "data-field": field("language"), class: "input-sm" })),
+      el("td", {}, el("select", { name: "skill", "data-field": field("skill"), class: "select-sm" }, ...skillOptions(step.skill, "—"))),
+      el("td", { class: "center" }, el("input", { type: "checkbox", name: "machine_translation", checked: step.machine_translation })),
+      el("td", { class: "center" }, el("input", { type: "checkbox", name: "skippable", checked: step.skippable !== false })),
+      el("td", {}, el("button", { type: "button", class: "btn btn-sm btn-quiet", "data-remove": "row" }, strings.remove)),
+    );
+  }
+
+  function hoursRow(hours, index) {
+    const field = (name) => `hours[${index}].${name}`;
+    return el(
+      "tr",
+      { "data-testid": "hours-row", "data-field": `hours[${index}]` },
+      el("td", {}, el("select", { name: "weekday", class: "select-sm", "data-field": field("weekday") }, ...strings.days.map((day, n) => el("option", { value: n, selected: n === hours.weekday }, day)))),
+      el("td", {}, el("input", { type: "text", name: "start", value: hours.start, placeholder: "09:00", "data-field": field("start"), class: "input-sm" })),
+      el("td", {}, el("input", { type: "text", name: "end", value: hours.end, placeholder: "18:00", "data-field": field("end"), class: "input-sm" })),
+      el("td", {}, el("button", { type: "button", class: "btn btn-sm btn-quiet", "data-remove": "row" }, strings.remove)),
+    );
+  }
+
+  function renumber(tbody, builder, read) {
+    const items = [...tbody.rows].map(read);
+    tbody.replaceChildren(...items.map(builder));
+  }
+
+  function readStep(row) {
+    const value = (name) => row.querySelector(`[name=${name}]`);
+    return {
+      after_seconds: Number(value("after_seconds").value || 0),
+      min_language_level: Number(value("min_language_level").value),
+      min_skill_level: Number(value("min_skill_level").value),
+      language: value("language").value.trim() || null,
+      skill: value("skill").value || null,
+      machine_translation: value("machine_translation").checked,
+      skippable: value("skippable").checked,
+    };
+  }
+
+  function readHours(row) {
+    const value = (name) => row.querySelector(`[name=${name}]`).value;
+    return { weekday: Number(value("weekday")), start: value("start").trim(), end: value("end").trim() };
+  }
+
+  // -- the form -----------------------------------------------------------------------
+
+  function checks(container, items, selected, name) {
+    container.replaceChildren(
+      ...items.map((item) =>
+        el("label", { class: "check" }, el("input", { type: "checkbox", name, value: item.id, checked: selected.includes(item.id) }), " ", item.name),
+      ),
+    );
+  }
+
+  function show(queue) {
+    state.current = queue;
+    clearErrors();
+    document.getElementById("saved").textContent = "";
+    document.getElementById("editor-title").textContent = queue.id ? fill(strings.edit_queue, { name: queue.name }) : strings.new_queue;
+    form.elements.name.value = queue.name;
+    form.elements.strategy.value = queue.strategy;
+    form.elements.languages.value = queue.languages.join(", ");
+    document.getElementById("default-skill").replaceChildren(...skillOptions(queue.default_skill, strings.no_skill));
+    form.elements.timezone.value = queue.timezone;
+    form.elements.holiday_country.value = queue.holiday_country || "";
+    form.elements.service_target_seconds.value = queue.service_target_seconds;
+    form.elements.sticky_seconds.value = queue.sticky_seconds;
+    form.elements.answer_timeout_seconds.value = queue.answer_timeout_seconds;
+    form.elements.position.value = queue.position;
+    form.elements.overflow_after_seconds.value = queue.overflow_after_seconds;
+    const others = state.queues.filter((q) => q.id !== queue.id);
+    document.getElementById("overflow-queue").replaceChildren(
+      el("option", { value: "" }, strings.no_overflow),
+      ...others.map((q) => el("option", { value: q.id, selected: q.id === queue.overflow_queue_id }, q.name)),
+    );
+    checks(document.getElementById("inbox-checks"), state.inboxes, queue.inbox_ids, "inbox_ids");
+    checks(document.getElementById("team-checks"), state.teams, queue.team_ids, "team_ids");
+    document.getElementById("steps").replaceChildren(...queue.steps.map(stepRow));
+    document.getElementById("hours").replaceChildren(...queue.hours.map(hoursRow));
+    document.getElementById("delete-queue").hidden = !queue.id;
+    for (const item of document.querySelectorAll("#queue-list [aria-current]")) item.removeAttribute("aria-current");
+    const selected = document.querySelector(`#queue-list [data-queue-id="${queue.id}"]`);
+    if (selected) selected.setAttribute("aria-current", "true");
+  }
+
+  function blank() {
+    return {
+      id: null, name: "", strategy: "longest_idle", languages: [], default_skill: null, timezone: "UTC",
+      holiday_country: null, service_target_seconds: 20, sticky_seconds: 0, answer_timeout_seconds: 0, position: state.queues.length,
+      overflow_queue_id: null, overflow_after_seconds: 0, inbox_ids: state.inboxes.map((i) => i.id), team_ids: [], hours: [],
+      // The bullseye most centers start from: fluent first, then good enough, then anyone with translation.
+      steps: [
+        { after_seconds: 0, min_language_level: 4, min_skill_level: 0, language: null, skill: null, machine_translation: false, skippable: true },
+        { after_seconds: 30, min_language_level: 2, min_skill_level: 0, language: null, skill: null, machine_translation: false, skippable: true },
+        { after_seconds: 90, min_language_level: 0, min_skill_level: 0, language: null, skill: null, machine_translation: true, skippable: true },
+      ],
+    };
+  }
+
+  function collect() {
+    const ticked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((box) => Number(box.value));
+    const overflow = form.elements.overflow_queue_id.value;
+    return {
+      name: form.elements.name.value.trim(),
+      strategy: form.elements.strategy.value,
+      position: Number(form.elements.position.value || 0),
+      inbox_ids: ticked("inbox_ids"),
+      team_ids: ticked("team_ids"),
+      languages: form.elements.languages.value.split(",").map((code) => code.trim()).filter(Boolean),
+      default_skill: form.elements.default_skill.value || null,
+      sticky_seconds: Number(form.elements.sticky_seconds.value || 0),
+      service_target_seconds: Number(form.elements.service_target_seconds.value || 20),
+      answer_timeout_seconds: Number(form.elements.answer_timeout_seconds.value || 0),
+      overflow_queue_id: overflow ? Number(overflow) : null,
+      overflow_after_seconds: Number(form.elements.overflow_after_seconds.value || 0),
+      steps: [...document.getElementById("steps").rows].map(readStep),
+      timezone: form.elements.timezone.value.trim() || "UTC",
+      hours: [...document.getElementById("hours").rows].map(readHours),
+      holiday_country: form.elements.holiday_country.value.trim() || null,
+    };
+  }
+
+  function clearErrors() {
+    for (const node of document.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+    document.getElementById("form-error").textContent = "";
+  }
+
+  function markError(error) {
+    document.getElementById("form-error").textContent = fill(strings.error, { message: error.message });
+    if (!error.field) return;
+    // "languages[1]" marks the languages box; "steps[0].skill" the cell.
+    const exact = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
+    const broad = form.querySelector(`[data-field="${CSS.escape(error.field.replace(/\[\d+\]$/, ""))}"]`);
+    const target = exact || broad;
+    if (target) {
+      target.setAttribute("aria-invalid", "true");
+      if (typeof target.focus === "function") target.focus();
+    }
+  }
+
+  function renderList() {
+    document.getElementById("queue-list").replaceChildren(
+      ...state.queues.map((queue) =>
+        el(
+          "li",
+          {},
+          el(
+            "button",
+            { type: "button", class: "queue-item", "data-queue-id": queue.id, "data-testid": "queue-item" },
+            el("strong", {}, queue.name),
+            el("span", { class: `wall-badge ${queue.open_now ? "open" : "closed"}` }, queue.open_now ? strings.open : strings.closed),
+            el("span", { class: "field-help" }, `${queue.strategy.replace("_", " ")} · ${fill(strings.steps, { count: queue.steps.length })}`),
+          ),
+        ),
+      ),
+    );
+    const names = state.skills.map((s) => s.name).join(", ");
+    document.getElementById("skill-names").textContent = names || strings.no_skills;
+  }
+
+  async function load(selectId) {
+    const [queues, inboxes, teams, skills] = await Promise.all([
+      api("GET", "/routing/queues"), api("GET", "/inboxes"), api("GET", "/teams"), api("GET", "/routing/skills"),
+    ]);
+    Object.assign(state, { queues, inboxes, teams, skills });
+    renderList();
+    const chosen = queues.find((q) => q.id === selectId) || queues[0];
+    show(chosen || blank());
+  }
+
+  // -- events ---------------------------------------------------------------------------
+
+  document.getElementById("queue-list").addEventListener("click", (event) => {
+    const button = event.target.closest("[data-queue-id]");
+    if (button) show(state.queues.find((q) => String(q.id) === button.dataset.queueId));
+  });
+  document.getElementById("new-queue").addEventListener("click", () => show(blank()));
+  document.getElementById("add-step").addEventListener("click", () => {
+    const tbody = document.getElementById("steps");
+    const last = tbody.rows.length ? readStep(tbody.rows[tbody.rows.length - 1]) : null;
+    tbody.append(stepRow({ after_seconds: last ? last.after_seconds + 30 : 0, min_language_level: 0, min_skill_level: 0, skippable: true }, tbody.rows.length));
+  });
+  document.getElementById("add-hours").addEventListener("click", () => {
+    const tbody = document.getElementById("hours");
+    tbody.append(hoursRow({ weekday: tbody.rows.length % 7, start: "09:00", end: "18:00" }, tbody.rows.length));
+  });
+  form.addEventListener("click", (event) => {
+    const remove = event.target.closest("[data-remove]");
+    if (!remove) return;
+    const tbody = remove.closest("tbody");
+    remove.closest("tr").remove();
+    if (tbody.id === "steps") renumber(tbody, stepRow, readStep);
+    else renumber(tbody, hoursRow, readHours);
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors();
+    const current = state.current;
+    try {
+      const saved = current && current.id ? await api("PUT", `/routing/queues/${current.id}`, collect()) : await api("POST", "/routing/queues", collect());
+      await load(saved.id);
+      document.getElementById("saved").textContent = strings.saved;
+    } catch (error) {
+      markError(error);
+    }
+  });
+  document.getElementById("delete-queue").addEventListener("click", async () => {
+    const current = state.current;
+    if (!current || !current.id || !window.confirm(strings.confirm_delete)) return;
+    await api("DELETE", `/routing/queues/${current.id}`);
+    await load(null);
+    document.getElementById("saved").textContent = strings.deleted;
+  });
+  document.getElementById("skill-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = document.getElementById("skill-name");
+    const error = document.getElementById("skill-error");
+    error.textContent = "";
+    input.removeAttribute("aria-invalid");
+    try {
+      await api("POST", "/routing/skills", { name: input.value });
+      input.value = "";
+      const keep = state.current;
+      state.skills = await api("GET", "/routing/skills");
+      renderList();
+      if (keep) show({ ...keep, ...collectKeepingId(keep) });
+    } catch (failure) {
+      error.textContent = failure.message;
+      input.setAttribute("aria-invalid", "true");
+    }
+  });
+
+  // Redraw the open form with the new skill in its menus, keeping what was typed.
+  function collectKeepingId(queue) {
+    return { ...collect(), id: queue.id, open_now: queue.open_now };
+  }
+
+  load(null).catch((error) => markError(error));
+})();
