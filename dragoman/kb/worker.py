@@ -117,7 +117,11 @@ class BotWorker:
     def stop(self) -> None:
         if self._thread is not None:
             self._queue.put(None)
-            self._thread.join(timeout=15)
+            # Short: the thread may be inside the model's C code embedding a
+            # whole knowledge base (tens of seconds at start), which cannot be
+            # interrupted. It is a daemon thread and stores nothing half-way
+            # (each answer is one transaction), so shutdown need not wait.
+            self._thread.join(timeout=2)
             self._thread = None
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
