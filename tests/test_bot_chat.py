@@ -218,3 +218,21 @@ def test_the_widget_receives_the_answer_live(client: TestClient, bot_demo: DemoW
                     break
     assert contents[0] == "Was kostet der Versand?"
     assert contents[-1].startswith("Der Standardversand kostet 4,90 €")
+
+
+def test_an_agent_who_takes_the_conversation_stops_the_bot(client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
+    customer = visitor(client, bot_demo, "pt")
+    say(client, ctx, customer, "Onde está a minha encomenda?")
+    conversation = conversation_of(db)
+    maria = bot_demo.user("maria")
+    taken = client.post(
+        f"/api/v1/accounts/{bot_demo.account_id}/conversations/{conversation.id}/assignments",
+        json={"assignee_id": maria.id},
+        headers=as_user(maria),
+    )
+    assert taken.status_code == 200, taken.text
+    seen = say(client, ctx, customer, "Quanto custa o frete?")
+    assert seen[-1]["direction"] == "incoming"  # no bot answer after the agent took it
+    conversation = conversation_of(db)
+    assert not conversation.bot_active and conversation.assignee_id == maria.id
+    assert [m.attributes.get("reason") for m in timeline(db, conversation) if m.direction is Direction.activity][-1] == "agent_took_over"

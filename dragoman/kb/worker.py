@@ -190,6 +190,10 @@ class BotWorker:
         conversation = db.get(Conversation, message.conversation_id) if message is not None else None
         if message is None or conversation is None or not conversation.bot_active:
             return
+        if conversation.assignee_id is not None:
+            # Someone took it before this message's turn came: theirs now.
+            self.step_aside(db, conversation.id)
+            return
         session = self._session(db, conversation)
         language = _customer_language(conversation, message)
         inbox = db.get(Inbox, conversation.inbox_id)
