@@ -313,7 +313,7 @@ operations = st.lists(
 )
 
 
-@hypothesis_settings(max_examples=300, deadline=None)
+@hypothesis_settings(max_examples=1000, deadline=None)
 @given(ops=operations, strategy=st.sampled_from(list(Strategy)), sticky=st.sampled_from((0.0, 15.0)))
 def test_routing_invariants(ops: list[tuple], strategy: Strategy, sticky: float) -> None:  # type: ignore[type-arg]
     engine = RoutingEngine()
@@ -365,7 +365,7 @@ def test_routing_invariants(ops: list[tuple], strategy: Strategy, sticky: float)
             decisions = engine.release(who, Channel.chat, now)
             apply(decisions)
             for decision in decisions:
-                _check_priority_order(engine, agents[who], chats, spec, decision.conversation_id, now)
+                _check_priority_order(engine, agents, agents[who], chats, spec, decision.conversation_id, now)
         elif kind == "wait":
             now += op[1]
             apply(engine.tick(now))
@@ -416,7 +416,13 @@ def _open_steps(agents: dict[int, AgentSpec], spec: QueueSpec, item: WaitingSpec
 
 
 def _check_priority_order(
-    engine: RoutingEngine, who: AgentSpec, chats: dict[int, WaitingSpec], spec: QueueSpec, taken: int, now: float
+    engine: RoutingEngine,
+    agents: dict[int, AgentSpec],
+    who: AgentSpec,
+    chats: dict[int, WaitingSpec],
+    spec: QueueSpec,
+    taken: int,
+    now: float,
 ) -> None:
     """A freed agent takes the best-ranked chat they may: none still waiting
     that they could take ranks before it (arrival minus priority boost)."""
@@ -432,7 +438,6 @@ def _check_priority_order(
         item = chats[conversation_id]
         if item.last_agent_id is not None and spec.sticky_seconds and now - item.enqueued_at < spec.sticky_seconds:
             continue
-        agents = {who.id: who}
         if item.inbox_id in who.inbox_ids and any(_meets_brute(who, s, item) for s in _open_steps(agents, spec, item, now)):
             assert rank(item) >= rank(chosen), f"chat {conversation_id} outranks {taken} for agent {who.id}"
 

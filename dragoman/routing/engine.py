@@ -32,6 +32,7 @@ from __future__ import annotations
 import enum
 import heapq
 import itertools
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -212,6 +213,7 @@ class _Bucket:
 class _Agent:
     __slots__ = (
         "spec", "load", "version", "idle_since", "last_routed", "queues", "keys", "viewer", "sticky", "available",
+        "wake_at",
     )
 
     def __init__(self, spec: AgentSpec, now: float) -> None:
@@ -233,6 +235,9 @@ class _Agent:
         # Returning customers held for this agent (sticky routing), oldest first.
         self.sticky: list[int] = []
         self.available: dict[Channel, bool] = {channel: False for channel in Channel}
+        # When a step opens for this free agent on a conversation that waits
+        # (the agent-side timer); infinity: none pending.
+        self.wake_at = math.inf
 
     def capacity(self, channel: Channel) -> int:
         return self.spec.capacity.get(channel, 0)
@@ -369,6 +374,12 @@ class RoutingEngine:
         self._queues: dict[int, _Queue] = {}
         self._waiting: dict[int, _Waiting] = {}
         self._timers: list[tuple[float, int, int]] = []  # (when, seq, conversation id)
+        # A free agent who may take a waiting conversation once its wait
+        # reaches a step: (when, seq, agent id). Steps can open later than a
+        # conversation's own timer foresaw (an agent came online and a step
+        # is no longer skipped), so both sides keep a timer.
+        self._agent_timers: list[tuple[float, int, int]] = []
+        self._earliest = math.inf  # set while a freed agent looks for work
         self._seq = itertools.count(1)
         self._routed = itertools.count(1)
         # (account, inbox) -> queues serving it, by position; rebuilt when queues change.
@@ -408,12 +419,16 @@ class RoutingEngine:
         return list(self._queues)
 
     def next_wakeup(self) -> float | None:
-        while self._timers:
-            when, _seq, conversation_id = self._timers[0]
-            if conversation_id in self._waiting:
-                return when
+        while self._timers and self._timers[0][2] not in self._waiting:
             heapq.heappop(self._timers)
-        return None
+        while self._agent_timers and not self._agent_timer_live(self._agent_timers[0]):
+            heapq.heappop(self._agent_timers)
+        times = [heap[0][0] for heap in (self._timers, self._agent_timers) if heap]
+        return min(times) if times else None
+
+    def _agent_timer_live(self, entry: tuple[float, int, int]) -> bool:
+        agent = self._agents.get(entry[2])
+        return agent is not None and agent.wake_at == entry[0]
 
     def snapshot(self, account_id: int, now: float) -> dict[str, Any]:
         """Per queue and per language: waiting, longest wait; agents by state."""
@@ -474,6 +489,8 @@ class RoutingEngine:
         old = self._agents.get(spec.id)
         kept_load = dict(old.load) if old is not None else {}
         sticky = list(old.sticky) if old is not None else []
+        # Queues whose online agents change with this: their skipped steps may too.
+        touched = [q for c in Channel for q in old.queues[c]] if old is not None and old.spec.presence is Presence.online else []
         if old is not None:
             self._detach_agent(old)
         agent = _Agent(spec, now)
@@ -500,12 +517,19 @@ class RoutingEngine:
                 decision = self._route_or_wait(held, now)
                 if decision is not None:
                     decisions.append(decision)
-        return decisions + self._fill(agent, now)
+        decisions += self._fill(agent, now)
+        for queue in touched:
+            decisions += self._retry_queue(queue, now)
+        return decisions
 
-    def remove_agent(self, agent_id: int) -> None:
+    def remove_agent(self, agent_id: int, now: float) -> list[Decision]:
         agent = self._agents.pop(agent_id, None)
-        if agent is not None:
-            self._detach_agent(agent)
+        if agent is None:
+            return []
+        touched = [q for c in Channel for q in agent.queues[c]] if agent.spec.presence is Presence.online else []
+        self._detach_agent(agent)
+        # One fewer online may empty a skippable step.
+        return [decision for queue in touched for decision in self._retry_queue(queue, now)]
 
     def set_presence(self, agent_id: int, presence: Presence, now: float) -> list[Decision]:
         agent = self._agents.get(agent_id)
@@ -771,6 +795,12 @@ class RoutingEngine:
     def tick(self, now: float) -> list[Decision]:
         """Timers that are due: steps that open, sticky holds that end."""
         decisions: list[Decision] = []
+        while self._agent_timers and self._agent_timers[0][0] <= now:
+            entry = heapq.heappop(self._agent_timers)
+            if self._agent_timer_live(entry):
+                agent = self._agents[entry[2]]
+                agent.wake_at = math.inf
+                decisions += self._fill(agent, now)
         while self._timers and self._timers[0][0] <= now:
             _when, _seq, conversation_id = heapq.heappop(self._timers)
             waiting = self._waiting.get(conversation_id)
@@ -1022,6 +1052,8 @@ class RoutingEngine:
             if admitted is not None and now - wspec.enqueued_at >= admitted[0] and self._visible(agent, wspec, queue):
                 found = (waiting, admitted[1])
                 break
+            if admitted is not None and now - wspec.enqueued_at < admitted[0]:
+                self._earliest = min(self._earliest, wspec.enqueued_at + admitted[0])
             if len(set_aside) >= self.RANK_SCAN_LIMIT:
                 complete = False
                 break
@@ -1055,6 +1087,7 @@ class RoutingEngine:
                         del classes[boost]
                     continue
                 if now - top[0] < after:
+                    self._earliest = min(self._earliest, top[0] + after)
                     continue
                 waiting = self._waiting[top[2]]
                 rank = (waiting.order, waiting.seq)
@@ -1088,8 +1121,14 @@ class RoutingEngine:
         decisions: list[Decision] = []
         for channel in channels:
             while agent.can_take(channel):
+                self._earliest = math.inf
                 found = self._best_waiting_for(agent, channel, now)
                 if found is None:
+                    # Free, and something waits that they may take later: wake then.
+                    if self._earliest < agent.wake_at or agent.wake_at <= now:
+                        if self._earliest < math.inf:
+                            agent.wake_at = self._earliest
+                            heapq.heappush(self._agent_timers, (self._earliest, next(self._seq), agent.spec.id))
                     break
                 waiting, step_index, why = found
                 if waiting.sticky_until:
@@ -1156,8 +1195,10 @@ class RoutingEngine:
         )
 
     def _retry_queue(self, queue: _Queue, now: float) -> list[Decision]:
-        """Route the head of every line in the queue (after presence changed
-        which steps are skipped)."""
+        """After a change in who is online (which may change which steps are
+        skipped): route the head of every line, in the queue's strategy; then
+        let each member still free look for work, which also catches a
+        conversation behind a head they may not see, and sets their timers."""
         decisions: list[Decision] = []
         for classes in [c for by_language in list(queue.lines.values()) for c in list(by_language.values())]:
             for heap in list(classes.values()):
@@ -1171,6 +1212,11 @@ class RoutingEngine:
                     if decision is None:
                         break
                     decisions.append(decision)
+        channel = queue.spec.channel
+        for agent_id in list(queue.members):
+            agent = self._agents.get(agent_id)
+            if agent is not None and agent.can_take(channel):
+                decisions += self._fill(agent, now, channels=(channel,))
         return decisions
 
     def iter_agents(self) -> Iterator[AgentSpec]:

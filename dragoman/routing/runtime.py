@@ -227,7 +227,7 @@ class RoutingRuntime:
             if user_ids is not None:
                 present = {spec.id for spec in specs}
                 for gone in set(user_ids) - present:
-                    self.engine.remove_agent(gone)
+                    self._apply(self.engine.remove_agent(gone, now))
         decisions: list[Decision] = []
         for spec in specs:
             decisions += self.engine.upsert_agent(spec, now, load=loads.get(spec.id, {}))
@@ -376,7 +376,7 @@ class RoutingRuntime:
             if gone:
                 for decision in gone:
                     assert decision.agent_id is not None
-                    self.engine.remove_agent(decision.agent_id)
+                    decisions += self.engine.remove_agent(decision.agent_id, now)
                 self._enqueue_ids([d.conversation_id for d in gone], now, fresh=False)
 
 
