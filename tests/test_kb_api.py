@@ -154,3 +154,39 @@ def test_question_answer_pairs_go_out_and_come_in_as_csv(client: TestClient, dem
     assert bad.status_code == 422 and "line 2" in bad.json()["message"]
     missing = client.post(f"{base(demo)}/import.csv", content=b"slug,question\nx,y\n", headers=admin)
     assert missing.status_code == 422 and missing.json()["field"] == "file"
+
+
+def test_a_missing_version_is_machine_translated_as_a_draft_for_review(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    kb = f"{base(demo)}/articles"
+    article = client.post(
+        kb,
+        json={
+            "slug": "opening-hours",
+            "versions": [
+                {
+                    "language": "en",
+                    "title": "When can I call you?",
+                    "summary": "Our team answers from Monday to Friday.",
+                    "questions": ["What are your opening hours?"],
+                    "status": "published",
+                }
+            ],
+        },
+        headers=admin,
+    ).json()
+    translated = client.post(f"{kb}/{article['id']}/versions/es/translate", headers=admin)
+    assert translated.status_code == 200, translated.text
+    spanish = next(v for v in translated.json()["versions"] if v["language"] == "es")
+    assert spanish["status"] == "draft" and spanish["machine_translated"] is True
+    assert spanish["title"] and spanish["title"] != "When can I call you?" and len(spanish["questions"]) == 1
+    # A machine version may be redone; a person's version is not replaced without asking.
+    assert client.post(f"{kb}/{article['id']}/versions/es/translate", headers=admin).status_code == 200
+    client.put(f"{kb}/{article['id']}/versions/es", json={"title": "¿Cuándo podemos hablar?", "status": "published"}, headers=admin)
+    refused = client.post(f"{kb}/{article['id']}/versions/es/translate", headers=admin)
+    assert refused.status_code == 409 and refused.json()["field"] == "language"
+    # No engine for the pair, or nothing to translate from: a 422 naming the field.
+    unknown = client.post(f"{kb}/{article['id']}/versions/xx/translate", headers=admin)
+    assert unknown.status_code == 422 and unknown.json()["field"] == "language"
+    no_source = client.post(f"{kb}/{article['id']}/versions/de/translate", json={"source": "fr"}, headers=admin)
+    assert no_source.status_code == 422 and no_source.json()["field"] == "source"

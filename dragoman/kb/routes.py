@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dragoman.accounts.auth import Principal, account_principal, admin_principal, supervisor_principal
 from dragoman.core.clock import isoformat
 from dragoman.core.errors import InvalidInput
-from dragoman.core.http import get_db
+from dragoman.core.http import app_context, get_db
 from dragoman.core.validation import require_text
 from dragoman.kb import portable, services
 from dragoman.kb.models import BotExchange, KbArticle, KbCategory
@@ -27,6 +27,7 @@ from dragoman.kb.schemas import (
     ExchangeOut,
     ImportOut,
     ResolveIn,
+    TranslateIn,
     VersionIn,
     VersionOut,
 )
@@ -182,6 +183,33 @@ def put_version(
         raise InvalidInput("language in the body differs from the one in the URL", field="language")
     raw["language"] = language
     services.put_version(db, article, portable.parse_version(raw))
+    db.commit()
+    return article_out(db, article)
+
+
+@router.post(
+    "/articles/{article_id}/versions/{language}/translate",
+    response_model=ArticleOut,
+    summary="Machine-translate a missing version (a draft marked machine_translated, for review)",
+)
+def translate_version(
+    article_id: int,
+    language: str,
+    request: Request,
+    body: TranslateIn | None = None,
+    principal: Principal = Depends(admin_principal),
+    db: Session = Depends(get_db),
+) -> ArticleOut:
+    article = services.get_article(db, principal.account_id, article_id)
+    options = body or TranslateIn()
+    services.translate_version(
+        db,
+        app_context(request).services["language"],
+        article,
+        portable.check_language(language, "language"),
+        source=portable.check_language(options.source, "source") if options.source else None,
+        overwrite=options.overwrite,
+    )
     db.commit()
     return article_out(db, article)
 

@@ -101,3 +101,8 @@ class ExchangeOut(BaseModel):
 class ResolveIn(BaseModel):
     article_id: int | None = Field(None, description="Add the question to this article's example questions")
     article: ArticleIn | None = Field(None, description="Or create this article, starting with the question")
+
+
+class TranslateIn(BaseModel):
+    source: str | None = Field(None, description="The version to translate from; English, else the oldest, when omitted")
+    overwrite: bool = Field(False, description="Replace a version a person wrote (never done otherwise)")

@@ -212,6 +212,53 @@ def delete_version(db: Session, article: KbArticle, language: str) -> None:
     db.flush()
 
 
+# -- machine translation of a missing version ------------------------------------------
+
+
+def translate_version(
+    db: Session, runtime: Any, article: KbArticle, target: str, *, source: str | None = None, overwrite: bool = False
+) -> KbArticleVersion:
+    """Fill the article's `target` version by machine translation of another
+    version (`source`, else English, else the oldest), through the account's
+    engines, glossary and memory. The result is a draft marked
+    machine-translated, for an admin to read and publish. A version a person
+    wrote is never replaced unless `overwrite`."""
+    from dragoman.language import services as language  # kb → language, never the reverse
+
+    versions = {v.language: v for v in versions_of(db, [article.id]).get(article.id, [])}
+    existing = versions.get(target)
+    if existing is not None and not existing.machine_translated and not overwrite:
+        raise Conflict(f"the {target!r} version was written by a person; send overwrite to replace it", field="language")
+    candidates = [source] if source else ["en", *sorted(versions)]
+    original = next((versions[code] for code in candidates if code in versions and code != target), None)
+    if original is None:
+        raise InvalidInput(
+            f"no version in {source!r} to translate from" if source else "the article has no other version to translate from",
+            field="source" if source else "language",
+        )
+
+    def translated(text: str) -> str:
+        if not text.strip():
+            return text
+        result = language.translate_for_account(db, runtime, article.account_id, text, original.language, target)
+        if result.status != "translated" or result.text is None:
+            raise InvalidInput(
+                f"cannot translate {original.language} to {target}: {result.reason or 'no engine for this pair'}", field="language"
+            )
+        return result.text
+
+    data = VersionData(
+        language=target,
+        title=translated(original.title)[: portable.MAX_TITLE],
+        summary=translated(original.summary)[: portable.MAX_SUMMARY],
+        body=translated(original.body),
+        questions=tuple(translated(q)[: portable.MAX_QUESTION] for q in original.questions or []),
+        status="draft",
+        machine_translated=True,
+    )
+    return put_version(db, article, data)
+
+
 # -- what the bot and the help center read ------------------------------------------
 
 
