@@ -568,7 +568,7 @@ def needs_routing(conversation: Conversation) -> bool:
         conversation.status is ConversationStatus.open
         and conversation.assignee_id is None
         and conversation.team_id is None
-        and not getattr(conversation, "bot_active", False)
+        and not conversation.bot_active
     )
 
 
