@@ -439,3 +439,30 @@ def test_overflow_and_transfer_only_to_a_queue_whose_agents_see_the_inbox(
         f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}", json={"queue_id": elsewhere["id"]}, headers=admin
     )
     assert transfer.status_code == 422 and transfer.json()["field"] == "queue_id"
+
+
+def test_a_returning_customer_goes_back_to_the_agent_who_served_them(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria, ana = as_user(demo.user("maria")), as_user(demo.user("ana"))
+    make_queue(client, demo, admin, steps=[{"min_language_level": 2}], sticky_seconds=60)
+    set_presence(client, ana, "online")
+    set_presence(client, maria, "online")  # online after Ana: Ana has been idle longer
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Carmen", "language": "es"}).json()
+    token = {"X-Visitor-Token": visitor["visitor_token"]}
+    first = client.post("/widget/api/messages", json={"content": "Hola"}, headers=token).json()["conversation_id"]
+    assert wait_until(lambda: assignee_of(client, demo, admin, first) == demo.user("ana").id)
+    base = f"/api/v1/accounts/{demo.account_id}/conversations"
+    assert client.post(f"{base}/{first}/toggle_status", json={"status": "resolved"}, headers=ana).status_code == 200
+    routing_idle(ctx)
+    # Ana has just finished; María has now been idle longer, and would get a
+    # new customer. Carmen, returning, goes back to Ana.
+    again = client.post("/widget/api/messages", json={"content": "Otra pregunta"}, headers=token).json()["conversation_id"]
+    assert again != first
+    assert wait_until(lambda: assignee_of(client, demo, admin, again) == demo.user("ana").id)
+    routing_idle(ctx)
+    decision = client.get(f"/api/v1/accounts/{demo.account_id}/routing/conversations/{again}/decisions", headers=admin).json()[-1]
+    assert decision["reason"]["why"].startswith("returning customer")
+    stranger = new_chat(client, demo, "Lucía", "es", "Hola")
+    assert wait_until(lambda: assignee_of(client, demo, admin, stranger) == demo.user("maria").id)
