@@ -232,7 +232,8 @@ def list_messages(
     return list(db.scalars(statement.order_by(Message.id).limit(limit)))
 
 
-def latest_open_conversation(db: Session, contact_id: int, inbox_id: int) -> Conversation | None:
+def latest_conversation(db: Session, contact_id: int, inbox_id: int) -> Conversation | None:
+    """The contact's newest conversation in the inbox, whatever its status."""
     return db.scalar(
         select(Conversation)
         .where(Conversation.contact_id == contact_id, Conversation.inbox_id == inbox_id)

@@ -50,7 +50,7 @@ def resolve_visitor(db: Session, tokens: VisitorTokens, token: str | None) -> Vi
 
 
 def current_conversation(db: Session, visitor: Visitor) -> Conversation | None:
-    return conversations.latest_open_conversation(db, visitor.contact.id, visitor.inbox.id)
+    return conversations.latest_conversation(db, visitor.contact.id, visitor.inbox.id)
 
 
 def visitor_history(db: Session, visitor: Visitor) -> tuple[Conversation | None, list[dict[str, Any]]]:
@@ -81,7 +81,7 @@ def store_message_from(
 ) -> tuple[Message, bool]:
     """Returns (message, created); created is False for a resend already stored."""
     conversations.check_message_content(content)  # reject before creating a conversation
-    conversation = conversations.latest_open_conversation(db, contact_id, inbox_id)
+    conversation = conversations.latest_conversation(db, contact_id, inbox_id)
     if conversation is None or conversation.status is ConversationStatus.resolved:
         inbox, contact = db.get(Inbox, inbox_id), db.get(Contact, contact_id)
         if inbox is None or contact is None:
