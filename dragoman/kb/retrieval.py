@@ -94,6 +94,17 @@ class CachedEmbedder:
         with self._lock:
             return np.atleast_2d(self._model.query(texts))
 
+    def known_passages(self) -> dict[str, np.ndarray]:
+        """Every passage vector computed so far, to be kept across restarts."""
+        with self._lock:
+            return dict(self._passages)
+
+    def remember_passages(self, vectors: dict[str, np.ndarray]) -> None:
+        """Vectors computed by an earlier run of this same model."""
+        with self._lock:
+            for text, vector in vectors.items():
+                self._passages.setdefault(text, vector)
+
     def passage(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
         if missing:

@@ -24,6 +24,7 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,10 +72,12 @@ def _search_language(conversation: Conversation, message: Message) -> str | None
 
 
 class BotWorker:
-    def __init__(self, factory: sessionmaker[Session], *, semantic: bool = True, public_url: str = "") -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], *, semantic: bool = True, public_url: str = "", vector_dir: Path | None = None
+    ) -> None:
         self._factory = factory
         self._public_url = public_url
-        self.indexes = IndexCache(semantic)
+        self.indexes = IndexCache(semantic, vector_dir)
         # The help center's search, when the bot's index is not built yet:
         # word matching builds in milliseconds, so no page waits for the model.
         self.lexical_indexes = IndexCache(False)
@@ -84,6 +87,7 @@ class BotWorker:
         self._pending_lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
+        self._warmed_up = threading.Event()
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -124,6 +128,16 @@ class BotWorker:
             self._thread.join(timeout=2)
             self._thread = None
 
+    @property
+    def ready(self) -> bool:
+        """True once the model is loaded and every account's index is built."""
+        return self._warmed_up.is_set()
+
+    @property
+    def backlog(self) -> int:
+        """Jobs queued and not yet done (shown by GET /api/health)."""
+        return self._pending
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """For tests and benchmarks: True once everything queued is done."""
         return self._idle.wait(timeout)
@@ -156,11 +170,15 @@ class BotWorker:
         """At start, in this thread: load the model and build every account's
         indexes (simplemma loads a language's dictionary on first use, about a
         second each), so neither a customer nor a help-center reader waits."""
-        self.indexes.warm_up()
-        with self._factory() as db:
-            for account_id in services.accounts_with_articles(db):
-                self.lexical_indexes.get(db, account_id)
-                self.indexes.get(db, account_id)
+        try:
+            self.indexes.warm_up()
+            with self._factory() as db:
+                for account_id in services.accounts_with_articles(db):
+                    self.lexical_indexes.get(db, account_id)
+                    self.indexes.get(db, account_id)
+        finally:
+            # Ready even after a failure: the bot then builds on first use.
+            self._warmed_up.set()
 
     def _session(self, db: Session, conversation: Conversation) -> BotSession:
         session = db.get(BotSession, conversation.id)

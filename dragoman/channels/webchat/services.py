@@ -81,7 +81,8 @@ def store_message_from(
 ) -> tuple[Message, bool]:
     """Returns (message, created); created is False for a resend already stored."""
     conversations.check_message_content(content)  # reject before creating a conversation
-    conversation = conversations.latest_conversation(db, contact_id, inbox_id)
+    # `contact` is held while the message is stored: its events reuse it.
+    conversation, contact = conversations.latest_conversation_and_contact(db, contact_id, inbox_id)
     if conversation is None or conversation.status is ConversationStatus.resolved:
         inbox, contact = db.get(Inbox, inbox_id), db.get(Contact, contact_id)
         if inbox is None or contact is None:
