@@ -58,3 +58,41 @@ def test_submit_before_start_is_refused(ctx: AppContext) -> None:
 
     with ctx.session_factory() as db:
         assert db.scalar(select(func.count(Account.id))) == 0
+
+
+def test_a_batch_of_socket_messages_reads_once_and_stores_each_where_it_belongs(ctx: AppContext, demo) -> None:  # type: ignore[no-untyped-def]
+    """The writer's batch hints let the web chat read every contact's
+    conversation and every stored message id in one query each; the outcome
+    must be what one-by-one storing gives."""
+    from dragoman.channels.webchat.services import SocketWrite, store_message_from
+    from dragoman.contacts.services import create_contact
+    from dragoman.conversations.models import Conversation, ConversationStatus, Message
+    from dragoman.core.writer import BATCH_HINTS
+
+    heard: list[str] = []
+    ctx.bus.subscribe(lambda event: heard.append(event.name))
+    with ctx.session_factory() as db:
+        ana, bo = (create_contact(db, demo.account_id, name=n).id for n in ("Ana", "Bo"))
+        earlier, _ = store_message_from(db, ana, demo.inbox_id, "Hola", "a0")
+        bo_first, _ = store_message_from(db, bo, demo.inbox_id, "Hi", "b0")
+        db.get(Conversation, bo_first.conversation_id).status = ConversationStatus.resolved
+        db.commit()
+    heard.clear()
+
+    batch = [(ana, "¿Y mi pedido?", "a1"), (bo, "Me again", "b1"), (ana, "¿Y mi pedido?", "a1"), (ana, "Hola", "a0"), (ana, "Gracias", "a2")]
+    with ctx.session_factory() as db:
+        db.info[BATCH_HINTS] = [SocketWrite(contact, demo.inbox_id, client) for contact, _, client in batch]
+        results = [store_message_from(db, contact, demo.inbox_id, text, client) for contact, text, client in batch]
+        db.commit()
+
+    created = [was_new for _, was_new in results]
+    assert created == [True, True, False, False, True]
+    # The resend in the batch and the one from before are the stored messages.
+    assert results[2][0].id == results[0][0].id and results[3][0].id == earlier.id
+    assert {m.conversation_id for m, _ in (results[0], results[4])} == {earlier.conversation_id}
+    # Bo's conversation was resolved: his message opened a new one.
+    assert results[1][0].conversation_id != bo_first.conversation_id
+    with ctx.session_factory() as db:
+        assert db.scalar(select(func.count(Message.id)).where(Message.direction == "incoming")) == 5
+        assert db.get(Conversation, bo_first.conversation_id).status is ConversationStatus.resolved
+    assert heard.count("message.created") == 3 and heard.count("conversation.created") == 1

@@ -247,6 +247,31 @@ _MESSAGE_BY_SOURCE = select(Message).where(
 )
 
 
+def latest_conversations_and_contacts(
+    db: Session, inbox_id: int, contact_ids: Sequence[int]
+) -> dict[int, tuple[Conversation, Contact]]:
+    """`latest_conversation_and_contact` for many contacts of one inbox, in one
+    query (the group-commit writer's batches: one query instead of one per
+    message). Contacts with no conversation in the inbox are absent."""
+    newest = (
+        select(func.max(Conversation.id))
+        .where(Conversation.inbox_id == inbox_id, Conversation.contact_id.in_(set(contact_ids)))
+        .group_by(Conversation.contact_id)
+    )
+    rows = db.execute(
+        select(Conversation, Contact).join(Contact, Contact.id == Conversation.contact_id).where(Conversation.id.in_(newest))
+    )
+    return {conversation.contact_id: (conversation, contact) for conversation, contact in rows}
+
+
+def messages_by_source(db: Session, inbox_id: int, source_ids: Sequence[str]) -> dict[str, Message]:
+    """Messages of an inbox already stored under these channel ids."""
+    if not source_ids:
+        return {}
+    rows = db.scalars(select(Message).where(Message.inbox_id == inbox_id, Message.source_id.in_(set(source_ids))))
+    return {message.source_id: message for message in rows if message.source_id is not None}
+
+
 def latest_conversation(db: Session, contact_id: int, inbox_id: int) -> Conversation | None:
     """The contact's newest conversation in the inbox, whatever its status."""
     return latest_conversation_and_contact(db, contact_id, inbox_id)[0]
@@ -327,16 +352,20 @@ def receive_incoming_message(
     *,
     source_id: str | None = None,
     attributes: dict[str, Any] | None = None,
+    source_id_looked_up: bool = False,
 ) -> tuple[Message, bool]:
     """Store what the customer wrote. Returns (message, created).
 
     A message whose channel id was already stored for this inbox is returned
     as it is, unchanged: channels redeliver, and a customer must not appear to
-    have written twice.
+    have written twice. `source_id_looked_up`: the caller already looked the
+    id up (`messages_by_source`, for a batch) and found nothing; the unique
+    constraint still refuses a duplicate stored since.
     """
     text = check_message_content(content)
     if source_id is not None:
         source_id = require_text(source_id, "source_id", max_length=255)
+    if source_id is not None and not source_id_looked_up:
         existing = db.scalar(_MESSAGE_BY_SOURCE, {"inbox_id": conversation.inbox_id, "source_id": source_id})
         if existing is not None:
             return existing, False

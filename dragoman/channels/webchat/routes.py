@@ -186,7 +186,8 @@ async def visitor_socket(websocket: WebSocket, token: str | None = None) -> None
                 # Through the group-commit writer: the echo (and the agents'
                 # copies) arrive through the hub once the batch commits.
                 resent = await writer.submit(
-                    lambda db, text=text, client_id=client_id: _store_for_socket(db, contact_id, inbox_id, text, client_id)
+                    lambda db, text=text, client_id=client_id: _store_for_socket(db, contact_id, inbox_id, text, client_id),
+                    hint=services.SocketWrite(contact_id, inbox_id, client_id),
                 )
                 if resent is not None:
                     # Already stored (a resend after a dropped connection): no
