@@ -11,6 +11,7 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -36,6 +37,11 @@ def command_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     print(f"Dragoman on http://{args.host}:{args.port}  (database: {_redacted(settings.database_url)})", flush=True)
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal
+    # again, which ended the process without its exit handlers: the Apertium
+    # server it had started lived on. With this handler in place for that
+    # second signal, the process exits normally and stops it.
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(0))
     uvicorn.run(
         app,
         host=args.host,

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import wait_until
 from servers import free_port
 
 
@@ -94,3 +95,72 @@ def test_serve_answers_on_the_port_it_is_given(cli_env: dict[str, str]) -> None:
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_stopping_serve_stops_the_apertium_server_it_started(cli_env: dict[str, str]) -> None:
+    """SIGTERM (what systemd and `kill` send) must not leave Apertium's
+    server behind: every restart would add one."""
+    assert _run(["db", "upgrade"], cli_env).returncode == 0
+    assert _run(["demo"], cli_env).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dragoman.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: _answers(f"{base}/api/health"), timeout=60, interval=0.2)
+        token = _demo_website_token(cli_env)
+        visitor = httpx.post(f"{base}/widget/api/{token}/visitors", json={"name": "Lola", "language": "es"}).json()
+        sent = httpx.post(
+            f"{base}/widget/api/messages",
+            json={"content": "Hola, ¿dónde está mi pedido? Lo pedí hace una semana."},
+            headers={"X-Visitor-Token": visitor["visitor_token"]},
+        )
+        assert sent.status_code == 201
+        # The first Spanish message for English-reading agents starts Apertium.
+        apertium = wait_until(lambda: _children(server.pid), timeout=60, interval=0.2)
+    finally:
+        server.terminate()
+        assert server.wait(timeout=30) == 0
+    wait_until(lambda: not any(_alive(pid) for pid in apertium), timeout=10, interval=0.1)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _demo_website_token(env: dict[str, str]) -> str:
+    code = (
+        "from dragoman.config import Settings\n"
+        "from dragoman.core.db import make_engine, make_session_factory\n"
+        "from dragoman.demo.seed import demo_website_token\n"
+        "factory = make_session_factory(make_engine(Settings.from_env().database_url))\n"
+        "with factory() as db: print(demo_website_token(db))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
