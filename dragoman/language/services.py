@@ -185,6 +185,17 @@ def _save_belief(row: ConversationLanguage, belief: evidence.LanguageBelief) -> 
     row.language, row.source, row.locked, row.scores = belief.language, belief.source, belief.locked, dict(belief.scores)
 
 
+def load_language_evidence(db: Session, conversation_ids: list[int]) -> list[ConversationLanguage]:
+    """The evidence rows of many conversations in one query, for a caller
+    about to store a message in each (the group-commit writer's batch): held
+    by the caller, they are in the session when `note_incoming_message` asks."""
+    # A settled conversation's evidence is not read again (see below).
+    wanted = {i for i in conversation_ids if not settled_conversations.settled_in_any_language(i)}
+    if not wanted:
+        return []
+    return list(db.scalars(select(ConversationLanguage).where(ConversationLanguage.conversation_id.in_(wanted))))
+
+
 def _belief_row(db: Session, conversation: Any) -> ConversationLanguage:
     """The conversation's row, created with the contact's evidence on first use.
     Two messages of a new conversation at once both try to create it; the
@@ -234,6 +245,9 @@ class _SettledConversations:
 
     def settled(self, conversation_id: int, language: str | None) -> bool:
         return language is not None and self._languages.get(conversation_id) == language
+
+    def settled_in_any_language(self, conversation_id: int) -> bool:
+        return conversation_id in self._languages
 
     def note(self, conversation_id: int, belief: evidence.LanguageBelief) -> None:
         if evidence.at_cap(belief, belief.language):

@@ -16,6 +16,7 @@ from dragoman.core.errors import NotAuthenticated
 from dragoman.core.writer import BATCH_HINTS
 from dragoman.inboxes.models import Inbox
 from dragoman.inboxes.services import get_inbox_by_website_token
+from dragoman.language import services as language_services
 from dragoman.realtime.hub import visitor_message_view
 
 
@@ -97,6 +98,8 @@ class _BatchReads:
     conversations: dict[tuple[int, int], tuple[Conversation, Contact]]
     stored: dict[tuple[int, str], Message]
     looked_up: set[tuple[int, str]]
+    # Held so that the session keeps them (its identity map is weak).
+    language_evidence: list[Any]
 
 
 _BATCH_READS = "dragoman_webchat_batch_reads"
@@ -112,7 +115,7 @@ def _batch_reads(db: Session) -> _BatchReads | None:
     hints = [hint for hint in db.info.get(BATCH_HINTS, ()) if isinstance(hint, SocketWrite)]
     if len(hints) < 2:
         return None
-    reads = _BatchReads({}, {}, set())
+    reads = _BatchReads({}, {}, set(), [])
     for inbox_id in {hint.inbox_id for hint in hints}:
         in_inbox = [hint for hint in hints if hint.inbox_id == inbox_id]
         found = conversations.latest_conversations_and_contacts(db, inbox_id, [hint.contact_id for hint in in_inbox])
@@ -120,6 +123,9 @@ def _batch_reads(db: Session) -> _BatchReads | None:
         source_ids = [sid for sid in (socket_source_id(hint.client_id) for hint in in_inbox) if sid is not None]
         reads.stored.update({(inbox_id, sid): m for sid, m in conversations.messages_by_source(db, inbox_id, source_ids).items()})
         reads.looked_up.update((inbox_id, sid) for sid in source_ids)
+        reads.language_evidence += language_services.load_language_evidence(
+            db, [conversation.id for conversation, _ in found.values()]
+        )
     db.info[_BATCH_READS] = reads
     return reads
 
