@@ -3,8 +3,11 @@ WebSockets receive.
 
 Starts a real `dragoman serve` (uvicorn, one process) on a fresh SQLite
 database, connects M agents (supervisors: each receives every message) and N
-web-chat customers, then runs two phases for each N:
+web-chat customers, then runs three phases for each N:
 
+  open:      every customer sends a first message at once (N conversations
+             open); then `--warm` more messages each, unmeasured, and a pause
+             until translation and the bot have caught up.
   paced:     the customers together send `--rate` messages/s for `--seconds`;
              prints the achieved rate and the p50/p99 time from a customer's
              send to each agent's receipt.
@@ -13,6 +16,7 @@ web-chat customers, then runs two phases for each N:
              latency at that load.
 
 Usage: python benchmarks/message_path.py [--customers 200 1000] [--agents 5]
+       [--rate 500] [--seconds 10] [--warm 3] [--bot off|on] [--translation on|off]
 """
 
 from __future__ import annotations
@@ -217,7 +221,14 @@ async def wait_for_background_work(base: str, at_least: float, at_most: float = 
 
 
 async def run_load(
-    port: int, website_token: str, agent_tokens: list[str], customers_count: int, rate: float, seconds: float, settle: float
+    port: int,
+    website_token: str,
+    agent_tokens: list[str],
+    customers_count: int,
+    rate: float,
+    seconds: float,
+    settle: float,
+    warm: int,
 ) -> None:
     base, ws_base = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
     tally = Tally()
@@ -231,12 +242,20 @@ async def run_load(
     customers = await open_customers(base, ws_base, website_token, customers_count, tally)
     print(f"N={customers_count} customers, M={len(agent_tokens)} agents: connected in {time.perf_counter() - started:.1f} s")
 
-    # Each customer's first message opens its conversation; not measured.
-    # N new conversations at once set routing, the bot and translation to
-    # work for a moment; the phases below measure the steady message path.
+    # Phase "open": every customer's first message at once opens N
+    # conversations (routing, the language evidence and translation start
+    # for each). Then `warm` more messages each, unmeasured: a conversation's
+    # first few messages still move its detected language (a write each), and
+    # the phases after measure conversations under way, as most are.
+    begin = time.perf_counter()
     await asyncio.gather(*(send(c, tally, wait_echo=True) for c in customers))
+    elapsed = time.perf_counter() - begin
+    await drain(tally, customers_count * len(agent_tokens))
+    report("open", tally, customers_count, elapsed, len(agent_tokens))
+    for _ in range(warm):
+        await asyncio.gather(*(send(c, tally, wait_echo=True) for c in customers))
     settled = await wait_for_background_work(base, settle)
-    print(f"  background work (translation, bot) after the first messages done in {settled:.1f} s")
+    print(f"  {warm} more messages each, unmeasured; background work (translation, bot) done in {settled:.1f} s")
     tally.reset()
     print(f"  load average before measuring: {os.getloadavg()[0]:.2f}")
 
@@ -284,6 +303,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="messages/s in the paced phase")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=2.0, help="at least this many seconds between opening the conversations and measuring")
+    parser.add_argument("--warm", type=int, default=3, help="unmeasured messages per customer after the first")
     parser.add_argument("--bot", choices=["on", "off"], default="off", help="the FAQ bot answers every message of the demo inbox (measured on its own in faq_bot.py)")
     parser.add_argument("--translation", choices=["on", "off"], default="on", help="Apertium translates for agents")
     args = parser.parse_args()
@@ -297,7 +317,7 @@ def main() -> None:
             port = _free_port()
             server = start_server(data_dir, port, translation=args.translation == "on")
             try:
-                asyncio.run(run_load(port, website_token, agent_tokens, count, args.rate, args.seconds, args.settle))
+                asyncio.run(run_load(port, website_token, agent_tokens, count, args.rate, args.seconds, args.settle, args.warm))
             finally:
                 server.terminate()
                 server.wait(timeout=10)
