@@ -74,6 +74,9 @@ class Settings:
     webhook_max_attempts: int = 8
     webhook_backoff_seconds: float = 2.0
     run_background_workers: bool = True
+    # Garbage-collector settings for a server process (app.py says why); off
+    # where the app shares its process (tests build hundreds of apps).
+    tune_gc: bool = False
     # Translation engines (dragoman.language.runtime): Apertium runs when its
     # Debian packages are installed; the others when configured here.
     apertium: bool = True
@@ -114,6 +117,7 @@ class Settings:
             webhook_timeout_seconds=_env_float("DRAGOMAN_WEBHOOK_TIMEOUT_SECONDS", 5.0),
             webhook_backoff_seconds=_env_float("DRAGOMAN_WEBHOOK_BACKOFF_SECONDS", 2.0),
             run_background_workers=_env_bool("DRAGOMAN_BACKGROUND_WORKERS", True),
+            tune_gc=_env_bool("DRAGOMAN_TUNE_GC", True),
             apertium=_env_bool("DRAGOMAN_APERTIUM", True),
             apertium_modes_dir=os.environ.get("DRAGOMAN_APERTIUM_MODES", ""),
             ctranslate2_models_dir=os.environ.get("DRAGOMAN_CTRANSLATE2_MODELS", ""),
