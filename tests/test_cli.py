@@ -70,17 +70,22 @@ def test_bad_setting_exits_2(cli_env: dict[str, str]) -> None:
     assert result.returncode == 2 and "DRAGOMAN_SESSION_HOURS" in result.stderr
 
 
-def test_serve_answers_on_the_port_it_is_given(cli_env: dict[str, str]) -> None:
-    assert _run(["db", "upgrade"], cli_env).returncode == 0
-    assert _run(["demo"], cli_env).returncode == 0
+def _serve_demo(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """`dragoman serve` on a free port over a fresh demo database."""
+    assert _run(["db", "upgrade"], env).returncode == 0
+    assert _run(["demo"], env).returncode == 0
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "dragoman.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    return server, port
+
+
+def test_serve_answers_on_the_port_it_is_given(cli_env: dict[str, str]) -> None:
+    server, port = _serve_demo(cli_env)
     try:
         deadline = time.monotonic() + 30
         answer = None
@@ -120,15 +125,7 @@ def _alive(pid: int) -> bool:
 def test_stopping_serve_stops_the_apertium_server_it_started(cli_env: dict[str, str]) -> None:
     """SIGTERM (what systemd and `kill` send) must not leave Apertium's
     server behind: every restart would add one."""
-    assert _run(["db", "upgrade"], cli_env).returncode == 0
-    assert _run(["demo"], cli_env).returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "dragoman.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, port = _serve_demo(cli_env)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(f"{base}/api/health"), timeout=60, interval=0.2)
