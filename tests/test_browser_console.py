@@ -572,3 +572,40 @@ def test_an_admin_manages_webhooks_and_reads_the_delivery_log(
     card.get_by_role("button", name="Delete").click()
     expect(page.get_by_test_id("webhook-card")).to_have_count(0)
     assert httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/webhooks", headers=admin_headers).json() == []
+
+
+def test_the_bots_answer_and_hand_off_are_shown_as_the_bots_in_the_readers_language(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    from dragoman.conversations import services as conversations
+    from dragoman.conversations.models import Conversation
+
+    customer = Customer(live_server, demo.website_token, "Carmen Ruiz", "carmen@example.com", language="es")
+    conversation_id = customer.write("¿Cuánto cuesta el envío a Canarias?")["conversation_id"]
+    # What the FAQ bot worker stores when it answers and then hands over.
+    with live_server.ctx.session_factory() as db:
+        conversation = db.get(Conversation, conversation_id)
+        assert conversation is not None
+        conversation.bot_active = True  # the demo fixture keeps the bot off; here it answered
+        conversations.send_bot_reply(db, conversation, "El envío cuesta 4,99 €.", {"bot": {"kind": "answer"}})
+        conversations.end_bot_handling(
+            db, conversation, "The customer asked for a person; the bot handed the conversation over",
+            {"activity": "bot_handoff", "reason": "asked_for_person"},
+        )
+        db.commit()
+
+    page = signed_in_page(contexts, browser, live_server, "supervisor")
+    item = conversation_item(page, conversation_id)
+    expect(item).to_contain_text("FAQ bot: El envío cuesta 4,99 €.")
+    item.click()
+    bot_message = page.locator('[data-direction="outgoing"]').last
+    expect(bot_message).to_contain_text("FAQ bot")
+    expect(bot_message).not_to_contain_text("Someone")
+    expect(page.locator(".msg-activity").last).to_contain_text("The customer asked for a person")
+    shoot(page, test_output_dir, "bot-exchange")
+
+    chinese = signed_in_page(contexts, browser, live_server, "li.wei")
+    conversation_item(chinese, conversation_id).click()
+    expect(chinese.locator('[data-direction="outgoing"]').last).to_contain_text("常见问题机器人")
+    expect(chinese.locator(".msg-activity").last).to_contain_text("客户要求人工服务")
+    shoot(chinese, test_output_dir, "bot-exchange-chinese")

@@ -121,6 +121,9 @@ function activityText(message) {
       return t("activity_status_pending", { actor });
     case "status_resolved":
       return t("activity_status_resolved", { actor });
+    case "bot_handoff":
+      // Worded by its reason; a reason this console does not know keeps the stored text.
+      return `activity_bot_handoff_${a.reason}` in boot.strings ? t(`activity_bot_handoff_${a.reason}`) : message.content;
     default:
       return message.content;
   }
@@ -140,10 +143,23 @@ function renderTabs() {
   }
 }
 
+/** Who wrote a reply: the FAQ bot, an agent, or the system. */
+function replyAuthor(message) {
+  if ((message.attributes || {}).bot) return t("faq_bot");
+  return (message.sender && message.sender.name) || t("someone");
+}
+
+function outgoingPreview(message) {
+  if (!(message.attributes || {}).bot && message.sender && message.sender.id === boot.user.id) {
+    return t("you_prefix", { text: message.content });
+  }
+  return t("named_prefix", { name: replyAuthor(message), text: message.content });
+}
+
 function listItem(conversation) {
   const last = conversation.last_message;
   let preview = t("no_messages_yet");
-  if (last) preview = last.direction === "outgoing" ? t("you_prefix", { text: last.content }) : last.content;
+  if (last) preview = last.direction === "outgoing" ? outgoingPreview(last) : last.content;
   const who = [conversation.assignee && conversation.assignee.name, conversation.team && conversation.team.name]
     .filter(Boolean)
     .join(" · ");
@@ -253,7 +269,7 @@ function messageNode(message) {
   const author =
     message.direction === "incoming"
       ? (message.sender && message.sender.name) || (state.open ? contactName(state.open) : "")
-      : (message.sender && message.sender.name) || t("someone");
+      : replyAuthor(message);
   // Incoming messages in the reader's language, the original one click away.
   return decorateMessage(el(
     "li",
