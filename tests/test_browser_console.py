@@ -574,7 +574,7 @@ def test_an_admin_manages_webhooks_and_reads_the_delivery_log(
     assert httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/webhooks", headers=admin_headers).json() == []
 
 
-def test_the_bots_answer_and_hand_off_are_shown_as_the_bots_in_the_readers_language(
+def test_automatic_replies_and_the_bots_answer_and_hand_off_are_shown_as_such_in_the_readers_language(
     browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
     from dragoman.conversations import services as conversations
@@ -587,6 +587,9 @@ def test_the_bots_answer_and_hand_off_are_shown_as_the_bots_in_the_readers_langu
         conversation = db.get(Conversation, conversation_id)
         assert conversation is not None
         conversation.bot_active = True  # the demo fixture keeps the bot off; here it answered
+        conversations.send_bot_reply(
+            db, conversation, "Ahora mismo estamos cerrados.", {"auto_reply": {"kind": "closed", "opens_at": None}}
+        )
         conversations.send_bot_reply(db, conversation, "El envío cuesta 4,99 €.", {"bot": {"kind": "answer"}})
         conversations.end_bot_handling(
             db, conversation, "The customer asked for a person; the bot handed the conversation over",
@@ -601,6 +604,7 @@ def test_the_bots_answer_and_hand_off_are_shown_as_the_bots_in_the_readers_langu
     bot_message = page.locator('[data-direction="outgoing"]').last
     expect(bot_message).to_contain_text("FAQ bot")
     expect(bot_message).not_to_contain_text("Someone")
+    expect(page.locator('[data-direction="outgoing"]').first).to_contain_text("Automatic reply")
     expect(page.locator(".msg-activity").last).to_contain_text("The customer asked for a person")
     shoot(page, test_output_dir, "bot-exchange")
 
@@ -608,4 +612,5 @@ def test_the_bots_answer_and_hand_off_are_shown_as_the_bots_in_the_readers_langu
     conversation_item(chinese, conversation_id).click()
     expect(chinese.locator('[data-direction="outgoing"]').last).to_contain_text("常见问题机器人")
     expect(chinese.locator(".msg-activity").last).to_contain_text("客户要求人工服务")
+    expect(chinese.locator('[data-direction="outgoing"]').first).to_contain_text("自动回复")
     shoot(chinese, test_output_dir, "bot-exchange-chinese")

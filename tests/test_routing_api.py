@@ -5,6 +5,7 @@ resolving, and the assignments, timeline lines and decisions that follow."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -466,3 +467,37 @@ def test_a_returning_customer_goes_back_to_the_agent_who_served_them(
     assert decision["reason"]["why"].startswith("returning customer")
     stranger = new_chat(client, demo, "Lucía", "es", "Hola")
     assert wait_until(lambda: assignee_of(client, demo, admin, stranger) == demo.user("maria").id)
+
+
+def test_a_customer_who_writes_while_every_queue_is_closed_is_told_once_in_their_language_when_someone_will_answer(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    today = datetime.now(timezone.utc).date()
+    closed = [(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
+    queue = make_queue(client, demo, admin, closed_dates=closed, timezone="Europe/Madrid")
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Carmen", "language": "es"})
+    headers = {"X-Visitor-Token": visitor.json()["visitor_token"]}
+    conversation_id = client.post("/widget/api/messages", json={"content": "Hola, ¿dónde está mi pedido?"}, headers=headers).json()[
+        "conversation_id"
+    ]
+    routing_idle(ctx)
+    # Routed again while still closed (an admin reloads routing): not told twice.
+    assert client.post(f"/api/v1/accounts/{demo.account_id}/routing/reload", headers=admin).status_code in (200, 202, 204)
+    routing_idle(ctx)
+
+    decisions = client.get(
+        f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}/decisions", headers=admin
+    ).json()
+    assert [d["outcome"] for d in decisions].count("closed") == 2
+    replies = [m for m in messages(client, demo, admin, conversation_id) if m["attributes"].get("auto_reply")]
+    assert len(replies) == 1
+    opens_at = datetime.fromisoformat(queue["opens_at"].replace("Z", "+00:00"))
+    reply = replies[0]
+    assert reply["direction"] == "outgoing"
+    assert reply["content"].startswith("Gracias por tu mensaje. Ahora mismo estamos cerrados")
+    assert "(Europe/Madrid)" in reply["content"] and str(opens_at.astimezone(ZoneInfo("Europe/Madrid")).day) in reply["content"]
+    assert reply["attributes"]["auto_reply"]["kind"] == "closed"
+    # The customer sees it in the chat.
+    session = client.get("/widget/api/session", headers=headers).json()
+    assert reply["content"] in [m["content"] for m in session["messages"]]

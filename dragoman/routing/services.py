@@ -41,6 +41,7 @@ from dragoman.routing.engine import (
     Strategy,
     WaitingSpec,
 )
+from dragoman.routing.autoreply import closed_reply
 from dragoman.routing.hours import BusinessHours, HoursError, Window, check_holiday_country, check_timezone, check_windows
 from dragoman.routing.models import (
     AgentCapacity,
@@ -747,6 +748,8 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
             text,
             {"activity": "routing_closed", "queue": decision.reason.get("queue"), "queue_id": decision.queue_id, "closed_until": until},
         )
+        if not _customer_told_closed(db, conversation.id, closed_until):
+            _tell_customer_closed(db, conversation, decision, closed_until)
     db.add(
         RoutingDecision(
             account_id=conversation.account_id,
@@ -764,6 +767,29 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
     )
     db.flush()
     return STORED
+
+
+def _customer_told_closed(db: Session, conversation_id: int, closed_until: datetime | None) -> bool:
+    """Once per closed period: a conversation routed again while still closed
+    (its language changed, the customer wrote again) is not told twice."""
+    earlier = select(RoutingDecision.id).where(
+        RoutingDecision.conversation_id == conversation_id,
+        RoutingDecision.outcome == "closed",
+        RoutingDecision.closed_until.is_(None) if closed_until is None else RoutingDecision.closed_until == closed_until,
+    )
+    return db.scalar(earlier.limit(1)) is not None
+
+
+def _tell_customer_closed(db: Session, conversation: Conversation, decision: Decision, closed_until: datetime | None) -> None:
+    queue = db.get(RoutingQueue, decision.queue_id) if decision.queue_id is not None else None
+    opens_at = closed_until.replace(tzinfo=timezone.utc) if closed_until is not None else None
+    text, language = closed_reply(base_language(conversation.language), opens_at, queue.timezone if queue else "UTC")
+    conversations.send_bot_reply(
+        db,
+        conversation,
+        text,
+        {"auto_reply": {"kind": "closed", "opens_at": isoformat(closed_until) if closed_until else None, "language": language}},
+    )
 
 
 def list_decisions(db: Session, conversation_id: int) -> list[RoutingDecision]:

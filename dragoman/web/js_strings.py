@@ -54,6 +54,7 @@ JS_STRINGS: dict[str, str] = {
     "you_prefix": N_("You: %(text)s"),
     "named_prefix": N_("%(name)s: %(text)s"),
     "faq_bot": N_("FAQ bot"),
+    "automatic_reply": N_("Automatic reply"),
     "activity_bot_handoff_low_score": N_("The bot found no confident answer and handed the conversation to a person"),
     "activity_bot_handoff_asked_for_person": N_("The customer asked for a person; the bot handed the conversation over"),
     "activity_bot_handoff_unhelpful": N_("The bot's answers did not help twice; it handed the conversation to a person"),

@@ -143,9 +143,10 @@ function renderTabs() {
   }
 }
 
-/** Who wrote a reply: the FAQ bot, an agent, or the system. */
+/** Who wrote a reply: the FAQ bot, an automatic reply (queues closed), an agent. */
 function replyAuthor(message) {
   if ((message.attributes || {}).bot) return t("faq_bot");
+  if ((message.attributes || {}).auto_reply) return t("automatic_reply");
   return (message.sender && message.sender.name) || t("someone");
 }
 

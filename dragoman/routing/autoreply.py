@@ -1,0 +1,53 @@
+"""What a customer is told when every queue that could serve them is closed.
+
+Pure: the words per language and the opening time written the reader's way
+(Babel's CLDR data, in the queue's time zone, which is named so a customer
+elsewhere can convert it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton
+
+# {when}: the next opening, e.g. "mar, 24 de noviembre 9:00 (Europe/Madrid)".
+CLOSED_UNTIL = {
+    "en": "Thank you for your message. We are closed right now; someone will answer from {when}.",
+    "es": "Gracias por tu mensaje. Ahora mismo estamos cerrados; te responderemos a partir del {when}.",
+    "fr": "Merci pour votre message. Nous sommes fermés pour le moment ; quelqu'un vous répondra à partir du {when}.",
+    "de": "Danke für Ihre Nachricht. Wir haben gerade geschlossen; ab {when} antwortet Ihnen jemand.",
+    "pt": "Obrigado pela sua mensagem. Neste momento estamos fechados; alguém responderá a partir de {when}.",
+    "it": "Grazie per il tuo messaggio. In questo momento siamo chiusi; qualcuno ti risponderà a partire da {when}.",
+    "zh": "感谢您的留言。我们目前不在服务时间，将于{when}起为您回复。",
+    "ja": "メッセージありがとうございます。現在は営業時間外です。{when}以降に担当者がお返事いたします。",
+    "ar": "شكرًا على رسالتك. نحن مغلقون الآن؛ سيرد عليك أحد موظفينا ابتداءً من {when}.",
+}
+CLOSED_NO_OPENING = {
+    "en": "Thank you for your message. We are closed right now; we will answer as soon as we reopen.",
+    "es": "Gracias por tu mensaje. Ahora mismo estamos cerrados; te responderemos en cuanto volvamos a abrir.",
+    "fr": "Merci pour votre message. Nous sommes fermés pour le moment ; nous vous répondrons dès notre réouverture.",
+    "de": "Danke für Ihre Nachricht. Wir haben gerade geschlossen; wir antworten, sobald wir wieder geöffnet haben.",
+    "pt": "Obrigado pela sua mensagem. Neste momento estamos fechados; responderemos assim que reabrirmos.",
+    "it": "Grazie per il tuo messaggio. In questo momento siamo chiusi; ti risponderemo appena riapriamo.",
+    "zh": "感谢您的留言。我们目前不在服务时间，重新开放后会尽快回复您。",
+    "ja": "メッセージありがとうございます。現在は営業時間外です。営業再開後、できるだけ早くお返事いたします。",
+    "ar": "شكرًا على رسالتك. نحن مغلقون الآن؛ سنرد عليك فور إعادة الفتح.",
+}
+
+
+def opening_time_text(opens_at: datetime, timezone: str, language: str) -> str:
+    zone = ZoneInfo(timezone)
+    day = format_skeleton("MMMMEEEEd", opens_at, tzinfo=zone, locale=language)
+    clock = format_skeleton("Hm", opens_at, tzinfo=zone, locale=language)
+    return f"{day} {clock} ({timezone})"
+
+
+def closed_reply(language: str | None, opens_at: datetime | None, timezone: str) -> tuple[str, str]:
+    """(text, language it is in): the customer's language when we have the
+    words, English otherwise."""
+    code = language if language in CLOSED_UNTIL else "en"
+    if opens_at is None:
+        return CLOSED_NO_OPENING[code], code
+    return CLOSED_UNTIL[code].format(when=opening_time_text(opens_at, timezone, code)), code
