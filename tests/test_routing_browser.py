@@ -175,3 +175,24 @@ def test_an_admin_sets_up_a_queue_in_the_console(
     agent = signed_in(browser, live_server, "maria")
     agent.goto(f"{live_server.url}/app/routing/queues")
     expect(agent.get_by_test_id("queues-forbidden")).to_be_visible()
+
+
+def test_the_console_links_to_the_routing_pages_for_those_who_may_open_them(
+    browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    agent = signed_in(browser, live_server, "maria")
+    expect(agent.locator("nav.topnav")).to_contain_text("Conversations")
+    expect(agent.get_by_test_id("nav-wall")).to_have_count(0)
+    expect(agent.get_by_test_id("nav-queues")).to_have_count(0)
+
+    supervisor = signed_in(browser, live_server, "supervisor")
+    expect(supervisor.get_by_test_id("nav-queues")).to_have_count(0)
+    supervisor.get_by_test_id("nav-wall").click()
+    supervisor.wait_for_url(re.compile(r"/app/routing/wall$"))
+    expect(supervisor.get_by_test_id("wall-queues")).to_be_visible()
+
+    admin = signed_in(browser, live_server, "admin")
+    expect(admin.get_by_test_id("nav-wall")).to_be_visible()
+    admin.screenshot(path=str(test_output_dir / "console-nav-routing.png"))
+    admin.get_by_test_id("nav-queues").click()
+    admin.wait_for_url(re.compile(r"/app/routing/queues$"))
