@@ -389,3 +389,30 @@ def test_after_a_dropped_socket_the_widget_reconnects_and_catches_up(
     ]
     expect(chat.get_by_test_id("message")).to_have_count(4)
     assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_addresses_in_the_teams_messages_are_links_and_nothing_else_is(
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    chat = open_chat(page, live_server, "Noah Berg")
+    send(chat, "Where do I read about returns? <b>https://evil.example</b>")
+    agent = Agent(live_server, demo, "maria")
+    conversation_id = only_conversation(agent)["id"]
+    agent.reply(
+        conversation_id,
+        "Everything is at /hc/1/en/articles/3-returns. Or https://shop.example/returns?from=chat. <img src=x onerror=alert(1)>",
+    )
+    reply = chat.get_by_test_id("message").filter(has_text="Everything is at")
+    links = reply.locator(".bubble a")
+    expect(links).to_have_count(2)
+    expect(links.nth(0)).to_have_attribute("href", "/hc/1/en/articles/3-returns")
+    expect(links.nth(1)).to_have_attribute("href", "https://shop.example/returns?from=chat")
+    expect(links.nth(1)).to_have_attribute("rel", "noopener noreferrer")
+    expect(links.nth(1)).to_have_attribute("target", "_blank")
+    # Markup in a message stays text; the customer's own message gets no links.
+    expect(reply.locator("img")).to_have_count(0)
+    expect(reply).to_contain_text("<img src=x onerror=alert(1)>")
+    mine = chat.get_by_test_id("message").filter(has_text="Where do I read about returns?")
+    expect(mine.locator("a, b")).to_have_count(0)
+    shoot(page, test_output_dir, "desktop-links")
+    assert page.script_errors == []  # type: ignore[attr-defined]

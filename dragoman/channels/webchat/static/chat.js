@@ -264,6 +264,30 @@
     return isNew;
   }
 
+  // Web addresses and help-center paths in the team's and the bot's messages
+  // become links. Built as nodes (never HTML from the text); only http(s)
+  // addresses and this server's /hc/ pages, opened in a new tab.
+  const LINK = /(https?:\/\/[^\s<>"']+|\/hc\/[^\s<>"']+)/g;
+  const TRAILING = /[.,;:!?)\]}»”'"]+$/;
+
+  function fillWithLinks(element, text) {
+    element.replaceChildren();
+    let last = 0;
+    for (const match of text.matchAll(LINK)) {
+      const address = match[0].replace(TRAILING, "");
+      if (!address) continue;
+      element.append(text.slice(last, match.index));
+      const link = document.createElement("a");
+      link.href = address;
+      link.textContent = address;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      element.append(link);
+      last = match.index + address.length;
+    }
+    element.append(text.slice(last));
+  }
+
   function renderRecord(record) {
     let element = record.element;
     if (!element) {
@@ -290,7 +314,8 @@
     const [sender, bubble, meta] = element.children;
     sender.hidden = fromCustomer;
     sender.textContent = fromCustomer ? "" : record.senderName || t("support_team");
-    bubble.textContent = record.content;
+    if (fromCustomer) bubble.textContent = record.content;
+    else fillWithLinks(bubble, record.content);
     meta.replaceChildren();
     if (record.status === "pending") {
       meta.textContent = t("sending");
