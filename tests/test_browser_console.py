@@ -260,7 +260,7 @@ def test_after_a_lost_connection_the_console_catches_up(
 
 
 def test_presence_selector_saves_the_agents_status_and_sign_out_ends_the_session(
-    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
     page = signed_in_page(contexts, browser, live_server, "sam")
     page.get_by_test_id("availability").select_option("online")
@@ -268,6 +268,12 @@ def test_presence_selector_saves_the_agents_status_and_sign_out_ends_the_session
     expect(page.locator(".toast", has_text="Online")).to_be_visible()
     with live_server.ctx.session_factory() as db:
         assert db.get(User, demo.user("sam").id).availability is Availability.online  # type: ignore[union-attr]
+    page.get_by_test_id("availability").select_option("break")
+    expect(page.locator("#presence-dot")).to_have_attribute("data-availability", "break")
+    expect(page.locator(".toast", has_text="On a break")).to_be_visible()
+    page.locator(".topbar").screenshot(path=str(test_output_dir / "console-presence-break.png"))
+    with live_server.ctx.session_factory() as db:
+        assert db.get(User, demo.user("sam").id).availability is Availability.on_break  # type: ignore[union-attr]
     page.locator("#user-menu summary").click()
     page.get_by_test_id("logout").click()
     page.wait_for_url(re.compile(r"/login$"))

@@ -501,3 +501,21 @@ def test_a_customer_who_writes_while_every_queue_is_closed_is_told_once_in_their
     # The customer sees it in the chat.
     session = client.get("/widget/api/session", headers=headers).json()
     assert reply["content"] in [m["content"] for m in session["messages"]]
+
+
+def test_an_agent_on_a_break_gets_no_chats_until_back_online(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria = as_user(demo.user("maria"))
+    make_queue(client, demo, admin)
+    set_presence(client, maria, "break")
+    assert client.get("/api/v1/profile", headers=maria).json()["availability"] == "break"
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola, ¿dónde está mi pedido?")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    set_presence(client, maria, "online")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("maria").id)
+    # Not a status anyone can invent.
+    refused = client.patch("/api/v1/profile", json={"availability": "napping"}, headers=maria)
+    assert refused.status_code == 422 and refused.json()["field"] == "availability"

@@ -29,6 +29,9 @@ class Role(str, enum.Enum):
 class Availability(str, enum.Enum):
     online = "online"
     away = "away"
+    # Taking a break: the same as away for routing, but said as it is on the
+    # supervisors' screens and in the agent's own status menu.
+    on_break = "break"
     offline = "offline"
 
 

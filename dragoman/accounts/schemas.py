@@ -24,7 +24,7 @@ class AgentOut(BaseModel):
     email: str
     name: str
     role: Literal["admin", "supervisor", "agent"]
-    availability: Literal["online", "away", "offline"]
+    availability: Literal["online", "away", "break", "offline"]
     ui_locale: str | None
     working_language: str
     timezone: str
@@ -62,7 +62,7 @@ class AgentPatchIn(BaseModel):
 
 class ProfilePatchIn(BaseModel):
     name: str | None = None
-    availability: Literal["online", "away", "offline"] | None = None
+    availability: Literal["online", "away", "break", "offline"] | None = None
     ui_locale: Literal["en", "zh_Hans", ""] | None = Field(None, description="'' follows the browser")
     working_language: str | None = None
     timezone: str | None = None

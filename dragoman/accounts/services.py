@@ -203,7 +203,7 @@ def set_availability(db: Session, user: User, availability: Availability | str) 
     try:
         user.availability = Availability(availability)
     except ValueError:
-        raise InvalidInput("availability must be online, away or offline", field="availability") from None
+        raise InvalidInput("availability must be online, away, break or offline", field="availability") from None
     db.flush()
     events.record_event(
         db,

@@ -64,6 +64,7 @@ INBOX_CHANNELS: dict[str, Channel] = {"webchat": Channel.chat, "email": Channel.
 PRESENCE_OF: dict[Availability, Presence] = {
     Availability.online: Presence.online,
     Availability.away: Presence.away,
+    Availability.on_break: Presence.on_break,
     Availability.offline: Presence.offline,
 }
 ROUTING_ACTOR = "Routing"

@@ -36,6 +36,7 @@ JS_STRINGS: dict[str, str] = {
     "me": N_("me"),
     "availability_online": N_("Online"),
     "availability_away": N_("Away"),
+    "availability_break": N_("On a break"),
     "availability_offline": N_("Offline"),
     "availability_saved": N_("Your status is now: %(status)s"),
     "role_admin": N_("Admin"),
