@@ -120,9 +120,24 @@ def test_the_agent_sees_why_a_chat_was_routed_to_them(
     page = signed_in(browser, live_server, "maria")
     page.goto(f"{live_server.url}/app")
     page.get_by_test_id("conv-item").first.click()
-    routed = page.locator('[data-testid="msg"][data-direction="activity"]').filter(has_text="Routed to María García")
+    activities = page.locator('[data-testid="msg"][data-direction="activity"]')
+    routed = activities.filter(has_text="Routed to María García")
     expect(routed).to_contain_text("queue Website chat, step 1 (es ≥ 4)")
+    # One assignment, one line; the engine's full reason on hover.
+    expect(activities.filter(has_text="María García")).to_have_count(1)
+    assert "Routed to María García" in (routed.locator("span").first.get_attribute("title") or "")
     page.screenshot(path=str(test_output_dir / "routing-timeline.png"))
+
+    # The same line in a supervisor's Chinese console.
+    supervisor = bearer(api_token(live_server.ctx, demo.user("supervisor")))
+    assert httpx.patch(f"{live_server.url}/api/v1/profile", json={"ui_locale": "zh_Hans"}, headers=supervisor).status_code == 200
+    chinese = signed_in(browser, live_server, "supervisor")
+    chinese.goto(f"{live_server.url}/app")
+    chinese.get_by_test_id("conv-item").first.click()
+    expect(chinese.locator('[data-testid="msg"][data-direction="activity"]').first).to_contain_text(
+        "由队列 Website chat 第 1 步（es ≥ 4）分配给 María García"
+    )
+    chinese.screenshot(path=str(test_output_dir / "routing-timeline-chinese.png"))
 
 
 def test_an_admin_sets_up_a_queue_in_the_console(

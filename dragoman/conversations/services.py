@@ -494,8 +494,12 @@ def assign_conversation(
     *,
     assignee_id: int | None = _UNCHANGED,
     team_id: int | None = _UNCHANGED,
+    activity: tuple[str, dict[str, Any]] | None = None,
 ) -> Conversation:
-    """Give the conversation to an agent and/or a team (None takes it away)."""
+    """Give the conversation to an agent and/or a team (None takes it away).
+    `activity`: the timeline line (text, attributes) to write instead of the
+    plain "X assigned ..." one, for a caller that has more to say (routing
+    says why), so one assignment is one line."""
     if assignee_id is not _UNCHANGED and assignee_id is not None:
         assignee: User | None = db.get(User, assignee_id)
         if assignee is None or assignee.account_id != conversation.account_id:
@@ -531,6 +535,8 @@ def assign_conversation(
     else:
         target = " / ".join(name for name in (attributes["assignee"], attributes["team"]) if name)
         text = f"{viewer.name} assigned the conversation to {target}"
+    if activity is not None:
+        text, attributes = activity[0], {**attributes, **activity[1]}
     _add_activity(db, conversation, text, attributes)
     # Who held it before, so the push can tell agents who lose sight of it.
     _record(db, events.CONVERSATION_ASSIGNED, conversation, previous=previous)

@@ -702,26 +702,29 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
         agent = db.get(User, decision.agent_id)
         if agent is None or not agent.active:
             return AGENT_GONE
-        conversations.assign_conversation(db, _routing_viewer(conversation.account_id), conversation, assignee_id=agent.id)
-        conversations.add_activity(
+        conversations.assign_conversation(
             db,
+            _routing_viewer(conversation.account_id),
             conversation,
-            routed_text(decision, agent.name),
-            {
-                "activity": "routed",
-                "actor": ROUTING_ACTOR,
-                "assignee": agent.name,
-                "queue": decision.reason.get("queue"),
-                "queue_id": decision.queue_id,
-                "step": decision.step,
-                "rule": decision.reason.get("rule"),
-                "strategy": decision.reason.get("strategy"),
-                "why": decision.reason.get("why"),
-                "candidates": decision.reason.get("candidates"),
-                "waited_seconds": waited,
-                "machine_translation": decision.machine_translation,
-                "overflowed_from": decision.reason.get("overflowed_from"),
-            },
+            assignee_id=agent.id,
+            activity=(
+                routed_text(decision, agent.name),
+                {
+                    "activity": "routed",
+                    "actor": ROUTING_ACTOR,
+                    "assignee": agent.name,
+                    "queue": decision.reason.get("queue"),
+                    "queue_id": decision.queue_id,
+                    "step": decision.step,
+                    "rule": decision.reason.get("rule"),
+                    "strategy": decision.reason.get("strategy"),
+                    "why": decision.reason.get("why"),
+                    "candidates": decision.reason.get("candidates"),
+                    "waited_seconds": waited,
+                    "machine_translation": decision.machine_translation,
+                    "overflowed_from": decision.reason.get("overflowed_from"),
+                },
+            ),
         )
     elif decision.outcome == "queued" and decision.reason.get("overflowed_from"):
         conversations.add_activity(

@@ -121,6 +121,20 @@ function activityText(message) {
       return t("activity_status_pending", { actor });
     case "status_resolved":
       return t("activity_status_resolved", { actor });
+    case "routed": {
+      const line = a.step
+        ? t("activity_routed_step", { assignee: a.assignee, queue: a.queue, step: a.step, rule: a.rule || "" })
+        : t("activity_routed", { assignee: a.assignee, queue: a.queue });
+      return a.machine_translation ? t("activity_routed_translation", { line }) : line;
+    }
+    case "routing_closed":
+      return a.closed_until
+        ? t("activity_routing_closed", { time: formatDateTime(a.closed_until) })
+        : t("activity_routing_closed_no_opening");
+    case "routing_no_answer":
+      return t("activity_routing_no_answer", { assignee: a.assignee, seconds: a.seconds });
+    case "routing_overflow":
+      return t("activity_routing_overflow", { from_queue: a.from_queue, queue: a.queue });
     case "bot_handoff":
       // Worded by its reason; a reason this console does not know keeps the stored text.
       return `activity_bot_handoff_${a.reason}` in boot.strings ? t(`activity_bot_handoff_${a.reason}`) : message.content;
@@ -264,7 +278,8 @@ function messageNode(message) {
   const time = el("time", { datetime: message.created_at, title: formatDateTime(message.created_at) }, formatTime(message.created_at));
   const base = { "data-testid": "msg", "data-direction": message.direction, "data-message-id": message.id };
   if (message.direction === "activity") {
-    return el("li", { ...base, class: "msg msg-activity" }, el("span", {}, activityText(message)), " · ", time);
+    // The stored line (English, with routing's full reason) on hover.
+    return el("li", { ...base, class: "msg msg-activity" }, el("span", { title: message.content }, activityText(message)), " · ", time);
   }
   const isNote = message.direction === "note";
   const author =
