@@ -357,10 +357,13 @@ def test_reload_picks_up_changes_routing_hears_no_event_of(
     conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
     routing_idle(ctx)
     assert assignee_of(client, demo, admin, conversation_id) is None
-    # Sam learns Spanish: the agents API records no routing event ...
-    languages = [{"language": "en", "reading": 5, "writing": 5, "speaking": 5}, {"language": "es", "reading": 4, "writing": 4, "speaking": 3}]
-    patched = client.patch(f"/api/v1/accounts/{demo.account_id}/agents/{demo.user('sam').id}", json={"languages": languages}, headers=admin)
-    assert patched.status_code == 200
+    # Sam learns Spanish, written straight into the database (another tool,
+    # a restore): no event reaches routing ...
+    with ctx.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO user_languages (user_id, language, reading, writing, speaking) VALUES (%d, 'es', 4, 4, 3)"
+            % demo.user("sam").id
+        )
     routing_idle(ctx)
     assert assignee_of(client, demo, admin, conversation_id) is None
     # ... so an admin asks routing to read everything again.
@@ -377,7 +380,7 @@ def test_a_deactivated_agent_is_forgotten_and_the_chat_goes_to_someone_else(
     make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 4}, {"after_seconds": 0, "min_language_level": 2}])
     set_presence(client, maria, "online")
     set_presence(client, ana, "online")
-    # María leaves the company while online; routing hears no event of it.
+    # María leaves the company while online; routing hears of it at once.
     deactivated = client.patch(f"/api/v1/accounts/{demo.account_id}/agents/{demo.user('maria').id}", json={"active": False}, headers=admin)
     assert deactivated.status_code == 200
     conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
@@ -519,3 +522,27 @@ def test_an_agent_on_a_break_gets_no_chats_until_back_online(
     # Not a status anyone can invent.
     refused = client.patch("/api/v1/profile", json={"availability": "napping"}, headers=maria)
     assert refused.status_code == 422 and refused.json()["field"] == "availability"
+
+
+def test_an_agent_given_a_language_over_the_api_is_routed_its_chats_without_a_reload(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    sam = as_user(demo.user("sam"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 4}])
+    set_presence(client, sam, "online")
+    first = new_chat(client, demo, "João", "pt", "Olá, onde está a minha encomenda?")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, first) is None  # nobody online reads Portuguese at 4
+
+    sam_id = demo.user("sam").id
+    agents = client.get(f"/api/v1/accounts/{demo.account_id}/agents", headers=admin).json()
+    languages = next(agent["languages"] for agent in agents if agent["id"] == sam_id)
+    changed = client.patch(
+        f"/api/v1/accounts/{demo.account_id}/agents/{sam_id}",
+        json={"languages": [*languages, {"language": "pt", "reading": 5, "writing": 5, "speaking": 4}]},
+        headers=admin,
+    )
+    assert changed.status_code == 200, changed.text
+    # No POST /routing/reload: the change itself reaches routing.
+    assert wait_until(lambda: assignee_of(client, demo, admin, first) == sam_id)

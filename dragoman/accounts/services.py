@@ -165,7 +165,11 @@ def update_user(
         if not active:
             db.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     if team_ids is not None:
-        set_user_teams(db, user, team_ids)
+        set_user_teams(db, user, team_ids)  # records the membership change itself
+    elif languages is not None or role is not None or active is not None:
+        # What this agent may see (role, active) and be routed (languages)
+        # changed: live sockets reload the viewer and routing the agent.
+        events.record_event(db, events.Event(events.MEMBERSHIP_CHANGED, user.account_id, {"user_ids": [user.id]}))
     db.flush()
     return user
 

@@ -243,7 +243,12 @@ class RoutingRuntime:
             self._apply(self.engine.set_presence(int(data["user_id"]), presence, now))
             return
         if event.name == events.MEMBERSHIP_CHANGED:
-            self._reload_agents([int(i) for i in data.get("user_ids", [])], now)
+            if "inbox_id" in data:
+                # An inbox's teams changed: who may be given its conversations.
+                self._reload_queues(now)
+                self._reload_agents(None, now)
+            else:
+                self._reload_agents([int(i) for i in data.get("user_ids", [])], now)
             return
         conversation = data.get("conversation") or {}
         conversation_id = conversation.get("id")
