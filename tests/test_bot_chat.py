@@ -236,3 +236,30 @@ def test_an_agent_who_takes_the_conversation_stops_the_bot(client: TestClient, b
     conversation = conversation_of(db)
     assert not conversation.bot_active and conversation.assignee_id == maria.id
     assert [m.attributes.get("reason") for m in timeline(db, conversation) if m.direction is Direction.activity][-1] == "agent_took_over"
+
+
+def test_after_the_bots_hand_off_routing_gives_the_chat_to_an_agent_who_speaks_the_language(
+    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, as_user, db: Session  # type: ignore[no-untyped-def]
+) -> None:
+    admin, maria = as_user(bot_demo.user("admin")), as_user(bot_demo.user("maria"))
+    queue = client.post(
+        f"/api/v1/accounts/{bot_demo.account_id}/routing/queues",
+        json={"name": "Website chat", "inbox_ids": [bot_demo.inbox_id], "steps": [{"min_language_level": 4}]},
+        headers=admin,
+    )
+    assert queue.status_code == 201, queue.text
+    assert client.patch("/api/v1/profile", json={"availability": "online"}, headers=maria).status_code == 200
+    headers = visitor(client, bot_demo, "es")
+    say(client, ctx, headers, "¿Cuánto tarda el envío a Chile?")
+    # While the bot handles it, routing leaves it alone.
+    assert ctx.services["routing"].wait_idle(10)
+    assert conversation_of(db).assignee_id is None
+    say(client, ctx, headers, "Quiero hablar con una persona, por favor")
+    assert ctx.services["routing"].wait_idle(10)
+    conversation = conversation_of(db)
+    assert conversation.bot_active is False
+    assert conversation.assignee_id == bot_demo.user("maria").id
+    lines = db.scalars(
+        select(Message).where(Message.conversation_id == conversation.id, Message.direction == Direction.activity)
+    ).all()
+    assert [m.attributes.get("activity") for m in lines][-2:] == ["bot_handoff", "routed"]
