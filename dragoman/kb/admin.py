@@ -10,7 +10,6 @@ Its words are English for now (not yet in the console's catalogue).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,7 +23,7 @@ from dragoman.core.errors import NotAuthenticated
 from dragoman.core.http import get_db
 from dragoman.kb import services
 from dragoman.kb.models import BotOutcome
-from dragoman.web.rendering import SECURITY_HEADERS, TEMPLATES_DIR, choose_locale, html_lang, static_url
+from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, feature_environment, html_lang
 
 HERE = Path(__file__).parent
 ASSETS = {"kb_admin.js": "text/javascript", "kb_admin.css": "text/css"}
@@ -33,17 +32,8 @@ ROWS = 50
 router = APIRouter(include_in_schema=False)
 
 
-@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(HERE / "templates"), jinja2.FileSystemLoader(TEMPLATES_DIR)]),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.globals.update(static_url=static_url, asset_url=lambda name: f"/app/kb/assets/{name}")
-    return environment
+    return feature_environment(HERE / "templates", "/app/kb/assets")
 
 
 def _percent(value: float | None) -> str:

@@ -10,7 +10,6 @@ console's stylesheet, base template, catalogue and sign-in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,15 +21,7 @@ from sqlalchemy.orm import Session
 from dragoman.accounts.auth import Principal, authenticate_request
 from dragoman.core.errors import NotAuthenticated
 from dragoman.core.http import get_db
-from dragoman.web.rendering import (
-    SECURITY_HEADERS,
-    TEMPLATES_DIR,
-    choose_locale,
-    html_lang,
-    initials,
-    static_url,
-    translations_for,
-)
+from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, feature_environment, html_lang, translations_for
 
 HERE = Path(__file__).parent
 ASSETS = {"wall.js": "text/javascript", "queues.js": "text/javascript", "routing.css": "text/css"}
@@ -40,20 +31,8 @@ REFRESH_SECONDS = 3
 router = APIRouter(include_in_schema=False)
 
 
-@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(
-        # Routing's templates first, then the console's (for base.html).
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(HERE / "templates"), jinja2.FileSystemLoader(TEMPLATES_DIR)]),
-        autoescape=jinja2.select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.globals.update(static_url=static_url, asset_url=lambda name: f"/app/routing/assets/{name}")
-    environment.filters["initials"] = initials
-    return environment
+    return feature_environment(HERE / "templates", "/app/routing/assets")
 
 
 def _page(request: Request, db: Session, template: str, may_see: Callable[[Principal], bool]) -> Response:

@@ -92,10 +92,13 @@ def initials(name: str) -> str:
     return letters.upper()
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def _build_environment(feature_templates: Path | None, assets_prefix: str | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(TEMPLATES_DIR)]
+    if feature_templates is not None:
+        # The feature's own templates first, then the console's (base.html).
+        loaders.insert(0, jinja2.FileSystemLoader(feature_templates))
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
@@ -103,8 +106,22 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.globals.update(static_url=static_url, language_names=LANGUAGE_NAMES)
+    if assets_prefix is not None:
+        environment.globals["asset_url"] = lambda name: f"{assets_prefix}/{name}"
     environment.filters["initials"] = initials
     return environment
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return _build_environment(None, None)
+
+
+@lru_cache(maxsize=None)
+def feature_environment(templates_dir: Path, assets_prefix: str) -> jinja2.Environment:
+    """The environment for a feature's own console pages (routing, kb): its
+    templates beside the console's, its assets under `assets_prefix`."""
+    return _build_environment(templates_dir, assets_prefix)
 
 
 def render_page(
