@@ -213,7 +213,7 @@ class _Bucket:
 class _Agent:
     __slots__ = (
         "spec", "load", "version", "idle_since", "last_routed", "queues", "keys", "viewer", "sticky", "available",
-        "wake_at",
+        "wake_at", "cap", "levels",
     )
 
     def __init__(self, spec: AgentSpec, now: float) -> None:
@@ -238,18 +238,20 @@ class _Agent:
         # When a step opens for this free agent on a conversation that waits
         # (the agent-side timer); infinity: none pending.
         self.wake_at = math.inf
+        # Read on every decision: looked up once here (a changed spec makes a new _Agent).
+        self.cap: dict[Channel, int] = {channel: spec.capacity.get(channel, 0) for channel in Channel}
+        self.levels: dict[Channel, dict[str | None, int]] = {
+            channel: {code: level.for_channel(channel) for code, level in spec.languages.items()} for channel in Channel
+        }
 
     def capacity(self, channel: Channel) -> int:
-        return self.spec.capacity.get(channel, 0)
+        return self.cap[channel]
 
     def can_take(self, channel: Channel) -> bool:
-        return self.spec.presence is Presence.online and self.load[channel] < self.capacity(channel)
+        return self.spec.presence is Presence.online and self.load[channel] < self.cap[channel]
 
     def language_level(self, language: str | None, channel: Channel) -> int:
-        if language is None:
-            return 0
-        level = self.spec.languages.get(language)
-        return level.for_channel(channel) if level is not None else 0
+        return self.levels[channel].get(language, 0)
 
     def skill_level(self, skill: str | None) -> int:
         return self.spec.skills.get(skill, 0) if skill is not None else 0
@@ -282,7 +284,8 @@ class _Waiting:
 class _Queue:
     __slots__ = (
         "spec", "buckets", "lines", "by_rank", "waiting_count", "step_keys", "rules", "admit_cache", "opens_cache", "members",
-        "partial_viewers", "every_step_needs_skill", "every_step_needs_language",
+        "partial_viewers", "every_step_needs_skill", "every_step_needs_language", "covers_earlier",
+        "free_epoch", "nobody_free",
     )
 
     def __init__(self, spec: QueueSpec) -> None:
@@ -308,6 +311,16 @@ class _Queue:
         # freed agent need only look at lines of skills (languages) they have.
         self.every_step_needs_skill = all(st.min_skill_level > 0 and st.skill is None for st in spec.steps)
         self.every_step_needs_language = all(st.min_language_level > 0 and st.language is None for st in spec.steps)
+        # covers_earlier[k]: every agent who meets an earlier step meets step
+        # k too (a widening bullseye). Then when step k, the widest one open,
+        # has no free agent, neither has any earlier step: one look instead
+        # of one per step.
+        self.covers_earlier = [all(_widens(spec.steps[i], step) for i in range(k)) for k, step in enumerate(spec.steps)]
+        # Counts the times a member became free to take work. A search that
+        # found nobody free for (widest open step, language, skill, inbox) stays
+        # true until then: an arrival after it can queue without looking.
+        self.free_epoch = 0
+        self.nobody_free: dict[tuple[int, str | None, str | None, int], int] = {}
 
     def forget_presence(self) -> None:
         self.admit_cache.clear()
@@ -356,6 +369,14 @@ def _step_keys(step: Step, language: str | None, skill: str | None) -> list[Buck
     if need_skill:
         return [(None, 0, wanted_skill, y) for y in range(MAX_LEVEL, need_skill - 1, -1)]
     return [_EVERYONE]
+
+
+def _widens(narrow: Step, wide: Step) -> bool:
+    """Whether every agent who meets `narrow` meets `wide`, whatever the
+    conversation's language and skill."""
+    if wide.min_language_level and (narrow.language != wide.language or narrow.min_language_level < wide.min_language_level):
+        return False
+    return not wide.min_skill_level or (narrow.skill == wide.skill and narrow.min_skill_level >= wide.min_skill_level)
 
 
 def _meets(agent: _Agent, step: Step, language: str | None, skill: str | None, channel: Channel) -> bool:
@@ -571,8 +592,9 @@ class RoutingEngine:
             return []
         agent.load[channel] = max(0, agent.load[channel] - 1)
         agent.idle_since = now
-        self._refresh(agent, channel)
-        return self._fill(agent, now, channels=(channel,))
+        # The freed slot is usually filled at once: refreshing the agent's
+        # heap entries before and again after that would do the work twice.
+        return self._fill(agent, now, channels=(channel,), changed=True)
 
     # -- queues -----------------------------------------------------------------------
 
@@ -643,6 +665,8 @@ class RoutingEngine:
             if can_take:
                 bucket.available += 1
                 heapq.heappush(bucket.heap, entry)
+        if can_take:
+            queue.free_epoch += 1
         agent.available[qspec.channel] = can_take
         queue.forget_presence()
 
@@ -685,10 +709,14 @@ class RoutingEngine:
         """The agent's standing on `channel` changed: old heap entries go stale,
         new ones go in if they can take work."""
         agent.version[channel] += 1
-        can_take = agent.can_take(channel)
+        can_take = agent.spec.presence is Presence.online and agent.load[channel] < agent.cap[channel]
         delta = int(can_take) - int(agent.available[channel])
+        if not can_take and not delta:
+            return  # still full: the version bump made their entries stale
         agent.available[channel] = can_take
         for queue in agent.queues[channel]:
+            if delta > 0:
+                queue.free_epoch += 1
             entry = self._entry(agent, queue) if can_take else None
             buckets = queue.buckets
             for key in agent.keys[channel]:
@@ -840,7 +868,7 @@ class RoutingEngine:
         heapq.heappush(queue.by_rank.setdefault(spec.skill, []), (waiting.order, waiting.seq, spec.id))
         queue.waiting_count += 1
         waiting.in_line = True
-        if self._overflow_target(waiting) is not None:
+        if queue.spec.overflow_queue_id is not None and self._overflow_target(waiting) is not None:
             heapq.heappush(self._timers, (spec.enqueued_at + queue.spec.overflow_after_seconds, next(self._seq), spec.id))
 
     def _overflow_target(self, waiting: _Waiting) -> _Queue | None:
@@ -950,9 +978,26 @@ class RoutingEngine:
         most_skilled = queue.spec.strategy is Strategy.most_skilled
         buckets = queue.buckets
         opens = self._step_opens(queue, spec.language, spec.skill)
-        for index, step in enumerate(queue.spec.steps):
-            if opens[index] > wait:
+        widest = -1
+        for index, opens_at in enumerate(opens):
+            if opens_at > wait:
                 break
+            widest = index
+        if widest < 0:
+            return None
+        # Who may see it depends on its inbox, so the inbox is part of the key.
+        searched = (widest, spec.language, spec.skill, spec.inbox_id)
+        if queue.nobody_free.get(searched) == queue.free_epoch:
+            return None
+        if queue.covers_earlier[widest]:
+            for key in queue.keys_for(widest, spec.language, spec.skill):
+                bucket = buckets.get(key)
+                if bucket is not None and bucket.available:
+                    break
+            else:
+                queue.nobody_free[searched] = queue.free_epoch
+                return None  # nobody free in the widest open step, so in none
+        for index in range(widest + 1):
             best: tuple[float, float, int, int] | None = None
             candidates = 0
             for key in queue.keys_for(index, spec.language, spec.skill):
@@ -968,6 +1013,7 @@ class RoutingEngine:
             if best is not None:
                 agent = self._agents[best[2]]
                 return self._assign(waiting, agent, index, now, candidates=candidates)
+        queue.nobody_free[searched] = queue.free_epoch
         return None
 
     def _admit_after(
@@ -976,7 +1022,7 @@ class RoutingEngine:
         """How long a conversation of this language and skill must wait before
         `agent` may take it, and at which step; None if never."""
         channel = queue.spec.channel
-        cache_key = (language, skill, agent.language_level(language, channel), agent.skill_level(skill))
+        cache_key = (language, skill, agent.levels[channel].get(language, 0), agent.spec.skills.get(skill, 0) if skill is not None else 0)
         cached = queue.admit_cache.get(cache_key, _UNKNOWN)
         if cached is not _UNKNOWN:
             return cached  # type: ignore[return-value]
@@ -1117,9 +1163,15 @@ class RoutingEngine:
             heapq.heappush(heap, entry)
         return found
 
-    def _fill(self, agent: _Agent, now: float, channels: Iterable[Channel] = tuple(Channel)) -> list[Decision]:
+    def _fill(
+        self, agent: _Agent, now: float, channels: Iterable[Channel] = tuple(Channel), *, changed: bool = False
+    ) -> list[Decision]:
+        """Agent side: give `agent` the best waiting work they may take now.
+        `changed`: their load or idle time changed before the call, so their
+        heap entries must be refreshed even when nothing is assigned."""
         decisions: list[Decision] = []
         for channel in channels:
+            assigned = False
             while agent.can_take(channel):
                 self._earliest = math.inf
                 found = self._best_waiting_for(agent, channel, now)
@@ -1133,7 +1185,10 @@ class RoutingEngine:
                 waiting, step_index, why = found
                 if waiting.sticky_until:
                     self._end_sticky(waiting)
-                decisions.append(self._assign(waiting, agent, step_index, now, why=why or None, agent_side=True))
+                decisions.append(self._assign(waiting, agent, step_index, now, why=why or None, agent_side=True, refresh=False))
+                assigned = True
+            if assigned or changed:
+                self._refresh(agent, channel)
         return decisions
 
     def _assign(
@@ -1146,6 +1201,7 @@ class RoutingEngine:
         candidates: int | None = None,
         why: str | None = None,
         agent_side: bool = False,
+        refresh: bool = True,
     ) -> Decision:
         queue = waiting.queue
         assert queue is not None
@@ -1164,32 +1220,28 @@ class RoutingEngine:
         agent.load[channel] += 1
         agent.idle_since = now
         agent.last_routed = next(self._routed)
-        self._refresh(agent, channel)
+        if refresh:  # the agent side refreshes once after filling every slot
+            self._refresh(agent, channel)
         level = agent.language_level(spec.language, channel)
-        machine_translation = spec.language is not None and level < 2
-        reason: dict[str, Any] = {
-            "queue": queue.spec.name,
-            "queue_id": queue.spec.id,
-            "step": step_index + 1 if step_index is not None else None,
-            "rule": queue.rule(step_index, spec.language, spec.skill) if step_index is not None else "sticky",
-            "strategy": queue.spec.strategy.value,
-            "waited_seconds": round(max(0.0, now - spec.enqueued_at), 1),
-            "language": spec.language,
-            "language_level": level,
-            "skill": spec.skill,
-            "skill_level": agent.skill_level(spec.skill),
-            "load": f"{agent.load[channel]}/{agent.capacity(channel)} {channel.value}",
-        }
-        if candidates is not None:
-            reason["candidates"] = candidates
-        reason["why"] = why or (_AGENT_SIDE_WHY if agent_side else _STRATEGY_WHY[queue.spec.strategy])
+        reason = _AssignmentReason(
+            queue,
+            step_index,
+            spec,
+            now,
+            level,
+            agent.skill_level(spec.skill),
+            agent.load[channel],
+            agent.capacity(channel),
+            candidates,
+            why or (_AGENT_SIDE_WHY if agent_side else _STRATEGY_WHY[queue.spec.strategy]),
+        )
         return Decision(
             spec.id,
             "assigned",
             agent_id=agent.spec.id,
             queue_id=queue.spec.id,
             step=step_index + 1 if step_index is not None else None,
-            machine_translation=machine_translation,
+            machine_translation=spec.language is not None and level < 2,
             reason=reason,
             channel=channel,
         )
@@ -1221,6 +1273,65 @@ class RoutingEngine:
 
     def iter_agents(self) -> Iterator[AgentSpec]:
         return (agent.spec for agent in self._agents.values())
+
+
+class _AssignmentReason(Mapping[str, Any]):
+    """Why an agent got a conversation, as stored with the decision. The
+    figures are taken at the moment of deciding; the dictionary is built only
+    when someone reads it (the runtime stores it; a benchmark or a burst of
+    decisions need not pay for wording it)."""
+
+    __slots__ = ("_facts", "_built")
+
+    def __init__(
+        self,
+        queue: _Queue,
+        step_index: int | None,
+        spec: WaitingSpec,
+        now: float,
+        language_level: int,
+        skill_level: int,
+        load: int,
+        capacity: int,
+        candidates: int | None,
+        why: str,
+    ) -> None:
+        self._facts = (queue, step_index, spec, now, language_level, skill_level, load, capacity, candidates, why)
+        self._built: dict[str, Any] | None = None
+
+    def _dict(self) -> dict[str, Any]:
+        if self._built is None:
+            queue, step_index, spec, now, level, skill_level, load, capacity, candidates, why = self._facts
+            built: dict[str, Any] = {
+                "queue": queue.spec.name,
+                "queue_id": queue.spec.id,
+                "step": step_index + 1 if step_index is not None else None,
+                "rule": queue.rule(step_index, spec.language, spec.skill) if step_index is not None else "sticky",
+                "strategy": queue.spec.strategy.value,
+                "waited_seconds": round(max(0.0, now - spec.enqueued_at), 1),
+                "language": spec.language,
+                "language_level": level,
+                "skill": spec.skill,
+                "skill_level": skill_level,
+                "load": f"{load}/{capacity} {queue.spec.channel.value}",
+            }
+            if candidates is not None:
+                built["candidates"] = candidates
+            built["why"] = why
+            self._built = built
+        return self._built
+
+    def __getitem__(self, key: str) -> Any:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
 
 
 _AGENT_SIDE_WHY = "the agent freed capacity and this was the longest-waiting conversation they may take (priority first)"
