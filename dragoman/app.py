@@ -44,6 +44,8 @@ from dragoman.realtime.hub import RealtimeHub
 from dragoman.routing import pages as routing_pages
 from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
+from dragoman.tickets import routes as ticket_routes
+from dragoman.tickets.runtime import SlaRuntime
 from dragoman.web import routes as web_routes
 from dragoman.webhooks import routes as webhook_routes
 from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
@@ -94,7 +96,11 @@ def build_context(settings: Settings) -> AppContext:
         factory, semantic=settings.bot_embeddings, public_url=settings.public_url, vector_dir=settings.data_dir / "kb"
     )
     bus.subscribe(faq_bot.on_event)
+    # SLA clocks: deadlines stored, fired by their own thread when due.
+    sla = SlaRuntime(factory)
+    bus.subscribe(sla.on_event)
     ctx.services.update(
+        sla=sla,
         routing=routing,
         realtime=hub,
         visitor_tokens=VisitorTokens(settings.secret_key),
@@ -125,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ctx.services["routing"].start()
         faq_bot: BotWorker = ctx.services["faq_bot"]
         faq_bot.start()
+        ctx.services["sla"].start()
         if settings.run_background_workers:
             worker.start()
         # The garbage collector's full passes stopped every thread for
@@ -146,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ctx.services["routing"].stop()
             translator.stop()
             faq_bot.stop()
+            ctx.services["sla"].stop()
             ctx.services["language"].close()
             writer.stop()
             ctx.engine.dispose()
@@ -202,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb_admin,
         routing_routes,
         routing_pages,
+        ticket_routes,
         webhook_routes,
         realtime_routes,
         webchat_routes,

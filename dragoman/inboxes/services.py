@@ -15,7 +15,9 @@ from dragoman.core.security import new_token
 from dragoman.core.validation import require_text
 from dragoman.inboxes.models import Inbox, InboxTeam
 
-CHANNEL_TYPES = ("webchat",)
+# "email": mail received by IMAP or SMTP; "api": tickets and messages another
+# system posts (a web form, a shop's backend).
+CHANNEL_TYPES = ("webchat", "email", "api")
 
 
 def create_inbox(

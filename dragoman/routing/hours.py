@@ -152,6 +152,23 @@ class BusinessHours:
         local = self._local(whole)
         return whole if (local.date(), local.hour * 60 + local.minute) >= (day, minute) else whole + 1
 
+    def local_date(self, moment: float) -> date:
+        return self._local(moment).date()
+
+    def open_spans(self, day: date) -> list[tuple[float, float]]:
+        """The open stretches of local `day` as (start, end) moments, in order:
+        none on a holiday, the whole day when there are no windows. Business-
+        time arithmetic (SLA clocks) adds these up a day at a time."""
+        if self.is_holiday(day):
+            return []
+        if not self.windows:
+            return [(self._first_instant_at(day, 0), self._first_instant_at(day + timedelta(days=1), 0))]
+        return [
+            (self._first_instant_at(day, w.start), self._first_instant_at(day, w.end) if w.end < MINUTES_PER_DAY
+             else self._first_instant_at(day + timedelta(days=1), 0))
+            for w in self._by_day.get(day.weekday(), ())
+        ]
+
     def next_open(self, moment: float) -> float | None:
         """The first moment at or after `moment` when the queue is open; None
         if it stays closed for the next `LOOKAHEAD_DAYS` days."""

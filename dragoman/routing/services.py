@@ -55,12 +55,12 @@ from dragoman.routing.models import (
     RoutingSkill,
     RoutingStep,
 )
-from dragoman.routing.schemas import QueueIn, QueueOut, StepOut
+from dragoman.routing.schemas import HoursIn, QueueIn, QueueOut, StepOut
 
 # What an agent holds at once when nobody set it: a common contact-center default.
 DEFAULT_CAPACITY: dict[Channel, int] = {Channel.chat: 3, Channel.email: 5, Channel.voice: 1}
 MAX_CAPACITY = 100
-INBOX_CHANNELS: dict[str, Channel] = {"webchat": Channel.chat, "email": Channel.email, "voice": Channel.voice}
+INBOX_CHANNELS: dict[str, Channel] = {"webchat": Channel.chat, "email": Channel.email, "api": Channel.email, "voice": Channel.voice}
 PRESENCE_OF: dict[Availability, Presence] = {
     Availability.online: Presence.online,
     Availability.away: Presence.away,
@@ -301,6 +301,31 @@ def _wrap_hours_error(error: HoursError) -> InvalidInput:
     return InvalidInput(str(error), field=error.field)
 
 
+def check_hours_input(
+    hours: Sequence[HoursIn], timezone_name: str, holiday_country: str | None, holiday_subdivision: str | None
+) -> tuple[list[Window], str | None, str | None]:
+    """Weekly hours as an admin types them (HH:MM), checked: the windows,
+    and the holiday country and subdivision, normalised. Queues and SLA
+    policies share it."""
+    windows = [
+        Window(item.weekday, _minutes(item.start, f"hours[{i}].start"), _minutes(item.end, f"hours[{i}].end"))
+        for i, item in enumerate(hours)
+    ]
+    country = (holiday_country or "").strip().upper() or None
+    subdivision = (holiday_subdivision or "").strip().upper() or None
+    try:
+        windows = check_windows(windows)
+        check_timezone(timezone_name)
+        check_holiday_country(country, subdivision)
+    except HoursError as error:
+        raise _wrap_hours_error(error) from None
+    return windows, country, subdivision
+
+
+def hours_out(windows: Sequence[Window]) -> list[HoursIn]:
+    return [HoursIn(weekday=w.weekday, start=_hhmm(w.start), end=_hhmm(w.end)) for w in windows]
+
+
 def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue | None = None) -> RoutingQueue:
     """Create a queue, or replace every setting of `queue`. Every field is
     checked before anything is written; an error names the field."""
@@ -367,24 +392,15 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
                 skippable=step.skippable,
             )
         )
-    windows = [
-        Window(item.weekday, _minutes(item.start, f"hours[{i}].start"), _minutes(item.end, f"hours[{i}].end"))
-        for i, item in enumerate(body.hours)
-    ]
+    windows, country, subdivision = check_hours_input(
+        body.hours, body.timezone, body.holiday_country, body.holiday_subdivision
+    )
     closed: list[str] = []
     for index, text in enumerate(body.closed_dates):
         try:
             closed.append(date.fromisoformat(text).isoformat())
         except (TypeError, ValueError):
             raise InvalidInput("use YYYY-MM-DD", field=f"closed_dates[{index}]") from None
-    country = (body.holiday_country or "").strip().upper() or None
-    subdivision = (body.holiday_subdivision or "").strip().upper() or None
-    try:
-        check_windows(windows)
-        check_timezone(body.timezone)
-        check_holiday_country(country, subdivision)
-    except HoursError as error:
-        raise _wrap_hours_error(error) from None
 
     if queue is None:
         queue = RoutingQueue(account_id=account_id)

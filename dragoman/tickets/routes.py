@@ -1,0 +1,132 @@
+"""REST routes for tickets and SLA policies."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.auth import Principal, account_principal, admin_principal
+from dragoman.conversations import services as conversations
+from dragoman.core.clock import isoformat
+from dragoman.core.errors import NotFound
+from dragoman.core.http import get_db
+from dragoman.inboxes.services import get_inbox
+from dragoman.tickets import services
+from dragoman.tickets.schemas import (
+    NewTicketIn,
+    SlaEventOut,
+    SlaPolicyIn,
+    SlaPolicyOut,
+    TicketFromConversationIn,
+    TicketOut,
+    TicketPage,
+    TicketPatchIn,
+)
+
+router = APIRouter(prefix="/api/v1/accounts/{account_id}", tags=["tickets"])
+
+
+@router.get("/sla_policies", response_model=list[SlaPolicyOut], summary="SLA policies, one per priority")
+def list_policies(principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> list[SlaPolicyOut]:
+    return [services.policy_out(p) for p in services.list_policies(db, principal.account_id)]
+
+
+@router.post("/sla_policies", response_model=SlaPolicyOut, status_code=201)
+def create_policy(body: SlaPolicyIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> SlaPolicyOut:
+    policy = services.save_policy(db, principal.account_id, body)
+    db.commit()
+    return services.policy_out(policy)
+
+
+@router.put("/sla_policies/{policy_id}", response_model=SlaPolicyOut, summary="Replace a policy (new tickets and priority changes use it)")
+def replace_policy(
+    policy_id: int, body: SlaPolicyIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)
+) -> SlaPolicyOut:
+    policy = services.save_policy(db, principal.account_id, body, services.get_policy(db, principal.account_id, policy_id))
+    db.commit()
+    return services.policy_out(policy)
+
+
+@router.delete("/sla_policies/{policy_id}", status_code=204)
+def delete_policy(policy_id: int, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> None:
+    db.delete(services.get_policy(db, principal.account_id, policy_id))
+    db.commit()
+
+
+@router.get("/tickets", response_model=TicketPage, summary="Tickets the caller may see, newest first")
+def list_tickets(
+    status: str | None = Query(None, description="new, open, pending, on_hold, solved, closed, or unsolved"),
+    assignee: str = Query("all", description="mine, unassigned or all"),
+    before_id: int | None = Query(None, description="Next page: the id of the last ticket of the previous page"),
+    limit: int = Query(50, ge=1, le=200),
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
+) -> TicketPage:
+    spec = services.TicketFilter(status=status, assignee=assignee, before_id=before_id, limit=limit)
+    return TicketPage(items=services.list_tickets(db, principal.viewer, spec))
+
+
+@router.post("/tickets", response_model=TicketOut, status_code=201, summary="Open a ticket for a contact")
+def create_ticket(body: NewTicketIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> TicketOut:
+    inbox = get_inbox(db, principal.account_id, body.inbox_id)
+    viewer = principal.viewer
+    if not viewer.sees_whole_account and inbox.id not in viewer.inbox_ids:
+        raise NotFound(f"inbox {body.inbox_id} not found", field="inbox_id")
+    ticket = services.open_ticket(db, viewer, inbox, body)
+    db.commit()
+    return services.ticket_out(db, ticket)
+
+
+@router.post(
+    "/conversations/{conversation_id}/ticket",
+    response_model=TicketOut,
+    status_code=201,
+    summary="Turn a conversation into a ticket (its history and translations stay)",
+)
+def ticket_from_conversation(
+    conversation_id: int,
+    body: TicketFromConversationIn,
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
+) -> TicketOut:
+    conversation = conversations.get_conversation(db, principal.viewer, conversation_id)
+    ticket = services.ticket_from_conversation(db, principal.viewer, conversation, body)
+    db.commit()
+    return services.ticket_out(db, ticket)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketOut)
+def read_ticket(ticket_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> TicketOut:
+    ticket, conversation = services.get_ticket(db, principal.viewer, ticket_id)
+    return services.ticket_out(db, ticket, conversation)
+
+
+@router.patch("/tickets/{ticket_id}", response_model=TicketOut, summary="Change status, priority, subject, type, tags or fields")
+def patch_ticket(
+    ticket_id: int, body: TicketPatchIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+) -> TicketOut:
+    ticket, conversation = services.get_ticket(db, principal.viewer, ticket_id)
+    services.update_ticket(db, principal.viewer, ticket, conversation, body)
+    db.commit()
+    return services.ticket_out(db, ticket, conversation)
+
+
+@router.get("/tickets/{ticket_id}/sla_events", response_model=list[SlaEventOut], summary="Every SLA event of the ticket")
+def ticket_sla_events(
+    ticket_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+) -> list[SlaEventOut]:
+    ticket, _conversation = services.get_ticket(db, principal.viewer, ticket_id)
+    return [
+        SlaEventOut(
+            ticket_id=e.ticket_id,
+            metric=e.metric,
+            kind=e.kind,
+            at=isoformat(e.at) or "",
+            priority=e.priority,
+            team_id=e.team_id,
+            assignee_id=e.assignee_id,
+            language=e.language,
+            used_seconds=e.used_seconds,
+        )
+        for e in services.list_sla_events(db, principal.viewer, ticket)
+    ]

@@ -1,0 +1,122 @@
+"""API shapes for tickets, SLA policies and SLA events."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from dragoman.routing.schemas import HoursIn
+
+PriorityName = Literal["low", "normal", "high", "urgent"]
+TicketStatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+
+
+class SlaPolicyIn(BaseModel):
+    name: str
+    priority: PriorityName = Field(description="The tickets this policy covers")
+    first_response_seconds: int | None = Field(None, description="First public reply within this much business time")
+    next_response_seconds: int | None = Field(None, description="Each later customer message answered within this")
+    resolution_seconds: int | None = Field(None, description="Solved within this much business time")
+    warn_ratio: float = Field(0.75, description="A warning fires when this share of a target is used")
+    breach_action: Literal["notify", "raise_priority"] = Field(
+        "notify", description="At a breach: a timeline line for the team, and with raise_priority one priority up"
+    )
+    timezone: str = "UTC"
+    hours: list[HoursIn] = Field([], description="Business hours; empty: around the clock")
+    holiday_country: str | None = Field(None, description="Public holidays of this country do not count (e.g. DE)")
+    holiday_subdivision: str | None = None
+
+
+class SlaPolicyOut(SlaPolicyIn):
+    id: int
+
+
+class SlaTimerOut(BaseModel):
+    metric: str
+    state: str = Field(description="running, paused, met or cancelled")
+    target_seconds: int
+    used_seconds: float = Field(description="Business time used so far")
+    remaining_seconds: float = Field(description="Business time left; negative once breached")
+    warn_at: str | None
+    due_at: str | None = Field(description="The deadline (UTC); none while paused or stopped")
+    warned: bool
+    breached: bool
+    started_at: str
+    stopped_at: str | None
+
+
+class TicketContact(BaseModel):
+    id: int
+    name: str | None
+    email: str | None
+
+
+class TicketOut(BaseModel):
+    id: int
+    conversation_id: int
+    inbox_id: int
+    subject: str
+    status: TicketStatusName
+    priority: PriorityName
+    type: str | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    source: str
+    language: str | None
+    assignee_id: int | None
+    team_id: int | None
+    contact: TicketContact
+    created_at: str
+    updated_at: str
+    solved_at: str | None
+    first_response_at: str | None
+    timers: list[SlaTimerOut]
+    next_deadline: SlaTimerOut | None = Field(description="The running timer due first: what the console counts down")
+
+
+class TicketPage(BaseModel):
+    items: list[TicketOut]
+
+
+class NewTicketIn(BaseModel):
+    inbox_id: int
+    contact_id: int | None = Field(None, description="An existing contact; or give email (and name)")
+    email: str | None = None
+    name: str | None = None
+    subject: str
+    description: str = Field(description="The customer's request: the ticket's first message")
+    priority: PriorityName = "normal"
+    type: str | None = None
+    tags: list[str] = []
+    custom_fields: dict[str, Any] = {}
+    language: str | None = None
+
+
+class TicketFromConversationIn(BaseModel):
+    subject: str | None = Field(None, description="Defaults to the start of the customer's first message")
+    priority: PriorityName | None = None
+    type: str | None = None
+    tags: list[str] = []
+    custom_fields: dict[str, Any] = {}
+
+
+class TicketPatchIn(BaseModel):
+    subject: str | None = None
+    status: TicketStatusName | None = None
+    priority: PriorityName | None = None
+    type: str | None = None
+    tags: list[str] | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class SlaEventOut(BaseModel):
+    ticket_id: int
+    metric: str
+    kind: str
+    at: str
+    priority: str
+    team_id: int | None
+    assignee_id: int | None
+    language: str | None
+    used_seconds: float | None

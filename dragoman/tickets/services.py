@@ -1,0 +1,705 @@
+"""Tickets and their SLA timers: creating, changing, reading, and the sweep
+that fires warnings and breaches.
+
+The clock arithmetic is `sla_clock` (pure); this module stores what it
+computes. Every timer change writes an `SlaEvent`, so attainment per policy,
+team and language can be computed later from the events alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.permissions import Viewer, visible_conversations_clause
+from dragoman.contacts.models import Contact
+from dragoman.contacts.services import create_contact, get_contact
+from dragoman.conversations import services as conversations
+from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority
+from dragoman.core import events
+from dragoman.core.clock import isoformat, utcnow
+from dragoman.core.errors import Conflict, InvalidInput, NotFound
+from dragoman.core.validation import optional_email, require_text
+from dragoman.inboxes.models import Inbox
+from dragoman.routing.hours import BusinessHours, Window
+from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
+from dragoman.tickets import sla_clock
+from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketStatus
+from dragoman.tickets.schemas import (
+    NewTicketIn,
+    SlaPolicyIn,
+    SlaPolicyOut,
+    SlaTimerOut,
+    TicketContact,
+    TicketFromConversationIn,
+    TicketOut,
+    TicketPatchIn,
+)
+
+TICKET_SLA_WARNING = "ticket.sla_warning"
+TICKET_SLA_BREACHED = "ticket.sla_breached"
+TICKET_CREATED = "ticket.created"
+TICKET_UPDATED = "ticket.updated"
+
+SLA_ACTOR = "SLA"
+MAX_SUBJECT = 300
+MAX_TAGS = 30
+PRIORITY_ORDER = ("low", "normal", "high", "urgent")
+# Ticket status -> the conversation's: agents' inbox filters keep working.
+CONVERSATION_STATUS = {
+    TicketStatus.new: ConversationStatus.open,
+    TicketStatus.open: ConversationStatus.open,
+    TicketStatus.on_hold: ConversationStatus.open,
+    TicketStatus.pending: ConversationStatus.pending,
+    TicketStatus.solved: ConversationStatus.resolved,
+    TicketStatus.closed: ConversationStatus.resolved,
+}
+METRIC_WORDS = {"first_response": "first response", "next_response": "next response", "resolution": "resolution"}
+
+
+# -- checking input ---------------------------------------------------------------
+
+
+def clean_subject(subject: str | None) -> str:
+    text = require_text(subject, "subject", max_length=MAX_SUBJECT)
+    if "\r" in text or "\n" in text:
+        # A subject becomes a mail header: a line break would let it add headers.
+        raise InvalidInput("subject must be one line", field="subject")
+    return text
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput(f"at most {MAX_TAGS} tags", field="tags")
+    out: list[str] = []
+    for index, tag in enumerate(tags):
+        text = require_text(tag, f"tags[{index}]", max_length=50).lower()
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def clean_custom_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    for key, value in fields.items():
+        if not key or len(key) > 50:
+            raise InvalidInput("a custom field's name is 1-50 characters", field="custom_fields")
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise InvalidInput("a custom field holds text, a number, true/false or null", field=f"custom_fields.{key}")
+        if isinstance(value, str) and len(value) > 1000:
+            raise InvalidInput("at most 1000 characters", field=f"custom_fields.{key}")
+    return dict(fields)
+
+
+def clean_type(kind: str | None) -> str | None:
+    if kind is None or not kind.strip():
+        return None
+    return require_text(kind, "type", max_length=40).lower()
+
+
+# -- SLA policies -------------------------------------------------------------------
+
+
+def _check_seconds(value: int | None, field: str) -> int | None:
+    if value is not None and not 0 < value <= 366 * 86400:
+        raise InvalidInput("must be between 1 second and a year", field=field)
+    return value
+
+
+def save_policy(db: Session, account_id: int, body: SlaPolicyIn, policy: SlaPolicy | None = None) -> SlaPolicy:
+    name = require_text(body.name, "name", max_length=200)
+    for field in ("first_response_seconds", "next_response_seconds", "resolution_seconds"):
+        _check_seconds(getattr(body, field), field)
+    if not 0 < body.warn_ratio < 1:
+        raise InvalidInput("must be above 0 and below 1 (e.g. 0.75)", field="warn_ratio")
+    windows, country, subdivision = check_hours_input(
+        body.hours, body.timezone, body.holiday_country, body.holiday_subdivision
+    )
+    clash = db.scalar(select(SlaPolicy).where(SlaPolicy.account_id == account_id, SlaPolicy.priority == body.priority))
+    if clash is not None and clash is not policy:
+        raise Conflict(f"policy {clash.name!r} already covers priority {body.priority}", field="priority")
+    if policy is None:
+        policy = SlaPolicy(account_id=account_id)
+        db.add(policy)
+    policy.name = name
+    policy.priority = body.priority
+    policy.first_response_seconds = body.first_response_seconds
+    policy.next_response_seconds = body.next_response_seconds
+    policy.resolution_seconds = body.resolution_seconds
+    policy.warn_ratio = body.warn_ratio
+    policy.breach_action = body.breach_action
+    policy.timezone = body.timezone
+    policy.windows = [{"weekday": w.weekday, "start": w.start, "end": w.end} for w in windows]
+    policy.holiday_country = country
+    policy.holiday_subdivision = subdivision
+    db.flush()
+    return policy
+
+
+def policy_out(policy: SlaPolicy) -> SlaPolicyOut:
+    return SlaPolicyOut(
+        id=policy.id,
+        name=policy.name,
+        priority=policy.priority,  # type: ignore[arg-type]
+        first_response_seconds=policy.first_response_seconds,
+        next_response_seconds=policy.next_response_seconds,
+        resolution_seconds=policy.resolution_seconds,
+        warn_ratio=policy.warn_ratio,
+        breach_action=policy.breach_action,  # type: ignore[arg-type]
+        timezone=policy.timezone,
+        hours=hours_out(_windows(policy)),
+        holiday_country=policy.holiday_country,
+        holiday_subdivision=policy.holiday_subdivision,
+    )
+
+
+def get_policy(db: Session, account_id: int, policy_id: int) -> SlaPolicy:
+    policy = db.get(SlaPolicy, policy_id)
+    if policy is None or policy.account_id != account_id:
+        raise NotFound(f"SLA policy {policy_id} not found", field="policy_id")
+    return policy
+
+
+def list_policies(db: Session, account_id: int) -> list[SlaPolicy]:
+    return list(db.scalars(select(SlaPolicy).where(SlaPolicy.account_id == account_id).order_by(SlaPolicy.id)))
+
+
+def _windows(policy: SlaPolicy) -> list[Window]:
+    return [Window(w["weekday"], w["start"], w["end"]) for w in policy.windows or ()]
+
+
+@lru_cache(maxsize=256)
+def _calendar(timezone: str, windows: tuple[Window, ...], country: str | None, subdivision: str | None) -> BusinessHours | None:
+    # Building a holiday calendar costs far more than using one: one per
+    # distinct definition, shared by every ticket of the policy.
+    if not windows and not country:
+        return None
+    return BusinessHours(timezone=timezone, windows=windows, holiday_country=country, holiday_subdivision=subdivision)
+
+
+def business_hours(policy: SlaPolicy | None) -> BusinessHours | None:
+    if policy is None:
+        return None
+    return _calendar(policy.timezone, tuple(_windows(policy)), policy.holiday_country, policy.holiday_subdivision)
+
+
+def _policy_for(db: Session, account_id: int, priority: str) -> SlaPolicy | None:
+    return db.scalar(select(SlaPolicy).where(SlaPolicy.account_id == account_id, SlaPolicy.priority == priority))
+
+
+# -- SLA timers ---------------------------------------------------------------------
+
+
+def _clock(timer: SlaTimer) -> sla_clock.SlaClock:
+    return sla_clock.SlaClock(
+        sla_clock.SlaMetric(timer.metric),
+        float(timer.target_seconds),
+        timer.warn_ratio,
+        timer.used_seconds,
+        to_epoch(timer.running_since) if timer.running_since is not None else None,
+    )
+
+
+def _schedule(timer: SlaTimer, hours: BusinessHours | None) -> None:
+    """Store when the timer warns and falls due, and when the sweep must next look."""
+    clock = _clock(timer)
+    if clock.paused or timer.state != "running":
+        timer.warn_at = timer.due_at = timer.next_check_at = None
+        return
+    warn = sla_clock.warn_at(clock, hours)
+    due = sla_clock.deadline(clock, hours)
+    timer.warn_at = from_epoch(warn) if warn is not None else None
+    timer.due_at = from_epoch(due) if due is not None else None
+    if timer.warned_at is None and timer.warn_at is not None and timer.breached_at is None:
+        timer.next_check_at = timer.warn_at
+    elif timer.breached_at is None:
+        timer.next_check_at = timer.due_at
+    else:
+        timer.next_check_at = None
+
+
+def _event(db: Session, ticket: Ticket, conversation: Conversation, timer: SlaTimer, kind: str, at: datetime) -> None:
+    db.add(
+        SlaEvent(
+            account_id=ticket.account_id,
+            ticket_id=ticket.id,
+            policy_id=timer.policy_id,
+            metric=timer.metric,
+            kind=kind,
+            at=at,
+            priority=conversation.priority.value,
+            team_id=conversation.team_id,
+            assignee_id=conversation.assignee_id,
+            language=conversation.language,
+            used_seconds=timer.used_seconds if kind in ("met", "paused", "cancelled") else None,
+        )
+    )
+
+
+def _timers(db: Session, ticket_id: int) -> dict[str, SlaTimer]:
+    return {t.metric: t for t in db.scalars(select(SlaTimer).where(SlaTimer.ticket_id == ticket_id))}
+
+
+def _target(policy: SlaPolicy, metric: str) -> int | None:
+    return getattr(policy, f"{metric}_seconds")
+
+
+def start_timer(
+    db: Session, ticket: Ticket, conversation: Conversation, metric: str, now: datetime, policy: SlaPolicy | None = None
+) -> SlaTimer | None:
+    """(Re)start `metric` from zero under the ticket's policy; None when the
+    policy sets no such target."""
+    policy = policy if policy is not None else _policy_for(db, ticket.account_id, conversation.priority.value)
+    target = _target(policy, metric) if policy is not None else None
+    if policy is None or target is None:
+        return None
+    timer = _timers(db, ticket.id).get(metric)
+    if timer is None:
+        timer = SlaTimer(account_id=ticket.account_id, ticket_id=ticket.id, metric=metric)
+        db.add(timer)
+    timer.policy_id = policy.id
+    timer.state = "running"
+    timer.target_seconds = target
+    timer.warn_ratio = policy.warn_ratio
+    timer.started_at = now
+    timer.used_seconds = 0.0
+    timer.running_since = now
+    timer.warned_at = timer.breached_at = timer.stopped_at = None
+    _schedule(timer, business_hours(policy))
+    db.flush()
+    _event(db, ticket, conversation, timer, "started", now)
+    return timer
+
+
+def _stop(db: Session, ticket: Ticket, conversation: Conversation, timer: SlaTimer, now: datetime, kind: str) -> None:
+    if timer.state not in ("running", "paused"):
+        return
+    if timer.running_since is not None:
+        timer.used_seconds = sla_clock.used_seconds(_clock(timer), _hours_of(db, timer), to_epoch(now))
+    timer.state = "met" if kind == "met" else "cancelled"
+    timer.running_since = None
+    timer.stopped_at = now
+    timer.warn_at = timer.due_at = timer.next_check_at = None
+    _event(db, ticket, conversation, timer, kind, now)
+
+
+def _hours_of(db: Session, timer: SlaTimer) -> BusinessHours | None:
+    return business_hours(db.get(SlaPolicy, timer.policy_id) if timer.policy_id is not None else None)
+
+
+def pause_timers(db: Session, ticket: Ticket, conversation: Conversation, now: datetime) -> None:
+    """Waiting for the customer: no clock runs."""
+    for timer in _timers(db, ticket.id).values():
+        if timer.state == "running" and timer.running_since is not None:
+            timer.used_seconds = sla_clock.used_seconds(_clock(timer), _hours_of(db, timer), to_epoch(now))
+            timer.running_since = None
+            timer.state = "paused"
+            _schedule(timer, None)
+            _event(db, ticket, conversation, timer, "paused", now)
+
+
+def resume_timers(db: Session, ticket: Ticket, conversation: Conversation, now: datetime) -> None:
+    for timer in _timers(db, ticket.id).values():
+        if timer.state == "paused":
+            timer.state = "running"
+            timer.running_since = now
+            _schedule(timer, _hours_of(db, timer))
+            _event(db, ticket, conversation, timer, "resumed", now)
+
+
+def retarget_timers(db: Session, ticket: Ticket, conversation: Conversation, now: datetime) -> None:
+    """The priority changed: live timers take the new policy's targets and
+    calendar, keeping the business time already used."""
+    policy = _policy_for(db, ticket.account_id, conversation.priority.value)
+    for timer in _timers(db, ticket.id).values():
+        if timer.state not in ("running", "paused"):
+            continue
+        target = _target(policy, timer.metric) if policy is not None else None
+        if policy is None or target is None:
+            _stop(db, ticket, conversation, timer, now, "cancelled")
+            continue
+        if timer.running_since is not None:
+            # Bank the time used under the old calendar before switching.
+            timer.used_seconds = sla_clock.used_seconds(_clock(timer), _hours_of(db, timer), to_epoch(now))
+            timer.running_since = now
+        timer.policy_id = policy.id
+        timer.target_seconds = target
+        timer.warn_ratio = policy.warn_ratio
+        _schedule(timer, business_hours(policy))
+    if policy is not None and ticket.status not in (TicketStatus.solved, TicketStatus.closed):
+        live = _timers(db, ticket.id)
+        if ticket.first_response_at is None and "first_response" not in live:
+            start_timer(db, ticket, conversation, "first_response", now, policy)
+        if "resolution" not in live:
+            start_timer(db, ticket, conversation, "resolution", now, policy)
+
+
+# -- tickets ------------------------------------------------------------------------
+
+
+def _record(db: Session, name: str, ticket: Ticket, conversation: Conversation) -> None:
+    events.record_event(
+        db, events.Event(name, ticket.account_id, {"ticket": ticket_out(db, ticket, conversation).model_dump(mode="json")})
+    )
+
+
+def ticket_for_conversation(db: Session, conversation_id: int) -> Ticket | None:
+    return db.scalar(select(Ticket).where(Ticket.conversation_id == conversation_id))
+
+
+def create_ticket(
+    db: Session,
+    conversation: Conversation,
+    *,
+    subject: str,
+    source: str,
+    type: str | None = None,
+    tags: Sequence[str] = (),
+    custom_fields: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    if ticket_for_conversation(db, conversation.id) is not None:
+        raise Conflict(f"conversation {conversation.id} is already a ticket", field="conversation_id")
+    now = now or utcnow()
+    answered = db.scalar(
+        select(Message.created_at)
+        .where(Message.conversation_id == conversation.id, Message.direction == Direction.outgoing)
+        .order_by(Message.id)
+        .limit(1)
+    )
+    ticket = Ticket(
+        account_id=conversation.account_id,
+        conversation_id=conversation.id,
+        subject=clean_subject(subject),
+        status=TicketStatus.open if answered is not None else TicketStatus.new,
+        type=clean_type(type),
+        tags=clean_tags(tags),
+        custom_fields=clean_custom_fields(custom_fields or {}),
+        source=source,
+        created_at=now,
+        updated_at=now,
+        first_response_at=answered,
+    )
+    db.add(ticket)
+    db.flush()
+    policy = _policy_for(db, ticket.account_id, conversation.priority.value)
+    if policy is not None:
+        if answered is None:
+            start_timer(db, ticket, conversation, "first_response", now, policy)
+        start_timer(db, ticket, conversation, "resolution", now, policy)
+    _record(db, TICKET_CREATED, ticket, conversation)
+    return ticket
+
+
+def open_ticket(db: Session, viewer: Viewer, inbox: Inbox, body: NewTicketIn, *, source: str = "api") -> Ticket:
+    """A ticket from the API or a web form: the contact (found by e-mail or
+    created), a conversation in `inbox`, the request as its first message."""
+    subject = clean_subject(body.subject)
+    if body.contact_id is not None:
+        contact = get_contact(db, inbox.account_id, body.contact_id)
+    else:
+        email = optional_email(body.email)
+        if email is None:
+            raise InvalidInput("give contact_id or email", field="email")
+        contact = db.scalar(select(Contact).where(Contact.account_id == inbox.account_id, Contact.email == email))
+        if contact is None:
+            contact = create_contact(db, inbox.account_id, name=body.name, email=email, language=body.language)
+    try:
+        priority = Priority(body.priority)
+    except ValueError:
+        raise InvalidInput("priority must be low, normal, high or urgent", field="priority") from None
+    conversation = conversations.start_conversation(db, inbox, contact, language=body.language, priority=priority)
+    conversations.receive_incoming_message(db, conversation, body.description, attributes={"subject": subject})
+    return create_ticket(
+        db, conversation, subject=subject, source=source, type=body.type, tags=body.tags, custom_fields=body.custom_fields
+    )
+
+
+def ticket_from_conversation(db: Session, viewer: Viewer, conversation: Conversation, body: TicketFromConversationIn) -> Ticket:
+    """An agent turns a chat into a ticket: its history, translations and
+    assignment stay where they are, on the conversation."""
+    subject = body.subject
+    if subject is None or not subject.strip():
+        first = db.scalar(
+            select(Message.content)
+            .where(Message.conversation_id == conversation.id, Message.direction == Direction.incoming)
+            .order_by(Message.id)
+            .limit(1)
+        )
+        subject = " ".join((first or f"Conversation {conversation.id}").split())[:80]
+    if body.priority is not None:
+        conversations.update_conversation(db, conversation, priority=body.priority)
+    ticket = create_ticket(
+        db, conversation, subject=subject, source="chat", type=body.type, tags=body.tags, custom_fields=body.custom_fields
+    )
+    conversations.add_activity(
+        db,
+        conversation,
+        f"{viewer.name} turned the conversation into ticket #{ticket.id}",
+        {"activity": "ticket_created", "actor": viewer.name, "ticket_id": ticket.id},
+    )
+    return ticket
+
+
+def get_ticket(db: Session, viewer: Viewer, ticket_id: int) -> tuple[Ticket, Conversation]:
+    ticket = db.get(Ticket, ticket_id)
+    if ticket is None or ticket.account_id != viewer.account_id:
+        raise NotFound(f"ticket {ticket_id} not found", field="ticket_id")
+    try:
+        conversation = conversations.get_conversation(db, viewer, ticket.conversation_id)
+    except NotFound:
+        raise NotFound(f"ticket {ticket_id} not found", field="ticket_id") from None
+    return ticket, conversation
+
+
+def set_ticket_status(db: Session, viewer: Viewer, ticket: Ticket, conversation: Conversation, status: TicketStatus, now: datetime) -> None:
+    previous = ticket.status
+    if previous is status:
+        return
+    ticket.status = status
+    if status is TicketStatus.pending:
+        pause_timers(db, ticket, conversation, now)
+    elif previous is TicketStatus.pending and status not in (TicketStatus.solved, TicketStatus.closed):
+        resume_timers(db, ticket, conversation, now)
+    if status in (TicketStatus.solved, TicketStatus.closed):
+        if previous not in (TicketStatus.solved, TicketStatus.closed):
+            ticket.solved_at = now
+            for timer in _timers(db, ticket.id).values():
+                _stop(db, ticket, conversation, timer, now, "met" if timer.metric == "resolution" else "cancelled")
+    elif previous in (TicketStatus.solved, TicketStatus.closed):
+        # Reopened: the resolution promise starts again.
+        ticket.solved_at = None
+        start_timer(db, ticket, conversation, "resolution", now)
+    wanted = CONVERSATION_STATUS[status]
+    if conversation.status is not wanted:
+        conversations.change_status(db, viewer, conversation, wanted.value)
+
+
+def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Conversation, body: TicketPatchIn) -> Ticket:
+    now = utcnow()
+    if body.subject is not None:
+        ticket.subject = clean_subject(body.subject)
+    if body.type is not None:
+        ticket.type = clean_type(body.type)
+    if body.tags is not None:
+        ticket.tags = clean_tags(body.tags)
+    if body.custom_fields is not None:
+        ticket.custom_fields = clean_custom_fields({**(ticket.custom_fields or {}), **body.custom_fields})
+    if body.priority is not None and body.priority != conversation.priority.value:
+        conversations.update_conversation(db, conversation, priority=body.priority)
+        retarget_timers(db, ticket, conversation, now)
+    if body.status is not None:
+        set_ticket_status(db, viewer, ticket, conversation, TicketStatus(body.status), now)
+    ticket.updated_at = now
+    db.flush()
+    _record(db, TICKET_UPDATED, ticket, conversation)
+    return ticket
+
+
+def note_agent_reply(db: Session, ticket: Ticket, conversation: Conversation, at: datetime) -> None:
+    """A public reply from the team: first and next response promises are met."""
+    timers = _timers(db, ticket.id)
+    for metric in ("first_response", "next_response"):
+        timer = timers.get(metric)
+        if timer is not None:
+            _stop(db, ticket, conversation, timer, at, "met")
+    if ticket.first_response_at is None:
+        ticket.first_response_at = at
+    if ticket.status is TicketStatus.new:
+        ticket.status = TicketStatus.open
+    ticket.updated_at = at
+
+
+def note_customer_message(db: Session, ticket: Ticket, conversation: Conversation, at: datetime) -> None:
+    """The customer wrote: a pending or solved ticket is open again, its
+    clocks run, and once the first reply is behind, a next reply is owed."""
+    if ticket.status in (TicketStatus.pending, TicketStatus.solved, TicketStatus.closed):
+        previous = ticket.status
+        ticket.status = TicketStatus.open
+        if previous is TicketStatus.pending:
+            resume_timers(db, ticket, conversation, at)
+        else:
+            ticket.solved_at = None
+            start_timer(db, ticket, conversation, "resolution", at)
+    if ticket.first_response_at is not None:
+        timer = _timers(db, ticket.id).get("next_response")
+        if timer is None or timer.state not in ("running", "paused"):
+            start_timer(db, ticket, conversation, "next_response", at)
+    ticket.updated_at = at
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def timer_out(timer: SlaTimer, hours: BusinessHours | None, now: datetime) -> SlaTimerOut:
+    clock = _clock(timer)
+    used = sla_clock.used_seconds(clock, hours, to_epoch(now)) if timer.state == "running" else timer.used_seconds
+    return SlaTimerOut(
+        metric=timer.metric,
+        state=timer.state,
+        target_seconds=timer.target_seconds,
+        used_seconds=round(used, 1),
+        remaining_seconds=round(timer.target_seconds - used, 1),
+        warn_at=isoformat(timer.warn_at),
+        due_at=isoformat(timer.due_at),
+        warned=timer.warned_at is not None,
+        breached=timer.breached_at is not None or (timer.state == "met" and used > timer.target_seconds),
+        started_at=isoformat(timer.started_at) or "",
+        stopped_at=isoformat(timer.stopped_at),
+    )
+
+
+def ticket_out(db: Session, ticket: Ticket, conversation: Conversation | None = None, now: datetime | None = None) -> TicketOut:
+    conversation = conversation or db.get(Conversation, ticket.conversation_id)
+    assert conversation is not None
+    contact = db.get(Contact, conversation.contact_id)
+    now = now or utcnow()
+    rows = sorted(_timers(db, ticket.id).values(), key=lambda t: ("first_response", "next_response", "resolution").index(t.metric))
+    timers = [timer_out(t, _hours_of(db, t), now) for t in rows]
+    running = [t for t in timers if t.state == "running" and t.due_at is not None]
+    return TicketOut(
+        id=ticket.id,
+        conversation_id=conversation.id,
+        inbox_id=conversation.inbox_id,
+        subject=ticket.subject,
+        status=ticket.status.value,  # type: ignore[arg-type]
+        priority=conversation.priority.value,  # type: ignore[arg-type]
+        type=ticket.type,
+        tags=list(ticket.tags or ()),
+        custom_fields=dict(ticket.custom_fields or {}),
+        source=ticket.source,
+        language=conversation.language,
+        assignee_id=conversation.assignee_id,
+        team_id=conversation.team_id,
+        contact=TicketContact(
+            id=contact.id if contact else 0, name=contact.name if contact else None, email=contact.email if contact else None
+        ),
+        created_at=isoformat(ticket.created_at) or "",
+        updated_at=isoformat(ticket.updated_at) or "",
+        solved_at=isoformat(ticket.solved_at),
+        first_response_at=isoformat(ticket.first_response_at),
+        timers=timers,
+        next_deadline=min(running, key=lambda t: t.due_at) if running else None,  # type: ignore[arg-type, return-value]
+    )
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: str | None = None  # a TicketStatus value, "unsolved", or None for all
+    assignee: str = "all"  # mine | unassigned | all
+    before_id: int | None = None
+    limit: int = 50
+
+
+def list_tickets(db: Session, viewer: Viewer, spec: TicketFilter) -> list[TicketOut]:
+    query = (
+        select(Ticket, Conversation)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(Ticket.account_id == viewer.account_id, visible_conversations_clause(viewer, Conversation))
+    )
+    if spec.status == "unsolved":
+        query = query.where(Ticket.status.in_([TicketStatus.new, TicketStatus.open, TicketStatus.pending, TicketStatus.on_hold]))
+    elif spec.status:
+        try:
+            query = query.where(Ticket.status == TicketStatus(spec.status))
+        except ValueError:
+            raise InvalidInput("status must be new, open, pending, on_hold, solved, closed or unsolved", field="status") from None
+    if spec.assignee == "mine":
+        query = query.where(Conversation.assignee_id == viewer.user_id)
+    elif spec.assignee == "unassigned":
+        query = query.where(Conversation.assignee_id.is_(None))
+    elif spec.assignee != "all":
+        raise InvalidInput("assignee must be mine, unassigned or all", field="assignee")
+    if spec.before_id is not None:
+        query = query.where(Ticket.id < spec.before_id)
+    now = utcnow()
+    rows = db.execute(query.order_by(Ticket.id.desc()).limit(max(1, min(spec.limit, 200)))).all()
+    return [ticket_out(db, ticket, conversation, now) for ticket, conversation in rows]
+
+
+def list_sla_events(db: Session, viewer: Viewer, ticket: Ticket) -> list[SlaEvent]:
+    return list(db.scalars(select(SlaEvent).where(SlaEvent.ticket_id == ticket.id).order_by(SlaEvent.id)))
+
+
+# -- the sweep ----------------------------------------------------------------------
+
+
+def _due_words(timer: SlaTimer) -> str:
+    return METRIC_WORDS.get(timer.metric, timer.metric)
+
+
+def sweep_sla(db: Session, now: datetime, limit: int = 500) -> list[tuple[int, str, str]]:
+    """Fire every warning and breach that has come: an SLA event, a line in
+    the ticket's timeline, and the policy's breach action. Returns
+    (ticket id, metric, "warning" | "breached") for each. Reads only due
+    timers (index on next_check_at), so its cost does not grow with the
+    number of open tickets."""
+    fired: list[tuple[int, str, str]] = []
+    due = list(
+        db.scalars(
+            select(SlaTimer)
+            .where(and_(SlaTimer.next_check_at.is_not(None), SlaTimer.next_check_at <= now))
+            .order_by(SlaTimer.next_check_at)
+            .limit(limit)
+        )
+    )
+    for timer in due:
+        ticket = db.get(Ticket, timer.ticket_id)
+        conversation = db.get(Conversation, ticket.conversation_id) if ticket is not None else None
+        if ticket is None or conversation is None or timer.state != "running":
+            timer.next_check_at = None
+            continue
+        policy = db.get(SlaPolicy, timer.policy_id) if timer.policy_id is not None else None
+        if timer.warned_at is None and timer.warn_at is not None and timer.warn_at <= now and (timer.due_at is None or timer.due_at > now):
+            timer.warned_at = now
+            _event(db, ticket, conversation, timer, "warning", now)
+            conversations.add_activity(
+                db,
+                conversation,
+                f"SLA warning: {_due_words(timer)} due at {timer.due_at:%Y-%m-%d %H:%M} UTC",
+                {"activity": "sla_warning", "metric": timer.metric, "ticket_id": ticket.id, "due_at": isoformat(timer.due_at)},
+            )
+            fired.append((ticket.id, timer.metric, "warning"))
+        if timer.due_at is not None and timer.due_at <= now and timer.breached_at is None:
+            timer.warned_at = timer.warned_at or now
+            timer.breached_at = now
+            _event(db, ticket, conversation, timer, "breached", now)
+            conversations.add_activity(
+                db,
+                conversation,
+                f"SLA breached: {_due_words(timer)} was due at {timer.due_at:%Y-%m-%d %H:%M} UTC",
+                {"activity": "sla_breached", "metric": timer.metric, "ticket_id": ticket.id, "due_at": isoformat(timer.due_at)},
+            )
+            fired.append((ticket.id, timer.metric, "breached"))
+            if policy is not None and policy.breach_action == "raise_priority":
+                _raise_priority(db, ticket, conversation, now)
+        _schedule(timer, _hours_of(db, timer))
+        db.flush()
+        events.record_event(
+            db,
+            events.Event(
+                TICKET_SLA_BREACHED if timer.breached_at == now else TICKET_SLA_WARNING,
+                ticket.account_id,
+                {"ticket_id": ticket.id, "metric": timer.metric, "conversation_id": conversation.id},
+            ),
+        )
+    return fired
+
+
+def _raise_priority(db: Session, ticket: Ticket, conversation: Conversation, now: datetime) -> None:
+    index = PRIORITY_ORDER.index(conversation.priority.value)
+    if index + 1 >= len(PRIORITY_ORDER):
+        return
+    # The breached timer keeps its record; the others follow the new policy.
+    conversations.update_conversation(db, conversation, priority=PRIORITY_ORDER[index + 1])
+    retarget_timers(db, ticket, conversation, now)
+
+
+def next_check(db: Session) -> datetime | None:
+    """When the sweep must next run (the earliest stored check)."""
+    return db.scalar(select(SlaTimer.next_check_at).where(SlaTimer.next_check_at.is_not(None)).order_by(SlaTimer.next_check_at).limit(1))

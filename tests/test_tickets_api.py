@@ -1,0 +1,238 @@
+"""Tickets and SLA clocks through the API, as a support team uses them: a
+policy per priority in business hours, tickets from the API and from a chat,
+replies that meet promises, pending that pauses, and warnings and breaches
+fired by the SLA thread from stored deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+
+from conftest import DemoWorld, wait_until
+from dragoman.core.http import AppContext
+from dragoman.tickets.runtime import SlaRuntime
+
+BERLIN = ZoneInfo("Europe/Berlin")
+WEEKDAYS_9_TO_18 = [{"weekday": day, "start": "09:00", "end": "18:00"} for day in range(5)]
+
+
+def base(demo: DemoWorld) -> str:
+    return f"/api/v1/accounts/{demo.account_id}"
+
+
+def make_policy(client: TestClient, demo: DemoWorld, admin: dict[str, str], **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": "Normal", "priority": "normal", "first_response_seconds": 4 * 3600, "resolution_seconds": 24 * 3600}
+    body.update(fields)
+    response = client.post(f"{base(demo)}/sla_policies", json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def api_inbox(client: TestClient, demo: DemoWorld, admin: dict[str, str]) -> int:
+    teams = client.get(f"{base(demo)}/teams", headers=admin).json()
+    response = client.post(
+        f"{base(demo)}/inboxes",
+        json={"name": "Support e-mail", "channel_type": "api", "team_ids": [t["id"] for t in teams]},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def open_ticket(client: TestClient, demo: DemoWorld, headers: dict[str, str], inbox_id: int, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "inbox_id": inbox_id,
+        "email": "kunde@example.de",
+        "name": "Jonas Weber",
+        "subject": "Bestellung 4711 nicht angekommen",
+        "description": "Meine Bestellung 4711 ist seit zwei Wochen unterwegs.",
+    }
+    body.update(fields)
+    response = client.post(f"{base(demo)}/tickets", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def ticket(client: TestClient, demo: DemoWorld, headers: dict[str, str], ticket_id: int) -> dict[str, Any]:
+    response = client.get(f"{base(demo)}/tickets/{ticket_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def timer(body: dict[str, Any], metric: str) -> dict[str, Any]:
+    return next(t for t in body["timers"] if t["metric"] == metric)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=timezone.utc)
+
+
+def sla(ctx: AppContext) -> SlaRuntime:
+    return ctx.services["sla"]  # type: ignore[no-any-return]
+
+
+def test_a_ticket_is_due_within_business_hours_and_the_console_gets_its_next_deadline(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin, timezone="Europe/Berlin", hours=WEEKDAYS_9_TO_18, holiday_country="DE")
+    inbox_id = api_inbox(client, demo, admin)
+    created = open_ticket(client, demo, admin, inbox_id)
+    assert created["status"] == "new" and created["priority"] == "normal" and created["source"] == "api"
+    assert created["contact"]["email"] == "kunde@example.de"
+    first = timer(created, "first_response")
+    assert first["state"] == "running" and first["target_seconds"] == 4 * 3600
+    due = at(first["due_at"]).astimezone(BERLIN)
+    # Four open hours later, counted only on weekdays from 09:00 to 18:00.
+    assert due.weekday() < 5 and (9, 0) <= (due.hour, due.minute) <= (18, 0)
+    assert at(first["due_at"]) - at(created["created_at"]) >= timedelta(hours=4)
+    assert created["next_deadline"]["metric"] == "first_response"  # due before the resolution
+    # The customer's request is the conversation's first message.
+    messages = client.get(f"{base(demo)}/conversations/{created['conversation_id']}/messages", headers=admin).json()
+    assert messages[0]["content"].startswith("Meine Bestellung 4711")
+    listed = client.get(f"{base(demo)}/tickets", params={"status": "unsolved"}, headers=admin).json()["items"]
+    assert [t["id"] for t in listed] == [created["id"]]
+
+
+def test_replies_meet_promises_and_a_customer_message_owes_a_next_response(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin, next_response_seconds=3600)
+    inbox_id = api_inbox(client, demo, admin)
+    created = open_ticket(client, demo, admin, inbox_id)
+    conversation = f"{base(demo)}/conversations/{created['conversation_id']}/messages"
+    reply = client.post(conversation, json={"content": "Wir prüfen das sofort.", "message_type": "outgoing"}, headers=admin)
+    assert reply.status_code == 201, reply.text
+    assert wait_until(lambda: timer(ticket(client, demo, admin, created["id"]), "first_response")["state"] == "met")
+    answered = ticket(client, demo, admin, created["id"])
+    assert answered["status"] == "open" and answered["first_response_at"] is not None
+    assert not timer(answered, "first_response")["breached"]
+    # A note is not a reply: it meets nothing. The customer writing again owes a next response.
+    client.post(conversation, json={"content": "Danke! Wann kommt es?", "message_type": "incoming"}, headers=admin)
+    assert wait_until(lambda: any(t["metric"] == "next_response" and t["state"] == "running" for t in ticket(client, demo, admin, created["id"])["timers"]))
+    client.post(conversation, json={"content": "Morgen.", "message_type": "outgoing"}, headers=admin)
+    assert wait_until(lambda: timer(ticket(client, demo, admin, created["id"]), "next_response")["state"] == "met")
+    assert sla(ctx).wait_idle()
+    kinds = [(e["metric"], e["kind"]) for e in client.get(f"{base(demo)}/tickets/{created['id']}/sla_events", headers=admin).json()]
+    assert ("first_response", "met") in kinds and ("next_response", "started") in kinds and ("next_response", "met") in kinds
+
+
+def test_pending_pauses_the_clocks_and_the_customers_answer_resumes_them(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin)
+    created = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
+    paused = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "pending"}, headers=admin)
+    assert paused.status_code == 200, paused.text
+    body = paused.json()
+    assert body["status"] == "pending" and body["next_deadline"] is None
+    assert {t["state"] for t in body["timers"]} == {"paused"} and all(t["due_at"] is None for t in body["timers"])
+    conversation = client.get(f"{base(demo)}/conversations/{created['conversation_id']}", headers=admin).json()
+    assert conversation["status"] == "pending"
+    client.post(
+        f"{base(demo)}/conversations/{created['conversation_id']}/messages",
+        json={"content": "Hier ist die Sendungsnummer.", "message_type": "incoming"},
+        headers=admin,
+    )
+    assert wait_until(lambda: ticket(client, demo, admin, created["id"])["status"] == "open")
+    resumed = ticket(client, demo, admin, created["id"])
+    assert timer(resumed, "resolution")["state"] == "running" and timer(resumed, "resolution")["due_at"] is not None
+    solved = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "solved"}, headers=admin).json()
+    assert timer(solved, "resolution")["state"] == "met" and solved["solved_at"] is not None
+    assert timer(solved, "first_response")["state"] == "cancelled"
+
+
+def test_warning_and_breach_fire_from_stored_deadlines_and_a_breach_raises_the_priority(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin, first_response_seconds=600, resolution_seconds=7200, warn_ratio=0.5, breach_action="raise_priority")
+    make_policy(client, demo, admin, name="High", priority="high", first_response_seconds=300, resolution_seconds=3600)
+    created = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
+    assert sla(ctx).wait_idle()
+    start = at(created["created_at"]).replace(tzinfo=None)
+    # A runtime that has never seen this ticket (as after a restart) finds
+    # the deadlines in the database.
+    restarted = SlaRuntime(ctx.session_factory)
+    assert restarted.sweep_now(start + timedelta(seconds=200)) == []
+    assert restarted.sweep_now(start + timedelta(seconds=301)) == [(created["id"], "first_response", "warning")]
+    assert restarted.sweep_now(start + timedelta(seconds=400)) == []  # told once
+    fired = restarted.sweep_now(start + timedelta(seconds=601))
+    assert (created["id"], "first_response", "breached") in fired
+    after = ticket(client, demo, admin, created["id"])
+    assert after["priority"] == "high"
+    assert timer(after, "first_response")["breached"]
+    # The resolution promise now follows the high policy (one hour).
+    assert timer(after, "resolution")["target_seconds"] == 3600
+    lines = [
+        m["attributes"]["activity"]
+        for m in client.get(f"{base(demo)}/conversations/{created['conversation_id']}/messages", headers=admin).json()
+        if m["direction"] == "activity"
+    ]
+    assert lines.count("sla_warning") == 1 and lines.count("sla_breached") == 1
+    kinds = [(e["metric"], e["kind"]) for e in client.get(f"{base(demo)}/tickets/{created['id']}/sla_events", headers=admin).json()]
+    assert ("first_response", "warning") in kinds and ("first_response", "breached") in kinds
+
+
+def test_an_agent_turns_a_chat_into_a_ticket_once(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin)
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Ana", "language": "es"})
+    sent = client.post(
+        "/widget/api/messages",
+        json={"content": "Mi pedido llegó roto, quiero un reembolso"},
+        headers={"X-Visitor-Token": visitor.json()["visitor_token"]},
+    )
+    conversation_id = sent.json()["conversation_id"]
+    made = client.post(f"{base(demo)}/conversations/{conversation_id}/ticket", json={"priority": "high", "tags": ["Refund"]}, headers=admin)
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["subject"] == "Mi pedido llegó roto, quiero un reembolso"
+    assert body["source"] == "chat" and body["tags"] == ["refund"] and body["priority"] == "high"
+    again = client.post(f"{base(demo)}/conversations/{conversation_id}/ticket", json={}, headers=admin)
+    assert again.status_code == 409 and again.json()["field"] == "conversation_id"
+    lines = [m for m in client.get(f"{base(demo)}/conversations/{conversation_id}/messages", headers=admin).json() if m["direction"] == "activity"]
+    assert any(m["attributes"].get("activity") == "ticket_created" for m in lines)
+
+
+def test_bad_input_is_refused_with_the_field_and_nothing_changes(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    agent = as_user(demo.user("sam"))
+    cases = [
+        ({"hours": [{"weekday": 0, "start": "09:00", "end": "12:00"}, {"weekday": 0, "start": "11:00", "end": "13:00"}]}, "hours[1]"),
+        ({"first_response_seconds": -5}, "first_response_seconds"),
+        ({"warn_ratio": 1.5}, "warn_ratio"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"holiday_country": "XX"}, "holiday_country"),
+    ]
+    for fields, field in cases:
+        body = {"name": "Normal", "priority": "normal", "first_response_seconds": 60, **fields}
+        response = client.post(f"{base(demo)}/sla_policies", json=body, headers=admin)
+        assert response.status_code == 422, (fields, response.text)
+        assert response.json()["field"] == field
+    assert client.post(f"{base(demo)}/sla_policies", json={"name": "x", "priority": "normal"}, headers=agent).status_code == 403
+    make_policy(client, demo, admin)
+    duplicate = client.post(f"{base(demo)}/sla_policies", json={"name": "Again", "priority": "normal"}, headers=admin)
+    assert duplicate.status_code == 409 and duplicate.json()["field"] == "priority"
+    inbox_id = api_inbox(client, demo, admin)
+    injected = client.post(
+        f"{base(demo)}/tickets",
+        json={"inbox_id": inbox_id, "email": "a@example.com", "subject": "Hi\r\nBcc: victim@example.com", "description": "x"},
+        headers=admin,
+    )
+    assert injected.status_code == 422 and injected.json()["field"] == "subject"
+    no_contact = client.post(f"{base(demo)}/tickets", json={"inbox_id": inbox_id, "subject": "Hi", "description": "x"}, headers=admin)
+    assert no_contact.status_code == 422 and no_contact.json()["field"] == "email"
+    created = open_ticket(client, demo, admin, inbox_id)
+    bad_status = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "done"}, headers=admin)
+    assert bad_status.status_code == 422
+    bad_field = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"custom_fields": {"order": {"nested": 1}}}, headers=admin)
+    assert bad_field.status_code == 422 and bad_field.json()["field"] == "custom_fields.order"
+    assert ticket(client, demo, admin, created["id"])["subject"] == "Bestellung 4711 nicht angekommen"
+    assert client.get(f"{base(demo)}/tickets/999999", headers=admin).status_code == 404
+    assert client.get(f"/api/v1/accounts/{demo.account_id + 1}/tickets", headers=admin).status_code == 404
