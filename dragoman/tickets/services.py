@@ -211,8 +211,12 @@ def _schedule(timer: SlaTimer, hours: BusinessHours | None) -> None:
     if clock.paused or timer.state != "running":
         timer.warn_at = timer.due_at = timer.next_check_at = None
         return
-    warn = sla_clock.warn_at(clock, hours)
-    due = sla_clock.deadline(clock, hours)
+    try:
+        warn = sla_clock.warn_at(clock, hours)
+        due = sla_clock.deadline(clock, hours)
+    except sla_clock.NeverOpen:
+        # A calendar too sparse for the target: no deadline rather than an error.
+        warn = due = None
     timer.warn_at = from_epoch(warn) if warn is not None else None
     timer.due_at = from_epoch(due) if due is not None else None
     if timer.warned_at is None and timer.warn_at is not None and timer.breached_at is None:
