@@ -174,6 +174,43 @@ def command_bot_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_tickets_import(args: argparse.Namespace) -> int:
+    import mailbox
+    from pathlib import Path
+
+    from dragoman.core.db import make_engine, make_session_factory
+    from dragoman.inboxes.models import Inbox
+    from dragoman.tickets.importer import import_emails
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"dragoman: {path}: no such file or folder", file=sys.stderr)
+        return EXIT_USAGE
+    if path.is_dir():
+        box: mailbox.Mailbox = mailbox.Maildir(str(path), create=False)  # type: ignore[type-arg]
+    else:
+        box = mailbox.mbox(str(path), create=False)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            inbox = db.get(Inbox, args.inbox)
+            if inbox is None or inbox.channel_type not in ("email", "api"):
+                print(f"dragoman: --inbox {args.inbox}: no e-mail or API inbox with this id", file=sys.stderr)
+                return EXIT_USAGE
+            raws = (box.get_bytes(key) for key in box.iterkeys())
+            report = import_emails(db, inbox, raws, batch_size=args.batch, detect_languages=not args.no_languages)
+    finally:
+        engine.dispose()
+    print(
+        f"{report.tickets} tickets, {report.replies} replies threaded, {report.duplicates} duplicates skipped, "
+        f"{report.automatic} auto-replies/bounces skipped, {report.refused} refused"
+    )
+    for warning in report.warnings[:20]:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dragoman", description="Dragoman, a multilingual contact center.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -215,6 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
     bot_eval.add_argument("--lexical-only", action="store_true", help="BM25 only, without the embedding model")
     bot_eval.add_argument("--misses", type=int, default=0, metavar="N", help="list the first N misses")
     bot_eval.set_defaults(func=command_bot_eval)
+
+    tickets = sub.add_parser("tickets", help="tickets")
+    tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
+    tickets_import = tickets_sub.add_parser(
+        "import", help="import mail (an mbox file or a Maildir folder) into tickets: new threads become tickets, replies join them"
+    )
+    tickets_import.add_argument("file", help="an mbox file or a Maildir folder")
+    tickets_import.add_argument("--inbox", type=int, required=True, help="the e-mail (or API) inbox the tickets belong to")
+    tickets_import.add_argument("--batch", type=int, default=1000, help="mails written per transaction")
+    tickets_import.add_argument("--no-languages", action="store_true", help="skip language detection (faster)")
+    tickets_import.set_defaults(func=command_tickets_import)
     return parser
 
 
