@@ -199,7 +199,9 @@ def command_tickets_import(args: argparse.Namespace) -> int:
                 print(f"dragoman: --inbox {args.inbox}: no e-mail or API inbox with this id", file=sys.stderr)
                 return EXIT_USAGE
             raws = (box.get_bytes(key) for key in box.iterkeys())
-            report = import_emails(db, inbox, raws, batch_size=args.batch, detect_languages=not args.no_languages)
+            report = import_emails(
+                db, inbox, raws, batch_size=args.batch, detect_languages=not args.no_languages, workers=args.workers
+            )
     finally:
         engine.dispose()
     print(
@@ -262,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     tickets_import.add_argument("--inbox", type=int, required=True, help="the e-mail (or API) inbox the tickets belong to")
     tickets_import.add_argument("--batch", type=int, default=1000, help="mails written per transaction")
     tickets_import.add_argument("--no-languages", action="store_true", help="skip language detection (faster)")
+    tickets_import.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes that parse mail ahead of the writer (0: none)"
+    )
     tickets_import.set_defaults(func=command_tickets_import)
     return parser
 

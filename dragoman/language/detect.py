@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+from lingua import ConfidenceValue, IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 # Every language of the evaluation set in shared/data/langid (ISO 639-1).
 EVALUATED_LANGUAGES: tuple[str, ...] = (
@@ -124,11 +124,14 @@ class LanguageDetection:
         letters, words = count_letters_and_words(text)
         if letters == 0:
             return Detection(None, 0.0, 0, words)
-        values = self.detector_for(languages).compute_language_confidence_values(text)
-        if not values or values[0].value <= 0.0:
-            return Detection(None, 0.0, letters, words)
-        best = values[0]
-        return Detection(best.language.iso_code_639_1.name.lower(), float(best.value), letters, words)
+        return _best(self.detector_for(languages).compute_language_confidence_values(text), letters, words)
+
+
+def _best(values: Sequence[ConfidenceValue], letters: int, words: int) -> Detection:
+    if letters == 0 or not values or values[0].value <= 0.0:
+        return Detection(None, 0.0, letters, words)
+    best = values[0]
+    return Detection(best.language.iso_code_639_1.name.lower(), float(best.value), letters, words)
 
 
 _SHARED: LanguageDetection | None = None

@@ -13,7 +13,9 @@ started for tickets that are still open.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -27,7 +29,7 @@ from dragoman.contacts.models import Contact, ContactIdentity
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority, SenderType
 from dragoman.core.clock import utcnow
 from dragoman.inboxes.models import Inbox
-from dragoman.language.detect import shared_detection
+from dragoman.language.detect import Detection, shared_detection
 from dragoman.language.services import get_settings
 from dragoman.routing.services import from_epoch, to_epoch
 from dragoman.tickets import sla_clock
@@ -68,18 +70,68 @@ def _content(parsed: ParsedEmail) -> tuple[str, dict[str, Any]]:
     return text, attributes
 
 
+# A mail refused for its size (the reason), or parsed, with the language of
+# the text that will be stored (when asked for).
+Parsed = tuple[str | None, ParsedEmail | None, Detection | None]
+
+
+def parse_batch(raws: list[bytes], languages: list[str] | None, detect: bool) -> list[Parsed]:
+    detector = shared_detection() if detect else None
+    out: list[Parsed] = []
+    for raw in raws:
+        reason = check_size(raw)
+        if reason is not None:
+            out.append((reason, None, None))
+            continue
+        mail = parse_email(raw)
+        detection = detector.detect(_content(mail)[0], languages) if detector is not None and not mail.is_automatic else None
+        out.append((None, mail, detection))
+    return out
+
+
+# Batches handed to the parsing processes ahead of the one being written.
+IN_FLIGHT = 2
+
+
+def _parsed_batches(
+    raws: Iterable[bytes], size: int, languages: list[str] | None, detect: bool, workers: int
+) -> Iterator[list[Parsed]]:
+    """Batches of parsed mail, in order. With workers, other processes parse
+    (and detect languages in) the next batches while this one writes:
+    parsing MIME and detecting languages are most of an import's work, and
+    the database writes cannot use a second core."""
+    if workers <= 0:
+        yield from (parse_batch(batch, languages, detect) for batch in _batches(raws, size))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[list[Parsed]]] = deque()
+        for batch in _batches(raws, size):
+            pending.append(pool.submit(parse_batch, batch, languages, detect))
+            if len(pending) > IN_FLIGHT:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def import_emails(
-    db: Session, inbox: Inbox, raws: Iterable[bytes], *, batch_size: int = 1000, detect_languages: bool = True, now: datetime | None = None
+    db: Session,
+    inbox: Inbox,
+    raws: Iterable[bytes],
+    *,
+    batch_size: int = 1000,
+    detect_languages: bool = True,
+    workers: int = 0,
+    now: datetime | None = None,
 ) -> ImportReport:
-    """Import `raws` into `inbox`, committing each batch. Returns counts."""
+    """Import `raws` into `inbox`, committing each batch. Returns counts.
+    `workers`: processes that parse ahead (0: parse here)."""
     report = ImportReport()
     now = now or utcnow()
-    languages = get_settings(db, inbox.account_id).languages if detect_languages else None
-    detector = shared_detection() if detect_languages else None
+    languages = list(get_settings(db, inbox.account_id).languages or ()) or None if detect_languages else None
     policies = {p.priority: p for p in db.scalars(select(SlaPolicy).where(SlaPolicy.account_id == inbox.account_id))}
     policy = policies.get(Priority.normal.value)
-    for batch in _batches(raws, batch_size):
-        _import_batch(db, inbox, batch, report, detector, languages, policy, now)
+    for batch in _parsed_batches(raws, batch_size, languages, detect_languages, workers):
+        _import_batch(db, inbox, batch, report, policy, now)
         db.commit()
     return report
 
@@ -87,22 +139,19 @@ def import_emails(
 def _import_batch(
     db: Session,
     inbox: Inbox,
-    batch: list[bytes],
+    batch: list[Parsed],
     report: ImportReport,
-    detector: Any,
-    languages: Any,
     policy: SlaPolicy | None,
     now: datetime,
 ) -> None:
     account_id = inbox.account_id
     parsed: list[ParsedEmail] = []
-    for raw in batch:
-        reason = check_size(raw)
-        if reason is not None:
+    detections: dict[int, Detection] = {}
+    for reason, mail, detection in batch:
+        if mail is None:
             report.refused += 1
-            report.warnings.append(reason)
+            report.warnings.append(reason or "unreadable")
             continue
-        mail = parse_email(raw)
         if mail.is_automatic:
             report.automatic += 1  # never a ticket, never answered: no loops
             continue
@@ -111,6 +160,8 @@ def _import_batch(
             report.warnings.append(f"no sender in mail {mail.message_id or '(no Message-ID)'}")
             continue
         parsed.append(mail)
+        if detection is not None:
+            detections[id(mail)] = detection
     # Already stored (an import run twice, a mail in two folders).
     ids = [m.message_id for m in parsed if m.message_id]
     stored: dict[str, int] = {}
@@ -181,14 +232,12 @@ def _import_batch(
             if mail.message_id and isinstance(target, str):
                 in_batch[mail.message_id] = target
     # One conversation and one ticket per new thread.
-    detections: dict[int, Any] = {}
     conversation_rows = []
     for mail in new_threads:
         language = None
-        if detector is not None:
-            detection = detector.detect(mail.new_text or mail.subject, languages)
-            detections[id(mail)] = detection
-            language = detection.language if detection.confidence >= 0.5 else None
+        detection = detections.get(id(mail))
+        if detection is not None and detection.confidence >= 0.5:
+            language = detection.language
         received = mail.date or now
         conversation_rows.append(
             {
@@ -216,8 +265,6 @@ def _import_batch(
     def message_row(mail: ParsedEmail, conversation_id: int) -> dict[str, Any]:
         text, attributes = _content(mail)
         detection = detections.get(id(mail))
-        if detection is None and detector is not None:
-            detection = detector.detect(text, languages)
         if detection is not None:
             attributes["language"] = detection.as_dict()
         return {
