@@ -95,6 +95,17 @@ def ticket_from_conversation(
     return services.ticket_out(db, ticket)
 
 
+@router.get("/conversations/{conversation_id}/ticket", response_model=TicketOut, summary="The conversation's ticket (404: none)")
+def conversation_ticket(
+    conversation_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+) -> TicketOut:
+    conversation = conversations.get_conversation(db, principal.viewer, conversation_id)
+    ticket = services.ticket_for_conversation(db, conversation.id)
+    if ticket is None:
+        raise NotFound(f"conversation {conversation_id} is not a ticket", field="conversation_id")
+    return services.ticket_out(db, ticket, conversation)
+
+
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 def read_ticket(ticket_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> TicketOut:
     ticket, conversation = services.get_ticket(db, principal.viewer, ticket_id)

@@ -65,6 +65,7 @@ const state = {
   listRequest: 0,
   openRequest: 0,
   sending: false,
+  ticket: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +88,13 @@ const nodes = {
   context: $("context"),
   assignAgent: $("assign-agent"),
   assignTeam: $("assign-team"),
+  ticketNone: $("ticket-none"),
+  ticketSome: $("ticket-some"),
+  ticketStatus: $("ticket-status"),
+  countdown: $("sla-countdown"),
 };
+
+const TICKET_STATUSES = ["new", "open", "pending", "on_hold", "solved", "closed"];
 
 // The reply box's translation preview and fact check (translation.js).
 const replyTranslation = new ReplyTranslation(nodes.composer, nodes.input, () => state.open, () => state.mode);
@@ -135,6 +142,12 @@ function activityText(message) {
       return t("activity_routing_no_answer", { assignee: a.assignee, seconds: a.seconds });
     case "routing_overflow":
       return t("activity_routing_overflow", { from_queue: a.from_queue, queue: a.queue });
+    case "ticket_created":
+      return t("activity_ticket_created", { actor, id: a.ticket_id });
+    case "sla_warning":
+      return t("activity_sla_warning", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
+    case "sla_breached":
+      return t("activity_sla_breached", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
     case "bot_handoff":
       // Worded by its reason; a reason this console does not know keeps the stored text.
       return `activity_bot_handoff_${a.reason}` in boot.strings ? t(`activity_bot_handoff_${a.reason}`) : message.content;
@@ -381,6 +394,83 @@ function renderContext() {
   renderAssignSelects();
 }
 
+// -- the ticket card: status and the next SLA deadline, counting down -------------
+
+function duration(seconds) {
+  const minutes = Math.max(1, Math.floor(Math.abs(seconds) / 60));
+  if (minutes < 60) return t("duration_minutes", { minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return t("duration_hours", { hours, minutes: minutes % 60 });
+  return t("duration_days", { days: Math.floor(hours / 24), hours: hours % 24 });
+}
+
+function renderCountdown() {
+  const ticket = state.ticket;
+  if (!ticket) return;
+  const next = ticket.next_deadline;
+  let text;
+  let kind = "";
+  if (next) {
+    const left = (new Date(next.due_at).getTime() - Date.now()) / 1000;
+    const vars = { metric: t(`sla_${next.metric}`), time: duration(left), at: formatDateTime(next.due_at) };
+    if (left < 0 || next.breached) {
+      text = t("sla_overdue", vars);
+      kind = "breached";
+    } else {
+      text = t("sla_due_in", vars);
+      kind = next.warned || (next.warn_at && new Date(next.warn_at).getTime() <= Date.now()) ? "warning" : "ok";
+    }
+  } else {
+    text = ticket.timers.some((timer) => timer.state === "paused") ? t("sla_paused") : t("sla_none");
+  }
+  nodes.countdown.textContent = text;
+  nodes.countdown.dataset.state = kind;
+}
+
+function renderTicket() {
+  const ticket = state.ticket;
+  nodes.ticketNone.hidden = Boolean(ticket);
+  nodes.ticketSome.hidden = !ticket;
+  if (!ticket) return;
+  $("ticket-subject").textContent = t("ticket_subject", { id: ticket.id, subject: ticket.subject });
+  fillSelect(nodes.ticketStatus, TICKET_STATUSES.map((status) => [status, t(`ticket_status_${status}`)]), ticket.status);
+  renderCountdown();
+}
+
+async function loadTicket(conversationId) {
+  try {
+    const ticket = await api("GET", accountPath(`/conversations/${conversationId}/ticket`));
+    if (state.open && state.open.id === conversationId) state.ticket = ticket;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+    if (state.open && state.open.id === conversationId) state.ticket = null;
+  }
+  if (state.open && state.open.id === conversationId) renderTicket();
+}
+
+async function makeTicket() {
+  if (!state.open) return;
+  try {
+    state.ticket = await api("POST", accountPath(`/conversations/${state.open.id}/ticket`), {});
+    renderTicket();
+    toast(t("ticket_made", { id: state.ticket.id }));
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+async function changeTicketStatus() {
+  if (!state.ticket) return;
+  try {
+    state.ticket = await api("PATCH", accountPath(`/tickets/${state.ticket.id}`), { status: nodes.ticketStatus.value });
+    renderTicket();
+    scheduleListReload();
+  } catch (error) {
+    toast(errorText(error), "error");
+    renderTicket();
+  }
+}
+
 function renderConversation() {
   renderHeader();
   renderContext();
@@ -409,9 +499,12 @@ async function openConversation(id) {
     ]);
     if (request !== state.openRequest) return;
     state.open = conversation;
+    state.ticket = null;
     nodes.placeholder.hidden = true;
     nodes.conversation.hidden = false;
     renderConversation();
+    renderTicket();
+    loadTicket(id);
     for (const message of messages) appendMessage(message, { scroll: false });
     for (const message of state.pendingMessages) appendMessage(message, { scroll: false });
     state.pendingMessages = [];
@@ -513,6 +606,11 @@ function onEvent(name, data) {
       if (conversation && state.open && conversation.id === state.open.id) {
         appendMessage(data.message);
         updateOpen(conversation);
+        // A reply, a customer's message or an SLA line moves the ticket's clocks:
+        // read them again (the SLA thread records its change just after).
+        if (state.ticket || (data.message.attributes || {}).activity === "ticket_created") {
+          setTimeout(() => loadTicket(conversation.id), 500);
+        }
       } else if (conversation && conversation.id === state.openId) {
         state.pendingMessages.push(data.message);
       }
@@ -572,6 +670,9 @@ function onConnectionState(connection, reconnected) {
 // -- wiring ---------------------------------------------------------------------
 
 function wire() {
+  $("make-ticket").addEventListener("click", makeTicket);
+  nodes.ticketStatus.addEventListener("change", changeTicketStatus);
+  setInterval(renderCountdown, 30_000);
   for (const tab of document.querySelectorAll("[data-filter]")) {
     tab.addEventListener("click", () => {
       state.filter = tab.dataset.filter;
