@@ -637,6 +637,19 @@ def _due_words(timer: SlaTimer) -> str:
     return METRIC_WORDS.get(timer.metric, timer.metric)
 
 
+def _fire(db: Session, ticket: Ticket, conversation: Conversation, timer: SlaTimer, kind: str, now: datetime, words: str) -> None:
+    """An SLA event for reports and a line in the timeline for the agents
+    (worded in their language by the console from its attributes)."""
+    _event(db, ticket, conversation, timer, kind, now)
+    due = f"{timer.due_at:%Y-%m-%d %H:%M} UTC" if timer.due_at is not None else "(no deadline)"
+    conversations.add_activity(
+        db,
+        conversation,
+        f"{words} {due}",
+        {"activity": f"sla_{kind}", "metric": timer.metric, "ticket_id": ticket.id, "due_at": isoformat(timer.due_at)},
+    )
+
+
 def sweep_sla(db: Session, now: datetime, limit: int = 500) -> list[tuple[int, str, str]]:
     """Fire every warning and breach that has come: an SLA event, a line in
     the ticket's timeline, and the policy's breach action. Returns
@@ -661,24 +674,12 @@ def sweep_sla(db: Session, now: datetime, limit: int = 500) -> list[tuple[int, s
         policy = db.get(SlaPolicy, timer.policy_id) if timer.policy_id is not None else None
         if timer.warned_at is None and timer.warn_at is not None and timer.warn_at <= now and (timer.due_at is None or timer.due_at > now):
             timer.warned_at = now
-            _event(db, ticket, conversation, timer, "warning", now)
-            conversations.add_activity(
-                db,
-                conversation,
-                f"SLA warning: {_due_words(timer)} due at {timer.due_at:%Y-%m-%d %H:%M} UTC",
-                {"activity": "sla_warning", "metric": timer.metric, "ticket_id": ticket.id, "due_at": isoformat(timer.due_at)},
-            )
+            _fire(db, ticket, conversation, timer, "warning", now, f"SLA warning: {_due_words(timer)} due at")
             fired.append((ticket.id, timer.metric, "warning"))
         if timer.due_at is not None and timer.due_at <= now and timer.breached_at is None:
             timer.warned_at = timer.warned_at or now
             timer.breached_at = now
-            _event(db, ticket, conversation, timer, "breached", now)
-            conversations.add_activity(
-                db,
-                conversation,
-                f"SLA breached: {_due_words(timer)} was due at {timer.due_at:%Y-%m-%d %H:%M} UTC",
-                {"activity": "sla_breached", "metric": timer.metric, "ticket_id": ticket.id, "due_at": isoformat(timer.due_at)},
-            )
+            _fire(db, ticket, conversation, timer, "breached", now, f"SLA breached: {_due_words(timer)} was due at")
             fired.append((ticket.id, timer.metric, "breached"))
             if policy is not None and policy.breach_action == "raise_priority":
                 _raise_priority(db, ticket, conversation, now)
