@@ -12,14 +12,16 @@ STAMP := $(VENV)/.installed
 TEST_OUTPUT := test-output
 PYTEST_ARGS ?=
 
-# postgresql/redis-server: the tests start private servers from these binaries.
+# postgresql/redis-server/dovecot-imapd: the tests start private servers from these binaries
+# (openssl makes the throwaway certificate the TLS tests of the e-mail channel use).
 # chromium: Playwright drives Debian's Chromium (no browser download needed).
 # fonts-noto-cjk, fonts-thai-tlwg: without them Chinese and Thai render as boxes in screenshots.
 # apertium*: offline machine translation (dragoman.language); apertium-apy is the
 # warm server Dragoman starts on 127.0.0.1, the others are language pairs.
 APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk \
 	apertium apertium-apy apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-ita \
-	apertium-eng-cat apertium-spa-cat apertium-es-ro fonts-thai-tlwg
+	apertium-eng-cat apertium-spa-cat apertium-es-ro fonts-thai-tlwg \
+	dovecot-imapd openssl
 
 # apt-get needs root; developers who are not root go through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

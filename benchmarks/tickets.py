@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     factory = make_session_factory(engine)
     with factory() as db:
         summary = seed_demo(db)
-        inbox = create_inbox(db, summary.account_id, name="Support mail", channel_type="email")
+        inbox = create_inbox(db, summary.account_id, name="Support mail", channel_type="email", settings={"address": "support@shop.example"})
         save_policy(
             db,
             summary.account_id,

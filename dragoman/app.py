@@ -46,6 +46,8 @@ from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets.runtime import SlaRuntime
+from dragoman.channels.email import routes as email_routes
+from dragoman.channels.email.runtime import EmailRuntime
 from dragoman.web import routes as web_routes
 from dragoman.webhooks import routes as webhook_routes
 from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
@@ -99,7 +101,11 @@ def build_context(settings: Settings) -> AppContext:
     # SLA clocks: deadlines stored, fired by their own thread when due.
     sla = SlaRuntime(factory)
     bus.subscribe(sla.on_event)
+    # E-mail: replies sent after commit, IMAP mailboxes read, the SMTP listener.
+    email = EmailRuntime(factory, settings.data_dir, smtp_listen=settings.smtp_listen)
+    bus.subscribe(email.on_event)
     ctx.services.update(
+        email=email,
         sla=sla,
         routing=routing,
         realtime=hub,
@@ -132,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         faq_bot: BotWorker = ctx.services["faq_bot"]
         faq_bot.start()
         ctx.services["sla"].start()
+        ctx.services["email"].start()
         if settings.run_background_workers:
             worker.start()
         # The garbage collector's full passes stopped every thread for
@@ -154,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             translator.stop()
             faq_bot.stop()
             ctx.services["sla"].stop()
+            ctx.services["email"].stop()
             ctx.services["language"].close()
             writer.stop()
             ctx.engine.dispose()
@@ -211,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing_routes,
         routing_pages,
         ticket_routes,
+        email_routes,
         webhook_routes,
         realtime_routes,
         webchat_routes,

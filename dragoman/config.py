@@ -98,6 +98,9 @@ class Settings:
     # The address customers reach this server at, for the help-center links
     # the bot sends ("https://help.example.com"); empty: links are paths.
     public_url: str = ""
+    # "host:port" where Dragoman receives mail by SMTP for inboxes set to
+    # receive "smtp" (e.g. 127.0.0.1:2525 behind the company's mail relay); empty: off.
+    smtp_listen: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -133,4 +136,5 @@ class Settings:
             translation_timeout_seconds=_env_float("DRAGOMAN_TRANSLATION_TIMEOUT_SECONDS", 10.0),
             bot_embeddings=_env_bool("DRAGOMAN_BOT_EMBEDDINGS", True),
             public_url=os.environ.get("DRAGOMAN_PUBLIC_URL", "").rstrip("/"),
+            smtp_listen=os.environ.get("DRAGOMAN_SMTP_LISTEN", ""),
         )

@@ -132,6 +132,10 @@ class DemoWorld:
 @pytest.fixture
 def demo(ctx: AppContext) -> DemoWorld:
     """The demo account that `dragoman demo` creates."""
+    return seed_demo_world(ctx)
+
+
+def seed_demo_world(ctx: AppContext) -> DemoWorld:
     with ctx.session_factory() as session:
         summary = seed_demo(session)
         # The demo inbox's FAQ bot would answer the customer messages of tests

@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL / Redis servers and the Chromium lookup for the test suite.
+"""Throwaway PostgreSQL / Redis / Dovecot servers and the Chromium lookup for the test suite.
 
 This is a plain helper module, not a conftest: the suite's conftest imports it and
 decides the fixture scopes. Every function raises RuntimeError when a component is
@@ -22,10 +22,12 @@ from pathlib import Path
 
 __all__ = [
     "CHROMIUM_ARGS",
+    "DovecotServer",
     "PostgresServer",
     "RedisServer",
     "chromium_executable",
     "free_port",
+    "start_dovecot",
     "start_postgres",
     "start_redis",
 ]
@@ -411,3 +413,162 @@ def start_redis(base_dir: Path, startup_timeout: float = 15.0) -> RedisServer:
             f"(exit status {process.returncode}).\n--- log ---\n{log_tail}"
         )
     raise RuntimeError(f"redis-server could not bind a free port after {_START_ATTEMPTS} tries")
+
+
+# --------------------------------------------------------------------------- Dovecot (IMAP)
+
+DOVECOT_CANDIDATES = ("/usr/sbin/dovecot",)
+
+
+@dataclass
+class DovecotServer:
+    """A running throwaway Dovecot serving IMAP on 127.0.0.1: `port` plain (and
+    STARTTLS), `tls_port` TLS from the first byte with `cert_path` as its
+    certificate. Users log in with a password set by add_user()."""
+
+    port: int
+    tls_port: int
+    process: subprocess.Popen[bytes]
+    work_dir: Path
+    cert_path: Path
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def log_path(self) -> Path:
+        return self.work_dir / "dovecot.log"
+
+    def add_user(self, name: str, password: str) -> None:
+        # passwd-file is read at each login: no reload needed.
+        with open(self.work_dir / "users", "a", encoding="utf-8") as users:
+            users.write(f"{name}:{{PLAIN}}{password}\n")
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _dovecot_executable() -> str:
+    for candidate in DOVECOT_CANDIDATES:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    raise RuntimeError("dovecot not found; install the Debian package 'dovecot-imapd' (make install does this).")
+
+
+def _self_signed_certificate(work_dir: Path) -> tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("openssl not found; install the Debian package 'openssl' (make install does this).")
+    cert, key = work_dir / "cert.pem", work_dir / "key.pem"
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def _imap_greets(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as sock:
+            return sock.recv(64).startswith(b"* OK")
+    except OSError:
+        return False
+
+
+def start_dovecot(startup_timeout: float = 15.0) -> DovecotServer:
+    """Dovecot with its configuration, mail and state in a new directory under
+    the system's temporary directory: its unprivileged processes must reach
+    them, and pytest's own temporary directories are private (0700).
+    As root, mail is kept by Debian's 'dovecot' system user (Dovecot refuses
+    root); otherwise by the user running the tests."""
+    executable = _dovecot_executable()
+    work_dir = Path(tempfile.mkdtemp(prefix="dragoman-dovecot-"))
+    os.chmod(work_dir, 0o755)
+    (work_dir / "mail").mkdir(exist_ok=True)
+    (work_dir / "users").touch()
+    cert, key = _self_signed_certificate(work_dir)
+    os.chmod(key, 0o600)
+    if os.geteuid() == 0:
+        mail_user = pwd.getpwnam("dovecot")
+        os.chown(work_dir / "mail", mail_user.pw_uid, mail_user.pw_gid)
+        users_lines = ""
+    else:
+        mail_user = pwd.getpwuid(os.geteuid())
+        users_lines = f"default_login_user = {mail_user.pw_name}\ndefault_internal_user = {mail_user.pw_name}\n"
+    log_path = work_dir / "dovecot.log"
+    for _ in range(_START_ATTEMPTS):
+        port, tls_port = free_port(), free_port()
+        config = work_dir / "dovecot.conf"
+        config.write_text(
+            f"""protocols = imap
+listen = 127.0.0.1
+base_dir = {work_dir}/run
+state_dir = {work_dir}/state
+log_path = {log_path}
+{users_lines}ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = {mail_user.pw_uid}
+last_valid_uid = 0
+first_valid_gid = {mail_user.pw_gid}
+mail_location = maildir:{work_dir}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {work_dir}/users
+}}
+userdb {{
+  driver = static
+  args = uid={mail_user.pw_uid} gid={mail_user.pw_gid} home={work_dir}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+""",
+            encoding="utf-8",
+        )
+        with open(work_dir / "stdout.log", "ab") as out:
+            process = subprocess.Popen([executable, "-F", "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
+        server = DovecotServer(port=port, tls_port=tls_port, process=process, work_dir=work_dir, cert_path=cert)
+        atexit.register(server.stop)
+        deadline = time.monotonic() + startup_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                break
+            if _imap_greets(port):
+                return server
+            time.sleep(0.05)
+        server.stop()
+        tail = _tail(log_path) + "\n" + _tail(work_dir / "stdout.log")
+        if "Address already in use" in tail:
+            continue
+        raise RuntimeError(f"dovecot did not greet on port {port} within {startup_timeout}s.\n--- log ---\n{tail}")
+    raise RuntimeError(f"dovecot could not bind a free port after {_START_ATTEMPTS} tries")

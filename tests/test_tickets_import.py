@@ -35,7 +35,7 @@ def test_a_mailbox_becomes_tickets_with_replies_threaded_and_loops_left_out(
     admin = as_user(demo.user("admin"))
     base = f"/api/v1/accounts/{demo.account_id}"
     client.post(f"{base}/sla_policies", json={"name": "Normal", "priority": "normal", "first_response_seconds": 3600}, headers=admin)
-    inbox = client.post(f"{base}/inboxes", json={"name": "Support mail", "channel_type": "email"}, headers=admin).json()
+    inbox = client.post(f"{base}/inboxes", json={"name": "Support mail", "channel_type": "email", "settings": {"address": "support@shop.example"}}, headers=admin).json()
     box = mailbox.mbox(str(tmp_path / "support.mbox"))
     box.add(mail("q1@kunde.de", "Jonas Weber <jonas@kunde.de>", "Bestellung 4711 fehlt", "Meine Bestellung 4711 ist nicht angekommen, bitte prüfen Sie das."))
     box.add(mail("q2@cliente.es", "Ana <ana@cliente.es>", "Pedido roto", "Mi pedido llegó roto y quiero devolverlo, por favor ayúdenme."))

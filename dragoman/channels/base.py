@@ -29,6 +29,8 @@ class OutboundMessage:
     recipient_id: str
     content: str
     sender_name: str | None = None
+    # What the channel needs beyond the text (e-mail: subject, threading headers).
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 class ChannelAdapter(Protocol):

@@ -287,6 +287,14 @@ def latest_conversation_and_contact(
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+def record_message_updated(db: Session, conversation: Conversation, message: Message) -> None:
+    data = {
+        "conversation": conversation_out(db, conversation).model_dump(mode="json"),
+        "message": message_out(db, message).model_dump(mode="json"),
+    }
+    events.record_event(db, events.Event(events.MESSAGE_UPDATED, conversation.account_id, data))
+
+
 # -- changing -----------------------------------------------------------------
 
 

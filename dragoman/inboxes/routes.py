@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, admin_principal
 from dragoman.core.http import get_db
+from dragoman.channels.email.config import mask_secrets
 from dragoman.inboxes import services
 from dragoman.inboxes.models import Inbox
 
@@ -45,7 +46,7 @@ def inbox_out(db: Session, inbox: Inbox) -> InboxOut:
         channel_type=inbox.channel_type,
         website_token=inbox.website_token,
         team_ids=services.inbox_team_ids(db, inbox.id),
-        settings=dict(inbox.settings or {}),
+        settings=mask_secrets(dict(inbox.settings or {})),
     )
 
 

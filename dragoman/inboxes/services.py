@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Team
+from dragoman.channels.email.config import keep_secrets, read_email_settings
 from dragoman.core import events
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.security import new_token
@@ -18,6 +19,8 @@ from dragoman.inboxes.models import Inbox, InboxTeam
 # "email": mail received by IMAP or SMTP; "api": tickets and messages another
 # system posts (a web form, a shop's backend).
 CHANNEL_TYPES = ("webchat", "email", "api")
+# Listeners that hold a channel's connections (the IMAP pollers) reload it.
+INBOX_UPDATED = "inbox.updated"
 
 
 def create_inbox(
@@ -31,6 +34,8 @@ def create_inbox(
 ) -> Inbox:
     if channel_type not in CHANNEL_TYPES:
         raise InvalidInput(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}", field="channel_type")
+    if channel_type == "email":
+        read_email_settings(settings)  # refuses a bad setting before anything is stored
     inbox = Inbox(
         account_id=account_id,
         name=require_text(name, "name", max_length=200),
@@ -41,6 +46,7 @@ def create_inbox(
     db.add(inbox)
     db.flush()
     set_inbox_teams(db, inbox, team_ids)
+    events.record_event(db, events.Event(INBOX_UPDATED, inbox.account_id, {"inbox_id": inbox.id}))
     return inbox
 
 
@@ -55,7 +61,11 @@ def update_inbox(
     if name is not None:
         inbox.name = require_text(name, "name", max_length=200)
     if settings is not None:
-        inbox.settings = {**(inbox.settings or {}), **settings}
+        merged = keep_secrets({**(inbox.settings or {}), **settings}, dict(inbox.settings or {}))
+        if inbox.channel_type == "email":
+            read_email_settings(merged)
+        inbox.settings = merged
+        events.record_event(db, events.Event(INBOX_UPDATED, inbox.account_id, {"inbox_id": inbox.id}))
     if team_ids is not None:
         set_inbox_teams(db, inbox, team_ids)
     db.flush()

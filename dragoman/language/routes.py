@@ -38,7 +38,7 @@ from dragoman.language.schemas import (
     TranslateMessageIn,
     TranslationOut,
 )
-from dragoman.language.worker import record_message_updated, translate_message
+from dragoman.language.worker import translate_message
 
 router = APIRouter(prefix="/api/v1/accounts/{account_id}", tags=["language"])
 
@@ -168,7 +168,7 @@ def _message(db: Session, principal: Principal, conversation_id: int, message_id
 def _announce_update(db: Session, conversation: Any, message: Message) -> MessageOut:
     """Commit a message's new translation and push message.updated to who may see it."""
     db.refresh(message)
-    record_message_updated(db, conversation, message)
+    conversations.record_message_updated(db, conversation, message)
     db.commit()
     return conversations.message_out(db, message)
 

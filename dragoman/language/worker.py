@@ -46,14 +46,6 @@ class _Job:
     conversation_id: int | None = None  # backfill after an assignment
 
 
-def record_message_updated(db: Session, conversation: Conversation, message: Message) -> None:
-    data = {
-        "conversation": conversations.conversation_out(db, conversation).model_dump(mode="json"),
-        "message": conversations.message_out(db, message).model_dump(mode="json"),
-    }
-    events.record_event(db, events.Event(events.MESSAGE_UPDATED, conversation.account_id, data))
-
-
 def translation_needed(
     db: Session,
     runtime: LanguageRuntime,
@@ -215,7 +207,7 @@ class TranslationWorker:
                         services.store_message_translation(db, Message, message.id, result)
                     conversation = db.get(Conversation, message.conversation_id)
                     if conversation is not None:
-                        record_message_updated(db, conversation, message)
+                        conversations.record_message_updated(db, conversation, message)
                 db.commit()
                 time.sleep(0)  # lets a thread waiting for the write lock take it
 

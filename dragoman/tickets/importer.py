@@ -24,7 +24,14 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.email.mime import ParsedEmail, check_size, parse_email, thread_keys, ticket_reference_in_subject
+from dragoman.channels.email.mime import (
+    ParsedEmail,
+    check_size,
+    parse_email,
+    stored_content,
+    thread_keys,
+    ticket_reference_in_subject,
+)
 from dragoman.contacts.models import Contact, ContactIdentity
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority, SenderType
 from dragoman.core.clock import utcnow
@@ -36,7 +43,6 @@ from dragoman.tickets import sla_clock
 from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketStatus
 from dragoman.tickets.services import MAX_SUBJECT, business_hours
 
-MAX_CONTENT = 10_000  # what a message holds (conversations.MAX_MESSAGE_CHARS); the rest is cut, with a note
 
 
 @dataclass
@@ -55,21 +61,6 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _content(parsed: ParsedEmail) -> tuple[str, dict[str, Any]]:
-    text = parsed.new_text or parsed.text or "(no text)"
-    attributes: dict[str, Any] = {"email": {"message_id": parsed.message_id, "subject": parsed.subject}}
-    if len(text) > MAX_CONTENT:
-        attributes["truncated_from"] = len(text)
-        text = text[:MAX_CONTENT]
-    if parsed.warnings:
-        attributes["email"]["warnings"] = list(parsed.warnings)
-    if parsed.attachments:
-        attributes["email"]["attachments"] = [
-            {"filename": a.filename, "content_type": a.content_type, "size": len(a.data)} for a in parsed.attachments
-        ]
-    return text, attributes
-
-
 # A mail refused for its size (the reason), or parsed, with the language of
 # the text that will be stored (when asked for).
 Parsed = tuple[str | None, ParsedEmail | None, Detection | None]
@@ -84,7 +75,7 @@ def parse_batch(raws: list[bytes], languages: list[str] | None, detect: bool) ->
             out.append((reason, None, None))
             continue
         mail = parse_email(raw)
-        detection = detector.detect(_content(mail)[0], languages) if detector is not None and not mail.is_automatic else None
+        detection = detector.detect(stored_content(mail)[0], languages) if detector is not None and not mail.is_automatic else None
         out.append((None, mail, detection))
     return out
 
@@ -263,7 +254,7 @@ def _import_batch(
     message_rows = []
 
     def message_row(mail: ParsedEmail, conversation_id: int) -> dict[str, Any]:
-        text, attributes = _content(mail)
+        text, attributes = stored_content(mail)
         detection = detections.get(id(mail))
         if detection is not None:
             attributes["language"] = detection.as_dict()

@@ -119,6 +119,12 @@ JS_STRINGS: dict[str, str] = {
     "activity_ticket_created": N_("%(actor)s turned the conversation into ticket #%(id)s"),
     "activity_sla_warning": N_("SLA warning: %(metric)s due %(at)s"),
     "activity_sla_breached": N_("SLA breached: %(metric)s was due %(at)s"),
+    "activity_email_automatic": N_("Automatic mail received, not answered (%(reason)s): %(subject)s"),
+    "attachments": N_("Attachments"),
+    "size_kb": N_("%(size)s KB"),
+    "size_mb": N_("%(size)s MB"),
+    "email_not_delivered": N_("Not delivered by e-mail: %(error)s"),
+    "email_retrying": N_("Not sent yet, trying again: %(error)s"),
     "nobody": N_("Nobody"),
     "no_team": N_("No team"),
     # settings: shared words

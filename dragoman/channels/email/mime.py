@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, make_msgid, parsedate_to_datetime
 from html import unescape
@@ -332,6 +333,7 @@ def build_reply(
     references: Sequence[str] = (),
     message_id_domain: str,
     ticket_id: int | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """An agent's reply that the customer's mail client threads under their mail."""
     for value, name in ((from_address, "from_address"), (from_name, "from_name"), (to_address, "to_address"), (subject, "subject")):
@@ -343,7 +345,9 @@ def build_reply(
     message["From"] = email.utils.formataddr((from_name or "", from_address))
     message["To"] = to_address
     message["Subject"] = reply_subject(subject, ticket_id)
-    message["Message-ID"] = make_msgid(domain=message_id_domain)
+    # A given id (without <>) keeps one Message-ID across retries of one reply.
+    _no_line_breaks(message_id, "message_id")
+    message["Message-ID"] = f"<{message_id}>" if message_id else make_msgid(domain=message_id_domain)
     message["Date"] = email.utils.formatdate(localtime=False)
     if in_reply_to:
         message["In-Reply-To"] = f"<{in_reply_to}>"
@@ -354,3 +358,24 @@ def build_reply(
     if html:
         message.add_alternative(html, subtype="html")
     return message
+
+
+# What a message holds (conversations.MAX_MESSAGE_CHARS); the rest is cut, with a note.
+MAX_CONTENT = 10_000
+
+
+def stored_content(parsed: ParsedEmail) -> tuple[str, dict[str, Any]]:
+    """The text a mail is stored as (the new part, quoted history folded away)
+    and its `attributes["email"]`: subject, Message-ID, warnings, attachments."""
+    text = parsed.new_text or parsed.text or "(no text)"
+    attributes: dict[str, Any] = {"email": {"message_id": parsed.message_id, "subject": parsed.subject}}
+    if len(text) > MAX_CONTENT:
+        attributes["truncated_from"] = len(text)
+        text = text[:MAX_CONTENT]
+    if parsed.warnings:
+        attributes["email"]["warnings"] = list(parsed.warnings)
+    if parsed.attachments:
+        attributes["email"]["attachments"] = [
+            {"filename": a.filename, "content_type": a.content_type, "size": len(a.data)} for a in parsed.attachments
+        ]
+    return text, attributes

@@ -148,6 +148,8 @@ function activityText(message) {
       return t("activity_sla_warning", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
     case "sla_breached":
       return t("activity_sla_breached", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
+    case "email_automatic":
+      return t("activity_email_automatic", { reason: a.reason || "", subject: a.subject || "" });
     case "bot_handoff":
       // Worded by its reason; a reason this console does not know keeps the stored text.
       return `activity_bot_handoff_${a.reason}` in boot.strings ? t(`activity_bot_handoff_${a.reason}`) : message.content;
@@ -308,9 +310,46 @@ function messageNode(message) {
       { class: "bubble" },
       isNote ? el("span", { class: "note-label" }, lockIcon(), t("private_note")) : null,
       el("p", { class: "msg-text" }, message.content),
+      emailDetails(message),
     ),
     el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time),
   ), message);
+}
+
+function fileSize(bytes) {
+  return bytes < 1024 * 1024
+    ? t("size_kb", { size: Math.max(1, Math.round(bytes / 1024)) })
+    : t("size_mb", { size: (bytes / (1024 * 1024)).toFixed(1) });
+}
+
+/** A mail's attachments (downloads, never shown inline) and, on a reply, a
+ * delivery that failed: the agent must know the customer did not get it. */
+function emailDetails(message) {
+  const mail = (message.attributes || {}).email;
+  if (!mail) return null;
+  const files = (mail.attachments || []).filter((file) => file.sha256);
+  const parts = [];
+  if (files.length) {
+    parts.push(el(
+      "ul",
+      { class: "attachments", "data-testid": "attachments", "aria-label": t("attachments") },
+      files.map((file, index) => el(
+        "li",
+        {},
+        el("a", { href: accountPath(`/conversations/${message.conversation_id}/messages/${message.id}/attachments/${index}`), download: file.filename }, file.filename),
+        " ",
+        el("span", { class: "muted" }, fileSize(file.size)),
+      )),
+    ));
+  }
+  if (message.direction === "outgoing" && (mail.status === "failed" || mail.status === "retrying")) {
+    parts.push(el(
+      "p",
+      { class: "delivery-error", role: "status", "data-testid": "delivery-error" },
+      t(mail.status === "failed" ? "email_not_delivered" : "email_retrying", { error: mail.error || "" }),
+    ));
+  }
+  return parts;
 }
 
 /** A message changed (its translation arrived): redraw it where it is. */

@@ -1,0 +1,85 @@
+"""Sending replies by SMTP: TLS or STARTTLS and authentication as the inbox's
+settings say. Knows nothing of the database: it gets an OutboundMessage with
+the threading headers already worked out (channels/email/services.py).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+
+from dragoman.channels.base import OutboundMessage
+from dragoman.channels.email.config import EmailSettings, MailServer
+from dragoman.channels.email.mime import build_reply
+
+
+class DeliveryError(Exception):
+    """A reply that did not go out. `permanent`: the server refused it for
+    good (a 5xx: unknown recipient, refused content); retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def tls_context(server: MailServer) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=server.ca_file)
+
+
+def open_smtp(server: MailServer, timeout: float) -> smtplib.SMTP:
+    """A logged-in SMTP connection. Raises smtplib/OSError errors as they come."""
+    if server.security == "tls":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=tls_context(server))
+    else:
+        smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
+        if server.security == "starttls":
+            smtp.starttls(context=tls_context(server))
+    try:
+        if server.username:
+            smtp.login(server.username, server.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+class EmailAdapter:
+    channel_type = "email"
+
+    def __init__(self, settings: EmailSettings, timeout: float = 30.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+
+    def normalize_identity(self, raw: str) -> str:
+        return raw.strip().lower()
+
+    def send(self, message: OutboundMessage) -> None:
+        server = self.settings.smtp
+        if server is None:
+            raise DeliveryError("this inbox has no SMTP server to send through (settings.smtp)", permanent=True)
+        headers = message.attributes
+        mail = build_reply(
+            from_address=self.settings.address,
+            from_name=message.sender_name,
+            to_address=message.recipient_id,
+            subject=headers.get("subject") or "",
+            text=message.content,
+            in_reply_to=headers.get("in_reply_to"),
+            references=headers.get("references") or (),
+            message_id_domain=self.settings.address.split("@", 1)[1],
+            ticket_id=headers.get("ticket_id"),
+            message_id=headers.get("message_id"),
+        )
+        try:
+            with open_smtp(server, self.timeout) as smtp:
+                smtp.send_message(mail, from_addr=self.settings.address, to_addrs=[message.recipient_id])
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _text in error.recipients.values()]
+            raise DeliveryError(f"recipient refused: {error.recipients}", permanent=all(c >= 500 for c in codes)) from None
+        except smtplib.SMTPAuthenticationError as error:
+            raise DeliveryError(f"the SMTP server refused the login: {error.smtp_code} {error.smtp_error!r}", permanent=False) from None
+        except smtplib.SMTPResponseException as error:
+            raise DeliveryError(f"the SMTP server said {error.smtp_code} {error.smtp_error!r}", permanent=error.smtp_code >= 500) from None
+        except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as error:
+            raise DeliveryError(f"could not reach the SMTP server {server.host}:{server.port}: {error}", permanent=False) from None

@@ -1,0 +1,398 @@
+"""The e-mail channel's moving parts: the thread that sends replies, one
+thread per IMAP mailbox, and the SMTP listener (aiosmtpd, its own thread).
+
+Bus listeners only queue work. A reply is sent after its message is
+committed; its Message-ID is stored once it went out, so a restart sends
+what had not gone out and nothing twice. A failed send is retried with
+growing waits, and the agent sees the failure on the message.
+
+Only `app.py` imports this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import queue as queue_module
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session as SmtpSession
+from sqlalchemy.orm import Session, sessionmaker
+
+from dragoman.channels.email import imap, services
+from dragoman.channels.email.adapter import DeliveryError, EmailAdapter
+from dragoman.channels.email.config import MAX_BYTES_LIMIT, EmailSettings, ImapMailbox, read_email_settings
+from dragoman.channels.email.models import MailboxCursor
+from dragoman.conversations import services as conversations
+from dragoman.conversations.models import Conversation, Message
+from dragoman.core import events
+from dragoman.core.clock import utcnow
+from dragoman.core.errors import InvalidInput
+from dragoman.inboxes.models import Inbox
+from dragoman.inboxes.services import INBOX_UPDATED
+
+log = logging.getLogger(__name__)
+
+# Waits before each retry of a reply the SMTP server did not take.
+RETRY_SECONDS = (10.0, 60.0, 300.0, 1800.0, 7200.0)
+# How far back a restart looks for replies that had not gone out.
+RESEND_WINDOW = timedelta(days=3)
+
+
+@dataclass(order=True)
+class _Retry:
+    due: float
+    message_id: int = field(compare=False)
+    attempts: int = field(compare=False)
+
+
+class EmailRuntime:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        data_dir: Path,
+        *,
+        smtp_listen: str = "",
+        retry_seconds: tuple[float, ...] = RETRY_SECONDS,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._factory = factory
+        self.attachment_dir = data_dir / "attachments"
+        self.spool_dir = data_dir / "mail-kept"
+        self._smtp_listen = smtp_listen
+        self.retry_seconds = retry_seconds  # tests shorten it
+        self._clock = clock
+        self._sends: queue_module.SimpleQueue[tuple[int, int] | None] = queue_module.SimpleQueue()
+        self._sender: threading.Thread | None = None
+        self._email_inboxes: dict[int, bool] = {}  # inbox id -> is e-mail (a cache: one query per inbox)
+        self._pollers: dict[int, _MailboxPoller] = {}
+        self._pollers_lock = threading.Lock()
+        self._listener: Controller | None = None
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    # -- wiring ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._factory() as db:
+            inboxes = services.email_inboxes(db)
+            self._email_inboxes = {inbox.id: True for inbox in inboxes}
+            unsent = services.unsent_replies(db, [i.id for i in inboxes], self._clock() - RESEND_WINDOW)
+        self._sender = threading.Thread(target=self._send_loop, name="dragoman-email-send", daemon=True)
+        self._sender.start()
+        for message_id in unsent:
+            self._queue_send(message_id, 0)
+        for inbox in inboxes:
+            self._restart_poller(inbox.id)
+        if self._smtp_listen:
+            self._start_listener()
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+        with self._pollers_lock:
+            pollers, self._pollers = list(self._pollers.values()), {}
+        for poller in pollers:
+            poller.stop()
+        if self._sender is not None:
+            self._sends.put(None)
+            self._sender.join(timeout=5)
+            self._sender = None
+
+    def on_event(self, event: events.Event) -> None:
+        if event.name == events.MESSAGE_CREATED:
+            message = event.data.get("message") or {}
+            if message.get("direction") != "outgoing" or not self._is_email_inbox(message.get("inbox_id")):
+                return
+            self._queue_send(int(message["id"]), 0)
+        elif event.name == INBOX_UPDATED:
+            inbox_id = int(event.data["inbox_id"])
+            self._email_inboxes.pop(inbox_id, None)
+            if self._is_email_inbox(inbox_id):
+                self._restart_poller(inbox_id)
+
+    def _is_email_inbox(self, inbox_id: Any) -> bool:
+        if not isinstance(inbox_id, int):
+            return False
+        known = self._email_inboxes.get(inbox_id)
+        if known is None:
+            with self._factory() as db:
+                inbox = db.get(Inbox, inbox_id)
+                known = inbox is not None and inbox.channel_type == "email"
+            self._email_inboxes[inbox_id] = known
+        return known
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Tests: every queued reply sent or given up on (retries pending count as idle)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def poller(self, inbox_id: int) -> "_MailboxPoller | None":
+        with self._pollers_lock:
+            return self._pollers.get(inbox_id)
+
+    # -- sending ---------------------------------------------------------------------
+
+    def _queue_send(self, message_id: int, attempts: int) -> None:
+        with self._idle:
+            self._pending += 1
+        self._sends.put((message_id, attempts))
+
+    def send_reply(self, message_id: int, attempts: int = 0) -> str:
+        """Send one reply now; returns "sent", "skipped", "retrying" or "failed"."""
+        with self._factory() as db:
+            message = db.get(Message, message_id)
+            if message is None or not services.is_sendable(message):
+                return "skipped"
+            inbox = db.get(Inbox, message.inbox_id)
+            try:
+                settings = read_email_settings(inbox.settings if inbox else None)
+            except InvalidInput as error:
+                return self._failed(db, message, f"the inbox's e-mail settings are wrong: {error}", attempts + 1, True)
+            outbound = services.outbound_for(db, message, settings)
+            if outbound is None:
+                return self._failed(db, message, "the customer has no e-mail address", attempts + 1, True)
+            db.commit()  # the Message-ID is kept before anything leaves
+            try:
+                EmailAdapter(settings).send(outbound)
+            except DeliveryError as error:
+                attempts += 1
+                final = error.permanent or attempts > len(self.retry_seconds)
+                status = self._failed(db, message, str(error), attempts, final)
+                if not final:
+                    self._retries_add(message_id, attempts)
+                return status
+            services.mark_sent(db, message, self._clock())
+            self._publish_update(db, message)
+            db.commit()
+            return "sent"
+
+    def _failed(self, db: Session, message: Message, error: str, attempts: int, final: bool) -> str:
+        log.warning("reply %d not sent (attempt %d%s): %s", message.id, attempts, ", giving up" if final else "", error)
+        services.mark_failed(db, message, error, attempts=attempts, final=final)
+        self._publish_update(db, message)
+        db.commit()
+        return "failed" if final else "retrying"
+
+    def _publish_update(self, db: Session, message: Message) -> None:
+        conversation = db.get(Conversation, message.conversation_id)
+        if conversation is not None:
+            db.flush()
+            conversations.record_message_updated(db, conversation, message)
+
+    def _retries_add(self, message_id: int, attempts: int) -> None:
+        delay = self.retry_seconds[min(attempts - 1, len(self.retry_seconds) - 1)]
+        heapq.heappush(self._retries, _Retry(time.monotonic() + delay, message_id, attempts))
+
+    _retries: list[_Retry]
+
+    def _send_loop(self) -> None:
+        self._retries = []
+        while True:
+            timeout = None
+            if self._retries:
+                timeout = max(0.0, self._retries[0].due - time.monotonic())
+            try:
+                job = self._sends.get(timeout=timeout)
+            except queue_module.Empty:
+                retry = heapq.heappop(self._retries)
+                job = (retry.message_id, retry.attempts)
+                with self._idle:
+                    self._pending += 1
+            if job is None:
+                return
+            try:
+                self.send_reply(*job)
+            except Exception:  # noqa: BLE001 - the thread must outlive one bad reply
+                log.exception("sending reply %d failed", job[0])
+            finally:
+                with self._idle:
+                    self._pending = max(0, self._pending - 1)
+                    self._idle.notify_all()
+
+    # -- receiving: IMAP ---------------------------------------------------------------
+
+    def _restart_poller(self, inbox_id: int) -> None:
+        with self._factory() as db:
+            inbox = db.get(Inbox, inbox_id)
+            box: ImapMailbox | None = None
+            if inbox is not None and inbox.channel_type == "email":
+                try:
+                    settings = read_email_settings(inbox.settings)
+                except InvalidInput as error:
+                    log.warning("inbox %d: no mail received, its settings are wrong: %s", inbox_id, error)
+                    settings = None
+                if settings is not None and settings.receive == "imap":
+                    box = settings.imap
+        with self._pollers_lock:
+            old = self._pollers.pop(inbox_id, None)
+        if old is not None:
+            old.stop()
+        if box is not None:
+            poller = _MailboxPoller(self, inbox_id, box)
+            with self._pollers_lock:
+                self._pollers[inbox_id] = poller
+            poller.start()
+
+    def receive_raw(self, inbox_id: int, raw: bytes) -> services.Receipt:
+        with self._factory() as db:
+            inbox = db.get(Inbox, inbox_id)
+            if inbox is None:
+                return services.Receipt("refused", f"inbox {inbox_id} no longer exists")
+            receipt = services.receive_email_safely(
+                db, inbox, raw, attachment_dir=self.attachment_dir, spool_dir=self.spool_dir
+            )
+        log.info("mail to inbox %d: %s%s", inbox_id, receipt.outcome, f" ({receipt.reason})" if receipt.reason else "")
+        return receipt
+
+    def read_mailbox(self, inbox_id: int, conn: Any, box: ImapMailbox) -> int:
+        """Store the mail that arrived since the cursor; returns how many were read."""
+        uidvalidity = imap.select_folder(conn, box.folder)
+        with self._factory() as db:
+            cursor = db.get(MailboxCursor, inbox_id)
+            if cursor is None or cursor.uidvalidity != uidvalidity:
+                # A new mailbox (or one the server renumbered) is read from its
+                # start; mail already stored is recognised by its Message-ID.
+                cursor = db.merge(MailboxCursor(inbox_id=inbox_id, uidvalidity=uidvalidity, last_uid=0))
+                db.commit()
+            after = cursor.last_uid
+        read = 0
+        for uid, raw in imap.fetch_mail(conn, imap.new_uids(conn, after)):
+            self.receive_raw(inbox_id, raw)
+            with self._factory() as db:
+                cursor = db.get(MailboxCursor, inbox_id)
+                if cursor is not None:
+                    cursor.last_uid = max(cursor.last_uid, uid)
+                    cursor.checked_at = self._clock()
+                    db.commit()
+            read += 1
+        return read
+
+    # -- receiving: SMTP ---------------------------------------------------------------
+
+    def _start_listener(self) -> None:
+        host, _, port = self._smtp_listen.rpartition(":")
+        handler = _SmtpHandler(self)
+        self._listener = Controller(
+            handler,
+            hostname=host or "127.0.0.1",
+            port=int(port),
+            data_size_limit=MAX_BYTES_LIMIT,
+            enable_SMTPUTF8=True,
+            ident="Dragoman",
+        )
+        self._listener.start()
+        log.info("SMTP listener on %s", self._smtp_listen)
+
+    def recipients_inboxes(self, address: str) -> list[int]:
+        with self._factory() as db:
+            wanted = address.strip().lower()
+            return [inbox_id for own, inbox_id in services.inbox_addresses(db).items() if own == wanted and self._receives_smtp(db, inbox_id)]
+
+    @staticmethod
+    def _receives_smtp(db: Session, inbox_id: int) -> bool:
+        inbox = db.get(Inbox, inbox_id)
+        try:
+            return inbox is not None and read_email_settings(inbox.settings).receive == "smtp"
+        except InvalidInput:
+            return False
+
+
+class _SmtpHandler:
+    """aiosmtpd hooks: refuse mail for addresses no inbox receives (550) at
+    RCPT, store at DATA. A storage failure answers 451, so the sending
+    server keeps the mail and tries again: it is never lost."""
+
+    def __init__(self, runtime: EmailRuntime) -> None:
+        self.runtime = runtime
+
+    async def handle_RCPT(self, server: SMTP, session: SmtpSession, envelope: Envelope, address: str, rcpt_options: list[str]) -> str:
+        loop = asyncio.get_running_loop()
+        inboxes = await loop.run_in_executor(None, self.runtime.recipients_inboxes, address)
+        if not inboxes:
+            return "550 5.1.1 No inbox here receives mail for this address"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: SmtpSession, envelope: Envelope) -> str:
+        loop = asyncio.get_running_loop()
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", errors="surrogateescape")
+        inbox_ids: list[int] = []
+        for address in envelope.rcpt_tos:
+            for inbox_id in await loop.run_in_executor(None, self.runtime.recipients_inboxes, address):
+                if inbox_id not in inbox_ids:
+                    inbox_ids.append(inbox_id)
+        outcomes = []
+        for inbox_id in inbox_ids:
+            receipt = await loop.run_in_executor(None, self.runtime.receive_raw, inbox_id, raw)
+            outcomes.append(receipt)
+        if any(r.outcome == "refused" and r.reason and r.reason.startswith("could not be stored") for r in outcomes):
+            return "451 4.3.0 Could not store the mail now; try again later"
+        refused = [r for r in outcomes if r.outcome == "refused"]
+        if refused and len(refused) == len(outcomes):
+            return f"554 5.6.0 Mail refused: {refused[0].reason}"
+        return "250 2.0.0 Message accepted"
+
+
+class _MailboxPoller:
+    """One IMAP mailbox: read what is new, then IDLE (or sleep) until more
+    comes; reconnect with growing waits when the server goes away."""
+
+    def __init__(self, runtime: EmailRuntime, inbox_id: int, box: ImapMailbox) -> None:
+        self.runtime = runtime
+        self.inbox_id = inbox_id
+        self.box = box
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"dragoman-imap-{inbox_id}", daemon=True)
+        self.rounds = 0  # completed reads, for tests and health
+        self.last_error: str | None = None
+        self.using_idle = False
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            conn = None
+            try:
+                conn = imap.open_mailbox(self.box)
+                self.using_idle = self.box.idle and imap.supports_idle(conn)
+                while not self._stop.is_set():
+                    self.runtime.read_mailbox(self.inbox_id, conn, self.box)
+                    self.rounds += 1
+                    self.last_error = None
+                    backoff = 1.0
+                    if self.using_idle:
+                        # The server reports new mail the moment it lands; a
+                        # read every poll_seconds stays the safety net.
+                        imap.wait_for_mail(conn, self.box.poll_seconds, self._stop.is_set)
+                    else:
+                        conn.noop()
+                        self._stop.wait(self.box.poll_seconds)
+            except Exception as error:  # noqa: BLE001 - a poller outlives a server that goes away
+                self.last_error = str(error)
+                log.warning("IMAP inbox %d: %s; trying again in %.0f s", self.inbox_id, error, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 300.0)
+            finally:
+                if conn is not None:
+                    imap.close_mailbox(conn)
+
+
+__all__ = ["EmailRuntime", "EmailSettings"]

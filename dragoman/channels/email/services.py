@@ -1,0 +1,339 @@
+"""The live e-mail path: one mail in (from IMAP or the SMTP listener) becomes a
+ticket or joins its thread; an agent's reply goes out with the headers that
+thread it in the customer's mail client.
+
+Every mail that reaches `receive_email` ends somewhere a person can find it:
+stored as a message, or (refused for its size, or unreadable) saved as raw
+bytes under the data directory with a log line saying why. Auto-replies and
+bounces never open a ticket and are never answered, so two auto-responders
+cannot loop through Dragoman.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dragoman.channels.base import OutboundMessage
+from dragoman.channels.email.config import EmailSettings, read_email_settings
+from dragoman.channels.email.mime import (
+    ParsedEmail,
+    check_size,
+    parse_email,
+    sanitize_html,
+    stored_content,
+    thread_keys,
+    ticket_reference_in_subject,
+)
+from dragoman.contacts import services as contacts
+from dragoman.contacts.models import Contact
+from dragoman.conversations import services as conversations
+from dragoman.conversations.models import Conversation, Direction, Message
+from dragoman.core.clock import utcnow
+from dragoman.inboxes.models import Inbox
+from dragoman.tickets import services as tickets
+from dragoman.tickets.models import Ticket, TicketStatus
+
+log = logging.getLogger(__name__)
+
+# Sanitised HTML kept beside the text, for the agent who wants the layout.
+MAX_STORED_HTML = 200_000
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of one mail."""
+
+    outcome: str  # "ticket" | "reply" | "duplicate" | "automatic" | "loop" | "refused"
+    reason: str | None = None
+    conversation_id: int | None = None
+    ticket_id: int | None = None
+    message_id: int | None = None
+
+
+def email_inboxes(db: Session) -> list[Inbox]:
+    return list(db.scalars(select(Inbox).where(Inbox.channel_type == "email").order_by(Inbox.id)))
+
+
+def inbox_addresses(db: Session) -> dict[str, int]:
+    """Each e-mail inbox's own address (lower case) -> its id; a mail from one
+    of these is our own mail coming back, never a customer."""
+    found: dict[str, int] = {}
+    for inbox in email_inboxes(db):
+        address = (inbox.settings or {}).get("address")
+        if isinstance(address, str) and address:
+            found.setdefault(address.strip().lower(), inbox.id)
+    return found
+
+
+def save_raw(spool_dir: Path, raw: bytes, reason: str) -> Path:
+    """Keep a mail that could not be stored as a message, so it is never lost."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(raw).hexdigest()
+    path = spool_dir / f"{utcnow():%Y%m%dT%H%M%S}-{digest[:16]}.eml"
+    path.write_bytes(raw)
+    log.warning("mail kept as raw bytes in %s: %s", path, reason)
+    return path
+
+
+def store_attachments(attachment_dir: Path, mail: ParsedEmail) -> list[dict[str, Any]]:
+    """Attachments on disk by their SHA-256 (the same file sent twice is kept
+    once); the message keeps their names, types, sizes and digests."""
+    stored: list[dict[str, Any]] = []
+    for attachment in mail.attachments:
+        digest = hashlib.sha256(attachment.data).hexdigest()
+        path = attachment_dir / digest[:2] / digest
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".part")
+            partial.write_bytes(attachment.data)
+            partial.replace(path)  # a reader never sees half a file
+        stored.append(
+            {
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "size": len(attachment.data),
+                "sha256": digest,
+                "inline": attachment.inline,
+            }
+        )
+    return stored
+
+
+def attachment_path(attachment_dir: Path, digest: str) -> Path | None:
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        return None
+    path = attachment_dir / digest[:2] / digest
+    return path if path.is_file() else None
+
+
+def _source_id(mail: ParsedEmail, raw: bytes) -> str:
+    # Without a Message-ID, the bytes' digest: a mail fetched twice is still one mail.
+    if mail.message_id:
+        return mail.message_id[:255]
+    return f"sha256-{hashlib.sha256(raw).hexdigest()[:40]}@dragoman.invalid"
+
+
+def _thread_of(db: Session, inbox: Inbox, mail: ParsedEmail, sender: str) -> Conversation | None:
+    keys = [key[:255] for key in thread_keys(mail)]
+    if keys:
+        found = conversations.messages_by_source(db, inbox.id, keys)
+        for key in keys:
+            if key in found:
+                return db.get(Conversation, found[key].conversation_id)
+    # The fallback, "[#123]" in the subject, only for the ticket's own customer:
+    # anybody can type a number into a subject.
+    reference = ticket_reference_in_subject(mail.subject)
+    if reference is None:
+        return None
+    row = db.execute(
+        select(Conversation)
+        .join(Ticket, Ticket.conversation_id == Conversation.id)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(Ticket.id == reference, Conversation.inbox_id == inbox.id, Contact.email == sender)
+    ).scalar_one_or_none()
+    return row
+
+
+def _contact_for(db: Session, inbox: Inbox, mail: ParsedEmail) -> Contact:
+    address = mail.sender_address
+    contact = contacts.find_contact_by_identity(db, inbox.id, address)
+    if contact is not None:
+        return contact
+    contact = db.scalar(
+        select(Contact).where(Contact.account_id == inbox.account_id, Contact.email == address).order_by(Contact.id).limit(1)
+    )
+    if contact is None:
+        contact = contacts.create_contact(db, inbox.account_id, name=(mail.sender_name or None) and mail.sender_name[:200], email=address)
+    contacts.add_identity(db, contact, inbox.id, address)
+    return contact
+
+
+def receive_email(
+    db: Session,
+    inbox: Inbox,
+    raw: bytes,
+    *,
+    attachment_dir: Path,
+    spool_dir: Path,
+    own_addresses: dict[str, int] | None = None,
+    now: datetime | None = None,
+) -> Receipt:
+    """Store one mail delivered to `inbox`. The caller commits."""
+    settings = read_email_settings(inbox.settings)
+    reason = check_size(raw, settings.max_bytes)
+    if reason is not None:
+        save_raw(spool_dir, raw, reason)
+        return Receipt("refused", reason)
+    mail = parse_email(raw)
+    sender = (mail.sender_address or "").lower()
+    if not sender:
+        reason = f"no sender address in mail {mail.message_id or '(no Message-ID)'}"
+        save_raw(spool_dir, raw, reason)
+        return Receipt("refused", reason)
+    own = own_addresses if own_addresses is not None else inbox_addresses(db)
+    if sender in own:
+        log.warning("mail from our own address %s to inbox %d ignored (a loop)", sender, inbox.id)
+        return Receipt("loop", f"sent from {sender}, an address of this install")
+    source_id = _source_id(mail, raw)
+    existing = conversations.messages_by_source(db, inbox.id, [source_id])
+    if source_id in existing:
+        return Receipt("duplicate", None, existing[source_id].conversation_id, None, existing[source_id].id)
+    conversation = _thread_of(db, inbox, mail, sender)
+    if mail.is_automatic:
+        # Never a ticket, never answered. On a thread it still tells the agent
+        # something (an out-of-office, a bounce of our reply), as a timeline line.
+        log.info("automatic mail to inbox %d not answered: %s", inbox.id, mail.automatic_reason)
+        if conversation is not None:
+            conversations.add_activity(
+                db,
+                conversation,
+                f"Automatic mail received ({mail.automatic_reason}): {mail.subject}"[:500],
+                {"activity": "email_automatic", "reason": mail.automatic_reason, "subject": mail.subject[:300]},
+            )
+        return Receipt("automatic", mail.automatic_reason, conversation.id if conversation else None)
+    text, attributes = stored_content(mail)
+    attributes["email"]["message_id"] = source_id
+    if mail.attachments:
+        attributes["email"]["attachments"] = store_attachments(attachment_dir, mail)
+    if mail.html:
+        attributes["email"]["html"] = sanitize_html(mail.html)[:MAX_STORED_HTML]
+    if mail.to:
+        attributes["email"]["to"] = list(mail.to)[:20]
+    if mail.warnings:
+        log.warning("mail %s to inbox %d read with warnings: %s", source_id, inbox.id, "; ".join(mail.warnings))
+    ticket = tickets.ticket_for_conversation(db, conversation.id) if conversation is not None else None
+    if conversation is not None and ticket is not None and ticket.status is TicketStatus.closed:
+        # A closed ticket stays closed (its reports are final); the customer's
+        # new mail is a follow-up ticket that says which one it follows.
+        attributes["email"]["follow_up_of"] = ticket.id
+        conversation = None
+    if conversation is not None:
+        message, _created = conversations.receive_incoming_message(
+            db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
+        )
+        # A pending or solved ticket opens again through the SLA thread, which
+        # hears this message like any customer message on a ticket.
+        return Receipt("reply", None, conversation.id, ticket.id if ticket else None, message.id)
+    contact = _contact_for(db, inbox, mail)
+    conversation = conversations.start_conversation(db, inbox, contact)
+    message, _created = conversations.receive_incoming_message(
+        db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
+    )
+    ticket = tickets.create_ticket(db, conversation, subject=mail.subject or "(no subject)", source="email", now=now)
+    return Receipt("ticket", None, conversation.id, ticket.id, message.id)
+
+
+def receive_email_safely(
+    db: Session, inbox: Inbox, raw: bytes, *, attachment_dir: Path, spool_dir: Path, own_addresses: dict[str, int] | None = None
+) -> Receipt:
+    """`receive_email` and commit; a mail the database refuses (a duplicate
+    stored at the same instant by another receiver) or a bug is kept raw and
+    logged instead of raising into the receiver."""
+    try:
+        receipt = receive_email(db, inbox, raw, attachment_dir=attachment_dir, spool_dir=spool_dir, own_addresses=own_addresses)
+        db.commit()
+        return receipt
+    except IntegrityError:
+        db.rollback()
+        return Receipt("duplicate", "stored by another receiver at the same time")
+    except Exception as error:  # noqa: BLE001 - a receiver must outlive one bad mail
+        db.rollback()
+        log.exception("mail to inbox %d could not be stored", inbox.id)
+        save_raw(spool_dir, raw, f"could not be stored: {error!r}")
+        return Receipt("refused", f"could not be stored: {type(error).__name__}")
+
+
+# -- replies ---------------------------------------------------------------------------
+
+
+def is_sendable(message: Message) -> bool:
+    """Replies a customer receives by mail: a person's or the bot's, not notes
+    or timeline lines, and not one that already went out."""
+    return message.direction is Direction.outgoing and message.source_id is None
+
+
+def outbound_for(db: Session, message: Message, settings: EmailSettings) -> OutboundMessage | None:
+    """The reply as the e-mail adapter sends it: to the customer, under the
+    thread's subject, answering their latest mail, with one Message-ID kept
+    across retries (stored in the message's attributes)."""
+    conversation = db.get(Conversation, message.conversation_id)
+    contact = db.get(Contact, conversation.contact_id) if conversation is not None else None
+    if conversation is None or contact is None or not contact.email:
+        return None
+    thread = list(
+        db.execute(
+            select(Message.source_id, Message.direction, Message.attributes)
+            .where(Message.conversation_id == conversation.id, Message.source_id.is_not(None), Message.id < message.id)
+            .order_by(Message.id)
+        )
+    )
+    references = [source for source, _direction, _attributes in thread if source and "@" in source][-20:]
+    incoming = [(source, attributes) for source, direction, attributes in thread if direction is Direction.incoming]
+    in_reply_to = incoming[-1][0] if incoming else (references[-1] if references else None)
+    ticket = tickets.ticket_for_conversation(db, conversation.id)
+    subject = ticket.subject if ticket is not None else next(
+        (((a or {}).get("email") or {}).get("subject") for _s, a in incoming if ((a or {}).get("email") or {}).get("subject")),
+        "",
+    )
+    details = dict((message.attributes or {}).get("email") or {})
+    if not details.get("message_id"):
+        domain = settings.address.split("@", 1)[1]
+        details["message_id"] = make_msgid(idstring=f"m{message.id}", domain=domain).strip("<>")
+        message.attributes = {**(message.attributes or {}), "email": details}
+    return OutboundMessage(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        recipient_id=contact.email,
+        content=message.content,
+        sender_name=settings.from_name,
+        attributes={
+            "subject": subject,
+            "in_reply_to": in_reply_to,
+            "references": references,
+            "message_id": details["message_id"],
+            "ticket_id": ticket.id if ticket is not None else None,
+        },
+    )
+
+
+def mark_sent(db: Session, message: Message, at: datetime) -> None:
+    """The Message-ID becomes the reply's source id, so the customer's answer
+    (In-Reply-To it) finds this thread."""
+    details = dict((message.attributes or {}).get("email") or {})
+    details.update(status="sent", sent_at=at.isoformat() + "Z", error=None)
+    message.source_id = details["message_id"][:255]
+    message.attributes = {**(message.attributes or {}), "email": details}
+
+
+def mark_failed(db: Session, message: Message, error: str, *, attempts: int, final: bool) -> None:
+    details = dict((message.attributes or {}).get("email") or {})
+    details.update(status="failed" if final else "retrying", error=error[:500], attempts=attempts)
+    message.attributes = {**(message.attributes or {}), "email": details}
+
+
+def unsent_replies(db: Session, inbox_ids: list[int], since: datetime, limit: int = 500) -> list[int]:
+    """Replies that had not gone out when the last process stopped."""
+    if not inbox_ids:
+        return []
+    rows = db.execute(
+        select(Message.id, Message.attributes)
+        .where(
+            Message.inbox_id.in_(inbox_ids),
+            Message.direction == Direction.outgoing,
+            Message.source_id.is_(None),
+            Message.created_at >= since,
+        )
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return [mid for mid, attributes in rows if ((attributes or {}).get("email") or {}).get("status") != "failed"]

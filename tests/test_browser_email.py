@@ -1,0 +1,70 @@
+"""An e-mail ticket in the agent console: the customer's attachments are
+downloads beside the mail, and a reply the mail server did not take says so
+on the reply, so the agent knows the customer has not got it."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from conftest import DemoWorld, LiveServer, api_token, bearer, wait_until
+from servers import free_port
+from test_browser_console import browser, contexts, conversation_item, shoot, signed_in_page  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    teams = httpx.get(f"{api}/teams", headers=admin).json()
+    created = httpx.post(
+        f"{api}/inboxes",
+        json={
+            "name": "Support mail",
+            "channel_type": "email",
+            "team_ids": [t["id"] for t in teams],
+            # Nothing listens on this port: the reply cannot leave.
+            "settings": {"address": "support@shop.example", "receive": "smtp",
+                         "smtp": {"host": "127.0.0.1", "port": free_port(), "security": "none"}},
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    email = live_server.ctx.services["email"]
+    email.retry_seconds = (3600.0,)
+    mail = EmailMessage()
+    mail["From"] = "Jonas Weber <jonas@example.de>"
+    mail["To"] = "support@shop.example"
+    mail["Subject"] = "Paket beschädigt angekommen"
+    mail["Message-ID"] = "<damaged-4711@example.de>"
+    mail.set_content("Hallo, mein Paket mit der Bestellung 4711 kam beschädigt an. Fotos und Rechnung anbei.")
+    mail.add_attachment(b"\xff\xd8\xff" + bytes(50_000), maintype="image", subtype="jpeg", filename="paket.jpg")
+    mail.add_attachment(b"%PDF-1.4 invoice", maintype="application", subtype="pdf", filename="Rechnung 4711.pdf")
+    receipt = email.receive_raw(created.json()["id"], mail.as_bytes())
+    assert receipt.outcome == "ticket"
+
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    conversation_item(page, receipt.conversation_id).click()
+    files = page.get_by_test_id("attachments")
+    expect(files).to_contain_text("paket.jpg")
+    expect(files).to_contain_text("Rechnung 4711.pdf")
+    with page.expect_download() as download:
+        files.get_by_role("link", name="Rechnung 4711.pdf").click()
+    assert download.value.suggested_filename == "Rechnung 4711.pdf"
+    assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 invoice"
+    expect(page.get_by_test_id("ticket-card")).to_contain_text("Paket beschädigt angekommen")
+
+    page.get_by_test_id("reply-input").fill("Das tut uns leid! Wir schicken Ersatz.")
+    page.get_by_test_id("reply-send").click()
+    problem = page.get_by_test_id("delivery-error")
+    expect(problem).to_contain_text("Not sent yet, trying again")
+    expect(problem).to_contain_text("could not reach the SMTP server")
+    shoot(page, test_output_dir, "email-ticket")
+    wait_until(lambda: email.wait_idle())

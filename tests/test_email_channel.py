@@ -1,0 +1,450 @@
+"""The e-mail channel end to end, against real servers: customers' mail comes
+in through Dragoman's SMTP listener (aiosmtpd) or from a Dovecot IMAP
+mailbox (with IDLE), becomes a ticket, and the agent's reply leaves through
+an SMTP server that asks for STARTTLS and a login, with headers that thread
+it; the customer's answer lands on the same ticket."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import email
+import email.policy
+import imaplib
+import smtplib
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from email.header import Header
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from fastapi.testclient import TestClient
+
+from conftest import DemoWorld, seed_demo_world, wait_until
+from dragoman.app import create_app
+from dragoman.config import Settings
+from dragoman.core.http import AppContext
+from servers import DovecotServer, free_port, start_dovecot
+
+ADDRESS = "support@shop.example"
+PROVIDER_USER = "relay-user"
+PROVIDER_PASSWORD = "relay-password"
+
+
+@dataclasses.dataclass
+class Delivered:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+    over_tls: bool
+    login: str | None
+
+    @property
+    def message(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+class Provider:
+    """The company's outgoing mail server: STARTTLS required, then a login."""
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        self.delivered: list[Delivered] = []
+        self.port = free_port()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        self.controller = Controller(
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=context,
+            require_starttls=True,
+            authenticator=self.authenticate,
+            auth_required=True,
+        )
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == PROVIDER_USER.encode() and auth_data.password == PROVIDER_PASSWORD.encode()
+        return AuthResult(success=ok, auth_data=auth_data)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        login = session.auth_data.login.decode() if session.authenticated and isinstance(session.auth_data, LoginPassword) else None
+        self.delivered.append(Delivered(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content, session.ssl is not None, login))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[DovecotServer]:
+    server = start_dovecot()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider(dovecot: DovecotServer) -> Iterator[Provider]:
+    # The certificate Dovecot's test setup made serves here too: one throwaway CA file.
+    relay = Provider(dovecot.cert_path, dovecot.cert_path.with_name("key.pem"))
+    relay.controller.start()
+    yield relay
+    relay.controller.stop()
+
+
+@pytest.fixture
+def listen_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def mail_app(settings: Settings, listen_port: int) -> Any:
+    return create_app(dataclasses.replace(settings, smtp_listen=f"127.0.0.1:{listen_port}"))
+
+
+@pytest.fixture
+def mail_client(mail_app: Any) -> Iterator[TestClient]:
+    with TestClient(mail_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def mail_ctx(mail_app: Any) -> AppContext:
+    return mail_app.state.ctx  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def mail_demo(mail_ctx: AppContext) -> DemoWorld:
+    return seed_demo_world(mail_ctx)
+
+
+def base(demo: DemoWorld) -> str:
+    return f"/api/v1/accounts/{demo.account_id}"
+
+
+def smtp_settings(provider: Provider, dovecot: DovecotServer) -> dict[str, Any]:
+    return {
+        "host": "127.0.0.1",
+        "port": provider.port,
+        "security": "starttls",
+        "username": PROVIDER_USER,
+        "password": PROVIDER_PASSWORD,
+        "ca_file": str(dovecot.cert_path),
+    }
+
+
+def make_inbox(client: TestClient, demo: DemoWorld, admin: dict[str, str], settings: dict[str, Any]) -> dict[str, Any]:
+    teams = client.get(f"{base(demo)}/teams", headers=admin).json()
+    response = client.post(
+        f"{base(demo)}/inboxes",
+        json={"name": "Support mail", "channel_type": "email", "team_ids": [t["id"] for t in teams], "settings": settings},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def mail(
+    *,
+    sender: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    charset: str = "utf-8",
+    to: str = ADDRESS,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    head = [
+        f"From: {Header('Kunde', 'utf-8').encode()} <{sender}>",
+        f"To: {to}",
+        f"Subject: {Header(subject, charset).encode()}",
+        f"Message-ID: <{message_id}>",
+        f"Date: {formatdate()}",
+        "MIME-Version: 1.0",
+        f"Content-Type: text/plain; charset={charset}",
+        "Content-Transfer-Encoding: base64",
+    ]
+    head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + base64.encodebytes(body.encode(charset)).replace(b"\n", b"\r\n")
+
+
+def send_to_listener(port: int, sender: str, raw: bytes, to: str = ADDRESS) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.sendmail(sender, [to], raw)
+
+
+def tickets_of(client: TestClient, demo: DemoWorld, admin: dict[str, str]) -> list[dict[str, Any]]:
+    response = client.get(f"{base(demo)}/tickets", headers=admin)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]  # type: ignore[no-any-return]
+
+
+def messages_of(client: TestClient, demo: DemoWorld, admin: dict[str, str], conversation_id: int) -> list[dict[str, Any]]:
+    response = client.get(f"{base(demo)}/conversations/{conversation_id}/messages", headers=admin)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_mail_to_the_listener_becomes_a_ticket_the_reply_threads_and_the_answer_joins_it(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, provider: Provider, dovecot: DovecotServer, listen_port: int
+) -> None:
+    admin = as_user(mail_demo.user("admin"))
+    inbox = make_inbox(
+        mail_client, mail_demo, admin,
+        {"address": ADDRESS, "from_name": "Shop Support", "receive": "smtp", "smtp": smtp_settings(provider, dovecot)},
+    )
+    # The mailbox password is never shown back, and a form that sends the mask keeps it.
+    assert inbox["settings"]["smtp"]["password"] == "********"
+    patched = mail_client.patch(
+        f"{base(mail_demo)}/inboxes/{inbox['id']}", json={"settings": {"smtp": inbox["settings"]["smtp"]}}, headers=admin
+    )
+    assert patched.status_code == 200, patched.text
+
+    send_to_listener(
+        listen_port, "aiko@example.jp",
+        mail(sender="aiko@example.jp", subject="注文 4711 が届きません", body="先週注文した商品がまだ届いていません。確認していただけますか。",
+             message_id="first-4711@example.jp", charset="iso-2022-jp"),
+    )
+    [ticket] = wait_until(lambda: tickets_of(mail_client, mail_demo, admin))
+    assert ticket["subject"] == "注文 4711 が届きません"
+    assert ticket["source"] == "email"
+    conversation_id = ticket["conversation_id"]
+    [first] = messages_of(mail_client, mail_demo, admin, conversation_id)
+    assert first["content"].startswith("先週注文した商品がまだ届いていません")
+    assert first["source_id"] == "first-4711@example.jp"
+    conversation = mail_client.get(f"{base(mail_demo)}/conversations/{conversation_id}", headers=admin).json()
+    assert conversation["language"] == "ja"
+
+    reply = mail_client.post(
+        f"{base(mail_demo)}/conversations/{conversation_id}/messages",
+        json={"content": "ご連絡ありがとうございます。配送状況を確認しております。"},
+        headers=admin,
+    )
+    assert reply.status_code == 201, reply.text
+    delivered = wait_until(lambda: provider.delivered, timeout=10)[0]
+    assert delivered.over_tls and delivered.login == PROVIDER_USER
+    assert delivered.rcpt_tos == ["aiko@example.jp"]
+    sent = delivered.message
+    assert sent["In-Reply-To"] == "<first-4711@example.jp>"
+    assert "<first-4711@example.jp>" in sent["References"]
+    assert sent["Subject"] == f"Re: 注文 4711 が届きません [#{ticket['id']}]"
+    assert sent["From"].addresses[0].addr_spec == ADDRESS and sent["From"].addresses[0].display_name == "Shop Support"
+    assert "配送状況を確認しております" in sent.get_content()
+    our_id = sent["Message-ID"].strip("<>")
+    stored = wait_until(
+        lambda: [m for m in messages_of(mail_client, mail_demo, admin, conversation_id) if m["id"] == reply.json()["id"] and m["source_id"]]
+    )[0]
+    assert stored["source_id"] == our_id
+    assert stored["attributes"]["email"]["status"] == "sent"
+
+    # The customer answers our reply (In-Reply-To our Message-ID): same ticket.
+    send_to_listener(
+        listen_port, "aiko@example.jp",
+        mail(sender="aiko@example.jp", subject=f"Re: 注文 4711 [#{ticket['id']}]", body="ありがとうございます。待っています。\n\n> 配送状況を確認しております。",
+             message_id="second-4711@example.jp", headers={"In-Reply-To": f"<{our_id}>", "References": f"<first-4711@example.jp> <{our_id}>"}),
+    )
+    wait_until(lambda: len(messages_of(mail_client, mail_demo, admin, conversation_id)) == 3)
+    assert len(tickets_of(mail_client, mail_demo, admin)) == 1
+    answer = messages_of(mail_client, mail_demo, admin, conversation_id)[-1]
+    assert answer["content"] == "ありがとうございます。待っています。"  # the quoted reply folded away
+
+    # An out-of-office answer to our reply: no ticket, no reply back (no loop), a timeline line.
+    send_to_listener(
+        listen_port, "aiko@example.jp",
+        mail(sender="aiko@example.jp", subject="Automatic reply: away", body="I am away until Monday.",
+             message_id="ooo-1@example.jp", headers={"Auto-Submitted": "auto-replied", "In-Reply-To": f"<{our_id}>"}),
+    )
+    lines = wait_until(lambda: [m for m in messages_of(mail_client, mail_demo, admin, conversation_id) if m["direction"] == "activity"])
+    assert "Auto-Submitted: auto-replied" in lines[-1]["content"]
+    assert len(tickets_of(mail_client, mail_demo, admin)) == 1
+    mail_ctx.services["email"].wait_idle()
+    assert len(provider.delivered) == 1
+
+    # Nobody here receives mail for another address: refused at RCPT, before any data.
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send_to_listener(listen_port, "x@example.org", mail(sender="x@example.org", subject="hi", body="hi", message_id="x@example.org"), to="sales@other.example")
+    assert refused.value.recipients["sales@other.example"][0] == 550
+
+
+def test_mail_in_every_common_charset_is_read_from_an_imap_mailbox_and_idle_hears_new_mail(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, dovecot: DovecotServer
+) -> None:
+    admin = as_user(mail_demo.user("admin"))
+    user = f"box{time.monotonic_ns()}@shop.example"
+    dovecot.add_user(user, "imap-secret")
+    samples = [
+        ("utf-8", "Pedido 4711 no llegó", "Mi pedido 4711 todavía no ha llegado, ¿pueden ayudarme?"),
+        ("iso-8859-1", "Commande 4711 non reçue", "Ma commande n'est toujours pas arrivée, où est-elle ?"),
+        ("iso-8859-2", "Zamówienie 4711", "Moje zamówienie jeszcze nie dotarło. Proszę o pomoc."),
+        ("windows-1251", "Заказ 4711 не пришёл", "Мой заказ до сих пор не доставлен, помогите пожалуйста."),
+        ("windows-1252", "Bestellung 4711 – wo bleibt sie?", "Meine Bestellung ist noch nicht angekommen – bitte prüfen."),
+        ("gb2312", "订单 4711 没有收到", "我的订单还没有到，请帮我查一下。"),
+        ("gbk", "订单 4712 退款", "我想申请退款，谢谢。"),
+        ("big5", "訂單 4713 沒有收到", "我的訂單還沒有到，請幫我查一下。"),
+        ("shift_jis", "注文 4714 について", "注文した商品がまだ届きません。"),
+        ("iso-2022-jp", "注文 4715 の確認", "注文の確認をお願いします。"),
+        ("euc-kr", "주문 4716 배송 문의", "주문한 상품이 아직 도착하지 않았습니다."),
+    ]
+    imap_conn = imaplib.IMAP4("127.0.0.1", dovecot.port)
+    imap_conn.login(user, "imap-secret")
+    for index, (charset, subject, body) in enumerate(samples):
+        raw = mail(sender=f"customer{index}@example.net", subject=subject, body=body, message_id=f"cs-{index}@example.net", charset=charset)
+        assert imap_conn.append("INBOX", None, None, raw)[0] == "OK"
+    inbox = make_inbox(
+        mail_client, mail_demo, admin,
+        {
+            "address": user,
+            "receive": "imap",
+            # TLS from the first byte, trusting the test server's own certificate;
+            # polling only every 5 minutes, so only IDLE can bring the last mail in time.
+            "imap": {"host": "127.0.0.1", "port": dovecot.tls_port, "security": "tls", "username": user,
+                     "password": "imap-secret", "ca_file": str(dovecot.cert_path), "poll_seconds": 300},
+        },
+    )
+    tickets = wait_until(lambda: (t := tickets_of(mail_client, mail_demo, admin)) and len(t) == len(samples) and t, timeout=20)
+    by_subject = {t["subject"]: t for t in tickets}
+    for charset, subject, body in samples:
+        assert subject in by_subject, f"{charset}: {subject!r} not among {sorted(by_subject)}"
+        [message] = messages_of(mail_client, mail_demo, admin, by_subject[subject]["conversation_id"])
+        assert message["content"] == body, charset
+
+    poller = mail_ctx.services["email"].poller(inbox["id"])
+    assert poller is not None and poller.using_idle
+    wait_until(lambda: poller.rounds >= 1)
+    late = mail(sender="late@example.net", subject="Noch eine Frage", body="Wann kommt das Paket?", message_id="late@example.net")
+    assert imap_conn.append("INBOX", None, None, late)[0] == "OK"
+    imap_conn.logout()
+    wait_until(lambda: any(t["subject"] == "Noch eine Frage" for t in tickets_of(mail_client, mail_demo, admin)), timeout=15)
+    # Nothing was marked read or moved in the mailbox: a person may read it too.
+    check = imaplib.IMAP4("127.0.0.1", dovecot.port)
+    check.login(user, "imap-secret")
+    check.select("INBOX", readonly=True)
+    assert len(check.search(None, "UNSEEN")[1][0].split()) == len(samples) + 1
+    check.logout()
+
+
+def test_a_restart_reads_only_new_mail_and_sends_replies_that_had_not_gone_out(
+    settings: Settings, dovecot: DovecotServer, provider: Provider, as_user: Any
+) -> None:
+    user = f"restart{time.monotonic_ns()}@shop.example"
+    dovecot.add_user(user, "pw")
+    conn = imaplib.IMAP4("127.0.0.1", dovecot.port)
+    conn.login(user, "pw")
+    conn.append("INBOX", None, None, mail(sender="a@example.net", subject="One", body="First question.", message_id="r1@example.net"))
+    box = {"host": "127.0.0.1", "port": dovecot.port, "security": "starttls", "username": user, "password": "pw",
+           "ca_file": str(dovecot.cert_path), "poll_seconds": 1, "idle": False}
+    app = create_app(settings)
+    ctx: AppContext = app.state.ctx
+    with TestClient(app) as client:
+        demo = seed_demo_world(ctx)
+        admin = as_user(demo.user("admin"))
+        make_inbox(client, demo, admin, {"address": user, "receive": "imap", "imap": box, "smtp": {**smtp_settings(provider, dovecot), "port": free_port()}})
+        [ticket] = wait_until(lambda: tickets_of(client, demo, admin), timeout=15)
+        # The SMTP server is unreachable: the reply waits, marked for the agent.
+        ctx.services["email"].retry_seconds = (60.0,)
+        reply = client.post(f"{base(demo)}/conversations/{ticket['conversation_id']}/messages", json={"content": "We are looking."}, headers=admin)
+        assert reply.status_code == 201
+        waiting = wait_until(
+            lambda: [m for m in messages_of(client, demo, admin, ticket["conversation_id"]) if m["id"] == reply.json()["id"] and (m["attributes"].get("email") or {}).get("status") == "retrying"],
+            timeout=15,
+        )
+        assert "could not reach the SMTP server" in waiting[0]["attributes"]["email"]["error"]
+        # The admin fixes the SMTP port.
+        inbox_id = [i for i in client.get(f"{base(demo)}/inboxes", headers=admin).json() if i["settings"].get("address") == user][0]["id"]
+        assert client.patch(f"{base(demo)}/inboxes/{inbox_id}", json={"settings": {"smtp": {**smtp_settings(provider, dovecot)}}}, headers=admin).status_code == 200
+    conn.append("INBOX", None, None, mail(sender="b@example.net", subject="Two", body="Second question.", message_id="r2@example.net"))
+    conn.logout()
+    # A new process: the cursor says mail 1 is read; the unsent reply goes out once.
+    app = create_app(settings)
+    with TestClient(app) as client:
+        tickets = wait_until(lambda: (t := tickets_of(client, demo, admin)) and len(t) == 2 and t, timeout=15)
+        assert sorted(t["subject"] for t in tickets) == ["One", "Two"]
+        delivered = wait_until(lambda: provider.delivered, timeout=15)
+        assert [d.rcpt_tos for d in delivered] == [["a@example.net"]]
+        assert delivered[0].message["Subject"] == f"Re: One [#{ticket['id']}]"
+
+
+def test_bad_mail_and_bad_settings_are_refused_with_a_reason_and_nothing_is_lost(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, listen_port: int, settings: Settings
+) -> None:
+    admin = as_user(mail_demo.user("admin"))
+    for body, field in (
+        ({"receive": "smtp"}, "settings.address"),
+        ({"address": ADDRESS, "receive": "pigeon"}, "settings.receive"),
+        ({"address": ADDRESS, "receive": "imap"}, "settings.imap"),
+        ({"address": ADDRESS, "smtp": {"host": "mail.example", "port": 0}}, "settings.smtp.port"),
+        ({"address": ADDRESS, "smtp": {"host": "mail.example", "security": "ssl3"}}, "settings.smtp.security"),
+        ({"address": ADDRESS, "smtp": {"host": "mail.example", "password": "x"}}, "settings.smtp.username"),
+        ({"address": ADDRESS, "smtp": {"host": "mail.example\r\nRCPT TO:<x@y>"}}, "settings.smtp.host"),
+    ):
+        response = mail_client.post(
+            f"{base(mail_demo)}/inboxes", json={"name": "Bad", "channel_type": "email", "settings": body}, headers=admin
+        )
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["field"] == field
+    assert not [i for i in mail_client.get(f"{base(mail_demo)}/inboxes", headers=admin).json() if i["name"] == "Bad"]
+
+    inbox = make_inbox(mail_client, mail_demo, admin, {"address": ADDRESS, "receive": "smtp", "max_bytes": 64 * 1024})
+    # Over the inbox's limit: refused with a reason, and the bytes kept on disk.
+    big = mail(sender="big@example.net", subject="Huge", body="x" * 200_000, message_id="big@example.net")
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        send_to_listener(listen_port, "big@example.net", big)
+    assert refused.value.smtp_code == 554 and b"limit" in refused.value.smtp_error
+    kept = list((settings.data_dir / "mail-kept").glob("*.eml"))
+    assert [p.read_bytes() for p in kept] == [big]
+    # Broken MIME and an unknown charset: stored anyway, with what could be read.
+    broken = (
+        b"From: odd@example.net\r\nTo: " + ADDRESS.encode() + b"\r\nSubject: Broken\r\nMessage-ID: <broken@example.net>\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"never-closed\"\r\n\r\n--never-closed\r\n"
+        b"Content-Type: text/plain; charset=x-unknown-7\r\n\r\nMy order 4711 \xe9 is late.\r\n"
+    )
+    send_to_listener(listen_port, "odd@example.net", broken)
+    ticket = wait_until(lambda: [t for t in tickets_of(mail_client, mail_demo, admin) if t["subject"] == "Broken"])[0]
+    [message] = messages_of(mail_client, mail_demo, admin, ticket["conversation_id"])
+    assert "My order 4711" in message["content"]
+    assert message["attributes"]["email"]["warnings"]
+    # A mail from our own address (a loop through a forwarding rule) is dropped.
+    send_to_listener(listen_port, ADDRESS, mail(sender=ADDRESS, subject="Loop", body="Re: Re: Re:", message_id="loop@shop.example"))
+    mail_ctx.services["email"].wait_idle()
+    assert not [t for t in tickets_of(mail_client, mail_demo, admin) if t["subject"] == "Loop"]
+    assert inbox["id"]
+
+
+def test_attachments_are_stored_and_downloaded_as_files(
+    mail_client: TestClient, mail_demo: DemoWorld, as_user: Any, listen_port: int
+) -> None:
+    from email.message import EmailMessage
+
+    admin = as_user(mail_demo.user("admin"))
+    make_inbox(mail_client, mail_demo, admin, {"address": ADDRESS, "receive": "smtp"})
+    message = EmailMessage()
+    message["From"] = "buyer@example.net"
+    message["To"] = ADDRESS
+    message["Subject"] = "Damaged parcel"
+    message["Message-ID"] = "<photo@example.net>"
+    message.set_content("The parcel arrived damaged, photo attached.")
+    message.add_alternative('<p>The parcel arrived <b>damaged</b>.<img src="https://tracker.example/pixel.gif"><script>alert(1)</script></p>', subtype="html")
+    photo = bytes(range(256)) * 40
+    message.add_attachment(photo, maintype="image", subtype="jpeg", filename="schaden Foto.jpg")
+    message.add_attachment(b"<script>alert(document.cookie)</script>", maintype="text", subtype="html", filename="page.html")
+    send_to_listener(listen_port, "buyer@example.net", message.as_bytes(policy=email.policy.SMTP))
+    ticket = wait_until(lambda: tickets_of(mail_client, mail_demo, admin))[0]
+    [stored] = messages_of(mail_client, mail_demo, admin, ticket["conversation_id"])
+    files = stored["attributes"]["email"]["attachments"]
+    assert [(f["filename"], f["content_type"], f["size"]) for f in files] == [
+        ("schaden Foto.jpg", "image/jpeg", len(photo)),
+        ("page.html", "text/html", 39),
+    ]
+    html = stored["attributes"]["email"]["html"]
+    assert "<b>damaged</b>" in html and "tracker.example" not in html and "<script" not in html
+    url = f"{base(mail_demo)}/conversations/{ticket['conversation_id']}/messages/{stored['id']}/attachments"
+    first = mail_client.get(f"{url}/0", headers=admin)
+    assert first.status_code == 200 and first.content == photo
+    assert first.headers["content-disposition"] == "attachment; filename*=UTF-8''schaden%20Foto.jpg"
+    second = mail_client.get(f"{url}/1", headers=admin)
+    assert second.headers["content-type"] == "application/octet-stream" and second.headers["x-content-type-options"] == "nosniff"
+    assert mail_client.get(f"{url}/2", headers=admin).status_code == 404
+    # Someone who may not see the conversation cannot fetch its files.
+    assert mail_client.get(f"{url}/0").status_code == 401
