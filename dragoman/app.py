@@ -46,6 +46,7 @@ from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets.runtime import SlaRuntime
+from dragoman.canned import routes as canned_routes
 from dragoman.channels.email import routes as email_routes
 from dragoman.channels.email.runtime import EmailRuntime
 from dragoman.web import routes as web_routes
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing_routes,
         routing_pages,
         ticket_routes,
+        canned_routes,
         email_routes,
         webhook_routes,
         realtime_routes,

@@ -12,6 +12,7 @@ from dragoman.accounts.models import (  # noqa: F401
     UserLanguage,
     Vendor,
 )
+from dragoman.canned.models import CannedReply, CannedReplyVersion  # noqa: F401
 from dragoman.channels.email.models import MailboxCursor  # noqa: F401
 from dragoman.contacts.models import Contact, ContactIdentity  # noqa: F401
 from dragoman.conversations.models import (  # noqa: F401

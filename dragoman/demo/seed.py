@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 from dragoman.accounts import services as accounts
 from dragoman.accounts.models import Account, Role, Team, User
 from dragoman.accounts.services import LanguageSkill
+from dragoman.canned import services as canned
+from dragoman.canned.schemas import CannedReplyIn
+from dragoman.demo.canned import DEMO_CANNED_REPLIES
 from dragoman.inboxes import services as inboxes
 from dragoman.inboxes.models import Inbox
 from dragoman.kb import services as kb
@@ -135,6 +138,10 @@ def seed_demo(db: Session) -> DemoSummary:
     # into an empty knowledge base, so an admin's edits are never overwritten.
     if not kb.list_articles(db, account.id):
         kb.import_knowledge_base(db, account.id, demo_knowledge_base())
+    # Saved replies, likewise only where the account has none.
+    if not canned.list_canned_replies(db, account.id):
+        for reply in DEMO_CANNED_REPLIES:
+            canned.save_canned_reply(db, account.id, CannedReplyIn.model_validate(reply))
     db.flush()
     assert inbox.website_token is not None
     return DemoSummary(account_id=account.id, inbox_id=inbox.id, website_token=inbox.website_token, created=created)

@@ -621,6 +621,7 @@ async function send() {
       ...replyTranslation.body(content),
     });
     nodes.input.value = "";
+    nodes.hint.textContent = state.mode === "note" ? t("note_hint") : t("send_hint");
     replyTranslation.clear();
     appendMessage(message);
     scheduleListReload();
@@ -744,6 +745,11 @@ function wire() {
       nodes.input.blur();
     }
   });
+  $("canned-select").addEventListener("change", (event) => {
+    const id = event.target.value;
+    event.target.value = "";
+    insertCannedReply(id);
+  });
   nodes.modeReply.addEventListener("click", () => setMode("reply"));
   nodes.modeNote.addEventListener("click", () => setMode(state.mode === "note" ? "reply" : "note"));
   $("assign-me").addEventListener("click", () => act("/assignments", { assignee_id: boot.user.id }, t("assigned_to_you")));
@@ -807,6 +813,49 @@ async function loadDirectory() {
   if (state.open) renderConversation();
 }
 
+// -- saved replies -------------------------------------------------------------------
+
+async function loadCannedReplies() {
+  const select = $("canned-select");
+  const replies = await api("GET", accountPath("/canned_replies"));
+  select.replaceChildren(
+    el("option", { value: "" }, t("canned_pick")),
+    ...replies.map((reply) => el("option", { value: reply.id }, `/${reply.shortcut} · ${reply.title}`)),
+  );
+  select.hidden = replies.length === 0;
+}
+
+/** A saved reply, filled in for the open conversation, goes into the reply
+ * box where the cursor is. In the customer's language it goes out as
+ * written; in the agent's (no version in the customer's) it is translated. */
+async function insertCannedReply(id) {
+  if (!state.open || !id) return;
+  const conversationId = state.open.id;
+  try {
+    const filled = await api("GET", accountPath(`/conversations/${conversationId}/canned_replies/${id}`));
+    if (!state.open || state.open.id !== conversationId) return;
+    const input = nodes.input;
+    const start = input.selectionStart ?? input.value.length;
+    const end = input.selectionEnd ?? input.value.length;
+    input.value = input.value.slice(0, start) + filled.text + input.value.slice(end);
+    input.selectionStart = input.selectionEnd = start + filled.text.length;
+    const customer = filled.customer_language;
+    if (customer && replyTranslation.active()) {
+      replyTranslation.enabled.checked = !filled.exact;
+      replyTranslation.refresh();
+    }
+    nodes.hint.textContent = !customer
+      ? ""
+      : filled.exact
+        ? t("canned_inserted_exact", { language: languageName(filled.language) })
+        : t("canned_inserted_translate", { language: languageName(customer), source: languageName(filled.language) });
+    input.dispatchEvent(new Event("input"));
+    input.focus();
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
 async function start() {
   initShell();
   const banner = el("div", { class: "connection-banner", id: "connection-banner", role: "status", hidden: true });
@@ -817,6 +866,7 @@ async function start() {
   renderTabs();
   new RealtimeClient(onEvent, onConnectionState).start();
   const directory = loadDirectory().catch((error) => toast(errorText(error), "error"));
+  loadCannedReplies().catch((error) => toast(errorText(error), "error"));
   await loadList();
   if (state.openId) {
     history.replaceState({ conversation: state.openId }, "", `/app?conversation=${state.openId}`);
