@@ -47,6 +47,8 @@ from dragoman.routing.runtime import RoutingRuntime
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets.runtime import SlaRuntime
 from dragoman.canned import routes as canned_routes
+from dragoman.csat import routes as csat_routes
+from dragoman.csat.runtime import CsatRuntime
 from dragoman.channels.email import routes as email_routes
 from dragoman.channels.email.runtime import EmailRuntime
 from dragoman.web import routes as web_routes
@@ -105,7 +107,11 @@ def build_context(settings: Settings) -> AppContext:
     # E-mail: replies sent after commit, IMAP mailboxes read, the SMTP listener.
     email = EmailRuntime(factory, settings.data_dir, smtp_listen=settings.smtp_listen)
     bus.subscribe(email.on_event)
+    # Satisfaction surveys offered when a conversation is resolved.
+    csat = CsatRuntime(factory, settings.public_url)
+    bus.subscribe(csat.on_event)
     ctx.services.update(
+        csat=csat,
         email=email,
         sla=sla,
         routing=routing,
@@ -140,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         faq_bot.start()
         ctx.services["sla"].start()
         ctx.services["email"].start()
+        ctx.services["csat"].start()
         if settings.run_background_workers:
             worker.start()
         # The garbage collector's full passes stopped every thread for
@@ -163,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             faq_bot.stop()
             ctx.services["sla"].stop()
             ctx.services["email"].stop()
+            ctx.services["csat"].stop()
             ctx.services["language"].close()
             writer.stop()
             ctx.engine.dispose()
@@ -221,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing_pages,
         ticket_routes,
         canned_routes,
+        csat_routes,
         email_routes,
         webhook_routes,
         realtime_routes,

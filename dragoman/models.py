@@ -23,6 +23,7 @@ from dragoman.conversations.models import (  # noqa: F401
     Priority,
     SenderType,
 )
+from dragoman.csat.models import CsatSurvey  # noqa: F401
 from dragoman.core.db import Base  # noqa: F401
 from dragoman.inboxes.models import Inbox, InboxTeam  # noqa: F401
 from dragoman.kb.models import BotExchange, BotSession, KbArticle, KbArticleVersion, KbCategory  # noqa: F401

@@ -138,10 +138,10 @@ def demo(ctx: AppContext) -> DemoWorld:
 def seed_demo_world(ctx: AppContext) -> DemoWorld:
     with ctx.session_factory() as session:
         summary = seed_demo(session)
-        # The demo inbox's FAQ bot would answer the customer messages of tests
+        # The demo inbox's FAQ bot (and its surveys) would answer the customer messages of tests
         # about other features; tests/test_bot*.py turn it back on.
         inbox = session.get(Inbox, summary.inbox_id)
-        inbox.settings = {**(inbox.settings or {}), "bot": False}
+        inbox.settings = {**(inbox.settings or {}), "bot": False, "csat": False}
         session.commit()
         users = {u.email.split("@")[0]: u for u in accounts.list_users(session, summary.account_id)}
     return DemoWorld(summary.account_id, summary.inbox_id, summary.website_token, users)

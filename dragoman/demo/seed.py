@@ -129,11 +129,13 @@ def seed_demo(db: Session) -> DemoSummary:
             name="Website chat",
             channel_type="webchat",
             team_ids=[team.id for team in teams.values()],
-            settings={"greeting": "Hi! How can we help you today?", "bot": True},
+            settings={"greeting": "Hi! How can we help you today?", "bot": True, "csat": True},
         )
-    elif "bot" not in (inbox.settings or {}):
-        # A demo seeded before the FAQ bot existed gets it; an admin's "false" stays.
-        inbox.settings = {**(inbox.settings or {}), "bot": True}
+    else:
+        # A demo seeded before the FAQ bot (or surveys) existed gets them; an admin's "false" stays.
+        added = {key: True for key in ("bot", "csat") if key not in (inbox.settings or {})}
+        if added:
+            inbox.settings = {**(inbox.settings or {}), **added}
     # The store's help center and the bot's answers, in eight languages; only
     # into an empty knowledge base, so an admin's edits are never overwritten.
     if not kb.list_articles(db, account.id):

@@ -52,6 +52,12 @@ class TicketContact(BaseModel):
     email: str | None
 
 
+class TicketCsat(BaseModel):
+    rating: int = Field(description="1 (very unsatisfied) to 5 (very satisfied)")
+    comment: str | None
+    answered_at: str
+
+
 class TicketOut(BaseModel):
     id: int
     conversation_id: int
@@ -73,6 +79,7 @@ class TicketOut(BaseModel):
     first_response_at: str | None
     timers: list[SlaTimerOut]
     next_deadline: SlaTimerOut | None = Field(description="The running timer due first: what the console counts down")
+    csat: TicketCsat | None = Field(None, description="The customer's latest satisfaction rating of this ticket")
 
 
 class TicketPage(BaseModel):

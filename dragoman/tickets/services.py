@@ -31,12 +31,14 @@ from dragoman.routing.hours import BusinessHours, Window
 from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
 from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketStatus
+from dragoman.csat.models import CsatSurvey
 from dragoman.tickets.schemas import (
     NewTicketIn,
     SlaPolicyIn,
     SlaPolicyOut,
     SlaTimerOut,
     TicketContact,
+    TicketCsat,
     TicketFromConversationIn,
     TicketOut,
     TicketPatchIn,
@@ -589,7 +591,20 @@ def ticket_out(db: Session, ticket: Ticket, conversation: Conversation | None = 
         first_response_at=isoformat(ticket.first_response_at),
         timers=timers,
         next_deadline=min(running, key=lambda t: t.due_at) if running else None,  # type: ignore[arg-type, return-value]
+        csat=_csat(db, ticket.id),
     )
+
+
+def _csat(db: Session, ticket_id: int) -> TicketCsat | None:
+    survey = db.scalar(
+        select(CsatSurvey)
+        .where(CsatSurvey.ticket_id == ticket_id, CsatSurvey.rating.is_not(None))
+        .order_by(CsatSurvey.answered_at.desc())
+        .limit(1)
+    )
+    if survey is None or survey.rating is None:
+        return None
+    return TicketCsat(rating=survey.rating, comment=survey.comment, answered_at=isoformat(survey.answered_at) or "")
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ JS_STRINGS: dict[str, str] = {
     "size_mb": N_("%(size)s MB"),
     "email_not_delivered": N_("Not delivered by e-mail: %(error)s"),
     "email_retrying": N_("Not sent yet, trying again: %(error)s"),
+    "activity_csat": N_("The customer rated this conversation %(rating)s/5"),
+    "activity_csat_comment": N_("The customer rated this conversation %(rating)s/5: “%(comment)s”"),
     "canned_pick": N_("Insert a saved reply…"),
     "canned_inserted_exact": N_("Inserted in %(language)s, the customer's language: it goes out as written."),
     "canned_inserted_translate": N_("No %(language)s version: inserted in %(source)s, translated when you send."),

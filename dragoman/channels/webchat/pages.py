@@ -43,7 +43,7 @@ LOCALES_DIR = WEBCHAT_DIR / "locales"
 DOMAIN = "widget"
 ASSET_PREFIX = "/widget/assets"
 # Files the frame and the demo page load; nothing else under static/ is served.
-ASSETS = {"chat.css": "text/css", "chat.js": "text/javascript", "demo.css": "text/css"}
+ASSETS = {"chat.css": "text/css", "chat.js": "text/javascript", "demo.css": "text/css", "csat.css": "text/css"}
 LOADER_FILE = "loader.js"
 
 
@@ -88,6 +88,21 @@ WIDGET_TEXTS: dict[str, str] = {
     "new_conversation": N_("New conversation"),
     "powered_by": N_("Powered by Dragoman"),
     "unavailable": N_("This chat is not available."),
+    # The satisfaction survey after a resolved conversation (dragoman.csat):
+    # the invitation in the chat or the mail, and the survey page.
+    "csat_invite": N_("How did we do? Please rate our help: {url}"),
+    "csat_title": N_("How did we do?"),
+    "csat_question": N_("How satisfied are you with the help you received?"),
+    "csat_1": N_("Very unsatisfied"),
+    "csat_2": N_("Unsatisfied"),
+    "csat_3": N_("Neutral"),
+    "csat_4": N_("Satisfied"),
+    "csat_5": N_("Very satisfied"),
+    "csat_comment": N_("Anything you would like to tell us? (optional)"),
+    "csat_send": N_("Send my rating"),
+    "csat_thanks": N_("Thank you! Your rating helps us improve."),
+    "csat_pick": N_("Please choose a rating from 1 to 5."),
+    "csat_missing": N_("This survey link is not valid."),
 }
 
 # The frame may be embedded by any customer's website, so it allows every

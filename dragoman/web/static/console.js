@@ -148,6 +148,10 @@ function activityText(message) {
       return t("activity_sla_warning", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
     case "sla_breached":
       return t("activity_sla_breached", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
+    case "csat":
+      return a.comment
+        ? t("activity_csat_comment", { rating: a.rating, comment: a.comment })
+        : t("activity_csat", { rating: a.rating });
     case "email_automatic":
       return t("activity_email_automatic", { reason: a.reason || "", subject: a.subject || "" });
     case "bot_handoff":

@@ -267,7 +267,7 @@
   // Web addresses and help-center paths in the team's and the bot's messages
   // become links. Built as nodes (never HTML from the text); only http(s)
   // addresses and this server's /hc/ pages, opened in a new tab.
-  const LINK = /(https?:\/\/[^\s<>"']+|\/hc\/[^\s<>"']+)/g;
+  const LINK = /(https?:\/\/[^\s<>"']+|\/(?:hc|csat)\/[^\s<>"']+)/g;
   const TRAILING = /[.,;:!?)\]}»”'"]+$/;
 
   function fillWithLinks(element, text) {

@@ -1,0 +1,108 @@
+"""The survey page customers open from the invitation, and the API that
+reads the answers (for supervisors' reports)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.auth import Principal, account_principal, supervisor_principal
+from dragoman.channels.webchat.pages import asset_url, widget_languages, widget_texts
+from dragoman.conversations import services as conversations
+from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.http import get_db
+from dragoman.core.i18n import negotiate_locale
+from dragoman.csat import services
+
+router = APIRouter(tags=["satisfaction"])
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined)
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _page(request: Request, survey: services.CsatSurvey | None, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    if survey is not None:
+        locale = services.survey_locale(survey.language)
+    else:
+        locale = negotiate_locale(request.headers.get("accept-language"), [lang.locale for lang in widget_languages()])
+    language = next(lang for lang in widget_languages() if lang.locale == locale)
+    context: dict[str, Any] = {
+        "language": language,
+        "texts": widget_texts(locale),
+        "survey": survey,
+        "error": error,
+        "css": asset_url("csat.css"),
+    }
+    html = _environment().get_template("csat.html").render(context)
+    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+
+
+@router.get("/csat/{token}", response_class=HTMLResponse, include_in_schema=False)
+def survey_page(token: str, request: Request, db: Session = Depends(get_db)) -> HTMLResponse:
+    try:
+        survey = services.get_survey_by_token(db, token)
+    except NotFound:
+        return _page(request, None, status_code=404)
+    return _page(request, survey)
+
+
+@router.post("/csat/{token}", response_class=HTMLResponse, include_in_schema=False)
+def answer_survey(
+    token: str,
+    request: Request,
+    rating: str = Form(""),
+    comment: str = Form(""),
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
+    try:
+        survey = services.get_survey_by_token(db, token)
+    except NotFound:
+        return _page(request, None, status_code=404)
+    try:
+        services.answer_survey(db, survey, rating, comment)
+    except InvalidInput as error:
+        db.rollback()
+        texts = widget_texts(services.survey_locale(survey.language))
+        return _page(request, survey, error=texts["csat_pick"] if error.field == "rating" else str(error), status_code=422)
+    db.commit()
+    return _page(request, survey)
+
+
+@router.get("/api/v1/accounts/{account_id}/csat", summary="Satisfaction surveys, newest first (for reports)")
+def list_surveys(
+    answered: bool = Query(True, description="Only surveys the customer answered"),
+    principal: Principal = Depends(supervisor_principal),
+    db: Session = Depends(get_db),
+) -> list[dict[str, object]]:
+    return [services.survey_out(s) for s in services.list_surveys(db, principal.account_id, answered)]
+
+
+@router.get("/api/v1/accounts/{account_id}/conversations/{conversation_id}/csat", summary="The conversation's latest survey (404: none)")
+def conversation_survey(
+    conversation_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+) -> dict[str, object]:
+    conversation = conversations.get_conversation(db, principal.viewer, conversation_id)
+    survey = services.latest_survey(db, conversation.id)
+    if survey is None:
+        raise NotFound(f"conversation {conversation_id} has no survey", field="conversation_id")
+    return services.survey_out(survey)

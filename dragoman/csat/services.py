@@ -1,0 +1,147 @@
+"""Offering a satisfaction survey when a conversation is resolved, and
+storing the customer's answer.
+
+The invitation is an outgoing message in the conversation, in the
+customer's language: the widget shows it (with the link), and on an e-mail
+inbox the e-mail channel mails it like any reply. So the survey reaches the
+customer by the channel they wrote on, with no code per channel here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dragoman.channels.webchat.pages import WIDGET_TEXTS, widget_catalogs, widget_languages
+from dragoman.conversations import services as conversations
+from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
+from dragoman.core.clock import isoformat, utcnow
+from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.i18n import SOURCE_LOCALE
+from dragoman.core.security import new_token
+from dragoman.csat.models import CsatSurvey
+from dragoman.inboxes.models import Inbox
+from dragoman.tickets.models import Ticket
+
+MAX_COMMENT = 2000
+SURVEY_ACTIVITY = "csat"
+
+
+def survey_locale(language: str | None) -> str:
+    """The widget catalogue closest to the customer's language."""
+    locales = {lang.tag.lower(): lang.locale for lang in widget_languages()}
+    tag = (language or "").lower()
+    for candidate in (tag, tag.split("-")[0], {"zh": "zh-hans"}.get(tag.split("-")[0], "")):
+        if candidate in locales:
+            return locales[candidate]
+    return SOURCE_LOCALE
+
+
+def survey_text(language: str | None, message: str) -> str:
+    return widget_catalogs().get(survey_locale(language)).gettext(message)
+
+
+def surveys_enabled(inbox: Inbox | None) -> bool:
+    return bool(inbox is not None and (inbox.settings or {}).get("csat"))
+
+
+def offer_survey(db: Session, conversation: Conversation, public_url: str, now: datetime | None = None) -> CsatSurvey | None:
+    """A survey for this resolution, unless there is nothing new to rate:
+    the conversation is open again, or it was surveyed after the customer's
+    last message (resolving twice does not ask twice)."""
+    if conversation.status is not ConversationStatus.resolved or not surveys_enabled(db.get(Inbox, conversation.inbox_id)):
+        return None
+    last_customer = db.scalar(
+        select(Message.created_at)
+        .where(Message.conversation_id == conversation.id, Message.direction == Direction.incoming)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last_customer is None:
+        return None
+    last_survey = db.scalar(
+        select(CsatSurvey.created_at).where(CsatSurvey.conversation_id == conversation.id).order_by(CsatSurvey.id.desc()).limit(1)
+    )
+    if last_survey is not None and last_survey >= last_customer:
+        return None
+    ticket_id = db.scalar(select(Ticket.id).where(Ticket.conversation_id == conversation.id))
+    survey = CsatSurvey(
+        account_id=conversation.account_id,
+        conversation_id=conversation.id,
+        ticket_id=ticket_id,
+        token=new_token(24),
+        language=conversation.language,
+        assignee_id=conversation.assignee_id,
+        team_id=conversation.team_id,
+        created_at=now or utcnow(),
+    )
+    db.add(survey)
+    db.flush()
+    url = f"{public_url.rstrip('/')}/csat/{survey.token}"
+    text = survey_text(conversation.language, WIDGET_TEXTS["csat_invite"]).replace("{url}", url)
+    conversations.send_bot_reply(db, conversation, text, {"csat": {"survey_id": survey.id}})
+    return survey
+
+
+def get_survey_by_token(db: Session, token: str) -> CsatSurvey:
+    survey = db.scalar(select(CsatSurvey).where(CsatSurvey.token == token)) if 10 <= len(token) <= 64 else None
+    if survey is None:
+        raise NotFound("this survey link is not valid", field="token")
+    return survey
+
+
+def answer_survey(db: Session, survey: CsatSurvey, rating: object, comment: str | None, now: datetime | None = None) -> CsatSurvey:
+    """Store the customer's rating (1-5) and comment; answering again changes
+    them (a customer who clicked the wrong star corrects it)."""
+    try:
+        value = int(str(rating))
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 5:
+        raise InvalidInput("rating must be a whole number from 1 to 5", field="rating")
+    text = (comment or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput(f"comment must be at most {MAX_COMMENT} characters", field="comment")
+    first_answer = survey.rating is None
+    survey.rating, survey.comment, survey.answered_at = value, text or None, now or utcnow()
+    conversation = db.get(Conversation, survey.conversation_id)
+    if conversation is not None:
+        words = f"Customer rated {value}/5" + (f": {text[:300]}" if text else "")
+        conversations.add_activity(
+            db,
+            conversation,
+            words if first_answer else f"{words} (changed)",
+            {"activity": SURVEY_ACTIVITY, "rating": value, "comment": text[:300] or None, "survey_id": survey.id},
+        )
+    db.flush()
+    return survey
+
+
+def survey_out(survey: CsatSurvey) -> dict[str, object]:
+    return {
+        "id": survey.id,
+        "conversation_id": survey.conversation_id,
+        "ticket_id": survey.ticket_id,
+        "language": survey.language,
+        "assignee_id": survey.assignee_id,
+        "team_id": survey.team_id,
+        "rating": survey.rating,
+        "comment": survey.comment,
+        "sent_at": isoformat(survey.created_at),
+        "answered_at": isoformat(survey.answered_at),
+    }
+
+
+def latest_survey(db: Session, conversation_id: int) -> CsatSurvey | None:
+    return db.scalar(
+        select(CsatSurvey).where(CsatSurvey.conversation_id == conversation_id).order_by(CsatSurvey.id.desc()).limit(1)
+    )
+
+
+def list_surveys(db: Session, account_id: int, answered_only: bool, limit: int = 500) -> list[CsatSurvey]:
+    statement = select(CsatSurvey).where(CsatSurvey.account_id == account_id)
+    if answered_only:
+        statement = statement.where(CsatSurvey.rating.is_not(None))
+    return list(db.scalars(statement.order_by(CsatSurvey.id.desc()).limit(limit)))
