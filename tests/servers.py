@@ -85,6 +85,17 @@ def chromium_executable() -> str:
     )
 
 
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server process: politely, then for good after ten seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -361,13 +372,7 @@ class RedisServer:
         if self._stopped:
             return
         self._stopped = True
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _terminate(self.process)
 
 
 def start_redis(base_dir: Path, startup_timeout: float = 15.0) -> RedisServer:
@@ -446,13 +451,7 @@ class DovecotServer:
         if self._stopped:
             return
         self._stopped = True
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _terminate(self.process)
 
 
 def _dovecot_executable() -> str:

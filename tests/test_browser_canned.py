@@ -56,5 +56,5 @@ def test_an_agent_inserts_a_saved_reply_in_the_customers_language(
     conversation_item(page, german).click()
     picker.select_option(label="/greeting · Greeting")
     expect(box).to_have_value("Hello Jonas, this is Ada. How can I help you today?")
-    expect(page.locator("#composer-hint")).to_contain_text("No German version: inserted in English")
+    expect(page.locator("#composer-hint")).to_contain_text("No German (de) version: inserted in English (en)")
     shoot(page, test_output_dir, "canned-reply-translate")
