@@ -236,3 +236,67 @@ def test_bad_input_is_refused_with_the_field_and_nothing_changes(client: TestCli
     assert ticket(client, demo, admin, created["id"])["subject"] == "Bestellung 4711 nicht angekommen"
     assert client.get(f"{base(demo)}/tickets/999999", headers=admin).status_code == 404
     assert client.get(f"/api/v1/accounts/{demo.account_id + 1}/tickets", headers=admin).status_code == 404
+
+
+def test_a_duplicate_ticket_is_merged_and_the_customers_next_mail_follows_it(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    from dragoman.channels.email.services import receive_email
+    from dragoman.inboxes.models import Inbox
+
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin)
+    teams = client.get(f"{base(demo)}/teams", headers=admin).json()
+    inbox = client.post(
+        f"{base(demo)}/inboxes",
+        json={"name": "Mail", "channel_type": "email", "team_ids": [t["id"] for t in teams], "settings": {"address": "help@shop.example"}},
+        headers=admin,
+    ).json()
+
+    def deliver(message_id: str, subject: str, body: str, in_reply_to: str | None = None) -> Any:
+        raw = (
+            f"From: Jonas <jonas@example.de>\r\nTo: help@shop.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n"
+            + (f"In-Reply-To: <{in_reply_to}>\r\n" if in_reply_to else "")
+            + f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+        ).encode()
+        with ctx.session_factory() as db:
+            receipt = receive_email(db, db.get(Inbox, inbox["id"]), raw, attachment_dir=ctx.settings.data_dir / "a", spool_dir=ctx.settings.data_dir / "k")
+            db.commit()
+        return receipt
+
+    first = deliver("a1@example.de", "Bestellung 4711 fehlt", "Meine Bestellung 4711 ist nicht da.")
+    second = deliver("b1@example.de", "Nochmal: Bestellung 4711", "Ich warte immer noch auf 4711!")
+    assert first.ticket_id != second.ticket_id
+    merged = client.post(
+        f"{base(demo)}/tickets/{second.ticket_id}/merge", json={"into_ticket_id": first.ticket_id, "note": "Same order"}, headers=admin
+    )
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["id"] == first.ticket_id
+    source = ticket(client, demo, admin, second.ticket_id)
+    assert source["status"] == "closed" and source["merged_into_id"] == first.ticket_id
+    assert source["next_deadline"] is None and all(t["state"] == "cancelled" for t in source["timers"])
+    events = client.get(f"{base(demo)}/tickets/{second.ticket_id}/sla_events", headers=admin).json()
+    assert "met" not in {e["kind"] for e in events}  # a merge keeps no promise
+    notes = [m for m in client.get(f"{base(demo)}/conversations/{first.conversation_id}/messages", headers=admin).json() if m["direction"] == "note"]
+    assert notes and f"Merged from ticket #{second.ticket_id}" in notes[-1]["content"] and "Ich warte immer noch auf 4711!" in notes[-1]["content"]
+    # The customer answers the merged ticket's thread: it lands on the ticket it was merged into.
+    answer = deliver("b2@example.de", "Re: Nochmal", "Hier die Sendungsnummer.", in_reply_to="b1@example.de")
+    assert answer.outcome == "reply" and answer.conversation_id == first.conversation_id
+
+    for body, status, field in (
+        ({"into_ticket_id": first.ticket_id}, 409, "ticket_id"),  # already merged
+        ({"into_ticket_id": 999_999}, 404, "into_ticket_id"),
+    ):
+        refused = client.post(f"{base(demo)}/tickets/{second.ticket_id}/merge", json=body, headers=admin)
+        assert refused.status_code == status and refused.json()["field"] == field
+    assert client.post(f"{base(demo)}/tickets/{first.ticket_id}/merge", json={"into_ticket_id": first.ticket_id}, headers=admin).status_code == 422
+    assert client.post(f"{base(demo)}/tickets/{first.ticket_id}/merge", json={"into_ticket_id": second.ticket_id}, headers=admin).status_code == 409
+
+    third = deliver("c1@example.de", "Rechnung 4711", "Bitte schicken Sie mir die Rechnung.")
+    linked = client.post(f"{base(demo)}/tickets/{third.ticket_id}/links", json={"ticket_id": first.ticket_id}, headers=admin)
+    assert linked.status_code == 201 and linked.json()["linked_ticket_ids"] == [first.ticket_id]
+    assert ticket(client, demo, admin, first.ticket_id)["linked_ticket_ids"] == [third.ticket_id]
+    assert client.post(f"{base(demo)}/tickets/{third.ticket_id}/links", json={"ticket_id": third.ticket_id}, headers=admin).status_code == 422
+    assert client.delete(f"{base(demo)}/tickets/{first.ticket_id}/links/{third.ticket_id}", headers=admin).status_code == 204
+    assert ticket(client, demo, admin, third.ticket_id)["linked_ticket_ids"] == []
+    assert client.delete(f"{base(demo)}/tickets/{first.ticket_id}/links/{third.ticket_id}", headers=admin).status_code == 404

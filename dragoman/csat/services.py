@@ -66,7 +66,10 @@ def offer_survey(db: Session, conversation: Conversation, public_url: str, now: 
     )
     if last_survey is not None and last_survey >= last_customer:
         return None
-    ticket_id = db.scalar(select(Ticket.id).where(Ticket.conversation_id == conversation.id))
+    ticket = db.scalar(select(Ticket).where(Ticket.conversation_id == conversation.id))
+    if ticket is not None and ticket.merged_into_id is not None:
+        return None  # closed by a merge: the customer's question lives on elsewhere
+    ticket_id = ticket.id if ticket is not None else None
     survey = CsatSurvey(
         account_id=conversation.account_id,
         conversation_id=conversation.id,

@@ -49,6 +49,17 @@ class Ticket(IdMixin, CreatedAtMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     solved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     first_response_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Merged into another ticket (closed; the customer's later mail goes there).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True)
+
+
+class TicketLink(Base):
+    """Two tickets about the same thing (one order, one outage), kept apart
+    but each showing the other. Stored once, lower id first."""
+
+    __tablename__ = "ticket_links"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    linked_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class SlaPolicy(IdMixin, CreatedAtMixin, Base):

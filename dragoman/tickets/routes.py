@@ -13,6 +13,8 @@ from dragoman.core.http import get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.tickets import services
 from dragoman.tickets.schemas import (
+    LinkIn,
+    MergeIn,
     NewTicketIn,
     SlaEventOut,
     SlaPolicyIn,
@@ -141,3 +143,39 @@ def ticket_sla_events(
         )
         for e in services.list_sla_events(db, principal.viewer, ticket)
     ]
+
+
+@router.post(
+    "/tickets/{ticket_id}/merge",
+    response_model=TicketOut,
+    summary="Merge this ticket into another: it is closed, and the customer's later mail goes to the other",
+)
+def merge_ticket(ticket_id: int, body: MergeIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> TicketOut:
+    source, source_conversation = services.get_ticket(db, principal.viewer, ticket_id)
+    try:
+        target, _conversation = services.get_ticket(db, principal.viewer, body.into_ticket_id)
+    except NotFound:
+        raise NotFound(f"ticket {body.into_ticket_id} not found", field="into_ticket_id") from None
+    merged = services.merge_tickets(db, principal.viewer, source, source_conversation, target, body.note)
+    db.commit()
+    return services.ticket_out(db, merged)
+
+
+@router.post("/tickets/{ticket_id}/links", response_model=TicketOut, status_code=201, summary="Link a related ticket")
+def link_ticket(ticket_id: int, body: LinkIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> TicketOut:
+    ticket, conversation = services.get_ticket(db, principal.viewer, ticket_id)
+    try:
+        other, _conversation = services.get_ticket(db, principal.viewer, body.ticket_id)
+    except NotFound:
+        raise NotFound(f"ticket {body.ticket_id} not found", field="ticket_id") from None
+    services.link_tickets(db, principal.viewer, ticket, other)
+    db.commit()
+    return services.ticket_out(db, ticket, conversation)
+
+
+@router.delete("/tickets/{ticket_id}/links/{other_id}", status_code=204, summary="Remove a link between two tickets")
+def unlink_ticket(ticket_id: int, other_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> None:
+    ticket, _conversation = services.get_ticket(db, principal.viewer, ticket_id)
+    services.unlink_tickets(db, ticket, other_id)
+    db.commit()
+

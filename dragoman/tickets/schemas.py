@@ -80,6 +80,17 @@ class TicketOut(BaseModel):
     timers: list[SlaTimerOut]
     next_deadline: SlaTimerOut | None = Field(description="The running timer due first: what the console counts down")
     csat: TicketCsat | None = Field(None, description="The customer's latest satisfaction rating of this ticket")
+    merged_into_id: int | None = Field(None, description="Closed by a merge into this ticket")
+    linked_ticket_ids: list[int] = Field(default_factory=list, description="Related tickets")
+
+
+class MergeIn(BaseModel):
+    into_ticket_id: int
+    note: str | None = Field(None, description="Why, for whoever works the ticket merged into")
+
+
+class LinkIn(BaseModel):
+    ticket_id: int
 
 
 class TicketPage(BaseModel):

@@ -23,6 +23,7 @@ from dragoman.contacts.services import create_contact, get_contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority
 from dragoman.core import events
+from dragoman.csat.models import CsatSurvey
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import optional_email, require_text
@@ -30,8 +31,7 @@ from dragoman.inboxes.models import Inbox
 from dragoman.routing.hours import BusinessHours, Window
 from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
-from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketStatus
-from dragoman.csat.models import CsatSurvey
+from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketLink, TicketStatus
 from dragoman.tickets.schemas import (
     NewTicketIn,
     SlaPolicyIn,
@@ -507,6 +507,102 @@ def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Con
     return ticket
 
 
+def _followed(db: Session, ticket: Ticket) -> Ticket:
+    """The ticket a merged one ended up in (merges can chain)."""
+    seen = {ticket.id}
+    while ticket.merged_into_id is not None:
+        target = db.get(Ticket, ticket.merged_into_id)
+        if target is None or target.id in seen:
+            break
+        seen.add(target.id)
+        ticket = target
+    return ticket
+
+
+def live_ticket(db: Session, ticket: Ticket) -> Ticket:
+    """Where a customer's new message about `ticket` belongs: itself, or the
+    ticket it was merged into."""
+    return _followed(db, ticket)
+
+
+MAX_MERGED_MESSAGES = 20
+
+
+def merge_tickets(db: Session, viewer: Viewer, source: Ticket, source_conversation: Conversation, target: Ticket, note: str | None = None) -> Ticket:
+    """Merge `source` into `target`: the source is closed (its promises
+    cancelled, not met), the target gets a private note with what the
+    customer wrote on the source, and the customer's later mail to the
+    source lands on the target."""
+    if source.id == target.id:
+        raise InvalidInput("a ticket cannot be merged into itself", field="into_ticket_id")
+    if source.merged_into_id is not None:
+        raise Conflict(f"ticket {source.id} is already merged into ticket {source.merged_into_id}", field="ticket_id")
+    if _followed(db, target).id == source.id or target.merged_into_id is not None:
+        raise Conflict(f"ticket {target.id} was merged into another ticket; merge into that one", field="into_ticket_id")
+    target_conversation = conversations.get_conversation(db, viewer, target.conversation_id)
+    now = utcnow()
+    for timer in _timers(db, source.id).values():
+        _stop(db, source, source_conversation, timer, now, "cancelled")
+    source.merged_into_id = target.id
+    source.status = TicketStatus.closed
+    source.solved_at = source.solved_at or now
+    source.updated_at = now
+    if source_conversation.status is not ConversationStatus.resolved:
+        conversations.change_status(db, viewer, source_conversation, ConversationStatus.resolved.value)
+    written = list(
+        db.scalars(
+            select(Message.content)
+            .where(Message.conversation_id == source_conversation.id, Message.direction == Direction.incoming)
+            .order_by(Message.id.desc())
+            .limit(MAX_MERGED_MESSAGES)
+        )
+    )[::-1]
+    lines = [f"Merged from ticket #{source.id}: {source.subject}"]
+    if note and note.strip():
+        lines.append(require_text(note, "note", max_length=2000))
+    lines += [f"> {text}" for text in written]
+    conversations.add_note(db, viewer, target_conversation, "\n\n".join(lines)[:10_000])
+    conversations.add_activity(
+        db, source_conversation, f"Merged into ticket #{target.id}", {"activity": "ticket_merged_into", "ticket_id": target.id}
+    )
+    conversations.add_activity(
+        db, target_conversation, f"Ticket #{source.id} merged into this one", {"activity": "ticket_merged_from", "ticket_id": source.id}
+    )
+    target.tags = clean_tags([*(target.tags or ()), *(t for t in source.tags or () if t not in (target.tags or ()))])
+    target.updated_at = now
+    db.flush()
+    _record(db, TICKET_UPDATED, source, source_conversation)
+    _record(db, TICKET_UPDATED, target, target_conversation)
+    return target
+
+
+def link_tickets(db: Session, viewer: Viewer, ticket: Ticket, other: Ticket) -> None:
+    if ticket.id == other.id:
+        raise InvalidInput("a ticket cannot be linked to itself", field="ticket_id")
+    low, high = sorted((ticket.id, other.id))
+    if db.get(TicketLink, (low, high)) is None:
+        db.add(TicketLink(ticket_id=low, linked_ticket_id=high))
+        db.flush()
+
+
+def unlink_tickets(db: Session, ticket: Ticket, other_id: int) -> None:
+    low, high = sorted((ticket.id, other_id))
+    link = db.get(TicketLink, (low, high))
+    if link is None:
+        raise NotFound(f"ticket {ticket.id} is not linked to ticket {other_id}", field="ticket_id")
+    db.delete(link)
+    db.flush()
+
+
+def linked_ticket_ids(db: Session, ticket_id: int) -> list[int]:
+    rows = db.execute(
+        select(TicketLink.ticket_id, TicketLink.linked_ticket_id).where(
+            (TicketLink.ticket_id == ticket_id) | (TicketLink.linked_ticket_id == ticket_id)
+        )
+    )
+    return sorted(b if a == ticket_id else a for a, b in rows)
+
+
 def note_agent_reply(db: Session, ticket: Ticket, conversation: Conversation, at: datetime) -> None:
     """A public reply from the team: first and next response promises are met."""
     timers = _timers(db, ticket.id)
@@ -592,6 +688,8 @@ def ticket_out(db: Session, ticket: Ticket, conversation: Conversation | None = 
         timers=timers,
         next_deadline=min(running, key=lambda t: t.due_at) if running else None,  # type: ignore[arg-type, return-value]
         csat=_csat(db, ticket.id),
+        merged_into_id=ticket.merged_into_id,
+        linked_ticket_ids=linked_ticket_ids(db, ticket.id),
     )
 
 

@@ -212,6 +212,10 @@ def receive_email(
     if mail.warnings:
         log.warning("mail %s to inbox %d read with warnings: %s", source_id, inbox.id, "; ".join(mail.warnings))
     ticket = tickets.ticket_for_conversation(db, conversation.id) if conversation is not None else None
+    if ticket is not None and ticket.merged_into_id is not None:
+        # Merged: the thread now continues on the ticket it was merged into.
+        ticket = tickets.live_ticket(db, ticket)
+        conversation = db.get(Conversation, ticket.conversation_id)
     if conversation is not None and ticket is not None and ticket.status is TicketStatus.closed:
         # A closed ticket stays closed (its reports are final); the customer's
         # new mail is a follow-up ticket that says which one it follows.
