@@ -300,3 +300,59 @@ def test_a_duplicate_ticket_is_merged_and_the_customers_next_mail_follows_it(
     assert client.delete(f"{base(demo)}/tickets/{first.ticket_id}/links/{third.ticket_id}", headers=admin).status_code == 204
     assert ticket(client, demo, admin, third.ticket_id)["linked_ticket_ids"] == []
     assert client.delete(f"{base(demo)}/tickets/{first.ticket_id}/links/{third.ticket_id}", headers=admin).status_code == 404
+
+
+def test_custom_ticket_fields_are_defined_per_account_checked_and_required_to_solve(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    admin = as_user(demo.user("admin"))
+    agent = as_user(demo.user("maria"))
+    inbox_id = api_inbox(client, demo, admin)
+    fields = [
+        {"key": "order_number", "type": "text", "labels": {"en": "Order number", "de": "Bestellnummer"}, "required_to_solve": True},
+        {"key": "refund_amount", "type": "number", "labels": {"en": "Refund amount"}},
+        {"key": "reason", "type": "select", "labels": {"en": "Reason", "es": "Motivo"}, "options": ["damaged", "late", "wrong item"]},
+        {"key": "vip_gesture", "type": "checkbox", "labels": {"en": "Goodwill gesture"}},
+        {"key": "promised_by", "type": "date", "labels": {"en": "Promised by"}},
+    ]
+    for position, body in enumerate(fields):
+        response = client.post(f"{base(demo)}/ticket_fields", json={**body, "position": position}, headers=admin)
+        assert response.status_code == 201, response.text
+    assert client.post(f"{base(demo)}/ticket_fields", json=fields[0], headers=agent).status_code == 403
+    listed = client.get(f"{base(demo)}/ticket_fields", headers=agent).json()
+    assert [f["key"] for f in listed] == [f["key"] for f in fields] and listed[0]["labels"]["de"] == "Bestellnummer"
+    for body, field in (
+        ({**fields[0], "key": "Order Number"}, "key"),
+        ({**fields[0]}, "key"),  # taken: 409
+        ({**fields[0], "key": "x", "type": "colour"}, "type"),
+        ({**fields[0], "key": "x", "labels": {}}, "labels"),
+        ({**fields[0], "key": "x", "labels": {"english": "X"}}, "labels.english"),
+        ({**fields[2], "key": "x", "options": []}, "options"),
+    ):
+        refused = client.post(f"{base(demo)}/ticket_fields", json=body, headers=admin)
+        assert refused.status_code in (409, 422) and refused.json()["field"] == field, (body, refused.text)
+
+    created = open_ticket(client, demo, agent, inbox_id, custom_fields={"refund_amount": "12,50", "reason": "damaged"})
+    assert created["custom_fields"] == {"refund_amount": 12.5, "reason": "damaged"}
+    for values, field in (
+        ({"reason": "bored"}, "custom_fields.reason"),
+        ({"refund_amount": "lots"}, "custom_fields.refund_amount"),
+        ({"vip_gesture": "yes"}, "custom_fields.vip_gesture"),
+        ({"promised_by": "31/12/2026"}, "custom_fields.promised_by"),
+        ({"colour": "red"}, "custom_fields.colour"),
+    ):
+        refused = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"custom_fields": values}, headers=agent)
+        assert refused.status_code == 422 and refused.json()["field"] == field, (values, refused.text)
+    # The order number is required before the ticket is solved; nothing changes until then.
+    refused = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "solved"}, headers=agent)
+    assert refused.status_code == 422 and refused.json()["field"] == "custom_fields.order_number"
+    assert ticket(client, demo, agent, created["id"])["status"] == "new"
+    solved = client.patch(
+        f"{base(demo)}/tickets/{created['id']}",
+        json={"custom_fields": {"order_number": "4711", "promised_by": "2026-12-24", "vip_gesture": True}, "status": "solved"},
+        headers=agent,
+    )
+    assert solved.status_code == 200, solved.text
+    assert solved.json()["custom_fields"] == {
+        "refund_amount": 12.5, "reason": "damaged", "order_number": "4711", "promised_by": "2026-12-24", "vip_gesture": True,
+    }

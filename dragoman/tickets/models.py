@@ -18,7 +18,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Enum, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dragoman.core.clock import utcnow
@@ -131,3 +131,19 @@ class SlaEvent(IdMixin, Base):
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Business seconds used when it happened (met: the response time).
     used_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class TicketField(IdMixin, CreatedAtMixin, Base):
+    """A custom field the account's tickets carry, with its label in each
+    language the team works in ({"en": "Order number", "de": "Bestellnummer"})."""
+
+    __tablename__ = "ticket_fields"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(50))
+    type: Mapped[str] = mapped_column(String(20))  # text, number, select, checkbox, date
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required_to_solve: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+

@@ -19,6 +19,8 @@ from dragoman.tickets.schemas import (
     SlaEventOut,
     SlaPolicyIn,
     SlaPolicyOut,
+    TicketFieldIn,
+    TicketFieldOut,
     TicketFromConversationIn,
     TicketOut,
     TicketPage,
@@ -177,5 +179,32 @@ def link_ticket(ticket_id: int, body: LinkIn, principal: Principal = Depends(acc
 def unlink_ticket(ticket_id: int, other_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> None:
     ticket, _conversation = services.get_ticket(db, principal.viewer, ticket_id)
     services.unlink_tickets(db, ticket, other_id)
+    db.commit()
+
+
+@router.get("/ticket_fields", response_model=list[TicketFieldOut], summary="The custom fields tickets carry, in order")
+def list_ticket_fields(principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> list[TicketFieldOut]:
+    return [services.ticket_field_out(f) for f in services.list_ticket_fields(db, principal.account_id)]
+
+
+@router.post("/ticket_fields", response_model=TicketFieldOut, status_code=201, summary="Define a custom ticket field")
+def create_ticket_field(body: TicketFieldIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> TicketFieldOut:
+    field = services.save_ticket_field(db, principal.account_id, body)
+    db.commit()
+    return services.ticket_field_out(field)
+
+
+@router.put("/ticket_fields/{field_id}", response_model=TicketFieldOut)
+def replace_ticket_field(
+    field_id: int, body: TicketFieldIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)
+) -> TicketFieldOut:
+    field = services.save_ticket_field(db, principal.account_id, body, services.get_ticket_field(db, principal.account_id, field_id))
+    db.commit()
+    return services.ticket_field_out(field)
+
+
+@router.delete("/ticket_fields/{field_id}", status_code=204, summary="Remove a field (values already on tickets stay)")
+def delete_ticket_field(field_id: int, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> None:
+    db.delete(services.get_ticket_field(db, principal.account_id, field_id))
     db.commit()
 

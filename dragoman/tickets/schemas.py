@@ -138,3 +138,17 @@ class SlaEventOut(BaseModel):
     assignee_id: int | None
     language: str | None
     used_seconds: float | None
+
+
+class TicketFieldIn(BaseModel):
+    key: str = Field(description="How the API names it in custom_fields: order_number")
+    type: str = Field(description="text, number, select, checkbox or date")
+    labels: dict[str, str] = Field(description='The label per language: {"en": "Order number", "de": "Bestellnummer"}')
+    options: list[str] = Field(default_factory=list, description="A select field's choices")
+    required_to_solve: bool = False
+    position: int = 0
+
+
+class TicketFieldOut(TicketFieldIn):
+    id: int
+

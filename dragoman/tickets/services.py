@@ -26,12 +26,13 @@ from dragoman.core import events
 from dragoman.csat.models import CsatSurvey
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
-from dragoman.core.validation import optional_email, require_text
+from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
 from dragoman.routing.hours import BusinessHours, Window
 from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
-from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketLink, TicketStatus
+from dragoman.tickets.fields import FIELD_TYPES, FieldDefinition, check_fields, check_key, missing_to_solve
+from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus
 from dragoman.tickets.schemas import (
     NewTicketIn,
     SlaPolicyIn,
@@ -39,6 +40,8 @@ from dragoman.tickets.schemas import (
     SlaTimerOut,
     TicketContact,
     TicketCsat,
+    TicketFieldIn,
+    TicketFieldOut,
     TicketFromConversationIn,
     TicketOut,
     TicketPatchIn,
@@ -87,7 +90,12 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     return out
 
 
-def clean_custom_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def clean_custom_fields(db: Session, account_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+    """Checked against the account's field definitions when it has any;
+    free-form (short keys, plain values) when it has none."""
+    definitions = field_definitions(db, account_id)
+    if definitions:
+        return {k: v for k, v in check_fields(definitions, fields).items() if v is not None}
     for key, value in fields.items():
         if not key or len(key) > 50:
             raise InvalidInput("a custom field's name is 1-50 characters", field="custom_fields")
@@ -96,6 +104,55 @@ def clean_custom_fields(fields: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str) and len(value) > 1000:
             raise InvalidInput("at most 1000 characters", field=f"custom_fields.{key}")
     return dict(fields)
+
+
+def field_definitions(db: Session, account_id: int) -> dict[str, FieldDefinition]:
+    return {
+        f.key: FieldDefinition(f.key, f.type, tuple(f.options or ()), f.required_to_solve)
+        for f in db.scalars(select(TicketField).where(TicketField.account_id == account_id))
+    }
+
+
+def save_ticket_field(db: Session, account_id: int, body: TicketFieldIn, existing: TicketField | None = None) -> TicketField:
+    key = check_key(body.key)
+    if body.type not in FIELD_TYPES:
+        raise InvalidInput(f"type must be one of {', '.join(FIELD_TYPES)}", field="type")
+    if not body.labels:
+        raise InvalidInput('give a label in at least one language: {"en": "Order number"}', field="labels")
+    labels = {require_language(code, f"labels.{code}"): require_text(text, f"labels.{code}", max_length=100) for code, text in body.labels.items()}
+    options = [require_text(o, f"options[{i}]", max_length=100) for i, o in enumerate(body.options)]
+    if body.type == "select" and not options:
+        raise InvalidInput("a select field needs its options", field="options")
+    if len(set(options)) != len(options):
+        raise InvalidInput("each option once", field="options")
+    taken = db.scalar(select(TicketField.id).where(TicketField.account_id == account_id, TicketField.key == key))
+    if taken is not None and (existing is None or taken != existing.id):
+        raise Conflict(f"a ticket field {key!r} already exists", field="key")
+    field = existing or TicketField(account_id=account_id)
+    field.key, field.type, field.labels, field.options = key, body.type, labels, options
+    field.required_to_solve, field.position = body.required_to_solve, body.position
+    if existing is None:
+        db.add(field)
+    db.flush()
+    return field
+
+
+def ticket_field_out(field: TicketField) -> TicketFieldOut:
+    return TicketFieldOut(
+        id=field.id, key=field.key, type=field.type, labels=dict(field.labels or {}), options=list(field.options or ()),
+        required_to_solve=field.required_to_solve, position=field.position,
+    )
+
+
+def list_ticket_fields(db: Session, account_id: int) -> list[TicketField]:
+    return list(db.scalars(select(TicketField).where(TicketField.account_id == account_id).order_by(TicketField.position, TicketField.id)))
+
+
+def get_ticket_field(db: Session, account_id: int, field_id: int) -> TicketField:
+    field = db.get(TicketField, field_id)
+    if field is None or field.account_id != account_id:
+        raise NotFound(f"ticket field {field_id} not found", field="field_id")
+    return field
 
 
 def clean_type(kind: str | None) -> str | None:
@@ -385,7 +442,7 @@ def create_ticket(
         status=TicketStatus.open if answered is not None else TicketStatus.new,
         type=clean_type(type),
         tags=clean_tags(tags),
-        custom_fields=clean_custom_fields(custom_fields or {}),
+        custom_fields=clean_custom_fields(db, conversation.account_id, custom_fields or {}),
         source=source,
         created_at=now,
         updated_at=now,
@@ -467,6 +524,10 @@ def set_ticket_status(db: Session, viewer: Viewer, ticket: Ticket, conversation:
     previous = ticket.status
     if previous is status:
         return
+    if status in (TicketStatus.solved, TicketStatus.closed) and previous not in (TicketStatus.solved, TicketStatus.closed):
+        missing = missing_to_solve(field_definitions(db, ticket.account_id), dict(ticket.custom_fields or {}))
+        if missing:
+            raise InvalidInput(f"custom_fields.{missing[0]} must be filled in before the ticket is solved", field=f"custom_fields.{missing[0]}")
     ticket.status = status
     if status is TicketStatus.pending:
         pause_timers(db, ticket, conversation, now)
@@ -495,7 +556,7 @@ def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Con
     if body.tags is not None:
         ticket.tags = clean_tags(body.tags)
     if body.custom_fields is not None:
-        ticket.custom_fields = clean_custom_fields({**(ticket.custom_fields or {}), **body.custom_fields})
+        ticket.custom_fields = clean_custom_fields(db, ticket.account_id, {**(ticket.custom_fields or {}), **body.custom_fields})
     if body.priority is not None and body.priority != conversation.priority.value:
         conversations.update_conversation(db, conversation, priority=body.priority)
         retarget_timers(db, ticket, conversation, now)
