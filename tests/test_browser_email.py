@@ -37,6 +37,11 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
         headers=admin,
     )
     assert created.status_code == 201, created.text
+    for body in (
+        {"key": "order_number", "type": "text", "labels": {"en": "Order number", "de": "Bestellnummer"}, "required_to_solve": True},
+        {"key": "reason", "type": "select", "labels": {"en": "Reason"}, "options": ["damaged", "late", "wrong item"]},
+    ):
+        assert httpx.post(f"{api}/ticket_fields", json=body, headers=admin).status_code == 201
     email = live_server.ctx.services["email"]
     email.retry_seconds = (3600.0,)
     mail = EmailMessage()
@@ -59,7 +64,15 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
         files.get_by_role("link", name="Rechnung 4711.pdf").click()
     assert download.value.suggested_filename == "Rechnung 4711.pdf"
     assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 invoice"
-    expect(page.get_by_test_id("ticket-card")).to_contain_text("Paket beschädigt angekommen")
+    card = page.get_by_test_id("ticket-card")
+    expect(card).to_contain_text("Paket beschädigt angekommen")
+    # The account's own ticket fields, saved as the agent fills them in.
+    expect(card).to_contain_text("Order number *")
+    page.get_by_test_id("ticket-field-order_number").fill("4711")
+    page.get_by_test_id("ticket-field-order_number").press("Tab")
+    page.get_by_test_id("ticket-field-reason").select_option("damaged")
+    ticket_url = f"{api}/tickets/{receipt.ticket_id}"
+    wait_until(lambda: httpx.get(ticket_url, headers=admin).json()["custom_fields"] == {"order_number": "4711", "reason": "damaged"})
 
     page.get_by_test_id("reply-input").fill("Das tut uns leid! Wir schicken Ersatz.")
     page.get_by_test_id("reply-send").click()

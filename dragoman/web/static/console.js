@@ -58,6 +58,7 @@ const state = {
   lastMessageDay: null,
   mode: "reply",
   agents: [],
+  ticketFields: [],
   teams: [],
   inboxes: new Map(),
   // Messages pushed while the open conversation is still loading.
@@ -478,6 +479,72 @@ function renderTicket() {
   $("ticket-subject").textContent = t("ticket_subject", { id: ticket.id, subject: ticket.subject });
   fillSelect(nodes.ticketStatus, TICKET_STATUSES.map((status) => [status, t(`ticket_status_${status}`)]), ticket.status);
   renderCountdown();
+  renderTicketFields(ticket);
+  const relations = [];
+  if (ticket.merged_into_id) relations.push(t("ticket_merged_into", { id: ticket.merged_into_id }));
+  if (ticket.linked_ticket_ids && ticket.linked_ticket_ids.length) {
+    relations.push(t("ticket_linked", { ids: ticket.linked_ticket_ids.map((id) => `#${id}`).join(", ") }));
+  }
+  $("ticket-relations").textContent = relations.join(" · ");
+  const csat = $("ticket-csat");
+  csat.hidden = !ticket.csat;
+  if (ticket.csat) {
+    const stars = "★".repeat(ticket.csat.rating) + "☆".repeat(5 - ticket.csat.rating);
+    csat.replaceChildren(
+      el("span", { class: "stars", "aria-hidden": "true" }, stars),
+      " ",
+      ticket.csat.comment
+        ? t("ticket_csat_comment", { rating: ticket.csat.rating, comment: ticket.csat.comment })
+        : t("ticket_csat", { rating: ticket.csat.rating }),
+    );
+  }
+}
+
+/** A field's label in the console's language, else English, else any. */
+function fieldLabel(field) {
+  const language = (document.documentElement.lang || "en").toLowerCase();
+  const labels = field.labels || {};
+  const key = Object.keys(labels).find((code) => code.toLowerCase() === language)
+    || Object.keys(labels).find((code) => code.toLowerCase().split("-")[0] === language.split("-")[0]);
+  return labels[key] || labels.en || Object.values(labels)[0] || field.key;
+}
+
+function fieldInput(field, value) {
+  const attributes = { "data-field": field.key, "data-testid": `ticket-field-${field.key}` };
+  if (field.type === "select") {
+    const select = el("select", attributes, el("option", { value: "" }, "—"));
+    for (const option of field.options) select.append(el("option", { value: option, selected: option === value }, option));
+    return select;
+  }
+  if (field.type === "checkbox") return el("input", { ...attributes, type: "checkbox", checked: value === true });
+  const type = { number: "number", date: "date" }[field.type] || "text";
+  return el("input", { ...attributes, type, step: field.type === "number" ? "any" : null, value: value ?? "" });
+}
+
+/** The account's custom fields, each saved when the agent changes it. */
+function renderTicketFields(ticket) {
+  const box = $("ticket-fields");
+  const values = ticket.custom_fields || {};
+  box.replaceChildren(...state.ticketFields.map((field) => {
+    const input = fieldInput(field, values[field.key]);
+    input.addEventListener("change", () => saveTicketField(field, input));
+    const label = el("span", { class: "field-label" }, fieldLabel(field), field.required_to_solve ? el("span", { class: "required", title: t("field_required_to_solve") }, " *") : null);
+    return field.type === "checkbox"
+      ? el("label", { class: "field field-check" }, input, label)
+      : el("label", { class: "field" }, label, input);
+  }));
+}
+
+async function saveTicketField(field, input) {
+  if (!state.ticket) return;
+  let value = input.type === "checkbox" ? input.checked : input.value.trim();
+  if (value === "") value = null;
+  try {
+    state.ticket = await api("PATCH", accountPath(`/tickets/${state.ticket.id}`), { custom_fields: { [field.key]: value } });
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+  renderTicket();
 }
 
 async function loadTicket(conversationId) {
@@ -806,11 +873,13 @@ function onShortcut(event) {
 
 async function loadDirectory() {
   // Agents and teams fill the assignment selects; inboxes name the channel.
-  const [agents, teams, inboxes] = await Promise.all([
+  const [agents, teams, inboxes, ticketFields] = await Promise.all([
     api("GET", accountPath("/agents")),
     api("GET", accountPath("/teams")),
     api("GET", accountPath("/inboxes")),
+    api("GET", accountPath("/ticket_fields")),
   ]);
+  state.ticketFields = ticketFields;
   state.agents = agents;
   state.teams = teams;
   state.inboxes = new Map(inboxes.map((inbox) => [inbox.id, inbox]));
