@@ -448,3 +448,29 @@ def test_attachments_are_stored_and_downloaded_as_files(
     assert mail_client.get(f"{url}/2", headers=admin).status_code == 404
     # Someone who may not see the conversation cannot fetch its files.
     assert mail_client.get(f"{url}/0").status_code == 401
+
+
+def test_mail_tickets_are_routed_like_chats_to_an_agent_who_reads_the_language(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria, sam = as_user(demo.user("maria")), as_user(demo.user("sam"))
+    inbox = make_inbox(client, demo, admin, {"address": ADDRESS, "receive": "smtp"})
+    body = {"name": "Support mail", "inbox_ids": [inbox["id"]], "steps": [{"after_seconds": 0, "min_language_level": 4}]}
+    # A chat queue cannot route a mailbox: said at once, not found out later.
+    wrong = client.post(f"{base(demo)}/routing/queues", json=body, headers=admin)
+    assert wrong.status_code == 422 and wrong.json()["field"] == "inbox_ids" and "email" in wrong.json()["message"]
+    queue = client.post(f"{base(demo)}/routing/queues", json={**body, "channel": "email"}, headers=admin)
+    assert queue.status_code == 201, queue.text
+    for headers in (maria, sam):
+        assert client.patch("/api/v1/profile", json={"availability": "online"}, headers=headers).status_code == 200
+    receipt = ctx.services["email"].receive_raw(
+        inbox["id"],
+        mail(sender="lucia@example.es", subject="Pedido 4711 sin llegar", body="Hola, mi pedido 4711 todavía no ha llegado. ¿Pueden revisarlo?", message_id="routed@example.es"),
+    )
+    assert receipt.outcome == "ticket"
+    maria_id = demo.user("maria").id
+    routed = wait_until(lambda: (t := client.get(f"{base(demo)}/tickets/{receipt.ticket_id}", headers=admin).json())["assignee_id"] == maria_id and t)
+    assert routed["language"] == "es"
+    lines = [m for m in messages_of(client, demo, admin, receipt.conversation_id) if m["attributes"].get("activity") == "routed"]
+    assert lines and lines[0]["attributes"]["queue"] == "Support mail"

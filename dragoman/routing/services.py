@@ -336,6 +336,14 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
     inbox_ids = _check_ids(db, Inbox, account_id, body.inbox_ids, "inbox_ids", "inbox")
     if not inbox_ids:
         raise InvalidInput("a queue routes at least one inbox", field="inbox_ids")
+    # A queue serves one channel; an inbox of another would never be routed by it.
+    for inbox_id, channel_type in db.execute(select(Inbox.id, Inbox.channel_type).where(Inbox.id.in_(inbox_ids)).order_by(Inbox.id)):
+        if inbox_channel(channel_type).value != body.channel:
+            raise InvalidInput(
+                f"inbox {inbox_id} is a {channel_type} inbox ({inbox_channel(channel_type).value} work); "
+                f"a {body.channel} queue cannot route it",
+                field="inbox_ids",
+            )
     team_ids = _check_ids(db, Team, account_id, body.team_ids, "team_ids", "team")
     account_languages = language_services.get_settings(db, account_id).languages
     languages = [_known_language(account_languages, code, f"languages[{i}]") for i, code in enumerate(body.languages)]
