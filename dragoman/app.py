@@ -45,6 +45,7 @@ from dragoman.routing import pages as routing_pages
 from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
 from dragoman.tickets import routes as ticket_routes
+from dragoman.tickets import web_form as ticket_web_form
 from dragoman.tickets.runtime import SlaRuntime
 from dragoman.canned import routes as canned_routes
 from dragoman.csat import routes as csat_routes
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing_routes,
         routing_pages,
         ticket_routes,
+        ticket_web_form,
         canned_routes,
         csat_routes,
         email_routes,

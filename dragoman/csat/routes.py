@@ -51,7 +51,7 @@ def _page(request: Request, survey: services.CsatSurvey | None, *, error: str | 
         "texts": widget_texts(locale),
         "survey": survey,
         "error": error,
-        "css": asset_url("csat.css"),
+        "css": asset_url("page.css"),
     }
     html = _environment().get_template("csat.html").render(context)
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)

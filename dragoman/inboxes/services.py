@@ -36,6 +36,7 @@ def create_inbox(
         raise InvalidInput(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}", field="channel_type")
     if channel_type == "email":
         read_email_settings(settings)  # refuses a bad setting before anything is stored
+        settings = with_form_token(dict(settings or {}))
     inbox = Inbox(
         account_id=account_id,
         name=require_text(name, "name", max_length=200),
@@ -64,12 +65,21 @@ def update_inbox(
         merged = keep_secrets({**(inbox.settings or {}), **settings}, dict(inbox.settings or {}))
         if inbox.channel_type == "email":
             read_email_settings(merged)
+            merged = with_form_token(merged)
         inbox.settings = merged
         events.record_event(db, events.Event(INBOX_UPDATED, inbox.account_id, {"inbox_id": inbox.id}))
     if team_ids is not None:
         set_inbox_teams(db, inbox, team_ids)
     db.flush()
     return inbox
+
+
+def with_form_token(settings: dict[str, Any]) -> dict[str, Any]:
+    """An inbox with the public support form on gets the token its address
+    carries (/support/{form_token}); kept when the form is turned off and on."""
+    if settings.get("web_form") and not settings.get("form_token"):
+        return {**settings, "form_token": new_token(18)}
+    return settings
 
 
 def set_inbox_teams(db: Session, inbox: Inbox, team_ids: Sequence[int]) -> None:

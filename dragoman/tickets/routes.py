@@ -76,7 +76,7 @@ def create_ticket(body: NewTicketIn, principal: Principal = Depends(account_prin
     viewer = principal.viewer
     if not viewer.sees_whole_account and inbox.id not in viewer.inbox_ids:
         raise NotFound(f"inbox {body.inbox_id} not found", field="inbox_id")
-    ticket = services.open_ticket(db, viewer, inbox, body)
+    ticket = services.open_ticket(db, inbox, body)
     db.commit()
     return services.ticket_out(db, ticket)
 

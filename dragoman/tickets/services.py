@@ -459,7 +459,7 @@ def create_ticket(
     return ticket
 
 
-def open_ticket(db: Session, viewer: Viewer, inbox: Inbox, body: NewTicketIn, *, source: str = "api") -> Ticket:
+def open_ticket(db: Session, inbox: Inbox, body: NewTicketIn, *, source: str = "api") -> Ticket:
     """A ticket from the API or a web form: the contact (found by e-mail or
     created), a conversation in `inbox`, the request as its first message."""
     subject = clean_subject(body.subject)

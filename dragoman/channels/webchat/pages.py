@@ -43,7 +43,7 @@ LOCALES_DIR = WEBCHAT_DIR / "locales"
 DOMAIN = "widget"
 ASSET_PREFIX = "/widget/assets"
 # Files the frame and the demo page load; nothing else under static/ is served.
-ASSETS = {"chat.css": "text/css", "chat.js": "text/javascript", "demo.css": "text/css", "csat.css": "text/css"}
+ASSETS = {"chat.css": "text/css", "chat.js": "text/javascript", "demo.css": "text/css", "page.css": "text/css"}
 LOADER_FILE = "loader.js"
 
 
@@ -103,6 +103,17 @@ WIDGET_TEXTS: dict[str, str] = {
     "csat_thanks": N_("Thank you! Your rating helps us improve."),
     "csat_pick": N_("Please choose a rating from 1 to 5."),
     "csat_missing": N_("This survey link is not valid."),
+    # The support form (dragoman.tickets.web_form): a request by e-mail, as a ticket.
+    "form_title": N_("Contact support"),
+    "form_intro": N_("Tell us what you need and we will answer by e-mail."),
+    "form_subject": N_("Subject"),
+    "form_description": N_("How can we help?"),
+    "form_send": N_("Send request"),
+    "form_sent": N_("Thank you! We received your request #{id} and will answer at {email}."),
+    "form_required": N_("Please fill in this field."),
+    "form_email_invalid": N_("Please enter a valid e-mail address."),
+    "form_too_many": N_("Too many requests from your address. Please try again in a few minutes."),
+    "form_missing": N_("This support form is not available."),
 }
 
 # The frame may be embedded by any customer's website, so it allows every

@@ -1,0 +1,150 @@
+"""The public support form: a customer with no chat open writes a request
+that becomes a ticket in an e-mail inbox, answered by mail like any other.
+
+An admin turns it on with `"web_form": true` in an e-mail inbox's settings;
+the inbox then gets a public `form_token` (it says which inbox, nothing
+more) and the form lives at /support/{form_token}. Texts are the widget's
+catalogue, in the customer's language. Bots are kept out by a field people
+never see and by a limit per address.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dragoman.channels.webchat.pages import WidgetLanguage, asset_url, widget_languages, widget_texts
+from dragoman.core.errors import InvalidInput
+from dragoman.core.http import get_db
+from dragoman.core.i18n import negotiate_locale
+from dragoman.core.ratelimit import SlidingWindowLimiter
+from dragoman.core.validation import require_email
+from dragoman.inboxes.models import Inbox
+from dragoman.tickets.schemas import NewTicketIn
+from dragoman.tickets.services import open_ticket
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+# Requests one address may send per hour through the form.
+REQUESTS_PER_HOUR = 10
+_limiter = SlidingWindowLimiter(REQUESTS_PER_HOUR, 3600)
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors *"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _language(request: Request, wanted: str | None) -> WidgetLanguage:
+    languages = widget_languages()
+    if wanted:
+        for language in languages:
+            if language.tag.lower() == wanted.lower() or language.tag.lower().split("-")[0] == wanted.lower():
+                return language
+    locale = negotiate_locale(request.headers.get("accept-language"), [lang.locale for lang in languages])
+    return next(lang for lang in languages if lang.locale == locale)
+
+
+def form_inbox(db: Session, form_token: str) -> Inbox | None:
+    if not 10 <= len(form_token) <= 64:
+        return None
+    for inbox in db.scalars(select(Inbox).where(Inbox.channel_type == "email")):
+        settings = inbox.settings or {}
+        if settings.get("web_form") and settings.get("form_token") == form_token:
+            return inbox
+    return None
+
+
+def _page(language: WidgetLanguage, status_code: int = 200, **context: Any) -> HTMLResponse:
+    values: dict[str, Any] = {
+        "language": language,
+        "languages": widget_languages(),
+        "texts": widget_texts(language.locale),
+        "css": asset_url("page.css"),
+        "inbox": None,
+        "errors": {},
+        "values": {},
+        "sent": None,
+        "blocked": False,
+    }
+    values.update(context)
+    html = _environment().get_template("web_form.html").render(values)
+    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+
+
+@router.get("/support/{form_token}", response_class=HTMLResponse)
+def support_form(form_token: str, request: Request, lang: str | None = Query(None), db: Session = Depends(get_db)) -> HTMLResponse:
+    language = _language(request, lang)
+    inbox = form_inbox(db, form_token)
+    if inbox is None:
+        return _page(language, 404)
+    return _page(language, inbox=inbox, values={"language": language.tag})
+
+
+@router.post("/support/{form_token}", response_class=HTMLResponse)
+def send_request(
+    form_token: str,
+    request: Request,
+    name: str = Form(""),
+    email: str = Form(""),
+    language: str = Form(""),
+    subject: str = Form(""),
+    description: str = Form(""),
+    website: str = Form(""),  # the field people never see: only bots fill it in
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
+    page_language = _language(request, language or None)
+    inbox = form_inbox(db, form_token)
+    if inbox is None:
+        return _page(page_language, 404)
+    texts = widget_texts(page_language.locale)
+    values = {"name": name, "email": email, "language": page_language.tag, "subject": subject, "description": description}
+    client = request.client.host if request.client else "unknown"
+    if _limiter.retry_after(client) or website:
+        return _page(page_language, 429, inbox=inbox, values=values, blocked=True)
+    errors: dict[str, str] = {}
+    for key in ("email", "subject", "description"):
+        if not values[key].strip():
+            errors[key] = texts["form_required"]
+    if "email" not in errors:
+        try:
+            require_email(email)
+        except InvalidInput:
+            errors["email"] = texts["form_email_invalid"]
+    if not errors:
+        try:
+            ticket = open_ticket(
+                db,
+                inbox,
+                NewTicketIn(
+                    inbox_id=inbox.id, email=email, name=name or None, subject=subject, description=description,
+                    language=page_language.tag,
+                ),
+                source="web_form",
+            )
+        except InvalidInput as error:
+            db.rollback()
+            key = (error.field or "description").split(".")[0]
+            errors[key if key in values else "description"] = str(error)
+        else:
+            db.commit()
+            _limiter.hit(client)
+            return _page(page_language, inbox=inbox, sent=texts["form_sent"].replace("{id}", str(ticket.id)).replace("{email}", email.strip()))
+    return _page(page_language, 422, inbox=inbox, values=values, errors=errors)
