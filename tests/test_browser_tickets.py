@@ -68,3 +68,27 @@ def test_an_agent_makes_a_ticket_and_follows_its_sla_countdown(
     expect(chinese.get_by_test_id("sla-countdown")).to_contain_text("逾期")
     shoot(chinese, test_output_dir, "ticket-chinese")
     assert not page.script_errors and not chinese.script_errors  # type: ignore[attr-defined]
+
+
+def test_the_receiving_agent_reads_a_transfer_summary_in_her_language(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    customer = Customer(live_server, demo.website_token, "Jonas Weber", "jonas@example.de", language="de")
+    conversation_id = customer.write("Meine Bestellung 4711 ist kaputt angekommen.")["conversation_id"]
+    ticket = httpx.post(f"{api}/conversations/{conversation_id}/ticket", json={}, headers=admin).json()
+    sales = next(t for t in httpx.get(f"{api}/teams", headers=admin).json() if t["name"] == "Sales")
+    summary = "The customer's order 4711 arrived broken. Please send a new one today."
+    moved = httpx.post(f"{api}/tickets/{ticket['id']}/transfer", json={"team_id": sales["id"], "summary": summary}, headers=admin)
+    assert moved.status_code == 200, moved.text
+    spanish = next(m for m in httpx.get(f"{api}/conversations/{conversation_id}/messages", headers=admin).json() if m["direction"] == "note")
+    expected = spanish["attributes"]["translations"]["es"]["text"]
+
+    page = signed_in_page(contexts, browser, live_server, "maria")
+    conversation_item(page, conversation_id).click()
+    note = page.locator(".msg-note").last
+    expect(note.locator(".msg-text")).to_have_text(expected)
+    note.get_by_test_id("translation-toggle").click()
+    expect(note.locator(".msg-text")).to_have_text(summary)
+    shoot(page, test_output_dir, "ticket-transfer-note")

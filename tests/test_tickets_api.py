@@ -356,3 +356,30 @@ def test_custom_ticket_fields_are_defined_per_account_checked_and_required_to_so
     assert solved.json()["custom_fields"] == {
         "refund_amount": 12.5, "reason": "damaged", "order_number": "4711", "promised_by": "2026-12-24", "vip_gesture": True,
     }
+
+
+def test_a_ticket_is_transferred_to_an_expert_team_with_the_summary_in_their_language(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    from dragoman.accounts.models import User
+
+    admin = as_user(demo.user("admin"))
+    inbox_id = api_inbox(client, demo, admin)
+    created = open_ticket(client, demo, admin, inbox_id)
+    teams = {t["name"]: t for t in client.get(f"{base(demo)}/teams", headers=admin).json()}
+    # María's team: she works in Spanish.
+    maria: User = demo.user("maria")
+    team = next(t for t in teams.values() if maria.id in t["member_ids"])
+    summary = "The customer's order 4711 arrived damaged; please arrange a replacement."
+    moved = client.post(f"{base(demo)}/tickets/{created['id']}/transfer", json={"team_id": team["id"], "summary": summary}, headers=admin)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["team_id"] == team["id"] and moved.json()["assignee_id"] is None
+    notes = [m for m in client.get(f"{base(demo)}/conversations/{created['conversation_id']}/messages", headers=admin).json() if m["direction"] == "note"]
+    note = notes[-1]
+    assert note["content"] == summary and note["attributes"]["transfer"]["team"] == team["name"]
+    assert note["attributes"]["language"]["code"] == "en"
+    spanish = note["attributes"]["translations"]["es"]
+    assert spanish["status"] == "translated" and "4711" in spanish["text"] and spanish["text"] != summary
+    for body, field in (({"team_id": 999_999, "summary": summary}, "team_id"), ({"team_id": team["id"], "summary": " "}, "summary")):
+        refused = client.post(f"{base(demo)}/tickets/{created['id']}/transfer", json=body, headers=admin)
+        assert refused.status_code in (404, 422) and refused.json()["field"] == field

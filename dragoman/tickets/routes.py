@@ -9,7 +9,7 @@ from dragoman.accounts.auth import Principal, account_principal, admin_principal
 from dragoman.conversations import services as conversations
 from dragoman.core.clock import isoformat
 from dragoman.core.errors import NotFound
-from dragoman.core.http import get_db
+from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.tickets import services
 from dragoman.tickets.schemas import (
@@ -25,6 +25,7 @@ from dragoman.tickets.schemas import (
     TicketOut,
     TicketPage,
     TicketPatchIn,
+    TransferIn,
 )
 
 router = APIRouter(prefix="/api/v1/accounts/{account_id}", tags=["tickets"])
@@ -207,4 +208,24 @@ def replace_ticket_field(
 def delete_ticket_field(field_id: int, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> None:
     db.delete(services.get_ticket_field(db, principal.account_id, field_id))
     db.commit()
+
+
+
+
+@router.post(
+    "/tickets/{ticket_id}/transfer",
+    response_model=TicketOut,
+    summary="Transfer to an expert team with a summary, translated for each of its agents",
+)
+def transfer_ticket(
+    ticket_id: int,
+    body: TransferIn,
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
+) -> TicketOut:
+    ticket, conversation = services.get_ticket(db, principal.viewer, ticket_id)
+    services.transfer_ticket(db, principal.viewer, ctx.services["language"], ticket, conversation, body.team_id, body.summary)
+    db.commit()
+    return services.ticket_out(db, ticket, conversation)
 

@@ -89,6 +89,11 @@ class MergeIn(BaseModel):
     note: str | None = Field(None, description="Why, for whoever works the ticket merged into")
 
 
+class TransferIn(BaseModel):
+    team_id: int
+    summary: str = Field(description="What the team needs to know, in the sender's language; translated for each of its agents")
+
+
 class LinkIn(BaseModel):
     ticket_id: int
 

@@ -18,6 +18,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.permissions import Viewer, visible_conversations_clause
+from dragoman.accounts.services import get_team
 from dragoman.contacts.models import Contact
 from dragoman.contacts.services import create_contact, get_contact
 from dragoman.conversations import services as conversations
@@ -28,6 +29,7 @@ from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
+from dragoman.language import services as language_services
 from dragoman.routing.hours import BusinessHours, Window
 from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
@@ -635,6 +637,35 @@ def merge_tickets(db: Session, viewer: Viewer, source: Ticket, source_conversati
     _record(db, TICKET_UPDATED, source, source_conversation)
     _record(db, TICKET_UPDATED, target, target_conversation)
     return target
+
+
+def transfer_ticket(
+    db: Session, viewer: Viewer, runtime: Any, ticket: Ticket, conversation: Conversation, team_id: int, summary: str | None
+) -> Message:
+    """Hand the ticket to an expert team: nobody on it holds it yet, and the
+    sender's summary waits as a private note, translated into the working
+    language of each of the team's agents (the console shows each reader
+    their own). Returns the note."""
+    team = get_team(db, ticket.account_id, team_id)
+    text = require_text(summary, "summary", max_length=2000)
+    source = language_services.user_working_language(db, viewer.user_id)
+    conversations.assign_conversation(db, viewer, conversation, assignee_id=None, team_id=team.id)
+    note = conversations.add_note(db, viewer, conversation, text)
+    translations: dict[str, Any] = {}
+    for target in language_services.working_languages(db, conversation):
+        if target != source:
+            translations[target] = language_services.translate_for_account(db, runtime, ticket.account_id, text, source, target).as_dict()
+    note.attributes = {
+        **(note.attributes or {}),
+        "language": {"code": source},
+        "translations": translations,
+        "transfer": {"team_id": team.id, "team": team.name, "ticket_id": ticket.id},
+    }
+    ticket.updated_at = utcnow()
+    db.flush()
+    conversations.record_message_updated(db, conversation, note)
+    _record(db, TICKET_UPDATED, ticket, conversation)
+    return note
 
 
 def link_tickets(db: Session, viewer: Viewer, ticket: Ticket, other: Ticket) -> None:

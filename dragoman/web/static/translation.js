@@ -34,11 +34,14 @@ function readable(message) {
       flags: original.missing_facts || [],
     };
   }
-  if (message.direction !== "incoming") return null;
+  // A colleague's note comes translated when it was written for readers of
+  // other languages (a transfer's summary); other notes are shown as written.
+  const note = message.direction === "note";
+  if (message.direction !== "incoming" && !note) return null;
   const written = baseLanguage((attributes.language || {}).code);
   if (!written || written === mine) return null;
   const translation = (attributes.translations || {})[mine];
-  if (!translation) return { pending: true };
+  if (!translation) return note ? null : { pending: true };
   if (translation.status !== "translated") {
     const reason = translation.reason && translation.reason.includes("no engine")
       ? t("not_translated_no_engine", { pair: `${translation.from}→${translation.to}` })
