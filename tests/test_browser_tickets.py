@@ -92,3 +92,37 @@ def test_the_receiving_agent_reads_a_transfer_summary_in_her_language(
     note.get_by_test_id("translation-toggle").click()
     expect(note.locator(".msg-text")).to_have_text(summary)
     shoot(page, test_output_dir, "ticket-transfer-note")
+
+
+def test_an_agent_transfers_merges_and_links_tickets_from_the_ticket_card(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    ids = []
+    for name, text in (("Jonas Weber", "Bestellung 4711 ist kaputt."), ("Jonas W.", "Nochmal wegen 4711!"), ("Eva Roth", "Rechnung 4711 fehlt.")):
+        conversation_id = Customer(live_server, demo.website_token, name, f"{name.split()[0].lower()}@example.de", language="de").write(text)["conversation_id"]
+        ids.append((conversation_id, httpx.post(f"{api}/conversations/{conversation_id}/ticket", json={}, headers=admin).json()["id"]))
+    (first_conversation, first), (second_conversation, second), (_third_conversation, third) = ids
+
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    conversation_item(page, second_conversation).click()
+    card = page.get_by_test_id("ticket-card")
+    card.get_by_text("Transfer, merge or link").click()
+    page.get_by_test_id("merge-into").fill(str(first))
+    page.get_by_test_id("merge-send").click()
+    expect(page.get_by_test_id("ticket-relations")).to_have_text(f"Merged into ticket #{first}")
+    expect(page.get_by_test_id("ticket-status")).to_have_value("closed")
+
+    conversation_item(page, first_conversation).click()
+    card.get_by_text("Transfer, merge or link").click()
+    page.get_by_test_id("link-to").fill(str(third))
+    page.get_by_test_id("link-send").click()
+    expect(page.get_by_test_id("ticket-relations")).to_have_text(f"Linked tickets: #{third}")
+    page.get_by_test_id("transfer-team").select_option(label="Sales")
+    page.get_by_test_id("transfer-summary").fill("Replacement for order 4711, please ship today.")
+    shoot(page, test_output_dir, "ticket-actions")
+    page.get_by_test_id("transfer-send").click()
+    expect(page.get_by_test_id("assign-team")).to_have_value(str(next(t["id"] for t in httpx.get(f"{api}/teams", headers=admin).json() if t["name"] == "Sales")))
+    expect(page.locator(".msg-note").last).to_contain_text("Replacement for order 4711")
+    assert httpx.get(f"{api}/tickets/{second}", headers=admin).json()["merged_into_id"] == first

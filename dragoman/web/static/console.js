@@ -480,6 +480,7 @@ function renderTicket() {
   fillSelect(nodes.ticketStatus, TICKET_STATUSES.map((status) => [status, t(`ticket_status_${status}`)]), ticket.status);
   renderCountdown();
   renderTicketFields(ticket);
+  fillSelect($("transfer-team"), state.teams.map((team) => [team.id, team.name]), ticket.team_id ?? "");
   const relations = [];
   if (ticket.merged_into_id) relations.push(t("ticket_merged_into", { id: ticket.merged_into_id }));
   if (ticket.linked_ticket_ids && ticket.linked_ticket_ids.length) {
@@ -498,6 +499,45 @@ function renderTicket() {
         : t("ticket_csat", { rating: ticket.csat.rating }),
     );
   }
+}
+
+/** Transfer, merge and link: each a small form in the ticket card. */
+async function ticketAction(path, body, done) {
+  if (!state.ticket) return;
+  try {
+    const ticket = await api("POST", accountPath(`/tickets/${state.ticket.id}${path}`), body);
+    if (ticket && ticket.id === state.ticket.id) state.ticket = ticket;
+    else await loadTicket(state.open.id);
+    renderTicket();
+    scheduleListReload();
+    toast(done);
+    return true;
+  } catch (error) {
+    toast(errorText(error), "error");
+    return false;
+  }
+}
+
+function wireTicketActions() {
+  $("transfer-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const teamId = Number($("transfer-team").value);
+    const summary = $("transfer-summary").value.trim();
+    const team = state.teams.find((item) => item.id === teamId);
+    if (await ticketAction("/transfer", { team_id: teamId, summary }, t("ticket_transferred", { team: team ? team.name : "" }))) {
+      $("transfer-summary").value = "";
+    }
+  });
+  $("merge-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const into = Number($("merge-into").value);
+    if (await ticketAction("/merge", { into_ticket_id: into }, t("ticket_merged", { id: into }))) $("merge-into").value = "";
+  });
+  $("link-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const other = Number($("link-to").value);
+    if (await ticketAction("/links", { ticket_id: other }, t("ticket_link_made", { id: other }))) $("link-to").value = "";
+  });
 }
 
 /** A field's label in the console's language, else English, else any. */
@@ -548,6 +588,9 @@ async function saveTicketField(field, input) {
 }
 
 async function loadTicket(conversationId) {
+  // Another conversation: its ticket's actions start folded away.
+  if (state.ticketShownFor !== conversationId) $("ticket-card").querySelector(".ticket-actions").open = false;
+  state.ticketShownFor = conversationId;
   try {
     const ticket = await api("GET", accountPath(`/conversations/${conversationId}/ticket`));
     if (state.open && state.open.id === conversationId) state.ticket = ticket;
@@ -816,6 +859,7 @@ function wire() {
       nodes.input.blur();
     }
   });
+  wireTicketActions();
   $("canned-select").addEventListener("change", (event) => {
     const id = event.target.value;
     event.target.value = "";
