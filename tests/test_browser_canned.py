@@ -41,6 +41,7 @@ def test_an_agent_inserts_a_saved_reply_in_the_customers_language(
 
     page = signed_in_page(contexts, browser, live_server, "admin")
     conversation_item(page, spanish).click()
+    expect(page.locator("#conv-name")).to_have_text("Lucía Fernández")
     picker = page.get_by_test_id("canned-select")
     expect(picker).to_be_visible()
     picker.select_option(label="/greeting · Greeting")
@@ -54,6 +55,7 @@ def test_an_agent_inserts_a_saved_reply_in_the_customers_language(
     expect(page.locator(".msg-outgoing .msg-text").last).to_have_text("Hola Lucía, soy Ada. ¿En qué puedo ayudarle hoy?")
 
     conversation_item(page, german).click()
+    expect(page.locator("#conv-name")).to_have_text("Jonas Weber")
     picker.select_option(label="/greeting · Greeting")
     expect(box).to_have_value("Hello Jonas, this is Ada. How can I help you today?")
     expect(page.locator("#composer-hint")).to_contain_text("No German (de) version: inserted in English (en)")

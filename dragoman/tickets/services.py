@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.permissions import Viewer, visible_conversations_clause
@@ -549,7 +549,16 @@ def set_ticket_status(db: Session, viewer: Viewer, ticket: Ticket, conversation:
         conversations.change_status(db, viewer, conversation, wanted.value)
 
 
+def lock_ticket(db: Session, ticket: Ticket) -> None:
+    """Take the ticket's row lock (PostgreSQL) or the write lock (SQLite) and
+    read it again: two changes at once (two fields saved a moment apart)
+    each start from the other's result instead of overwriting it."""
+    db.execute(update(Ticket).where(Ticket.id == ticket.id).values(id=Ticket.id))
+    db.refresh(ticket)
+
+
 def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Conversation, body: TicketPatchIn) -> Ticket:
+    lock_ticket(db, ticket)
     now = utcnow()
     if body.subject is not None:
         ticket.subject = clean_subject(body.subject)

@@ -575,16 +575,25 @@ function renderTicketFields(ticket) {
   }));
 }
 
-async function saveTicketField(field, input) {
-  if (!state.ticket) return;
+// Field saves go one after another, so the card always ends showing the
+// last answer, with every field the agent filled in.
+let fieldSaves = Promise.resolve();
+
+function saveTicketField(field, input) {
   let value = input.type === "checkbox" ? input.checked : input.value.trim();
   if (value === "") value = null;
-  try {
-    state.ticket = await api("PATCH", accountPath(`/tickets/${state.ticket.id}`), { custom_fields: { [field.key]: value } });
-  } catch (error) {
-    toast(errorText(error), "error");
-  }
-  renderTicket();
+  fieldSaves = fieldSaves.then(async () => {
+    if (!state.ticket) return;
+    const ticketId = state.ticket.id;
+    try {
+      const ticket = await api("PATCH", accountPath(`/tickets/${ticketId}`), { custom_fields: { [field.key]: value } });
+      if (state.ticket && state.ticket.id === ticketId) state.ticket = ticket;
+    } catch (error) {
+      toast(errorText(error), "error");
+    }
+    renderTicket();
+  });
+  return fieldSaves;
 }
 
 async function loadTicket(conversationId) {
@@ -950,7 +959,9 @@ async function insertCannedReply(id) {
   const conversationId = state.open.id;
   try {
     const filled = await api("GET", accountPath(`/conversations/${conversationId}/canned_replies/${id}`));
-    if (!state.open || state.open.id !== conversationId) return;
+    if (!state.open) return;
+    // Another conversation opened meanwhile: fill the reply in for that one.
+    if (state.open.id !== conversationId) return insertCannedReply(id);
     const input = nodes.input;
     const start = input.selectionStart ?? input.value.length;
     const end = input.selectionEnd ?? input.value.length;
