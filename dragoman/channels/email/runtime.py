@@ -75,6 +75,8 @@ class EmailRuntime:
         self._email_inboxes: dict[int, bool] = {}  # inbox id -> is e-mail (a cache: one query per inbox)
         self._pollers: dict[int, _MailboxPoller] = {}
         self._pollers_lock = threading.Lock()
+        # One restart at a time: two quick settings changes must not leave two readers of one mailbox.
+        self._restart_lock = threading.Lock()
         self._listener: Controller | None = None
         self._pending = 0
         self._idle = threading.Condition()
@@ -90,8 +92,9 @@ class EmailRuntime:
         self._sender.start()
         for message_id in unsent:
             self._queue_send(message_id, 0)
-        for inbox in inboxes:
-            self._restart_poller(inbox.id)
+        with self._restart_lock:
+            for inbox in inboxes:
+                self._restart_poller(inbox.id)
         if self._smtp_listen:
             self._start_listener()
 
@@ -117,8 +120,16 @@ class EmailRuntime:
         elif event.name == INBOX_UPDATED:
             inbox_id = int(event.data["inbox_id"])
             self._email_inboxes.pop(inbox_id, None)
-            if self._is_email_inbox(inbox_id):
-                self._restart_poller(inbox_id)
+            # Off the committing thread: stopping the old poller may wait for its IDLE.
+            threading.Thread(target=self._restart_if_email, args=(inbox_id,), name="dragoman-imap-restart", daemon=True).start()
+
+    def _restart_if_email(self, inbox_id: int) -> None:
+        try:
+            with self._restart_lock:
+                if self._is_email_inbox(inbox_id):
+                    self._restart_poller(inbox_id)
+        except Exception:  # noqa: BLE001 - a settings change must not take the process down
+            log.exception("inbox %d: could not restart its mailbox reader", inbox_id)
 
     def _is_email_inbox(self, inbox_id: Any) -> bool:
         if not isinstance(inbox_id, int):
