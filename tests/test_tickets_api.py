@@ -383,3 +383,35 @@ def test_a_ticket_is_transferred_to_an_expert_team_with_the_summary_in_their_lan
     for body, field in (({"team_id": 999_999, "summary": summary}, "team_id"), ({"team_id": team["id"], "summary": " "}, "summary")):
         refused = client.post(f"{base(demo)}/tickets/{created['id']}/transfer", json=body, headers=admin)
         assert refused.status_code in (404, 422) and refused.json()["field"] == field
+
+
+def test_a_gold_customer_gets_the_gold_policy_and_a_breach_can_take_the_ticket_back(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin, first_response_seconds=4 * 3600)
+    gold = make_policy(client, demo, admin, name="Gold", tier="Gold", first_response_seconds=900, breach_action="reassign")
+    assert gold["tier"] == "gold"
+    clash = client.post(f"{base(demo)}/sla_policies", json={"name": "Gold 2", "priority": "normal", "tier": "gold"}, headers=admin)
+    assert clash.status_code == 409 and clash.json()["field"] == "priority"
+    bad = client.post(f"{base(demo)}/sla_policies", json={"name": "X", "priority": "high", "tier": "very gold!"}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["field"] == "tier"
+    inbox_id = api_inbox(client, demo, admin)
+    regular = open_ticket(client, demo, admin, inbox_id, email="someone@example.com")
+    contact = client.post(f"{base(demo)}/contacts", json={"name": "Goldie", "email": "vip@example.com", "tier": "gold"}, headers=admin).json()
+    assert contact["tier"] == "gold"
+    vip = open_ticket(client, demo, admin, inbox_id, email="vip@example.com")
+    assert timer(ticket(client, demo, admin, regular["id"]), "first_response")["target_seconds"] == 4 * 3600
+    assert timer(ticket(client, demo, admin, vip["id"]), "first_response")["target_seconds"] == 900
+
+    # María holds the gold ticket and does not answer in time: it goes back to the queue.
+    maria = demo.user("maria")
+    assigned = client.post(f"{base(demo)}/conversations/{vip['conversation_id']}/assignments", json={"assignee_id": maria.id}, headers=admin)
+    assert assigned.status_code == 200, assigned.text
+    assert sla(ctx).wait_idle()
+    start = at(vip["created_at"]).replace(tzinfo=None)
+    assert (vip["id"], "first_response", "breached") in SlaRuntime(ctx.session_factory).sweep_now(start + timedelta(seconds=901))
+    after = ticket(client, demo, admin, vip["id"])
+    assert after["assignee_id"] is None and after["team_id"] is None
+    line = [m for m in client.get(f"{base(demo)}/conversations/{vip['conversation_id']}/messages", headers=admin).json() if m["attributes"].get("activity") == "sla_reassigned"]
+    assert line and line[0]["content"] == "SLA breached: taken from María García, back in the queue"

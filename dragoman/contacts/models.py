@@ -18,6 +18,9 @@ class Contact(IdMixin, CreatedAtMixin, Base):
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The customer's service tier ("gold", "enterprise"): SLA policies may
+    # promise a tier shorter times than the default for a priority.
+    tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     # Loaded only when asked for: the message path never needs them.
     identities: Mapped[list["ContactIdentity"]] = relationship(back_populates="contact", cascade="all, delete-orphan")

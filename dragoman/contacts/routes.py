@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal
@@ -27,6 +27,7 @@ class ContactOut(BaseModel):
     phone: str | None
     language: str | None
     country: str | None
+    tier: str | None = None
     created_at: str
     identities: list[IdentityOut]
 
@@ -37,6 +38,7 @@ class ContactIn(BaseModel):
     phone: str | None = None
     language: str | None = None
     country: str | None = None
+    tier: str | None = Field(None, description="The customer's service tier (gold, enterprise...), for SLA policies")
 
 
 def contact_out(contact: Contact) -> ContactOut:
@@ -47,6 +49,7 @@ def contact_out(contact: Contact) -> ContactOut:
         phone=contact.phone,
         language=contact.language,
         country=contact.country,
+        tier=contact.tier,
         created_at=isoformat(contact.created_at) or "",
         # A web visitor's id is its credential's subject; integrators see
         # which inboxes know the contact, not the raw visitor id.

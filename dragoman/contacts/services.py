@@ -27,6 +27,7 @@ def create_contact(
     phone: str | None = None,
     language: str | None = None,
     country: str | None = None,
+    tier: str | None = None,
 ) -> Contact:
     contact = Contact(
         account_id=account_id,
@@ -35,10 +36,21 @@ def create_contact(
         phone=(phone or "").strip() or None,
         language=optional_language(language),
         country=_clean_country(country),
+        tier=clean_tier(tier),
     )
     db.add(contact)
     db.flush()
     return contact
+
+
+def clean_tier(tier: str | None, field: str = "tier") -> str | None:
+    """A tier name as policies and contacts both store it: lower case, one word."""
+    if tier is None or not str(tier).strip():
+        return None
+    value = str(tier).strip().lower()
+    if len(value) > 40 or not value.replace("-", "").replace("_", "").isalnum():
+        raise InvalidInput("a tier is one word of letters, digits, - or _ (at most 40), e.g. gold", field=field)
+    return value
 
 
 def _clean_country(country: str | None) -> str | None:
@@ -59,7 +71,10 @@ def update_contact(
     phone: object = _UNSET,
     language: object = _UNSET,
     country: object = _UNSET,
+    tier: object = _UNSET,
 ) -> Contact:
+    if tier is not _UNSET:
+        contact.tier = clean_tier(tier)  # type: ignore[arg-type]
     if name is not _UNSET:
         contact.name = _clean_name(name)  # type: ignore[arg-type]
     if email is not _UNSET:

@@ -119,7 +119,8 @@ def import_emails(
     report = ImportReport()
     now = now or utcnow()
     languages = list(get_settings(db, inbox.account_id).languages or ()) or None if detect_languages else None
-    policies = {p.priority: p for p in db.scalars(select(SlaPolicy).where(SlaPolicy.account_id == inbox.account_id))}
+    # Imported contacts carry no tier: the default policy of each priority.
+    policies = {p.priority: p for p in db.scalars(select(SlaPolicy).where(SlaPolicy.account_id == inbox.account_id, SlaPolicy.tier.is_(None)))}
     policy = policies.get(Priority.normal.value)
     for batch in _parsed_batches(raws, batch_size, languages, detect_languages, workers):
         _import_batch(db, inbox, batch, report, policy, now)

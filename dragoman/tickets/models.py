@@ -67,16 +67,19 @@ class SlaPolicy(IdMixin, CreatedAtMixin, Base):
     calendar (time zone, weekly windows, public holidays of a country)."""
 
     __tablename__ = "sla_policies"
-    __table_args__ = (UniqueConstraint("account_id", "priority"),)
+    __table_args__ = (UniqueConstraint("account_id", "priority", "tier"),)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     priority: Mapped[str] = mapped_column(String(20))  # urgent, high, normal, low
+    # For customers of this tier only (contacts.tier); None: everyone else.
+    tier: Mapped[str | None] = mapped_column(String(40), nullable=True)
     first_response_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     next_response_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     resolution_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     warn_ratio: Mapped[float] = mapped_column(Float, default=0.75)
     # notify: a timeline line at a warning and a breach; raise_priority: and
-    # the ticket goes one priority up at a breach (its timers follow).
+    # the ticket goes one priority up at a breach (its timers follow);
+    # reassign: and the agent holding it loses it, back to routing's queue.
     breach_action: Mapped[str] = mapped_column(String(20), default="notify")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # [{"weekday": 0-6, "start": minutes, "end": minutes}]; empty: around the clock.

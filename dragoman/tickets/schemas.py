@@ -19,9 +19,12 @@ class SlaPolicyIn(BaseModel):
     next_response_seconds: int | None = Field(None, description="Each later customer message answered within this")
     resolution_seconds: int | None = Field(None, description="Solved within this much business time")
     warn_ratio: float = Field(0.75, description="A warning fires when this share of a target is used")
-    breach_action: Literal["notify", "raise_priority"] = Field(
-        "notify", description="At a breach: a timeline line for the team, and with raise_priority one priority up"
+    breach_action: Literal["notify", "raise_priority", "reassign"] = Field(
+        "notify",
+        description="At a breach: a timeline line for the team; raise_priority: and one priority up; "
+        "reassign: and the agent holding it loses it, back to routing's queue",
     )
+    tier: str | None = Field(None, description="Only for contacts of this tier (gold, enterprise...); none: everyone else")
     timezone: str = "UTC"
     hours: list[HoursIn] = Field([], description="Business hours; empty: around the clock")
     holiday_country: str | None = Field(None, description="Public holidays of this country do not count (e.g. DE)")

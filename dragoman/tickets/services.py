@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
+from dragoman.accounts.models import Role, User
 from dragoman.accounts.permissions import Viewer, visible_conversations_clause
 from dragoman.accounts.services import get_team
 from dragoman.contacts.models import Contact
-from dragoman.contacts.services import create_contact, get_contact
+from dragoman.contacts.services import clean_tier, create_contact, get_contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority
 from dragoman.core import events
@@ -181,14 +182,23 @@ def save_policy(db: Session, account_id: int, body: SlaPolicyIn, policy: SlaPoli
     windows, country, subdivision = check_hours_input(
         body.hours, body.timezone, body.holiday_country, body.holiday_subdivision
     )
-    clash = db.scalar(select(SlaPolicy).where(SlaPolicy.account_id == account_id, SlaPolicy.priority == body.priority))
+    tier = clean_tier(body.tier)
+    clash = db.scalar(
+        select(SlaPolicy).where(
+            SlaPolicy.account_id == account_id,
+            SlaPolicy.priority == body.priority,
+            SlaPolicy.tier.is_(None) if tier is None else SlaPolicy.tier == tier,
+        )
+    )
     if clash is not None and clash is not policy:
-        raise Conflict(f"policy {clash.name!r} already covers priority {body.priority}", field="priority")
+        whom = f" for tier {tier}" if tier else ""
+        raise Conflict(f"policy {clash.name!r} already covers priority {body.priority}{whom}", field="priority")
     if policy is None:
         policy = SlaPolicy(account_id=account_id)
         db.add(policy)
     policy.name = name
     policy.priority = body.priority
+    policy.tier = tier
     policy.first_response_seconds = body.first_response_seconds
     policy.next_response_seconds = body.next_response_seconds
     policy.resolution_seconds = body.resolution_seconds
@@ -212,6 +222,7 @@ def policy_out(policy: SlaPolicy) -> SlaPolicyOut:
         resolution_seconds=policy.resolution_seconds,
         warn_ratio=policy.warn_ratio,
         breach_action=policy.breach_action,  # type: ignore[arg-type]
+        tier=policy.tier,
         timezone=policy.timezone,
         hours=hours_out(_windows(policy)),
         holiday_country=policy.holiday_country,
@@ -249,8 +260,20 @@ def business_hours(policy: SlaPolicy | None) -> BusinessHours | None:
     return _calendar(policy.timezone, tuple(_windows(policy)), policy.holiday_country, policy.holiday_subdivision)
 
 
-def _policy_for(db: Session, account_id: int, priority: str) -> SlaPolicy | None:
-    return db.scalar(select(SlaPolicy).where(SlaPolicy.account_id == account_id, SlaPolicy.priority == priority))
+def _policy_for(db: Session, conversation: Conversation, priority: str | None = None) -> SlaPolicy | None:
+    """The policy for the conversation's priority and its customer's tier;
+    the priority's default policy when the tier has none of its own."""
+    contact = db.get(Contact, conversation.contact_id)
+    tier = contact.tier if contact is not None else None
+    policies = {
+        p.tier: p
+        for p in db.scalars(
+            select(SlaPolicy).where(
+                SlaPolicy.account_id == conversation.account_id, SlaPolicy.priority == (priority or conversation.priority.value)
+            )
+        )
+    }
+    return policies.get(tier) if tier in policies else policies.get(None)
 
 
 # -- SLA timers ---------------------------------------------------------------------
@@ -319,7 +342,7 @@ def start_timer(
 ) -> SlaTimer | None:
     """(Re)start `metric` from zero under the ticket's policy; None when the
     policy sets no such target."""
-    policy = policy if policy is not None else _policy_for(db, ticket.account_id, conversation.priority.value)
+    policy = policy if policy is not None else _policy_for(db, conversation)
     target = _target(policy, metric) if policy is not None else None
     if policy is None or target is None:
         return None
@@ -380,7 +403,7 @@ def resume_timers(db: Session, ticket: Ticket, conversation: Conversation, now: 
 def retarget_timers(db: Session, ticket: Ticket, conversation: Conversation, now: datetime) -> None:
     """The priority changed: live timers take the new policy's targets and
     calendar, keeping the business time already used."""
-    policy = _policy_for(db, ticket.account_id, conversation.priority.value)
+    policy = _policy_for(db, conversation)
     for timer in _timers(db, ticket.id).values():
         if timer.state not in ("running", "paused"):
             continue
@@ -452,7 +475,7 @@ def create_ticket(
     )
     db.add(ticket)
     db.flush()
-    policy = _policy_for(db, ticket.account_id, conversation.priority.value)
+    policy = _policy_for(db, conversation)
     if policy is not None:
         if answered is None:
             start_timer(db, ticket, conversation, "first_response", now, policy)
@@ -897,6 +920,8 @@ def sweep_sla(db: Session, now: datetime, limit: int = 500) -> list[tuple[int, s
             fired.append((ticket.id, timer.metric, "breached"))
             if policy is not None and policy.breach_action == "raise_priority":
                 _raise_priority(db, ticket, conversation, now)
+            elif policy is not None and policy.breach_action == "reassign":
+                _take_back(db, ticket, conversation, timer)
         _schedule(timer, _hours_of(db, timer))
         db.flush()
         events.record_event(
@@ -917,6 +942,30 @@ def _raise_priority(db: Session, ticket: Ticket, conversation: Conversation, now
     # The breached timer keeps its record; the others follow the new policy.
     conversations.update_conversation(db, conversation, priority=PRIORITY_ORDER[index + 1])
     retarget_timers(db, ticket, conversation, now)
+
+
+SLA_ACTOR = "SLA"
+
+
+def _take_back(db: Session, ticket: Ticket, conversation: Conversation, timer: SlaTimer) -> None:
+    """The breach's reassignment: whoever held the ticket loses it, and it is
+    back in line for routing (which gives it to the next free agent)."""
+    if conversation.assignee_id is None and conversation.team_id is None:
+        return
+    holder = db.get(User, conversation.assignee_id) if conversation.assignee_id is not None else None
+    name = holder.name if holder is not None else "the team"
+    viewer = Viewer(user_id=0, account_id=conversation.account_id, role=Role.admin, name=SLA_ACTOR)
+    conversations.assign_conversation(
+        db,
+        viewer,
+        conversation,
+        assignee_id=None,
+        team_id=None,
+        activity=(
+            f"SLA breached: taken from {name}, back in the queue",
+            {"activity": "sla_reassigned", "actor": SLA_ACTOR, "from": name, "metric": timer.metric, "ticket_id": ticket.id},
+        ),
+    )
 
 
 def next_check(db: Session) -> datetime | None:
