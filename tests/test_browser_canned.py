@@ -60,3 +60,31 @@ def test_an_agent_inserts_a_saved_reply_in_the_customers_language(
     expect(box).to_have_value("Hello Jonas, this is Ada. How can I help you today?")
     expect(page.locator("#composer-hint")).to_contain_text("No German (de) version: inserted in English (en)")
     shoot(page, test_output_dir, "canned-reply-translate")
+
+
+def test_a_macro_says_what_it_will_do_and_does_it_when_sent(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    supervisor = bearer(api_token(live_server.ctx, demo.user("supervisor")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    created = httpx.post(
+        f"{api}/canned_replies",
+        json={"shortcut": "photos", "title": "Ask for photos", "versions": {"en": "Could you send us a photo of the parcel?"},
+              "actions": {"ticket_status": "pending", "add_tags": ["damaged"]}},
+        headers=supervisor,
+    )
+    assert created.status_code == 201, created.text
+    conversation_id = Customer(live_server, demo.website_token, "Sam Doe", "sam@example.com", "en").write("My parcel arrived broken.")["conversation_id"]
+    ticket = httpx.post(f"{api}/conversations/{conversation_id}/ticket", json={}, headers=supervisor).json()
+
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    conversation_item(page, conversation_id).click()
+    expect(page.locator("#conv-name")).to_have_text("Sam Doe")
+    page.get_by_test_id("canned-select").select_option(label="/photos · Ask for photos")
+    expect(page.get_by_test_id("reply-input")).to_have_value("Could you send us a photo of the parcel?")
+    expect(page.locator("#composer-hint")).to_have_text("On send: ticket Pending (waiting for the customer), tags damaged.")
+    shoot(page, test_output_dir, "canned-macro")
+    page.get_by_test_id("reply-send").click()
+    expect(page.get_by_test_id("ticket-status")).to_have_value("pending")
+    after = httpx.get(f"{api}/tickets/{ticket['id']}", headers=supervisor).json()
+    assert after["status"] == "pending" and after["tags"] == ["damaged"]

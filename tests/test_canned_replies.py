@@ -127,3 +127,41 @@ def test_text_around_placeholders_is_kept_and_values_are_not_read_as_placeholder
     # looks like a placeholder itself.
     assert filled == text + value + text or (not value and filled.endswith(text))
     assert unknown_placeholders(text) == []
+
+
+def test_a_macro_sends_its_reply_and_sets_the_ticket_pending_with_a_tag(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    supervisor = as_user(demo.user("supervisor"))
+    teams = client.get(f"{base(demo)}/teams", headers=supervisor).json()
+    sales = next(t for t in teams if t["name"] == "Sales")
+    macro = client.post(
+        f"{base(demo)}/canned_replies",
+        json={
+            "shortcut": "ask-photos",
+            "title": "Ask for photos of the damage",
+            "kind": "other",
+            "versions": {"en": "Could you send us photos of the damaged parcel, {{contact.first_name|}}?"},
+            "actions": {"ticket_status": "pending", "priority": "high", "add_tags": ["Damaged"], "team_id": sales["id"]},
+        },
+        headers=supervisor,
+    )
+    assert macro.status_code == 201, macro.text
+    assert macro.json()["actions"] == {"ticket_status": "pending", "priority": "high", "add_tags": ["damaged"], "team_id": sales["id"]}
+    for actions, field in (
+        ({"ticket_status": "asleep"}, "actions.ticket_status"),
+        ({"priority": "whenever"}, "actions.priority"),
+        ({"team_id": 999_999}, "actions.team_id"),
+    ):
+        refused = client.post(f"{base(demo)}/canned_replies", json={**DELAY, "shortcut": "x", "actions": actions}, headers=supervisor)
+        assert refused.status_code in (404, 422) and refused.json()["field"] == field, refused.text
+
+    ticket = client.post(
+        f"{base(demo)}/tickets",
+        json={"inbox_id": demo.inbox_id, "email": "sam@example.com", "name": "Sam Doe", "subject": "Broken parcel", "description": "My parcel arrived broken."},
+        headers=supervisor,
+    ).json()
+    url = f"{base(demo)}/conversations/{ticket['conversation_id']}/canned_replies/{macro.json()['id']}"
+    assert client.get(url, headers=supervisor).json()["text"] == "Could you send us photos of the damaged parcel, Sam?"
+    done = client.post(f"{url}/actions", headers=supervisor)
+    assert done.status_code == 200, done.text
+    after = client.get(f"{base(demo)}/tickets/{ticket['id']}", headers=supervisor).json()
+    assert after["status"] == "pending" and after["priority"] == "high" and after["tags"] == ["damaged"] and after["team_id"] == sales["id"]

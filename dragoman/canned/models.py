@@ -4,8 +4,9 @@ language, the scripts a multilingual team is trained on."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dragoman.core.clock import utcnow
@@ -20,6 +21,9 @@ class CannedReply(IdMixin, CreatedAtMixin, Base):
     shortcut: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default="other")  # greeting, reassurance, closing, other
+    # A macro's actions, applied when the reply is sent: {"ticket_status":
+    # "pending", "priority": "high", "add_tags": ["refund"], "team_id": 3}.
+    actions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, supervisor_principal
 from dragoman.canned import services
-from dragoman.canned.schemas import CannedReplyIn, CannedReplyOut, FilledReplyOut
+from dragoman.canned.schemas import CannedReplyIn, CannedReplyOut, FilledReplyOut, MacroDoneOut
 from dragoman.conversations import services as conversations
 from dragoman.core.http import get_db
 
@@ -64,3 +64,19 @@ def fill_canned_reply(
     conversation = conversations.get_conversation(db, principal.viewer, conversation_id)
     reply = services.get_canned_reply(db, principal.account_id, canned_reply_id)
     return services.fill_for_conversation(db, principal.viewer, reply, conversation)
+
+
+@router.post(
+    "/conversations/{conversation_id}/canned_replies/{canned_reply_id}/actions",
+    response_model=MacroDoneOut,
+    summary="Carry out a macro's actions (after its reply was sent): ticket status, priority, tags, team",
+)
+def apply_macro(
+    conversation_id: int, canned_reply_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+) -> MacroDoneOut:
+    conversation = conversations.get_conversation(db, principal.viewer, conversation_id)
+    reply = services.get_canned_reply(db, principal.account_id, canned_reply_id)
+    done = services.apply_macro(db, principal.viewer, reply, conversation)
+    db.commit()
+    return MacroDoneOut(done=done)
+

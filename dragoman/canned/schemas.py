@@ -9,11 +9,19 @@ from dragoman.canned.placeholders import PLACEHOLDERS
 PLACEHOLDER_HELP = "Placeholders: " + ", ".join("{{" + name + "}}" for name in PLACEHOLDERS) + "; a fallback after |: {{contact.name|there}}"
 
 
+class MacroActions(BaseModel):
+    ticket_status: str | None = Field(None, description="new, open, pending, on_hold, solved or closed (a ticket's)")
+    priority: str | None = Field(None, description="low, normal, high or urgent")
+    add_tags: list[str] = Field(default_factory=list, description="Tags added to the ticket")
+    team_id: int | None = Field(None, description="Hand the conversation to this team")
+
+
 class CannedReplyIn(BaseModel):
     shortcut: str = Field(description="What agents type after / in the reply box: lower-case letters, digits, - and _")
     title: str
     kind: str = Field("other", description="greeting, reassurance, closing or other")
     versions: dict[str, str] = Field(description="Language code -> text. " + PLACEHOLDER_HELP)
+    actions: MacroActions = Field(default_factory=MacroActions, description="A macro: what sending it also does")
 
 
 class CannedReplyOut(BaseModel):
@@ -22,6 +30,7 @@ class CannedReplyOut(BaseModel):
     title: str
     kind: str
     versions: dict[str, str]
+    actions: MacroActions
     updated_at: str
 
 
@@ -31,3 +40,8 @@ class FilledReplyOut(BaseModel):
     language: str = Field(description="The version used")
     customer_language: str | None
     exact: bool = Field(description="False: no version in the customer's language; translate before sending")
+
+
+class MacroDoneOut(BaseModel):
+    done: list[str] = Field(description="What the macro changed, e.g. status=pending")
+

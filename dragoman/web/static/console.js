@@ -747,6 +747,9 @@ async function send() {
     });
     nodes.input.value = "";
     nodes.hint.textContent = state.mode === "note" ? t("note_hint") : t("send_hint");
+    const macro = state.macro;
+    state.macro = null;
+    if (macro && state.mode === "reply" && macro.conversationId === message.conversation_id) applyMacro(macro);
     replyTranslation.clear();
     appendMessage(message);
     scheduleListReload();
@@ -946,6 +949,7 @@ async function loadDirectory() {
 async function loadCannedReplies() {
   const select = $("canned-select");
   const replies = await api("GET", accountPath("/canned_replies"));
+  state.cannedReplies = new Map(replies.map((reply) => [String(reply.id), reply]));
   select.replaceChildren(
     el("option", { value: "" }, t("canned_pick")),
     ...replies.map((reply) => el("option", { value: reply.id }, `/${reply.shortcut} · ${reply.title}`)),
@@ -974,13 +978,43 @@ async function insertCannedReply(id) {
       replyTranslation.enabled.checked = !filled.exact;
       replyTranslation.refresh();
     }
-    nodes.hint.textContent = !customer
+    // Only worth saying when the customer reads another language than the agent.
+    const languageHint = !customer || !replyTranslation.active()
       ? ""
       : filled.exact
         ? t("canned_inserted_exact", { language: languageName(filled.language) })
         : t("canned_inserted_translate", { language: languageName(customer), source: languageName(filled.language) });
+    // A macro: what sending also does, said before the agent sends.
+    const reply = (state.cannedReplies || new Map()).get(String(id));
+    const actions = macroActionWords(reply);
+    state.macro = actions ? { id, conversationId } : null;
+    nodes.hint.textContent = [languageHint, actions ? t("macro_on_send", { actions }) : ""].filter(Boolean).join(" ");
     input.dispatchEvent(new Event("input"));
     input.focus();
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
+}
+
+function macroActionWords(reply) {
+  const actions = (reply && reply.actions) || {};
+  const words = [];
+  if (actions.ticket_status) words.push(t("macro_status", { status: t(`ticket_status_${actions.ticket_status}`) }));
+  if (actions.priority) words.push(t("macro_priority", { priority: t(`priority_${actions.priority}`) }));
+  if (actions.add_tags && actions.add_tags.length) words.push(t("macro_tags", { tags: actions.add_tags.join(", ") }));
+  if (actions.team_id) {
+    const team = state.teams.find((item) => item.id === actions.team_id);
+    words.push(t("macro_team", { team: team ? team.name : `#${actions.team_id}` }));
+  }
+  return words.join(", ");
+}
+
+async function applyMacro(macro) {
+  try {
+    await api("POST", accountPath(`/conversations/${macro.conversationId}/canned_replies/${macro.id}/actions`), {});
+    toast(t("macro_applied"));
+    if (state.open && state.open.id === macro.conversationId) loadTicket(macro.conversationId);
+    scheduleListReload();
   } catch (error) {
     toast(errorText(error), "error");
   }
