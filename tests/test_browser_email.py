@@ -50,6 +50,10 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
     mail["Subject"] = "Paket beschädigt angekommen"
     mail["Message-ID"] = "<damaged-4711@example.de>"
     mail.set_content("Hallo, mein Paket mit der Bestellung 4711 kam beschädigt an. Fotos und Rechnung anbei.")
+    mail.add_alternative(
+        '<p>Hallo, mein Paket kam <b>beschädigt</b> an.</p><img src="https://tracker.example/open.gif"><script>parent.document.title="owned"</script>',
+        subtype="html",
+    )
     mail.add_attachment(b"\xff\xd8\xff" + bytes(50_000), maintype="image", subtype="jpeg", filename="paket.jpg")
     mail.add_attachment(b"%PDF-1.4 invoice", maintype="application", subtype="pdf", filename="Rechnung 4711.pdf")
     receipt = email.receive_raw(created.json()["id"], mail.as_bytes())
@@ -64,6 +68,12 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
         files.get_by_role("link", name="Rechnung 4711.pdf").click()
     assert download.value.suggested_filename == "Rechnung 4711.pdf"
     assert Path(download.value.path()).read_bytes() == b"%PDF-1.4 invoice"
+    # The sender's formatting, on request, in a frame that runs nothing.
+    page.get_by_test_id("mail-html-toggle").click()
+    formatted = page.frame_locator("[data-testid=mail-html]")
+    expect(formatted.locator("b")).to_have_text("beschädigt")
+    expect(formatted.locator("img")).to_have_count(0)
+    assert page.title() != "owned"
     card = page.get_by_test_id("ticket-card")
     expect(card).to_contain_text("Paket beschädigt angekommen")
     # The account's own ticket fields, saved as the agent fills them in.

@@ -349,6 +349,19 @@ function emailDetails(message) {
       )),
     ));
   }
+  if (mail.html) {
+    // The mail as its sender laid it out, on request: sanitised when stored
+    // (no scripts, no remote images), shown in a sandboxed frame that can
+    // run nothing and reach nothing of the console.
+    const frame = el("iframe", { class: "mail-html", sandbox: "", title: t("mail_formatted"), "data-testid": "mail-html", hidden: true });
+    const toggle = el("button", { type: "button", class: "msg-translation-toggle", "data-testid": "mail-html-toggle" }, t("mail_show_formatted"));
+    toggle.addEventListener("click", () => {
+      if (!frame.srcdoc) frame.srcdoc = `<!doctype html><meta charset="utf-8"><base target="_blank"><body style="font-family:sans-serif">${mail.html}`;
+      frame.hidden = !frame.hidden;
+      toggle.textContent = frame.hidden ? t("mail_show_formatted") : t("mail_hide_formatted");
+    });
+    parts.push(el("div", { class: "mail-html-box" }, toggle, frame));
+  }
   if (message.direction === "outgoing" && (mail.status === "failed" || mail.status === "retrying")) {
     parts.push(el(
       "p",
