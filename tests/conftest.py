@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -211,3 +212,27 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):  # type
 
 
 __all__ = ["DemoWorld", "LiveServer", "api_token", "bearer", "wait_until", "Inbox", "httpx"]
+
+
+class MailCatcher:
+    """A customer's mail server (aiosmtpd on 127.0.0.1): keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self.port = free_port()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def mail_catcher() -> Iterator[MailCatcher]:
+    from aiosmtpd.controller import Controller
+
+    catcher = MailCatcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
+    controller.start()
+    yield catcher
+    controller.stop()
+

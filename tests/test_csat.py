@@ -8,17 +8,13 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from conftest import DemoWorld, wait_until
+from conftest import DemoWorld, MailCatcher, wait_until
 from dragoman.core.http import AppContext
 from dragoman.inboxes.models import Inbox
-from servers import free_port
 
 SURVEY_LINK = re.compile(r"/csat/([A-Za-z0-9_-]+)")
 
@@ -101,31 +97,10 @@ def test_inboxes_without_surveys_ask_nothing(client: TestClient, ctx: AppContext
     assert client.get(f"{base}/csat", headers=maria).status_code == 404
 
 
-class Mailbox:
-    """The customer's mail server: keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(envelope.original_content or envelope.content)
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
-
-
 def test_a_solved_email_ticket_mails_the_survey_and_the_rating_lands_on_the_ticket(
-    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any, mailbox: tuple[Mailbox, int]
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any, mail_catcher: MailCatcher
 ) -> None:
-    box, port = mailbox
+    box, port = mail_catcher, mail_catcher.port
     admin = as_user(demo.user("admin"))
     api = f"/api/v1/accounts/{demo.account_id}"
     teams = client.get(f"{api}/teams", headers=admin).json()

@@ -13,7 +13,6 @@ import email.policy
 import imaplib
 import smtplib
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from email.header import Header

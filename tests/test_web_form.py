@@ -7,36 +7,15 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
-from conftest import DemoWorld, wait_until
+from conftest import DemoWorld, MailCatcher, wait_until
 from dragoman.core.http import AppContext
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.tickets import web_form
-from servers import free_port
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(envelope.original_content or envelope.content)
-        return "250 OK"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box, port = Mailbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
 
 
 def form_inbox(client: TestClient, demo: DemoWorld, admin: dict[str, str], port: int) -> dict[str, Any]:
@@ -53,9 +32,9 @@ def form_inbox(client: TestClient, demo: DemoWorld, admin: dict[str, str], port:
 
 
 def test_a_request_from_the_support_form_becomes_a_ticket_answered_by_mail(
-    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any, mailbox: tuple[Mailbox, int]
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any, mail_catcher: MailCatcher
 ) -> None:
-    box, port = mailbox
+    box, port = mail_catcher, mail_catcher.port
     admin = as_user(demo.user("admin"))
     inbox = form_inbox(client, demo, admin, port)
     token = inbox["settings"]["form_token"]
@@ -92,9 +71,9 @@ def test_a_request_from_the_support_form_becomes_a_ticket_answered_by_mail(
 
 
 def test_the_form_is_off_unless_the_inbox_turns_it_on_and_an_address_is_limited(
-    client: TestClient, demo: DemoWorld, as_user: Any, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch
+    client: TestClient, demo: DemoWorld, as_user: Any, mail_catcher: MailCatcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _box, port = mailbox
+    port = mail_catcher.port
     admin = as_user(demo.user("admin"))
     inbox = form_inbox(client, demo, admin, port)
     token = inbox["settings"]["form_token"]
