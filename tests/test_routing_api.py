@@ -197,6 +197,29 @@ def test_a_closed_queue_records_when_it_opens(client: TestClient, demo: DemoWorl
     assert decisions[0]["outcome"] == "closed"
 
 
+def test_a_queue_can_turn_a_chat_that_finds_everyone_closed_into_a_ticket(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    today = datetime.now(timezone.utc).date()
+    closed = [(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
+    queue = make_queue(client, demo, admin, closed_dates=closed, timezone="UTC", when_closed="ticket")
+    assert queue["when_closed"] == "ticket"
+    assert client.post(
+        f"/api/v1/accounts/{demo.account_id}/routing/queues", json={**queue, "name": "x", "when_closed": "later"}, headers=admin
+    ).json()["field"] == "when_closed"
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola, mi pedido 4711 no ha llegado.")
+    routing_idle(ctx)
+    made = client.get(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}/ticket", headers=admin)
+    assert made.status_code == 200, made.text
+    ticket = made.json()
+    assert ticket["subject"] == "Hola, mi pedido 4711 no ha llegado." and ticket["source"] == "chat"
+    told = [m for m in messages(client, demo, admin, conversation_id) if (m["attributes"].get("auto_reply") or {}).get("kind") == "closed"]
+    assert len(told) == 1 and told[0]["attributes"]["auto_reply"]["ticket_id"] == ticket["id"]
+    assert told[0]["content"].startswith("Gracias por tu mensaje. Ahora mismo estamos cerrados")
+    assert told[0]["content"].endswith(f"El número de tu solicitud es #{ticket['id']}.")
+
+
 def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
     admin = as_user(demo.user("admin"))
     ana = as_user(demo.user("ana"))

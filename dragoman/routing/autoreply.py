@@ -37,6 +37,20 @@ CLOSED_NO_OPENING = {
 }
 
 
+# Said after the above when the conversation became a ticket.
+TICKET_NUMBER = {
+    "en": "Your request number is #{id}.",
+    "es": "El número de tu solicitud es #{id}.",
+    "fr": "Le numéro de votre demande est le #{id}.",
+    "de": "Ihre Anfragenummer ist #{id}.",
+    "pt": "O número do seu pedido é #{id}.",
+    "it": "Il numero della tua richiesta è #{id}.",
+    "zh": "您的请求编号为 #{id}。",
+    "ja": "お問い合わせ番号は #{id} です。",
+    "ar": "رقم طلبك هو #{id}.",
+}
+
+
 def opening_time_text(opens_at: datetime, timezone: str, language: str) -> str:
     zone = ZoneInfo(timezone)
     day = format_skeleton("MMMMEEEEd", opens_at, tzinfo=zone, locale=language)
@@ -44,10 +58,14 @@ def opening_time_text(opens_at: datetime, timezone: str, language: str) -> str:
     return f"{day} {clock} ({timezone})"
 
 
-def closed_reply(language: str | None, opens_at: datetime | None, timezone: str) -> tuple[str, str]:
+def closed_reply(language: str | None, opens_at: datetime | None, timezone: str, ticket_id: int | None = None) -> tuple[str, str]:
     """(text, language it is in): the customer's language when we have the
-    words, English otherwise."""
+    words, English otherwise; with the ticket's number when it became one."""
     code = language if language in CLOSED_UNTIL else "en"
     if opens_at is None:
-        return CLOSED_NO_OPENING[code], code
-    return CLOSED_UNTIL[code].format(when=opening_time_text(opens_at, timezone, code)), code
+        text = CLOSED_NO_OPENING[code]
+    else:
+        text = CLOSED_UNTIL[code].format(when=opening_time_text(opens_at, timezone, code))
+    if ticket_id is not None:
+        text = f"{text} {TICKET_NUMBER[code].format(id=ticket_id)}" if code not in ("zh", "ja") else text + TICKET_NUMBER[code].format(id=ticket_id)
+    return text, code

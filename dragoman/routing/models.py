@@ -72,6 +72,10 @@ class RoutingQueue(IdMixin, CreatedAtMixin, Base):
         ForeignKey("routing_queues.id", ondelete="SET NULL"), nullable=True
     )
     overflow_after_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # When every queue for a conversation is closed: "reply" tells the
+    # customer when someone will answer; "ticket" also makes it a ticket (its
+    # SLA clocks run in business hours) and gives the customer its number.
+    when_closed: Mapped[str] = mapped_column(String(10), default="reply")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
     steps: Mapped[list["RoutingStep"]] = relationship(

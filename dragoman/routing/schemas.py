@@ -79,6 +79,11 @@ class QueueIn(BaseModel):
     )
     overflow_queue_id: int | None = Field(None, description="Where a conversation goes after waiting overflow_after_seconds")
     overflow_after_seconds: int = 0
+    when_closed: Literal["reply", "ticket"] = Field(
+        "reply",
+        description="Every queue closed: reply tells the customer when someone answers; ticket also makes it a ticket and "
+        "gives the customer its number",
+    )
     steps: list[StepIn] = Field(default_factory=lambda: [StepIn()])
     timezone: str = "UTC"
     hours: list[HoursIn] = Field([], description="Opening windows; none: always open")

@@ -22,7 +22,7 @@ from dragoman.accounts.models import Availability, Role, Team, TeamMember, User
 from dragoman.accounts.permissions import Viewer
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
-from dragoman.conversations.models import Conversation, ConversationStatus
+from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import require_language, require_text
@@ -424,6 +424,7 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
     queue.answer_timeout_seconds = body.answer_timeout_seconds
     queue.overflow_queue_id = body.overflow_queue_id
     queue.overflow_after_seconds = body.overflow_after_seconds
+    queue.when_closed = body.when_closed
     queue.timezone = body.timezone
     queue.holiday_country = country
     queue.holiday_subdivision = subdivision
@@ -560,6 +561,7 @@ def queue_out(db: Session, queue: RoutingQueue, now: datetime | None = None) -> 
         answer_timeout_seconds=queue.answer_timeout_seconds,
         overflow_queue_id=queue.overflow_queue_id,
         overflow_after_seconds=queue.overflow_after_seconds,
+        when_closed=queue.when_closed,  # type: ignore[arg-type]
         steps=[
             StepOut(
                 position=step.position,
@@ -777,7 +779,8 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
             {"activity": "routing_closed", "queue": decision.reason.get("queue"), "queue_id": decision.queue_id, "closed_until": until},
         )
         if not _customer_told_closed(db, conversation.id, closed_until):
-            _tell_customer_closed(db, conversation, decision, closed_until)
+            ticket_id = _ticket_when_closed(db, conversation, decision)
+            _tell_customer_closed(db, conversation, decision, closed_until, ticket_id)
     db.add(
         RoutingDecision(
             account_id=conversation.account_id,
@@ -808,15 +811,46 @@ def _customer_told_closed(db: Session, conversation_id: int, closed_until: datet
     return db.scalar(earlier.limit(1)) is not None
 
 
-def _tell_customer_closed(db: Session, conversation: Conversation, decision: Decision, closed_until: datetime | None) -> None:
+def _ticket_when_closed(db: Session, conversation: Conversation, decision: Decision) -> int | None:
+    """The queue says a conversation that finds everyone closed becomes a
+    ticket: worked when the team is back, against its SLA. Returns its id."""
+    queue = db.get(RoutingQueue, decision.queue_id) if decision.queue_id is not None else None
+    if queue is None or queue.when_closed != "ticket":
+        return None
+    # Imported here: tickets build on routing (its calendars), not the other way round.
+    from dragoman.tickets import services as tickets
+
+    existing = tickets.ticket_for_conversation(db, conversation.id)
+    if existing is not None:
+        return existing.id
+    first = db.scalar(
+        select(Message.content)
+        .where(Message.conversation_id == conversation.id, Message.direction == Direction.incoming)
+        .order_by(Message.id)
+        .limit(1)
+    )
+    subject = " ".join((first or "").split())[:120] or f"Conversation {conversation.id}"
+    return tickets.create_ticket(db, conversation, subject=subject, source="chat").id
+
+
+def _tell_customer_closed(
+    db: Session, conversation: Conversation, decision: Decision, closed_until: datetime | None, ticket_id: int | None = None
+) -> None:
     queue = db.get(RoutingQueue, decision.queue_id) if decision.queue_id is not None else None
     opens_at = closed_until.replace(tzinfo=timezone.utc) if closed_until is not None else None
-    text, language = closed_reply(base_language(conversation.language), opens_at, queue.timezone if queue else "UTC")
+    text, language = closed_reply(base_language(conversation.language), opens_at, queue.timezone if queue else "UTC", ticket_id)
     conversations.send_bot_reply(
         db,
         conversation,
         text,
-        {"auto_reply": {"kind": "closed", "opens_at": isoformat(closed_until) if closed_until else None, "language": language}},
+        {
+            "auto_reply": {
+                "kind": "closed",
+                "opens_at": isoformat(closed_until) if closed_until else None,
+                "language": language,
+                "ticket_id": ticket_id,
+            }
+        },
     )
 
 
