@@ -29,6 +29,7 @@ from conftest import DemoWorld, seed_demo_world, wait_until
 from dragoman.app import create_app
 from dragoman.config import Settings
 from dragoman.core.http import AppContext
+from dragoman.inboxes.models import Inbox
 from servers import DovecotServer, free_port, start_dovecot
 
 ADDRESS = "support@shop.example"
@@ -200,6 +201,10 @@ def test_mail_to_the_listener_becomes_a_ticket_the_reply_threads_and_the_answer_
         f"{base(mail_demo)}/inboxes/{inbox['id']}", json={"settings": {"smtp": inbox["settings"]["smtp"]}}, headers=admin
     )
     assert patched.status_code == 200, patched.text
+    # Stored sealed: a copy of the database alone does not give the mailbox away.
+    with mail_ctx.session_factory() as db:
+        stored = db.get(Inbox, inbox["id"]).settings["smtp"]["password"]  # type: ignore[union-attr]
+    assert stored.startswith("sealed:v1:") and PROVIDER_PASSWORD not in stored
 
     send_to_listener(
         listen_port, "aiko@example.jp",
@@ -473,3 +478,16 @@ def test_mail_tickets_are_routed_like_chats_to_an_agent_who_reads_the_language(
     assert routed["language"] == "es"
     lines = [m for m in messages_of(client, demo, admin, receipt.conversation_id) if m["attributes"].get("activity") == "routed"]
     assert lines and lines[0]["attributes"]["queue"] == "Support mail"
+
+
+def test_sealed_secrets_open_only_with_the_install_key() -> None:
+    from dragoman.core.secrets import SecretUnreadable, seal, unseal
+
+    sealed = seal("relay-password", "key one")
+    assert sealed != seal("relay-password", "key one")  # a fresh IV each time
+    assert unseal(sealed, "key one") == "relay-password"
+    assert seal(sealed, "key one") == sealed  # never sealed twice
+    assert unseal("never sealed", "key one") == "never sealed"
+    with pytest.raises(SecretUnreadable):
+        unseal(sealed, "another key")
+

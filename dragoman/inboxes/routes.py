@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, admin_principal
-from dragoman.core.http import get_db
+from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.channels.email.config import mask_secrets
 from dragoman.inboxes import services
 from dragoman.inboxes.models import Inbox
@@ -56,9 +56,17 @@ def list_inboxes(principal: Principal = Depends(account_principal), db: Session 
 
 
 @router.post("", response_model=InboxOut, status_code=201)
-def create_inbox(body: InboxIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> InboxOut:
+def create_inbox(
+    body: InboxIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db), ctx: AppContext = Depends(app_context)
+) -> InboxOut:
     inbox = services.create_inbox(
-        db, principal.account_id, name=body.name, channel_type=body.channel_type, team_ids=body.team_ids, settings=body.settings
+        db,
+        principal.account_id,
+        name=body.name,
+        channel_type=body.channel_type,
+        team_ids=body.team_ids,
+        settings=body.settings,
+        secret_key=ctx.settings.secret_key,
     )
     db.commit()
     return inbox_out(db, inbox)
@@ -71,9 +79,15 @@ def read_inbox(inbox_id: int, principal: Principal = Depends(account_principal),
 
 @router.patch("/{inbox_id}", response_model=InboxOut)
 def patch_inbox(
-    inbox_id: int, body: InboxPatchIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)
+    inbox_id: int,
+    body: InboxPatchIn,
+    principal: Principal = Depends(admin_principal),
+    db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
 ) -> InboxOut:
     inbox = services.get_inbox(db, principal.account_id, inbox_id)
-    services.update_inbox(db, inbox, name=body.name, team_ids=body.team_ids, settings=body.settings)
+    services.update_inbox(
+        db, inbox, name=body.name, team_ids=body.team_ids, settings=body.settings, secret_key=ctx.settings.secret_key
+    )
     db.commit()
     return inbox_out(db, inbox)

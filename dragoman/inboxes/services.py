@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Team
-from dragoman.channels.email.config import keep_secrets, read_email_settings
+from dragoman.channels.email.config import keep_secrets, read_email_settings, seal_passwords
 from dragoman.core import events
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.security import new_token
@@ -31,12 +31,16 @@ def create_inbox(
     channel_type: str = "webchat",
     team_ids: Sequence[int] = (),
     settings: dict[str, Any] | None = None,
+    secret_key: str | None = None,
 ) -> Inbox:
+    """`secret_key`: seals an e-mail inbox's passwords before they are stored."""
     if channel_type not in CHANNEL_TYPES:
         raise InvalidInput(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}", field="channel_type")
     if channel_type == "email":
         read_email_settings(settings)  # refuses a bad setting before anything is stored
         settings = with_form_token(dict(settings or {}))
+        if secret_key:
+            settings = seal_passwords(settings, secret_key)
     inbox = Inbox(
         account_id=account_id,
         name=require_text(name, "name", max_length=200),
@@ -58,6 +62,7 @@ def update_inbox(
     name: str | None = None,
     team_ids: Sequence[int] | None = None,
     settings: dict[str, Any] | None = None,
+    secret_key: str | None = None,
 ) -> Inbox:
     if name is not None:
         inbox.name = require_text(name, "name", max_length=200)
@@ -66,6 +71,8 @@ def update_inbox(
         if inbox.channel_type == "email":
             read_email_settings(merged)
             merged = with_form_token(merged)
+            if secret_key:
+                merged = seal_passwords(merged, secret_key)
         inbox.settings = merged
         events.record_event(db, events.Event(INBOX_UPDATED, inbox.account_id, {"inbox_id": inbox.id}))
     if team_ids is not None:

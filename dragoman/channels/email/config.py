@@ -9,10 +9,11 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from dragoman.core.errors import InvalidInput
+from dragoman.core.secrets import seal, unseal
 from dragoman.core.validation import require_email
 
 SECURITY = ("tls", "starttls", "none")
@@ -153,3 +154,22 @@ def keep_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
         if isinstance(server, dict) and isinstance(before, dict):
             merged[key] = {k: (before.get(k) if k in SECRET_KEYS and v == MASK else v) for k, v in server.items()}
     return merged
+
+
+def seal_passwords(settings: dict[str, Any], secret_key: str) -> dict[str, Any]:
+    """The settings as stored: each server's password sealed (core/secrets)."""
+    stored = dict(settings)
+    for key in ("smtp", "imap"):
+        server = stored.get(key)
+        if isinstance(server, dict) and server.get("password") and server["password"] != MASK:
+            stored[key] = {**server, "password": seal(str(server["password"]), secret_key)}
+    return stored
+
+
+def with_clear_passwords(settings: EmailSettings, secret_key: str) -> EmailSettings:
+    """The settings the channel connects with. Raises SecretUnreadable when a
+    password was sealed under another secret key."""
+    smtp = replace(settings.smtp, password=unseal(settings.smtp.password, secret_key)) if settings.smtp and settings.smtp.password else settings.smtp
+    imap = replace(settings.imap, password=unseal(settings.imap.password, secret_key)) if settings.imap and settings.imap.password else settings.imap
+    return replace(settings, smtp=smtp, imap=imap)
+

@@ -29,13 +29,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman.channels.email import imap, services
 from dragoman.channels.email.adapter import DeliveryError, EmailAdapter
-from dragoman.channels.email.config import MAX_BYTES_LIMIT, EmailSettings, ImapMailbox, read_email_settings
+from dragoman.channels.email.config import MAX_BYTES_LIMIT, EmailSettings, ImapMailbox, read_email_settings, with_clear_passwords
 from dragoman.channels.email.models import MailboxCursor
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, Message
 from dragoman.core import events
 from dragoman.core.clock import utcnow
 from dragoman.core.errors import InvalidInput
+from dragoman.core.secrets import SecretUnreadable
 from dragoman.inboxes.models import Inbox
 from dragoman.inboxes.services import INBOX_UPDATED
 
@@ -61,6 +62,7 @@ class EmailRuntime:
         data_dir: Path,
         *,
         smtp_listen: str = "",
+        secret_key: str = "",
         retry_seconds: tuple[float, ...] = RETRY_SECONDS,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -68,6 +70,7 @@ class EmailRuntime:
         self.attachment_dir = data_dir / "attachments"
         self.spool_dir = data_dir / "mail-kept"
         self._smtp_listen = smtp_listen
+        self._secret_key = secret_key  # opens the mailbox passwords sealed in the settings
         self.retry_seconds = retry_seconds  # tests shorten it
         self._clock = clock
         self._sends: queue_module.SimpleQueue[tuple[int, int] | None] = queue_module.SimpleQueue()
@@ -166,8 +169,8 @@ class EmailRuntime:
                 return "skipped"
             inbox = db.get(Inbox, message.inbox_id)
             try:
-                settings = read_email_settings(inbox.settings if inbox else None)
-            except InvalidInput as error:
+                settings = with_clear_passwords(read_email_settings(inbox.settings if inbox else None), self._secret_key)
+            except (InvalidInput, SecretUnreadable) as error:
                 return self._failed(db, message, f"the inbox's e-mail settings are wrong: {error}", attempts + 1, True)
             outbound = services.outbound_for(db, message, settings)
             if outbound is None:
@@ -238,8 +241,8 @@ class EmailRuntime:
             box: ImapMailbox | None = None
             if inbox is not None and inbox.channel_type == "email":
                 try:
-                    settings = read_email_settings(inbox.settings)
-                except InvalidInput as error:
+                    settings = with_clear_passwords(read_email_settings(inbox.settings), self._secret_key)
+                except (InvalidInput, SecretUnreadable) as error:
                     log.warning("inbox %d: no mail received, its settings are wrong: %s", inbox_id, error)
                     settings = None
                 if settings is not None and settings.receive == "imap":
