@@ -191,6 +191,10 @@ def test_an_admin_sets_up_a_queue_in_the_console(
     agent = signed_in(browser, live_server, "maria")
     agent.goto(f"{live_server.url}/app/routing/queues")
     expect(agent.get_by_test_id("queues-forbidden")).to_be_visible()
+    # Li Wei reads the console in Chinese: the routing pages too.
+    chinese = signed_in(browser, live_server, "li.wei")
+    chinese.goto(f"{live_server.url}/app/routing/queues")
+    expect(chinese.get_by_test_id("queues-forbidden")).to_have_text("只有管理员可以配置路由。")
 
 
 def test_the_console_links_to_the_routing_pages_for_those_who_may_open_them(
