@@ -220,6 +220,27 @@ def test_a_queue_can_turn_a_chat_that_finds_everyone_closed_into_a_ticket(
     assert told[0]["content"].endswith(f"El número de tu solicitud es #{ticket['id']}.")
 
 
+def test_a_chat_nobody_takes_in_time_becomes_a_ticket_and_keeps_its_place(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria = as_user(demo.user("maria"))
+    make_queue(client, demo, admin, ticket_after_seconds=1)
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola, ¿dónde está mi pedido 4711?")
+    made = wait_until(
+        lambda: (r := client.get(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}/ticket", headers=admin)).status_code == 200 and r.json(),
+        timeout=10,
+    )
+    told = wait_until(lambda: [m for m in messages(client, demo, admin, conversation_id) if (m["attributes"].get("auto_reply") or {}).get("kind") == "busy"])
+    assert told[0]["content"] == f"Todos nuestros agentes están ocupados ahora mismo. Hemos abierto la solicitud #{made['id']} y te responderemos aquí en cuanto alguien esté libre."
+    assert [m["attributes"]["activity"] for m in messages(client, demo, admin, conversation_id) if m["direction"] == "activity"].count("routing_ticket") == 1
+    # It kept its place: the first Spanish speaker who comes online takes it.
+    set_presence(client, maria, "online")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("maria").id)
+    routing_idle(ctx)
+    assert len([m for m in messages(client, demo, admin, conversation_id) if (m["attributes"].get("auto_reply") or {}).get("kind") == "busy"]) == 1
+
+
 def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
     admin = as_user(demo.user("admin"))
     ana = as_user(demo.user("ana"))

@@ -174,6 +174,7 @@ def test_an_admin_sets_up_a_queue_in_the_console(
     page.get_by_test_id("step-row").nth(2).locator("[name=skill]").select_option("billing")
     page.get_by_test_id("step-row").nth(2).locator("[name=min_skill_level]").select_option("2")
     page.get_by_test_id("when-closed").select_option("ticket")
+    page.get_by_test_id("ticket-after").fill("600")
     page.get_by_test_id("save-queue").click()
     expect(page.locator("#saved")).to_have_text("Saved.")
     expect(page.get_by_test_id("queue-item")).to_have_count(1)
@@ -184,6 +185,7 @@ def test_an_admin_sets_up_a_queue_in_the_console(
     admin = bearer(api_token(live_server.ctx, demo.user("admin")))
     [queue] = httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/routing/queues", headers=admin).json()
     assert queue["languages"] == ["es", "pt"] and queue["holiday_country"] == "ES" and queue["when_closed"] == "ticket"
+    assert queue["ticket_after_seconds"] == 600
     assert queue["hours"] == [{"weekday": 0, "start": "09:00", "end": "18:00"}]
     assert [(s["after_seconds"], s["min_language_level"], s["skill"], s["min_skill_level"]) for s in queue["steps"]] == [
         (0, 4, None, 0), (30, 2, None, 0), (90, 0, "billing", 2)

@@ -473,6 +473,21 @@ def test_a_long_wait_overflows_to_another_queue_once() -> None:
     assert decision.conversation_id == 100 and decision.queue_id == 2
 
 
+def test_a_long_wait_makes_a_ticket_once_and_keeps_its_place() -> None:
+    engine = RoutingEngine()
+    engine.upsert_queue(queue(ticket_after_seconds=60), 0.0)
+    engine.upsert_agent(agent(1, {"es": 5}, presence=Presence.offline), 0.0)
+    assert engine.enqueue(chat(100, at=0.0), 0.0).outcome == "queued"
+    assert engine.enqueue(chat(101, at=0.0, ticketed=True), 0.0).outcome == "queued"  # already a ticket
+    assert [d for d in engine.tick(59.0) if d.outcome == "ticket"] == []
+    [made] = [d for d in engine.tick(60.0) if d.outcome == "ticket"]
+    assert (made.conversation_id, made.queue_id, made.reason["waited_seconds"]) == (100, 1, 60.0)
+    assert [d for d in engine.tick(10_000.0) if d.outcome == "ticket"] == []  # once
+    # Still in line: the agent who comes online takes the longest waiting.
+    [assigned] = engine.set_presence(1, Presence.online, 10_001.0)
+    assert (assigned.outcome, assigned.conversation_id, assigned.agent_id) == ("assigned", 100, 1)
+
+
 window_lists = st.lists(
     st.builds(
         lambda day, start, length: Window(day, start, min(24 * 60, start + length)),

@@ -51,6 +51,26 @@ TICKET_NUMBER = {
 }
 
 
+# Everyone is busy: the conversation became a ticket and keeps its place.
+BUSY_TICKET = {
+    "en": "All our agents are busy right now. We have opened request #{id} for you and will answer here as soon as someone is free.",
+    "es": "Todos nuestros agentes están ocupados ahora mismo. Hemos abierto la solicitud #{id} y te responderemos aquí en cuanto alguien esté libre.",
+    "fr": "Tous nos conseillers sont occupés pour le moment. Nous avons ouvert la demande #{id} et vous répondrons ici dès que quelqu'un sera disponible.",
+    "de": "Alle unsere Mitarbeiter sind gerade beschäftigt. Wir haben die Anfrage #{id} für Sie angelegt und antworten hier, sobald jemand frei ist.",
+    "pt": "Todos os nossos agentes estão ocupados neste momento. Abrimos o pedido #{id} e responderemos aqui assim que alguém estiver livre.",
+    "it": "Tutti i nostri operatori sono occupati in questo momento. Abbiamo aperto la richiesta #{id} e ti risponderemo qui appena qualcuno sarà libero.",
+    "zh": "我们的客服目前都在忙。我们已为您创建请求 #{id}，有客服空闲时会立即在这里回复您。",
+    "ja": "ただいま担当者がすべて対応中です。お問い合わせ #{id} を作成しました。担当者が空き次第、こちらでご返信いたします。",
+    "ar": "جميع موظفينا مشغولون الآن. لقد فتحنا الطلب رقم #{id} وسنرد عليك هنا فور توفر أحدهم.",
+}
+
+
+def busy_reply(language: str | None, ticket_id: int) -> tuple[str, str]:
+    """(text, language it is in) for a customer whose wait became a ticket."""
+    code = language if language in BUSY_TICKET else "en"
+    return BUSY_TICKET[code].format(id=ticket_id), code
+
+
 def opening_time_text(opens_at: datetime, timezone: str, language: str) -> str:
     zone = ZoneInfo(timezone)
     day = format_skeleton("MMMMEEEEd", opens_at, tzinfo=zone, locale=language)

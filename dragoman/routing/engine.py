@@ -135,6 +135,9 @@ class QueueSpec:
     # (another team, a wider pool) with its wait kept: every step there is open.
     overflow_queue_id: int | None = None
     overflow_after_seconds: float = 0.0
+    # After this long in line with nobody free, the conversation also becomes
+    # a ticket (the customer is told its number); it keeps its place. 0: never.
+    ticket_after_seconds: float = 0.0
 
 
 @dataclass
@@ -170,6 +173,8 @@ class WaitingSpec:
     queue_id: int | None = None
     # Queues it already overflowed from: it never goes round in a circle.
     overflowed_from: tuple[int, ...] = ()
+    # Already a ticket: a long wait does not make it one again.
+    ticketed: bool = False
 
 
 @dataclass(slots=True)
@@ -178,7 +183,8 @@ class Decision:
 
     outcome: "assigned" (agent_id set), "queued" (waits in queue_id),
     "closed" (waits, every queue for it is closed until `closed_until`),
-    "no_queue" (no queue serves its inbox and language: routing leaves it alone).
+    "no_queue" (no queue serves its inbox and language: routing leaves it alone),
+    "ticket" (waited the queue's ticket_after_seconds: it becomes a ticket and keeps waiting).
     """
 
     conversation_id: int
@@ -839,10 +845,36 @@ class RoutingEngine:
                     continue
                 self._end_sticky(waiting)
                 self._put_in_line(waiting)
+            ticket = self._ticket_due(waiting, now)
+            if ticket is not None:
+                decisions.append(ticket)
             decision = self._overflow(waiting, now) or self._route_or_wait(waiting, now)
             if decision is not None:
                 decisions.append(decision)
         return decisions
+
+    def _ticket_due(self, waiting: _Waiting, now: float) -> Decision | None:
+        """A "ticket" decision for a conversation that has waited its queue's
+        ticket_after_seconds; once. It stays in line for the next free agent."""
+        queue = waiting.queue
+        spec = waiting.spec
+        if queue is None or not waiting.in_line or spec.ticketed or queue.spec.ticket_after_seconds <= 0:
+            return None
+        waited = now - spec.enqueued_at
+        if waited < queue.spec.ticket_after_seconds:
+            return None
+        waiting.spec = replace(spec, ticketed=True)
+        return Decision(
+            spec.id,
+            "ticket",
+            queue_id=queue.spec.id,
+            reason={
+                "queue": queue.spec.name,
+                "why": f"nobody free within {queue.spec.ticket_after_seconds:.0f} s",
+                "waited_seconds": round(waited, 3),
+            },
+            channel=spec.channel,
+        )
 
     def _route_or_wait(self, waiting: _Waiting, now: float) -> Decision | None:
         """Route a conversation already in line; if nobody may take it yet,
@@ -870,6 +902,8 @@ class RoutingEngine:
         waiting.in_line = True
         if queue.spec.overflow_queue_id is not None and self._overflow_target(waiting) is not None:
             heapq.heappush(self._timers, (spec.enqueued_at + queue.spec.overflow_after_seconds, next(self._seq), spec.id))
+        if queue.spec.ticket_after_seconds > 0 and not spec.ticketed:
+            heapq.heappush(self._timers, (spec.enqueued_at + queue.spec.ticket_after_seconds, next(self._seq), spec.id))
 
     def _overflow_target(self, waiting: _Waiting) -> _Queue | None:
         queue = waiting.queue

@@ -76,6 +76,9 @@ class RoutingQueue(IdMixin, CreatedAtMixin, Base):
     # customer when someone will answer; "ticket" also makes it a ticket (its
     # SLA clocks run in business hours) and gives the customer its number.
     when_closed: Mapped[str] = mapped_column(String(10), default="reply")
+    # 0: off. After this long in line with nobody free, it also becomes a
+    # ticket and the customer is told its number (it keeps its place).
+    ticket_after_seconds: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
     steps: Mapped[list["RoutingStep"]] = relationship(

@@ -341,7 +341,7 @@ class RoutingRuntime:
         can no longer happen (the conversation was taken meanwhile) gives the
         agent's slot back, which may produce more decisions."""
         while decisions:
-            worth = [d for d in decisions if d.outcome in ("assigned", "closed") or d.reason.get("overflowed_from")]
+            worth = [d for d in decisions if d.outcome in ("assigned", "closed", "ticket") or d.reason.get("overflowed_from")]
             if not worth:
                 return
             undone: list[Decision] = []

@@ -79,6 +79,9 @@ class QueueIn(BaseModel):
     )
     overflow_queue_id: int | None = Field(None, description="Where a conversation goes after waiting overflow_after_seconds")
     overflow_after_seconds: int = 0
+    ticket_after_seconds: int = Field(
+        0, description="0: off. After this long waiting with nobody free, it also becomes a ticket (the customer gets its number)"
+    )
     when_closed: Literal["reply", "ticket"] = Field(
         "reply",
         description="Every queue closed: reply tells the customer when someone answers; ticket also makes it a ticket and "

@@ -41,7 +41,7 @@ from dragoman.routing.engine import (
     Strategy,
     WaitingSpec,
 )
-from dragoman.routing.autoreply import closed_reply
+from dragoman.routing.autoreply import busy_reply, closed_reply
 from dragoman.routing.hours import BusinessHours, HoursError, Window, check_holiday_country, check_timezone, check_windows
 from dragoman.routing.models import (
     AgentCapacity,
@@ -56,6 +56,7 @@ from dragoman.routing.models import (
     RoutingStep,
 )
 from dragoman.routing.schemas import HoursIn, QueueIn, QueueOut, StepOut
+from dragoman.tickets.models import Ticket
 
 # What an agent holds at once when nobody set it: a common contact-center default.
 DEFAULT_CAPACITY: dict[Channel, int] = {Channel.chat: 3, Channel.email: 5, Channel.voice: 1}
@@ -356,6 +357,7 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
         ("service_target_seconds", body.service_target_seconds, 1, 86_400),
         ("answer_timeout_seconds", body.answer_timeout_seconds, 0, 3600),
         ("overflow_after_seconds", body.overflow_after_seconds, 0, 86_400),
+        ("ticket_after_seconds", body.ticket_after_seconds, 0, 86_400),
     ):
         if not low <= value <= high:
             raise InvalidInput(f"{field_name} must be {low} to {high}", field=field_name)
@@ -425,6 +427,7 @@ def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue 
     queue.overflow_queue_id = body.overflow_queue_id
     queue.overflow_after_seconds = body.overflow_after_seconds
     queue.when_closed = body.when_closed
+    queue.ticket_after_seconds = body.ticket_after_seconds
     queue.timezone = body.timezone
     queue.holiday_country = country
     queue.holiday_subdivision = subdivision
@@ -497,6 +500,7 @@ def queue_spec(queue: RoutingQueue, names: dict[int, str]) -> QueueSpec:
         position=queue.position,
         overflow_queue_id=queue.overflow_queue_id,
         overflow_after_seconds=float(queue.overflow_after_seconds),
+        ticket_after_seconds=float(queue.ticket_after_seconds),
     )
 
 
@@ -562,6 +566,7 @@ def queue_out(db: Session, queue: RoutingQueue, now: datetime | None = None) -> 
         overflow_queue_id=queue.overflow_queue_id,
         overflow_after_seconds=queue.overflow_after_seconds,
         when_closed=queue.when_closed,  # type: ignore[arg-type]
+        ticket_after_seconds=queue.ticket_after_seconds,
         steps=[
             StepOut(
                 position=step.position,
@@ -631,7 +636,12 @@ def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime 
         enqueued_at=to_epoch(started),
         last_agent_id=last_agent_id,
         queue_id=extra.queue_id if extra is not None else None,
+        ticketed=_is_ticket(db, conversation.id),
     )
+
+
+def _is_ticket(db: Session, conversation_id: int) -> bool:
+    return db.scalar(select(Ticket.id).where(Ticket.conversation_id == conversation_id)) is not None
 
 
 def mark_enqueued(db: Session, conversation_id: int, moment: datetime) -> None:
@@ -765,6 +775,18 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
                 "queue_id": decision.queue_id,
             },
         )
+    elif decision.outcome == "ticket":
+        if not needs_routing(conversation):
+            return CONVERSATION_CHANGED
+        ticket_id = _make_ticket(db, conversation)
+        conversations.add_activity(
+            db,
+            conversation,
+            f"Nobody was free within {waited:.0f} s: ticket #{ticket_id}" if waited is not None else f"Ticket #{ticket_id}",
+            {"activity": "routing_ticket", "actor": ROUTING_ACTOR, "ticket_id": ticket_id, "queue": decision.reason.get("queue"), "waited_seconds": waited},
+        )
+        text, language = busy_reply(base_language(conversation.language), ticket_id)
+        conversations.send_bot_reply(db, conversation, text, {"auto_reply": {"kind": "busy", "language": language, "ticket_id": ticket_id}})
     elif decision.outcome == "closed":
         until = isoformat(closed_until) if closed_until is not None else None
         text = (
@@ -817,6 +839,11 @@ def _ticket_when_closed(db: Session, conversation: Conversation, decision: Decis
     queue = db.get(RoutingQueue, decision.queue_id) if decision.queue_id is not None else None
     if queue is None or queue.when_closed != "ticket":
         return None
+    return _make_ticket(db, conversation)
+
+
+def _make_ticket(db: Session, conversation: Conversation) -> int:
+    """The conversation's ticket (made now, its subject the customer's first words)."""
     # Imported here: tickets build on routing (its calendars), not the other way round.
     from dragoman.tickets import services as tickets
 

@@ -119,6 +119,7 @@ JS_STRINGS: dict[str, str] = {
     "activity_ticket_created": N_("%(actor)s turned the conversation into ticket #%(id)s"),
     "activity_sla_warning": N_("SLA warning: %(metric)s due %(at)s"),
     "activity_sla_breached": N_("SLA breached: %(metric)s was due %(at)s"),
+    "activity_routing_ticket": N_("Nobody was free in time: made ticket #%(id)s; still in line"),
     "activity_sla_reassigned": N_("SLA breached: taken from %(from)s, back in the queue"),
     "activity_email_automatic": N_("Automatic mail received, not answered (%(reason)s): %(subject)s"),
     "attachments": N_("Attachments"),

@@ -130,6 +130,7 @@
     form.elements.position.value = queue.position;
     form.elements.overflow_after_seconds.value = queue.overflow_after_seconds;
     form.elements.when_closed.value = queue.when_closed || "reply";
+    form.elements.ticket_after_seconds.value = queue.ticket_after_seconds || 0;
     const others = state.queues.filter((q) => q.id !== queue.id);
     document.getElementById("overflow-queue").replaceChildren(
       el("option", { value: "" }, strings.no_overflow),
@@ -149,7 +150,7 @@
     return {
       id: null, name: "", strategy: "longest_idle", languages: [], default_skill: null, timezone: "UTC",
       holiday_country: null, service_target_seconds: 20, sticky_seconds: 0, answer_timeout_seconds: 0, position: state.queues.length,
-      overflow_queue_id: null, overflow_after_seconds: 0, when_closed: "reply", inbox_ids: state.inboxes.map((i) => i.id), team_ids: [], hours: [],
+      overflow_queue_id: null, overflow_after_seconds: 0, when_closed: "reply", ticket_after_seconds: 0, inbox_ids: state.inboxes.map((i) => i.id), team_ids: [], hours: [],
       // The bullseye most centers start from: fluent first, then good enough, then anyone with translation.
       steps: [
         { after_seconds: 0, min_language_level: 4, min_skill_level: 0, language: null, skill: null, machine_translation: false, skippable: true },
@@ -176,6 +177,7 @@
       overflow_queue_id: overflow ? Number(overflow) : null,
       overflow_after_seconds: Number(form.elements.overflow_after_seconds.value || 0),
       when_closed: form.elements.when_closed.value,
+      ticket_after_seconds: Number(form.elements.ticket_after_seconds.value || 0),
       steps: [...document.getElementById("steps").rows].map(readStep),
       timezone: form.elements.timezone.value.trim() || "UTC",
       hours: [...document.getElementById("hours").rows].map(readHours),

@@ -149,6 +149,8 @@ function activityText(message) {
       return t("activity_sla_warning", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
     case "sla_breached":
       return t("activity_sla_breached", { metric: t(`sla_${a.metric}`), at: formatDateTime(a.due_at) });
+    case "routing_ticket":
+      return t("activity_routing_ticket", { id: a.ticket_id });
     case "sla_reassigned":
       return t("activity_sla_reassigned", { from: a.from });
     case "csat":
