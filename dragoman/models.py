@@ -29,6 +29,7 @@ from dragoman.inboxes.models import Inbox, InboxTeam  # noqa: F401
 from dragoman.kb.models import BotExchange, BotSession, KbArticle, KbArticleVersion, KbCategory  # noqa: F401
 from dragoman.language.models import ConversationLanguage, GlossaryTerm, LanguageSettings, TranslationMemory  # noqa: F401
 from dragoman.routing.models import (  # noqa: F401
+    AgentSchedule,
     AgentCapacity,
     AgentSkill,
     RoutingConversation,

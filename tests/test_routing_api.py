@@ -241,6 +241,32 @@ def test_a_chat_nobody_takes_in_time_becomes_a_ticket_and_keeps_its_place(
     assert len([m for m in messages(client, demo, admin, conversation_id) if (m["attributes"].get("auto_reply") or {}).get("kind") == "busy"]) == 1
 
 
+def test_an_agent_outside_their_working_hours_gets_no_new_work(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin, maria = as_user(demo.user("admin")), as_user(demo.user("maria"))
+    make_queue(client, demo, admin)
+    url = f"/api/v1/accounts/{demo.account_id}/routing/agents/{demo.user('maria').id}"
+    # Her only shift is on another weekday than today (in her time zone, UTC here).
+    other_day = (datetime.now(timezone.utc).weekday() + 3) % 7
+    shifted = client.put(url, json={"working_hours": [{"weekday": other_day, "start": "09:00", "end": "17:00"}]}, headers=admin)
+    assert shifted.status_code == 200, shifted.text
+    assert shifted.json()["working_now"] is False and shifted.json()["working_hours"][0]["weekday"] == other_day
+    set_presence(client, maria, "online")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola, ¿dónde está mi pedido?")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None  # online, but off shift
+    for body, field in (
+        ({"working_hours": [{"weekday": 9, "start": "09:00", "end": "17:00"}]}, "hours[0].weekday"),
+        ({"working_hours": [{"weekday": 1, "start": "09:00", "end": "17:00"}], "holiday_country": "XX"}, "holiday_country"),
+    ):
+        refused = client.put(url, json=body, headers=admin)
+        assert refused.status_code == 422 and refused.json()["field"] == field, refused.text
+    # Always working again: she takes the chat that waited.
+    assert client.put(url, json={"working_hours": []}, headers=admin).json()["working_now"] is True
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("maria").id)
+
+
 def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:
     admin = as_user(demo.user("admin"))
     ana = as_user(demo.user("ana"))
@@ -494,6 +520,7 @@ def test_a_returning_customer_goes_back_to_the_agent_who_served_them(
 ) -> None:
     admin = as_user(demo.user("admin"))
     maria, ana = as_user(demo.user("maria")), as_user(demo.user("ana"))
+    routing_idle(ctx)  # the start-up load is done: who went online first is what routing saw
     make_queue(client, demo, admin, steps=[{"min_language_level": 2}], sticky_seconds=60)
     set_presence(client, ana, "online")
     set_presence(client, maria, "online")  # online after Ana: Ana has been idle longer
@@ -520,6 +547,7 @@ def test_a_customer_who_writes_while_every_queue_is_closed_is_told_once_in_their
     client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
 ) -> None:
     admin = as_user(demo.user("admin"))
+    routing_idle(ctx)  # the start-up load is done: the queue below is routed once, not twice
     today = datetime.now(timezone.utc).date()
     closed = [(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
     queue = make_queue(client, demo, admin, closed_dates=closed, timezone="Europe/Madrid")

@@ -534,3 +534,16 @@ def test_a_window_that_starts_in_the_spring_forward_gap_opens_when_the_clock_jum
     hours = BusinessHours("Europe/Madrid", [Window(6, 2 * 60 + 30, 5 * 60)])
     before = datetime(2026, 3, 29, 0, 30, tzinfo=timezone.utc).timestamp()
     assert hours.next_open(before) == datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc).timestamp()
+
+
+def test_a_shift_ends_and_starts_again_on_the_hour_in_the_agents_time_zone() -> None:
+    # Mon-Fri 09:00-17:00 in Tokyo (UTC+9): 00:00-08:00 UTC.
+    hours = BusinessHours("Asia/Tokyo", [Window(day, 9 * 60, 17 * 60) for day in range(5)])
+
+    def utc(day: int, hour: int) -> float:
+        month = 11 if day > 20 else 12
+        return datetime(2026, month, day, hour, tzinfo=timezone.utc).timestamp()
+
+    assert hours.next_change(utc(30, 1)) == utc(30, 8)  # Monday 10:00 in Tokyo: the shift ends at 17:00
+    assert hours.next_change(utc(30, 9)) == utc(1, 0)  # Monday 18:00: Tuesday 09:00
+    assert hours.next_change(utc(4, 9)) == utc(7, 0)  # Friday 18:00: Monday 09:00

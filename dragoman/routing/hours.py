@@ -187,3 +187,16 @@ class BusinessHours:
                 if self.is_open(stamp):
                     return stamp
         return None
+
+    def next_change(self, moment: float) -> float | None:
+        """The next moment after `moment` when open turns closed or closed
+        turns open; None if nothing changes in the next `LOOKAHEAD_DAYS` days."""
+        if not self.is_open(moment):
+            return self.next_open(moment)
+        day = self.local_date(moment)
+        for offset in range(-1, LOOKAHEAD_DAYS + 1):
+            for _start, end in self.open_spans(day + timedelta(days=offset)):
+                if end > moment and not self.is_open(end):
+                    return end
+        return None
+

@@ -42,6 +42,18 @@ class AgentCapacity(Base):
     capacity: Mapped[int] = mapped_column(Integer)
 
 
+class AgentSchedule(Base):
+    """An agent's working hours, in their own time zone (users.timezone), and
+    the public holidays they are off. Outside them routing treats the agent
+    as away, whatever their presence says; no row: always working."""
+
+    __tablename__ = "routing_agent_schedules"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    windows: Mapped[list[dict[str, int]]] = mapped_column(JSON, default=list)  # [{"weekday", "start", "end"}] in minutes
+    holiday_country: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
 class RoutingQueue(IdMixin, CreatedAtMixin, Base):
     __tablename__ = "routing_queues"
     __table_args__ = (UniqueConstraint("account_id", "name"),)

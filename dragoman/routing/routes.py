@@ -130,6 +130,7 @@ def _loads(request: Request, user_ids: list[int]) -> dict[int, dict[str, int]]:
 
 def _agent_out(db: Session, user: Any, load: dict[str, int]) -> AgentRoutingOut:
     routing = services.agent_routing(db, user)
+    schedule = services.agent_schedule(db, user)
     return AgentRoutingOut(
         agent_id=user.id,
         name=user.name,
@@ -137,6 +138,11 @@ def _agent_out(db: Session, user: Any, load: dict[str, int]) -> AgentRoutingOut:
         skills=[AgentSkillIn(skill=name, level=level) for name, level in routing.skills],
         capacities=routing.capacities,
         load=load,
+        timezone=user.timezone or "UTC",
+        working_hours=services.hours_out(schedule.windows) if schedule is not None else [],
+        holiday_country=schedule.holiday_country if schedule is not None else None,
+        holiday_subdivision=schedule.holiday_subdivision if schedule is not None else None,
+        working_now=schedule is None or schedule.is_open(services.to_epoch(utcnow())),
     )
 
 
@@ -172,6 +178,8 @@ def set_agent(
         skills=[(s.skill, s.level) for s in body.skills] if body.skills is not None else None,
         capacities=body.capacities,
     )
+    if body.working_hours is not None:
+        services.set_agent_schedule(db, user, body.working_hours, body.holiday_country, body.holiday_subdivision)
     db.commit()
     runtime = _runtime(request)
     if runtime is not None:

@@ -33,6 +33,7 @@ from dragoman.core import events
 from dragoman.inboxes.models import Inbox
 from dragoman.routing import services
 from dragoman.routing.engine import Channel, Decision, Presence, RoutingEngine
+from dragoman.routing.hours import BusinessHours
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ class RoutingRuntime:
         # Routed conversations not answered yet: id -> (agent, deadline, seconds).
         self._awaiting: dict[int, tuple[int, float, int]] = {}
         self._deadlines: list[tuple[float, int]] = []
+        # (when, user id): the next start or end of a scheduled agent's shift.
+        self._shifts: list[tuple[float, int]] = []
+        self._schedules: dict[int, BusinessHours] = {}
         # Taken back for want of an answer: back in line with their old wait.
         self._returning: set[int] = set()
         self._pending = 0
@@ -143,13 +147,22 @@ class RoutingRuntime:
 
     def _run(self) -> None:
         while True:
-            wakes = [t for t in (self.engine.next_wakeup(), self._deadlines[0][0] if self._deadlines else None) if t is not None]
+            wakes = [
+                t
+                for t in (
+                    self.engine.next_wakeup(),
+                    self._deadlines[0][0] if self._deadlines else None,
+                    self._shifts[0][0] if self._shifts else None,
+                )
+                if t is not None
+            ]
             timeout = None if not wakes else max(0.0, min(wakes) - self._clock())
             try:
                 job = self._jobs.get(timeout=timeout)
             except queue_module.Empty:
                 self._safely(lambda: self._apply(self.engine.tick(self._clock())))
                 self._safely(self._take_back_unanswered)
+                self._safely(self._shift_changes)
                 continue
             if job is None:
                 return
@@ -220,14 +233,38 @@ class RoutingRuntime:
             ids = [c.id for c in services.waiting_conversations(db, inbox_ids) if services.needs_routing(c)]
         self._enqueue_ids([i for i in ids if not self.engine.is_waiting(i)], now, fresh=False)
 
+    def _shift_changes(self) -> None:
+        """Agents whose shift starts or ends now: reloaded, so their effective
+        presence follows their working hours (and a new shift takes waiting work)."""
+        now = self._clock()
+        due: set[int] = set()
+        while self._shifts and self._shifts[0][0] <= now:
+            due.add(heapq.heappop(self._shifts)[1])
+        if due:
+            self._reload_agents(due, now)
+
     def _reload_agents(self, user_ids: Iterable[int] | None, now: float) -> None:
         with self._factory() as db:
-            specs = services.agent_specs(db, user_ids)
+            specs, schedules = services.agent_specs_and_schedules(db, user_ids, now)
             loads = services.agent_loads(db, [s.id for s in specs] if user_ids is not None else None)
             if user_ids is not None:
                 present = {spec.id for spec in specs}
                 for gone in set(user_ids) - present:
                     self._apply(self.engine.remove_agent(gone, now))
+        wanted = None if user_ids is None else set(user_ids)
+        if wanted is None:
+            self._schedules = dict(schedules)
+        else:
+            for user_id in wanted:
+                self._schedules.pop(user_id, None)
+            self._schedules.update(schedules)
+        # One pending shift change per agent: the reloaded ones get theirs anew.
+        self._shifts = [entry for entry in self._shifts if wanted is not None and entry[1] not in wanted]
+        for user_id, hours in schedules.items():
+            moment = hours.next_change(now)
+            if moment is not None:
+                self._shifts.append((moment, user_id))
+        heapq.heapify(self._shifts)
         decisions: list[Decision] = []
         for spec in specs:
             decisions += self.engine.upsert_agent(spec, now, load=loads.get(spec.id, {}))
@@ -240,6 +277,9 @@ class RoutingRuntime:
         if event.name == events.PRESENCE_CHANGED:
             # "break" is ready for when the foundation's presence has it.
             presence = {p.value: p for p in Presence}.get(str(data.get("availability")), Presence.offline)
+            schedule = self._schedules.get(int(data["user_id"]))
+            if presence is Presence.online and schedule is not None and not schedule.is_open(now):
+                presence = Presence.away  # online, but off shift: no new work until it starts
             self._apply(self.engine.set_presence(int(data["user_id"]), presence, now))
             return
         if event.name == events.MEMBERSHIP_CHANGED:

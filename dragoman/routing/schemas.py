@@ -29,6 +29,11 @@ class AgentRoutingIn(BaseModel):
     capacities: dict[str, int] | None = Field(
         None, description="Conversations held at once per channel, e.g. {'chat': 3, 'email': 5, 'voice': 1}"
     )
+    working_hours: list["HoursIn"] | None = Field(
+        None, description="The agent's shifts in their own time zone; outside them routing gives them nothing. [] : always"
+    )
+    holiday_country: str | None = Field(None, description="With working_hours: the public holidays the agent is off")
+    holiday_subdivision: str | None = None
 
 
 class AgentRoutingOut(BaseModel):
@@ -38,6 +43,11 @@ class AgentRoutingOut(BaseModel):
     skills: list[AgentSkillIn]
     capacities: dict[str, int]
     load: dict[str, int] = Field(description="Open conversations the agent holds now, per channel")
+    timezone: str = "UTC"
+    working_hours: list["HoursIn"] = Field(default_factory=list, description="Empty: always working")
+    holiday_country: str | None = None
+    holiday_subdivision: str | None = None
+    working_now: bool = Field(True, description="Within the working hours now")
 
 
 class StepIn(BaseModel):
@@ -140,3 +150,7 @@ class WallQueueOut(BaseModel):
 class WallOut(BaseModel):
     queues: list[WallQueueOut]
     generated_at: str
+
+
+AgentRoutingIn.model_rebuild()
+AgentRoutingOut.model_rebuild()

@@ -45,6 +45,7 @@ from dragoman.routing.autoreply import busy_reply, closed_reply
 from dragoman.routing.hours import BusinessHours, HoursError, Window, check_holiday_country, check_timezone, check_windows
 from dragoman.routing.models import (
     AgentCapacity,
+    AgentSchedule,
     AgentSkill,
     RoutingConversation,
     RoutingDecision,
@@ -194,6 +195,49 @@ def set_agent_routing(
     db.flush()
 
 
+def set_agent_schedule(
+    db: Session, user: User, hours: Sequence[HoursIn], holiday_country: str | None, holiday_subdivision: str | None
+) -> None:
+    """The agent's working hours (empty: always working), checked in their time zone."""
+    windows, country, subdivision = check_hours_input(hours, user.timezone or "UTC", holiday_country, holiday_subdivision)
+    row = db.get(AgentSchedule, user.id)
+    if not windows and not country:
+        if row is not None:
+            db.delete(row)
+        db.flush()
+        return
+    if row is None:
+        row = AgentSchedule(user_id=user.id)
+        db.add(row)
+    row.windows = [{"weekday": w.weekday, "start": w.start, "end": w.end} for w in windows]
+    row.holiday_country, row.holiday_subdivision = country, subdivision
+    db.flush()
+
+
+def _schedule_hours(row: AgentSchedule, timezone_name: str) -> BusinessHours:
+    return BusinessHours(
+        timezone=timezone_name,
+        windows=[Window(w["weekday"], w["start"], w["end"]) for w in row.windows or ()],
+        holiday_country=row.holiday_country,
+        holiday_subdivision=row.holiday_subdivision,
+    )
+
+
+def agent_schedule(db: Session, user: User) -> BusinessHours | None:
+    row = db.get(AgentSchedule, user.id)
+    return _schedule_hours(row, user.timezone or "UTC") if row is not None else None
+
+
+def agent_schedules(db: Session, users: Sequence[User]) -> dict[int, BusinessHours]:
+    by_id = {user.id: user for user in users}
+    if not by_id:
+        return {}
+    return {
+        row.user_id: _schedule_hours(row, by_id[row.user_id].timezone or "UTC")
+        for row in db.scalars(select(AgentSchedule).where(AgentSchedule.user_id.in_(list(by_id))))
+    }
+
+
 def agent_loads(db: Session, user_ids: Iterable[int] | None = None) -> dict[int, dict[Channel, int]]:
     """Open conversations each agent holds, per channel: what counts against capacity."""
     statement = (
@@ -210,16 +254,35 @@ def agent_loads(db: Session, user_ids: Iterable[int] | None = None) -> dict[int,
     return loads
 
 
-def agent_specs(db: Session, user_ids: Iterable[int] | None = None) -> list[AgentSpec]:
-    """Every active user (or those named) as the engine sees them. Teams and
-    the inboxes they work come from the same tables as `load_viewer`, so
-    routing and visibility agree."""
+def effective_presence(user: User, schedule: BusinessHours | None, now: float) -> Presence:
+    """Outside their working hours an agent gets no new work: away to routing,
+    whatever their status says (they may still finish what they hold)."""
+    presence = PRESENCE_OF.get(user.availability, Presence.offline)
+    if presence is Presence.online and schedule is not None and not schedule.is_open(now):
+        return Presence.away
+    return presence
+
+
+def active_users_statement(user_ids: Iterable[int] | None) -> Any:
     statement = select(User).where(User.active.is_(True))
     if user_ids is not None:
         statement = statement.where(User.id.in_(list(user_ids)))
-    users = list(db.scalars(statement))
+    return statement
+
+
+def agent_specs(db: Session, user_ids: Iterable[int] | None = None, now: float | None = None) -> list[AgentSpec]:
+    return agent_specs_and_schedules(db, user_ids, now)[0]
+
+
+def agent_specs_and_schedules(
+    db: Session, user_ids: Iterable[int] | None = None, now: float | None = None
+) -> tuple[list[AgentSpec], dict[int, BusinessHours]]:
+    """Every active user (or those named) as the engine sees them. Teams and
+    the inboxes they work come from the same tables as `load_viewer`, so
+    routing and visibility agree."""
+    users = list(db.scalars(active_users_statement(user_ids)))
     if not users:
-        return []
+        return [], {}
     ids = [user.id for user in users]
     teams: dict[int, set[int]] = defaultdict(set)
     for team_id, user_id in db.execute(select(TeamMember.team_id, TeamMember.user_id).where(TeamMember.user_id.in_(ids))):
@@ -231,6 +294,8 @@ def agent_specs(db: Session, user_ids: Iterable[int] | None = None) -> list[Agen
             inboxes_of_team[team_id].add(inbox_id)
     vendors = {ident: vendor for ident, vendor in db.execute(select(Team.id, Team.vendor_id).where(Team.id.in_(all_teams)))} if all_teams else {}
     names = skill_names(db)
+    schedules = agent_schedules(db, users)
+    now = now if now is not None else to_epoch(utcnow())
     skills: dict[int, dict[str, int]] = defaultdict(dict)
     for row in db.scalars(select(AgentSkill).where(AgentSkill.user_id.in_(ids))):
         if row.skill_id in names:
@@ -263,11 +328,11 @@ def agent_specs(db: Session, user_ids: Iterable[int] | None = None) -> list[Agen
                 inbox_ids=frozenset(inbox for team in team_ids for inbox in inboxes_of_team.get(team, ())),
                 vendor_id=next((vendors[t] for t in sorted(team_ids) if vendors.get(t)), None),
                 capacity=dict(capacities[user.id]),
-                presence=PRESENCE_OF.get(user.availability, Presence.offline),
+                presence=effective_presence(user, schedules.get(user.id), now),
                 timezone=user.timezone or "UTC",
             )
         )
-    return specs
+    return specs, schedules
 
 
 # -- queues -----------------------------------------------------------------------------
@@ -789,18 +854,21 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
         conversations.send_bot_reply(db, conversation, text, {"auto_reply": {"kind": "busy", "language": language, "ticket_id": ticket_id}})
     elif decision.outcome == "closed":
         until = isoformat(closed_until) if closed_until is not None else None
-        text = (
-            f"Every queue for this conversation is closed; someone will answer from {until}"
-            if until
-            else "Every queue for this conversation is closed, with no opening in the next weeks"
-        )
-        conversations.add_activity(
-            db,
-            conversation,
-            text,
-            {"activity": "routing_closed", "queue": decision.reason.get("queue"), "queue_id": decision.queue_id, "closed_until": until},
-        )
+        # Routed again in the same closed period (a reload, a queue saved
+        # again): the decision is logged, but the timeline and the customer
+        # have already been told.
         if not _customer_told_closed(db, conversation.id, closed_until):
+            text = (
+                f"Every queue for this conversation is closed; someone will answer from {until}"
+                if until
+                else "Every queue for this conversation is closed, with no opening in the next weeks"
+            )
+            conversations.add_activity(
+                db,
+                conversation,
+                text,
+                {"activity": "routing_closed", "queue": decision.reason.get("queue"), "queue_id": decision.queue_id, "closed_until": until},
+            )
             ticket_id = _ticket_when_closed(db, conversation, decision)
             _tell_customer_closed(db, conversation, decision, closed_until, ticket_id)
     db.add(
