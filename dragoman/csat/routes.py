@@ -3,58 +3,33 @@ reads the answers (for supervisors' reports)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import jinja2
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, supervisor_principal
-from dragoman.channels.webchat.pages import asset_url, widget_languages, widget_texts
+from dragoman.channels.webchat.pages import language_for, render_customer_page, widget_texts
 from dragoman.conversations import services as conversations
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.http import get_db
-from dragoman.core.i18n import negotiate_locale
 from dragoman.csat import services
 
 router = APIRouter(tags=["satisfaction"])
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined)
-
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
 def _page(request: Request, survey: services.CsatSurvey | None, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    # The customer's language when the survey knows it, else the browser's.
     if survey is not None:
-        locale = services.survey_locale(survey.language)
+        language = language_for(survey.language)
     else:
-        locale = negotiate_locale(request.headers.get("accept-language"), [lang.locale for lang in widget_languages()])
-    language = next(lang for lang in widget_languages() if lang.locale == locale)
-    context: dict[str, Any] = {
-        "language": language,
-        "texts": widget_texts(locale),
-        "survey": survey,
-        "error": error,
-        "css": asset_url("page.css"),
-    }
-    html = _environment().get_template("csat.html").render(context)
-    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+        language = language_for(None, request.headers.get("accept-language"))
+    return render_customer_page(
+        TEMPLATES_DIR, "csat.html", {"language": language, "survey": survey, "error": error}, status_code=status_code
+    )
 
 
 @router.get("/csat/{token}", response_class=HTMLResponse, include_in_schema=False)

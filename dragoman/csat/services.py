@@ -14,12 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.webchat.pages import WIDGET_TEXTS, widget_catalogs, widget_languages
+from dragoman.channels.webchat.pages import WIDGET_TEXTS, language_for, widget_catalogs
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import InvalidInput, NotFound
-from dragoman.core.i18n import SOURCE_LOCALE
 from dragoman.core.security import new_token
 from dragoman.csat.models import CsatSurvey
 from dragoman.inboxes.models import Inbox
@@ -31,12 +30,7 @@ SURVEY_ACTIVITY = "csat"
 
 def survey_locale(language: str | None) -> str:
     """The widget catalogue closest to the customer's language."""
-    locales = {lang.tag.lower(): lang.locale for lang in widget_languages()}
-    tag = (language or "").lower()
-    for candidate in (tag, tag.split("-")[0], {"zh": "zh-hans"}.get(tag.split("-")[0], "")):
-        if candidate in locales:
-            return locales[candidate]
-    return SOURCE_LOCALE
+    return language_for(language).locale
 
 
 def survey_text(language: str | None, message: str) -> str:

@@ -602,8 +602,9 @@ def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Con
     return ticket
 
 
-def _followed(db: Session, ticket: Ticket) -> Ticket:
-    """The ticket a merged one ended up in (merges can chain)."""
+def live_ticket(db: Session, ticket: Ticket) -> Ticket:
+    """Where a customer's new message about `ticket` belongs: itself, or the
+    ticket it was merged into (merges can chain)."""
     seen = {ticket.id}
     while ticket.merged_into_id is not None:
         target = db.get(Ticket, ticket.merged_into_id)
@@ -612,12 +613,6 @@ def _followed(db: Session, ticket: Ticket) -> Ticket:
         seen.add(target.id)
         ticket = target
     return ticket
-
-
-def live_ticket(db: Session, ticket: Ticket) -> Ticket:
-    """Where a customer's new message about `ticket` belongs: itself, or the
-    ticket it was merged into."""
-    return _followed(db, ticket)
 
 
 MAX_MERGED_MESSAGES = 20
@@ -632,7 +627,7 @@ def merge_tickets(db: Session, viewer: Viewer, source: Ticket, source_conversati
         raise InvalidInput("a ticket cannot be merged into itself", field="into_ticket_id")
     if source.merged_into_id is not None:
         raise Conflict(f"ticket {source.id} is already merged into ticket {source.merged_into_id}", field="ticket_id")
-    if _followed(db, target).id == source.id or target.merged_into_id is not None:
+    if live_ticket(db, target).id == source.id or target.merged_into_id is not None:
         raise Conflict(f"ticket {target.id} was merged into another ticket; merge into that one", field="into_ticket_id")
     target_conversation = conversations.get_conversation(db, viewer, target.conversation_id)
     now = utcnow()

@@ -10,20 +10,17 @@ never see and by a limit per address.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.webchat.pages import WidgetLanguage, asset_url, widget_languages, widget_texts
+from dragoman.channels.webchat.pages import WidgetLanguage, language_for, render_customer_page, widget_languages, widget_texts
 from dragoman.core.errors import InvalidInput
 from dragoman.core.http import get_db
-from dragoman.core.i18n import negotiate_locale
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.validation import require_email
 from dragoman.inboxes.models import Inbox
@@ -36,30 +33,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 REQUESTS_PER_HOUR = 10
 _limiter = SlidingWindowLimiter(REQUESTS_PER_HOUR, 3600)
 
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
-        "base-uri 'none'; form-action 'self'; frame-ancestors *"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined)
-
-
 def _language(request: Request, wanted: str | None) -> WidgetLanguage:
-    languages = widget_languages()
-    if wanted:
-        for language in languages:
-            if language.tag.lower() == wanted.lower() or language.tag.lower().split("-")[0] == wanted.lower():
-                return language
-    locale = negotiate_locale(request.headers.get("accept-language"), [lang.locale for lang in languages])
-    return next(lang for lang in languages if lang.locale == locale)
+    return language_for(wanted, request.headers.get("accept-language"))
 
 
 def form_inbox(db: Session, form_token: str) -> Inbox | None:
@@ -76,17 +51,15 @@ def _page(language: WidgetLanguage, status_code: int = 200, **context: Any) -> H
     values: dict[str, Any] = {
         "language": language,
         "languages": widget_languages(),
-        "texts": widget_texts(language.locale),
-        "css": asset_url("page.css"),
         "inbox": None,
         "errors": {},
         "values": {},
         "sent": None,
         "blocked": False,
+        **context,
     }
-    values.update(context)
-    html = _environment().get_template("web_form.html").render(values)
-    return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)
+    # Frameable: a company may put its support form inside its own site.
+    return render_customer_page(TEMPLATES_DIR, "web_form.html", values, status_code=status_code, frameable=True)
 
 
 @router.get("/support/{form_token}", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman.channels.email import imap, services
 from dragoman.channels.email.adapter import DeliveryError, EmailAdapter
-from dragoman.channels.email.config import MAX_BYTES_LIMIT, EmailSettings, ImapMailbox, read_email_settings, with_clear_passwords
+from dragoman.channels.email.config import MAX_BYTES_LIMIT, ImapMailbox, read_email_settings, with_clear_passwords
 from dragoman.channels.email.models import MailboxCursor
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, Message
@@ -75,6 +75,7 @@ class EmailRuntime:
         self._clock = clock
         self._sends: queue_module.SimpleQueue[tuple[int, int] | None] = queue_module.SimpleQueue()
         self._sender: threading.Thread | None = None
+        self._retries: list[_Retry] = []  # replies to try again, earliest first (the send thread's own)
         self._email_inboxes: dict[int, bool] = {}  # inbox id -> is e-mail (a cache: one query per inbox)
         self._pollers: dict[int, _MailboxPoller] = {}
         self._pollers_lock = threading.Lock()
@@ -207,10 +208,7 @@ class EmailRuntime:
         delay = self.retry_seconds[min(attempts - 1, len(self.retry_seconds) - 1)]
         heapq.heappush(self._retries, _Retry(time.monotonic() + delay, message_id, attempts))
 
-    _retries: list[_Retry]
-
     def _send_loop(self) -> None:
-        self._retries = []
         while True:
             timeout = None
             if self._retries:
@@ -408,5 +406,3 @@ class _MailboxPoller:
                 if conn is not None:
                     imap.close_mailbox(conn)
 
-
-__all__ = ["EmailRuntime", "EmailSettings"]

@@ -165,7 +165,6 @@ def receive_email(
     *,
     attachment_dir: Path,
     spool_dir: Path,
-    own_addresses: dict[str, int] | None = None,
     now: datetime | None = None,
 ) -> Receipt:
     """Store one mail delivered to `inbox`. The caller commits."""
@@ -180,8 +179,7 @@ def receive_email(
         reason = f"no sender address in mail {mail.message_id or '(no Message-ID)'}"
         save_raw(spool_dir, raw, reason)
         return Receipt("refused", reason)
-    own = own_addresses if own_addresses is not None else inbox_addresses(db)
-    if sender in own:
+    if sender in inbox_addresses(db):
         log.warning("mail from our own address %s to inbox %d ignored (a loop)", sender, inbox.id)
         return Receipt("loop", f"sent from {sender}, an address of this install")
     source_id = _source_id(mail, raw)
@@ -238,13 +236,13 @@ def receive_email(
 
 
 def receive_email_safely(
-    db: Session, inbox: Inbox, raw: bytes, *, attachment_dir: Path, spool_dir: Path, own_addresses: dict[str, int] | None = None
+    db: Session, inbox: Inbox, raw: bytes, *, attachment_dir: Path, spool_dir: Path
 ) -> Receipt:
     """`receive_email` and commit; a mail the database refuses (a duplicate
     stored at the same instant by another receiver) or a bug is kept raw and
     logged instead of raising into the receiver."""
     try:
-        receipt = receive_email(db, inbox, raw, attachment_dir=attachment_dir, spool_dir=spool_dir, own_addresses=own_addresses)
+        receipt = receive_email(db, inbox, raw, attachment_dir=attachment_dir, spool_dir=spool_dir)
         db.commit()
         return receipt
     except IntegrityError:

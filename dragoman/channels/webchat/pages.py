@@ -192,6 +192,51 @@ def greeting_for(inbox: Inbox, language: WidgetLanguage) -> str:
     return ""
 
 
+def language_for(wanted: str | None, accept_language: str | None = None) -> WidgetLanguage:
+    """The widget language closest to `wanted` (a BCP 47 tag: the exact tag,
+    its base, Chinese as Simplified), else the browser's choice, else English."""
+    languages = widget_languages()
+    by_tag = {lang.tag.lower(): lang for lang in languages}
+    tag = (wanted or "").strip().lower()
+    base = tag.split("-")[0]
+    for candidate in (tag, base, "zh-hans" if base == "zh" else ""):
+        if candidate in by_tag:
+            return by_tag[candidate]
+    locale = negotiate_locale(accept_language, [lang.locale for lang in languages])
+    return next(lang for lang in languages if lang.locale == locale)
+
+
+def customer_page_headers(*, frameable: bool) -> dict[str, str]:
+    """A script-free page for customers (the survey, the support form); a
+    frameable one may sit in a company's own site."""
+    ancestors = "*" if frameable else "'none'"
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+            f"base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
+
+
+@lru_cache(maxsize=None)
+def _page_environment(template_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def render_customer_page(
+    template_dir: Path, template: str, context: dict[str, Any], *, status_code: int = 200, frameable: bool = False
+) -> HTMLResponse:
+    """A customer page of another feature, in the widget's language and style:
+    `language` and `texts` (the widget catalogue) and `css` are added to `context`."""
+    language: WidgetLanguage = context["language"]
+    values = {"texts": widget_texts(language.locale), "css": asset_url("page.css"), **context}
+    html = _page_environment(template_dir).get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code, headers=customer_page_headers(frameable=frameable))
+
+
 @lru_cache(maxsize=None)
 def _asset_version(name: str) -> str:
     # A digest of the file, so a long cache never serves yesterday's script
