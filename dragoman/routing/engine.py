@@ -76,7 +76,7 @@ def priority_boost(priority: str, vip: bool) -> float:
     return PRIORITY_BOOST.get(priority, 0.0) + (VIP_BOOST if vip else 0.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LanguageLevel:
     """Proficiency 0-5 in writing (chat, e-mail) and speaking (voice)."""
 
@@ -87,7 +87,7 @@ class LanguageLevel:
         return self.voice if channel is Channel.voice else self.writing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One ring of a queue's bullseye. Open once a conversation has waited
     `after_seconds`. Levels of 0 mean "not required". `language` / `skill`
@@ -114,7 +114,7 @@ class Step:
         return text + (" (machine translation)" if self.machine_translation else "")
 
 
-@dataclass
+@dataclass(slots=True)
 class QueueSpec:
     id: int
     account_id: int
@@ -140,7 +140,7 @@ class QueueSpec:
     ticket_after_seconds: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class AgentSpec:
     id: int
     account_id: int
@@ -157,7 +157,7 @@ class AgentSpec:
     timezone: str = "UTC"
 
 
-@dataclass
+@dataclass(slots=True)
 class WaitingSpec:
     id: int
     account_id: int
@@ -216,20 +216,33 @@ class _Bucket:
         self.members = 0
 
 
+class _Seat:
+    """An agent's standing on one channel. Kept in one small object because
+    a decision reads most of these together: one object, not one dict each,
+    is fewer memory reads scattered over a large engine."""
+
+    __slots__ = ("load", "version", "available", "cap", "levels", "queues", "keys")
+
+    def __init__(self, spec: AgentSpec, channel: Channel) -> None:
+        self.load = 0
+        # Bumped whenever the agent's heap entries on this channel go stale.
+        self.version = 0
+        self.available = False  # counted as free in their buckets
+        # Read on every decision: looked up once here (a changed spec makes a new _Agent).
+        self.cap: int = spec.capacity.get(channel, 0)
+        self.levels: dict[str | None, int] = {code: level.for_channel(channel) for code, level in spec.languages.items()}
+        self.queues: list[_Queue] = []
+        self.keys: list[BucketKey] = _agent_keys(spec, channel)
+
+
 class _Agent:
-    __slots__ = (
-        "spec", "load", "version", "idle_since", "last_routed", "queues", "keys", "viewer", "sticky", "available",
-        "wake_at", "cap", "levels",
-    )
+    __slots__ = ("spec", "seats", "idle_since", "last_routed", "viewer", "sticky", "wake_at", "skill_lines")
 
     def __init__(self, spec: AgentSpec, now: float) -> None:
         self.spec = spec
-        self.load: dict[Channel, int] = {channel: 0 for channel in Channel}
-        self.version: dict[Channel, int] = {channel: 0 for channel in Channel}
+        self.seats: dict[Channel, _Seat] = {channel: _Seat(spec, channel) for channel in Channel}
         self.idle_since = now
         self.last_routed = 0
-        self.queues: dict[Channel, list[_Queue]] = {channel: [] for channel in Channel}
-        self.keys: dict[Channel, list[BucketKey]] = {channel: _agent_keys(spec, channel) for channel in Channel}
         self.viewer = Viewer(
             user_id=spec.id,
             account_id=spec.account_id,
@@ -240,24 +253,22 @@ class _Agent:
         )
         # Returning customers held for this agent (sticky routing), oldest first.
         self.sticky: list[int] = []
-        self.available: dict[Channel, bool] = {channel: False for channel in Channel}
         # When a step opens for this free agent on a conversation that waits
         # (the agent-side timer); infinity: none pending.
         self.wake_at = math.inf
-        # Read on every decision: looked up once here (a changed spec makes a new _Agent).
-        self.cap: dict[Channel, int] = {channel: spec.capacity.get(channel, 0) for channel in Channel}
-        self.levels: dict[Channel, dict[str | None, int]] = {
-            channel: {code: level.for_channel(channel) for code, level in spec.languages.items()} for channel in Channel
-        }
+        # The skill lines a freed agent looks at when every step needs the
+        # conversation's skill: their own skills, and conversations with none.
+        self.skill_lines: tuple[str | None, ...] = (*spec.skills, None)
 
     def capacity(self, channel: Channel) -> int:
-        return self.cap[channel]
+        return self.seats[channel].cap
 
     def can_take(self, channel: Channel) -> bool:
-        return self.spec.presence is Presence.online and self.load[channel] < self.cap[channel]
+        seat = self.seats[channel]
+        return self.spec.presence is Presence.online and seat.load < seat.cap
 
     def language_level(self, language: str | None, channel: Channel) -> int:
-        return self.levels[channel].get(language, 0)
+        return self.seats[channel].levels.get(language, 0)
 
     def skill_level(self, skill: str | None) -> int:
         return self.spec.skills.get(skill, 0) if skill is not None else 0
@@ -422,7 +433,7 @@ class RoutingEngine:
 
     def agent_load(self, agent_id: int, channel: Channel) -> int:
         agent = self._agents.get(agent_id)
-        return agent.load[channel] if agent is not None else 0
+        return agent.seats[channel].load if agent is not None else 0
 
     def agent_capacity(self, agent_id: int, channel: Channel) -> int:
         agent = self._agents.get(agent_id)
@@ -514,19 +525,20 @@ class RoutingEngine:
         capacity, presence). Their current load is kept unless given."""
         spec = replace(spec)  # the engine changes presence on its own copy
         old = self._agents.get(spec.id)
-        kept_load = dict(old.load) if old is not None else {}
+        kept_load = {channel: seat.load for channel, seat in old.seats.items()} if old is not None else {}
         sticky = list(old.sticky) if old is not None else []
         # Queues whose online agents change with this: their skipped steps may too.
-        touched = [q for c in Channel for q in old.queues[c]] if old is not None and old.spec.presence is Presence.online else []
+        touched = [q for c in Channel for q in old.seats[c].queues] if old is not None and old.spec.presence is Presence.online else []
         if old is not None:
             self._detach_agent(old)
         agent = _Agent(spec, now)
         if old is not None:
             agent.idle_since = old.idle_since
             agent.last_routed = old.last_routed
-            agent.version = {channel: old.version[channel] + 1 for channel in Channel}
-        for channel in Channel:
-            agent.load[channel] = max(0, (load or kept_load).get(channel, 0))
+            for channel, seat in agent.seats.items():
+                seat.version = old.seats[channel].version + 1
+        for channel, seat in agent.seats.items():
+            seat.load = max(0, (load or kept_load).get(channel, 0))
         self._agents[spec.id] = agent
         for queue in self._queues.values():
             self._join_if_member(agent, queue)
@@ -553,7 +565,7 @@ class RoutingEngine:
         agent = self._agents.pop(agent_id, None)
         if agent is None:
             return []
-        touched = [q for c in Channel for q in agent.queues[c]] if agent.spec.presence is Presence.online else []
+        touched = [q for c in Channel for q in agent.seats[c].queues] if agent.spec.presence is Presence.online else []
         self._detach_agent(agent)
         # One fewer online may empty a skippable step.
         return [decision for queue in touched for decision in self._retry_queue(queue, now)]
@@ -577,7 +589,7 @@ class RoutingEngine:
         # waited for it move on to wider steps now.
         decisions: list[Decision] = []
         for channel in Channel:
-            for queue in agent.queues[channel]:
+            for queue in agent.seats[channel].queues:
                 decisions += self._retry_queue(queue, now)
         return decisions
 
@@ -586,7 +598,7 @@ class RoutingEngine:
         agent = self._agents.get(agent_id)
         if agent is None:
             return
-        agent.load[channel] += 1
+        agent.seats[channel].load += 1
         agent.idle_since = now
         self._refresh(agent, channel)
 
@@ -596,7 +608,8 @@ class RoutingEngine:
         agent = self._agents.get(agent_id)
         if agent is None:
             return []
-        agent.load[channel] = max(0, agent.load[channel] - 1)
+        seat = agent.seats[channel]
+        seat.load = max(0, seat.load - 1)
         agent.idle_since = now
         # The freed slot is usually filled at once: refreshing the agent's
         # heap entries before and again after that would do the work twice.
@@ -613,7 +626,7 @@ class RoutingEngine:
             for agent_id in old.members:
                 agent = self._agents.get(agent_id)
                 if agent is not None:
-                    agent.queues[old.spec.channel] = [q for q in agent.queues[old.spec.channel] if q is not old]
+                    agent.seats[old.spec.channel].queues = [q for q in agent.seats[old.spec.channel].queues if q is not old]
             for waiting in list(self._waiting.values()):
                 if waiting.queue is old:
                     del self._waiting[waiting.spec.id]
@@ -636,7 +649,7 @@ class RoutingEngine:
         for agent_id in queue.members:
             agent = self._agents.get(agent_id)
             if agent is not None:
-                agent.queues[queue.spec.channel] = [q for q in agent.queues[queue.spec.channel] if q is not queue]
+                agent.seats[queue.spec.channel].queues = [q for q in agent.seats[queue.spec.channel].queues if q is not queue]
         orphans = [w.spec for w in self._waiting.values() if w.queue is queue]
         for spec in orphans:
             del self._waiting[spec.id]
@@ -657,11 +670,11 @@ class RoutingEngine:
         queue.members.add(spec.id)
         if not agent.viewer.sees_whole_account and not qspec.inbox_ids <= spec.inbox_ids:
             queue.partial_viewers.add(spec.id)
-        agent.queues[qspec.channel].append(queue)
+        agent.seats[qspec.channel].queues.append(queue)
         online = spec.presence is Presence.online
         can_take = agent.can_take(qspec.channel)
         entry = self._entry(agent, queue)
-        for key in agent.keys[qspec.channel]:
+        for key in agent.seats[qspec.channel].keys:
             bucket = queue.buckets.get(key)
             if bucket is None:
                 bucket = queue.buckets[key] = _Bucket()
@@ -673,17 +686,17 @@ class RoutingEngine:
                 heapq.heappush(bucket.heap, entry)
         if can_take:
             queue.free_epoch += 1
-        agent.available[qspec.channel] = can_take
+        agent.seats[qspec.channel].available = can_take
         queue.forget_presence()
 
     def _detach_agent(self, agent: _Agent) -> None:
         online = agent.spec.presence is Presence.online
-        for channel in Channel:
-            available = agent.available[channel]
-            for queue in agent.queues[channel]:
+        for seat in agent.seats.values():
+            available = seat.available
+            for queue in seat.queues:
                 queue.members.discard(agent.spec.id)
                 queue.partial_viewers.discard(agent.spec.id)
-                for key in agent.keys[channel]:
+                for key in seat.keys:
                     bucket = queue.buckets[key]
                     bucket.members -= 1
                     if online:
@@ -691,57 +704,66 @@ class RoutingEngine:
                     if available:
                         bucket.available -= 1
                 queue.forget_presence()
-            agent.queues[channel] = []
-            agent.version[channel] += 1  # every heap entry of theirs is now stale
+            seat.queues = []
+            seat.version += 1  # every heap entry of theirs is now stale
 
     def _count_online(self, agent: _Agent, delta: int) -> None:
-        for channel in Channel:
-            for queue in agent.queues[channel]:
-                for key in agent.keys[channel]:
+        for seat in agent.seats.values():
+            for queue in seat.queues:
+                for key in seat.keys:
                     queue.buckets[key].online += delta
                 queue.forget_presence()
 
     def _entry(self, agent: _Agent, queue: _Queue) -> tuple[float, float, int, int]:
         strategy = queue.spec.strategy
         channel = queue.spec.channel
-        version = agent.version[channel]
+        seat = agent.seats[channel]
+        version = seat.version
         if strategy is Strategy.round_robin:
             return (float(agent.last_routed), 0.0, agent.spec.id, version)
         if strategy is Strategy.least_occupied:
-            return (agent.load[channel] / max(1, agent.capacity(channel)), agent.idle_since, agent.spec.id, version)
+            return (seat.load / max(1, seat.cap), agent.idle_since, agent.spec.id, version)
         return (agent.idle_since, 0.0, agent.spec.id, version)
 
     def _refresh(self, agent: _Agent, channel: Channel) -> None:
         """The agent's standing on `channel` changed: old heap entries go stale,
         new ones go in if they can take work."""
-        agent.version[channel] += 1
-        can_take = agent.spec.presence is Presence.online and agent.load[channel] < agent.cap[channel]
-        delta = int(can_take) - int(agent.available[channel])
+        seat = agent.seats[channel]
+        seat.version += 1
+        can_take = agent.spec.presence is Presence.online and seat.load < seat.cap
+        delta = int(can_take) - int(seat.available)
         if not can_take and not delta:
             return  # still full: the version bump made their entries stale
-        agent.available[channel] = can_take
-        for queue in agent.queues[channel]:
-            if delta > 0:
-                queue.free_epoch += 1
-            entry = self._entry(agent, queue) if can_take else None
+        seat.available = can_take
+        keys = seat.keys
+        push = heapq.heappush
+        for queue in seat.queues:
             buckets = queue.buckets
-            for key in agent.keys[channel]:
+            if delta:
+                if delta > 0:
+                    queue.free_epoch += 1
+                for key in keys:
+                    buckets[key].available += delta
+            if not can_take:
+                continue
+            entry = self._entry(agent, queue)
+            for key in keys:
                 bucket = buckets[key]
-                if delta:
-                    bucket.available += delta
-                if entry is not None:
+                heap = bucket.heap
+                if len(heap) > 2 * bucket.members + 32:
+                    self._compact(bucket, channel)
                     heap = bucket.heap
-                    if len(heap) > 2 * bucket.members + 32:
-                        self._compact(bucket, channel)
-                        heap = bucket.heap
-                    heapq.heappush(heap, entry)
+                push(heap, entry)
 
     def _compact(self, bucket: _Bucket, channel: Channel) -> None:
         agents = self._agents
         live = []
         for entry in bucket.heap:
             agent = agents.get(entry[2])
-            if agent is not None and agent.version[channel] == entry[3] and agent.available[channel]:
+            if agent is None:
+                continue
+            seat = agent.seats[channel]
+            if seat.version == entry[3] and seat.available:
                 live.append(entry)
         heapq.heapify(live)
         bucket.heap = live
@@ -989,7 +1011,8 @@ class RoutingEngine:
         while heap:
             entry = heap[0]
             agent = agents.get(entry[2])
-            if agent is None or agent.version[channel] != entry[3] or not agent.available[channel]:
+            seat = agent.seats[channel] if agent is not None else None
+            if seat is None or seat.version != entry[3] or not seat.available:
                 heapq.heappop(heap)
                 continue
             if not self._visible(agent, spec, queue):
@@ -1056,7 +1079,7 @@ class RoutingEngine:
         """How long a conversation of this language and skill must wait before
         `agent` may take it, and at which step; None if never."""
         channel = queue.spec.channel
-        cache_key = (language, skill, agent.levels[channel].get(language, 0), agent.spec.skills.get(skill, 0) if skill is not None else 0)
+        cache_key = (language, skill, agent.seats[channel].levels.get(language, 0), agent.spec.skills.get(skill, 0) if skill is not None else 0)
         cached = queue.admit_cache.get(cache_key, _UNKNOWN)
         if cached is not _UNKNOWN:
             return cached  # type: ignore[return-value]
@@ -1079,16 +1102,18 @@ class RoutingEngine:
             agent.sticky.pop(0)
         best: tuple[float, int] | None = None
         chosen: tuple[_Waiting, int | None, str] | None = None
-        spec = agent.spec
-        for queue in agent.queues[channel]:
+        for queue in agent.seats[channel].queues:
             if queue.waiting_count <= 0:
                 continue
             lines = queue.lines
-            if queue.every_step_needs_skill:
-                skills: Iterable[str | None] = [name for name in (*spec.skills, None) if name in lines]
-            else:
-                skills = list(lines)
+            by_rank = queue.by_rank
+            skills: Iterable[str | None] = agent.skill_lines if queue.every_step_needs_skill else list(lines)
             for skill in skills:
+                if not by_rank.get(skill):
+                    # Nothing waits for this skill (its lines, if any, are empty).
+                    if skill in lines and not lines[skill]:
+                        del lines[skill]
+                    continue
                 found, complete = self._first_admitted(queue, skill, agent, now, best)
                 if not complete:
                     found = self._best_in_lines(queue, skill, agent, now)
@@ -1116,30 +1141,48 @@ class RoutingEngine:
         if not heap:
             return None, True
         waiting_by_id = self._waiting
-        set_aside: list[tuple[float, int, int]] = []
+        # The hot path of a freed agent: `_admit_after`'s cache and
+        # `_visible`'s common case are read here without the calls.
+        admit_cache = queue.admit_cache
+        levels = agent.seats[queue.spec.channel].levels
+        skill_level = agent.spec.skills.get(skill, 0) if skill is not None else 0
+        sees_all = agent.spec.id not in queue.partial_viewers
+        queue_inboxes = queue.spec.inbox_ids
+        set_aside: list[tuple[float, int, int]] | None = None
         found: tuple[_Waiting, int] | None = None
         complete = True
+        pop = heapq.heappop
         while heap:
             entry = heap[0]
             if better_than is not None and (entry[0], entry[1]) >= better_than:
                 break  # nothing further down can beat what another skill offered
             waiting = waiting_by_id.get(entry[2])
             if waiting is None or waiting.seq != entry[1] or not waiting.in_line:
-                heapq.heappop(heap)
+                pop(heap)
                 continue
             wspec = waiting.spec
-            admitted = self._admit_after(queue, agent, wspec.language, skill)
-            if admitted is not None and now - wspec.enqueued_at >= admitted[0] and self._visible(agent, wspec, queue):
-                found = (waiting, admitted[1])
-                break
-            if admitted is not None and now - wspec.enqueued_at < admitted[0]:
-                self._earliest = min(self._earliest, wspec.enqueued_at + admitted[0])
-            if len(set_aside) >= self.RANK_SCAN_LIMIT:
+            language = wspec.language
+            admitted = admit_cache.get((language, skill, levels.get(language, 0), skill_level), _UNKNOWN)
+            if admitted is _UNKNOWN:
+                admitted = self._admit_after(queue, agent, language, skill)
+            if admitted is not None:
+                waited = now - wspec.enqueued_at
+                if waited >= admitted[0]:  # type: ignore[index]
+                    if (sees_all and wspec.inbox_id in queue_inboxes) or self._visible(agent, wspec, queue):
+                        found = (waiting, admitted[1])  # type: ignore[index]
+                        break
+                else:
+                    self._earliest = min(self._earliest, wspec.enqueued_at + admitted[0])  # type: ignore[index]
+            if set_aside is None:
+                set_aside = []
+            elif len(set_aside) >= self.RANK_SCAN_LIMIT:
                 complete = False
                 break
-            set_aside.append(heapq.heappop(heap))
-        for entry in set_aside:
-            heapq.heappush(heap, entry)
+            set_aside.append(pop(heap))
+        if set_aside:
+            push = heapq.heappush
+            for entry in set_aside:
+                push(heap, entry)
         return found, complete
 
     def _best_in_lines(self, queue: _Queue, skill: str | None, agent: _Agent, now: float) -> tuple[_Waiting, int] | None:
@@ -1204,9 +1247,11 @@ class RoutingEngine:
         `changed`: their load or idle time changed before the call, so their
         heap entries must be refreshed even when nothing is assigned."""
         decisions: list[Decision] = []
+        spec = agent.spec
         for channel in channels:
             assigned = False
-            while agent.can_take(channel):
+            seat = agent.seats[channel]
+            while spec.presence is Presence.online and seat.load < seat.cap:
                 self._earliest = math.inf
                 found = self._best_waiting_for(agent, channel, now)
                 if found is None:
@@ -1243,41 +1288,52 @@ class RoutingEngine:
         channel = queue.spec.channel
         # The invariants, checked where they matter: a bug here must fail
         # loudly rather than overload or surprise an agent.
-        if not agent.can_take(channel):
-            raise AssertionError(f"agent {agent.spec.id} cannot take work on {channel.value}")
-        if not self._visible(agent, spec, queue):
-            raise AssertionError(f"agent {agent.spec.id} may not see inbox {spec.inbox_id}")
+        agent_spec = agent.spec
+        seat = agent.seats[channel]
+        load = seat.load
+        capacity = seat.cap
+        if agent_spec.presence is not Presence.online or load >= capacity:
+            raise AssertionError(f"agent {agent_spec.id} cannot take work on {channel.value}")
+        if not (
+            (agent_spec.id not in queue.partial_viewers and spec.inbox_id in queue.spec.inbox_ids)
+            or self._visible(agent, spec, queue)
+        ):
+            raise AssertionError(f"agent {agent_spec.id} may not see inbox {spec.inbox_id}")
         self._waiting.pop(spec.id, None)
         if waiting.in_line:
             queue.waiting_count -= 1
             waiting.in_line = False
-        agent.load[channel] += 1
+        load += 1
+        seat.load = load
         agent.idle_since = now
         agent.last_routed = next(self._routed)
         if refresh:  # the agent side refreshes once after filling every slot
             self._refresh(agent, channel)
-        level = agent.language_level(spec.language, channel)
+        language = spec.language
+        level = seat.levels.get(language, 0)
+        skill = spec.skill
         reason = _AssignmentReason(
             queue,
             step_index,
             spec,
             now,
             level,
-            agent.skill_level(spec.skill),
-            agent.load[channel],
-            agent.capacity(channel),
+            agent_spec.skills.get(skill, 0) if skill is not None else 0,
+            load,
+            capacity,
             candidates,
             why or (_AGENT_SIDE_WHY if agent_side else _STRATEGY_WHY[queue.spec.strategy]),
         )
         return Decision(
             spec.id,
             "assigned",
-            agent_id=agent.spec.id,
-            queue_id=queue.spec.id,
-            step=step_index + 1 if step_index is not None else None,
-            machine_translation=spec.language is not None and level < 2,
-            reason=reason,
-            channel=channel,
+            agent_spec.id,
+            queue.spec.id,
+            step_index + 1 if step_index is not None else None,
+            language is not None and level < 2,
+            None,
+            reason,
+            channel,
         )
 
     def _retry_queue(self, queue: _Queue, now: float) -> list[Decision]:
