@@ -257,7 +257,7 @@ def test_an_agent_outside_their_working_hours_gets_no_new_work(
     routing_idle(ctx)
     assert assignee_of(client, demo, admin, conversation_id) is None  # online, but off shift
     for body, field in (
-        ({"working_hours": [{"weekday": 9, "start": "09:00", "end": "17:00"}]}, "hours[0].weekday"),
+        ({"working_hours": [{"weekday": 9, "start": "09:00", "end": "17:00"}]}, "working_hours[0].weekday"),
         ({"working_hours": [{"weekday": 1, "start": "09:00", "end": "17:00"}], "holiday_country": "XX"}, "holiday_country"),
     ):
         refused = client.put(url, json=body, headers=admin)

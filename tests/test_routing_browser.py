@@ -199,6 +199,74 @@ def test_an_admin_sets_up_a_queue_in_the_console(
     expect(chinese.get_by_test_id("queues-forbidden")).to_have_text("只有管理员可以配置路由。")
 
 
+def test_an_admin_sets_an_agents_skills_capacity_and_working_hours_in_the_console(
+    browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    admin_token = bearer(api_token(live_server.ctx, demo.user("admin")))
+    account = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    for name in ("billing", "order tracking"):
+        assert httpx.post(f"{account}/routing/skills", json={"name": name}, headers=admin_token).status_code == 201
+    maria_id = demo.user("maria").id
+
+    page = signed_in(browser, live_server, "admin")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # Reached from the Settings › Agents page.
+    page.goto(f"{live_server.url}/app/admin/agents")
+    page.get_by_test_id("routing-agents-link").click()
+    page.wait_for_url(re.compile(r"/app/routing/agents$"))
+    page.locator(f'[data-agent-id="{maria_id}"]').click()
+    form = page.get_by_test_id("agent-form")
+    expect(page.locator("#editor-title")).to_have_text("Agent: María García")
+    expect(page.get_by_test_id("agent-languages")).to_contain_text("es")
+    page.get_by_test_id("add-skill").click()
+    page.get_by_test_id("add-skill").click()
+    rows = page.get_by_test_id("skill-row")
+    expect(rows).to_have_count(2)
+    rows.nth(0).locator("[name=level]").select_option("4")
+    rows.nth(1).locator("[name=skill]").select_option("billing")  # listed twice: refused, named
+    form.locator("[name=chat]").fill("2")
+    page.get_by_test_id("add-hours").click()
+    page.get_by_test_id("add-hours").click()
+    second = page.get_by_test_id("hours-row").nth(1)
+    expect(second.locator("[name=weekday]")).to_have_value("1")  # the next day is offered
+    page.get_by_test_id("save-agent").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("listed twice")
+    expect(rows.nth(1).locator("[name=skill]")).to_have_attribute("aria-invalid", "true")
+    rows.nth(1).locator("[name=skill]").select_option("order tracking")
+    second.locator("[name=weekday]").select_option("0")
+    second.locator("[name=start]").fill("12:00")
+    page.get_by_test_id("save-agent").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("overlaps")
+    expect(second).to_have_attribute("aria-invalid", "true")
+    second.locator("[name=weekday]").select_option("1")
+    form.locator("[name=holiday_country]").fill("XX")
+    page.get_by_test_id("save-agent").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("no holiday calendar")
+    expect(form.locator("[name=holiday_country]")).to_have_attribute("aria-invalid", "true")
+    form.locator("[name=holiday_country]").fill("es")
+    page.get_by_test_id("save-agent").click()
+    expect(page.locator("#saved")).to_have_text("Saved.")
+    expect(page.locator(f'[data-agent-id="{maria_id}"]')).to_contain_text(re.compile(r"chats \d+ of 2"))
+    page.screenshot(path=str(test_output_dir / "routing-agents.png"), full_page=True)
+    assert errors == []
+
+    saved = httpx.get(f"{account}/routing/agents/{maria_id}", headers=admin_token).json()
+    assert {(s["skill"], s["level"]) for s in saved["skills"]} == {("billing", 4), ("order tracking", 3)}
+    assert saved["capacities"]["chat"] == 2 and saved["holiday_country"] == "ES"
+    assert saved["working_hours"] == [
+        {"weekday": 0, "start": "09:00", "end": "18:00"},
+        {"weekday": 1, "start": "12:00", "end": "18:00"},
+    ]
+    # Agents may not change routing: the page says so, in their language.
+    agent = signed_in(browser, live_server, "maria")
+    agent.goto(f"{live_server.url}/app/routing/agents")
+    expect(agent.get_by_test_id("agents-forbidden")).to_be_visible()
+    chinese = signed_in(browser, live_server, "li.wei")
+    chinese.goto(f"{live_server.url}/app/routing/agents")
+    expect(chinese.get_by_test_id("agents-forbidden")).to_have_text("只有管理员可以配置路由。")
+
+
 def test_the_console_links_to_the_routing_pages_for_those_who_may_open_them(
     browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:

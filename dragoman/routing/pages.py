@@ -1,7 +1,8 @@
 """Routing's pages: the supervisors' live wall (every queue and language:
 waiting, longest wait, agents online / busy / away, share answered within the
-target; refreshed from `GET .../routing/wall` every few seconds) and the
-admins' queue editor (over the same REST API).
+target; refreshed from `GET .../routing/wall` every few seconds), and the
+admins' editors of queues and of agents' skills, capacities and working
+hours (over the same REST API).
 
 They live here rather than in `web/` so routing owns them; they reuse the
 console's stylesheet, base template, catalogue and sign-in.
@@ -24,7 +25,13 @@ from dragoman.core.http import get_db
 from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, feature_environment, html_lang, translations_for
 
 HERE = Path(__file__).parent
-ASSETS = {"wall.js": "text/javascript", "queues.js": "text/javascript", "routing.css": "text/css"}
+ASSETS = {
+    "wall.js": "text/javascript",
+    "queues.js": "text/javascript",
+    "agents.js": "text/javascript",
+    "forms.js": "text/javascript",
+    "routing.css": "text/css",
+}
 # How often the page asks for fresh figures; the wall is read from across a room.
 REFRESH_SECONDS = 3
 
@@ -71,6 +78,13 @@ def queues_page(request: Request, db: Session = Depends(get_db)) -> Response:
     """Admins set queues: inboxes, teams, languages, steps, strategy, hours,
     holidays, overflow. Everything goes through the same REST API."""
     return _page(request, db, "queues.html", lambda principal: principal.viewer.is_admin)
+
+
+@router.get("/app/routing/agents")
+def agents_page(request: Request, db: Session = Depends(get_db)) -> Response:
+    """Admins set what routing knows of each agent: skills and levels,
+    capacity per channel, working hours and public holidays."""
+    return _page(request, db, "agents.html", lambda principal: principal.viewer.is_admin)
 
 
 @router.get("/app/routing/assets/{name}")

@@ -199,7 +199,9 @@ def set_agent_schedule(
     db: Session, user: User, hours: Sequence[HoursIn], holiday_country: str | None, holiday_subdivision: str | None
 ) -> None:
     """The agent's working hours (empty: always working), checked in their time zone."""
-    windows, country, subdivision = check_hours_input(hours, user.timezone or "UTC", holiday_country, holiday_subdivision)
+    windows, country, subdivision = check_hours_input(
+        hours, user.timezone or "UTC", holiday_country, holiday_subdivision, field="working_hours"
+    )
     row = db.get(AgentSchedule, user.id)
     if not windows and not country:
         if row is not None:
@@ -368,19 +370,24 @@ def _wrap_hours_error(error: HoursError) -> InvalidInput:
 
 
 def check_hours_input(
-    hours: Sequence[HoursIn], timezone_name: str, holiday_country: str | None, holiday_subdivision: str | None
+    hours: Sequence[HoursIn],
+    timezone_name: str,
+    holiday_country: str | None,
+    holiday_subdivision: str | None,
+    field: str = "hours",
 ) -> tuple[list[Window], str | None, str | None]:
     """Weekly hours as an admin types them (HH:MM), checked: the windows,
-    and the holiday country and subdivision, normalised. Queues and SLA
-    policies share it."""
+    and the holiday country and subdivision, normalised. Queues, SLA
+    policies and agents' shifts share it; `field` is the list's name in
+    the request, which an error names."""
     windows = [
-        Window(item.weekday, _minutes(item.start, f"hours[{i}].start"), _minutes(item.end, f"hours[{i}].end"))
+        Window(item.weekday, _minutes(item.start, f"{field}[{i}].start"), _minutes(item.end, f"{field}[{i}].end"))
         for i, item in enumerate(hours)
     ]
     country = (holiday_country or "").strip().upper() or None
     subdivision = (holiday_subdivision or "").strip().upper() or None
     try:
-        windows = check_windows(windows)
+        windows = check_windows(windows, field)
         check_timezone(timezone_name)
         check_holiday_country(country, subdivision)
     except HoursError as error:

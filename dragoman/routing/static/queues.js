@@ -6,41 +6,12 @@
 (function () {
   const config = JSON.parse(document.getElementById("wall-config").textContent);
   const strings = JSON.parse(document.getElementById("queue-strings").textContent);
-  const base = `/api/v1/accounts/${config.account_id}`;
   const form = document.getElementById("queue-form");
   const state = { queues: [], inboxes: [], teams: [], skills: [], current: null };
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === false || value === null || value === undefined) continue;
-      node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-    }
-    return node;
-  }
-
-  function fill(text, values) {
-    return text.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? values[key] : ""));
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = config.csrf_token;
-    const response = await fetch(base + path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status === 204) return null;
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw Object.assign(new Error(data.message || String(response.status)), { field: data.field });
-    return data;
-  }
+  const { el, fill, hoursRow: hoursRowFor, readHours, renumber } = window.RoutingForms;
+  const api = window.RoutingForms.apiFor(config);
+  const hoursRow = (hours, index) => hoursRowFor(strings, "hours", hours, index);
 
   // -- rows ---------------------------------------------------------------------------
 
@@ -68,23 +39,6 @@
     );
   }
 
-  function hoursRow(hours, index) {
-    const field = (name) => `hours[${index}].${name}`;
-    return el(
-      "tr",
-      { "data-testid": "hours-row", "data-field": `hours[${index}]` },
-      el("td", {}, el("select", { name: "weekday", class: "select-sm", "data-field": field("weekday") }, ...strings.days.map((day, n) => el("option", { value: n, selected: n === hours.weekday }, day)))),
-      el("td", {}, el("input", { type: "text", name: "start", value: hours.start, placeholder: "09:00", "data-field": field("start"), class: "input-sm" })),
-      el("td", {}, el("input", { type: "text", name: "end", value: hours.end, placeholder: "18:00", "data-field": field("end"), class: "input-sm" })),
-      el("td", {}, el("button", { type: "button", class: "btn btn-sm btn-quiet", "data-remove": "row" }, strings.remove)),
-    );
-  }
-
-  function renumber(tbody, builder, read) {
-    const items = [...tbody.rows].map(read);
-    tbody.replaceChildren(...items.map(builder));
-  }
-
   function readStep(row) {
     const value = (name) => row.querySelector(`[name=${name}]`);
     return {
@@ -96,11 +50,6 @@
       machine_translation: value("machine_translation").checked,
       skippable: value("skippable").checked,
     };
-  }
-
-  function readHours(row) {
-    const value = (name) => row.querySelector(`[name=${name}]`).value;
-    return { weekday: Number(value("weekday")), start: value("start").trim(), end: value("end").trim() };
   }
 
   // -- the form -----------------------------------------------------------------------
@@ -185,22 +134,14 @@
     };
   }
 
+  const formError = document.getElementById("form-error");
+
   function clearErrors() {
-    for (const node of document.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
-    document.getElementById("form-error").textContent = "";
+    window.RoutingForms.clearErrors(form, formError);
   }
 
   function markError(error) {
-    document.getElementById("form-error").textContent = fill(strings.error, { message: error.message });
-    if (!error.field) return;
-    // "languages[1]" marks the languages box; "steps[0].skill" the cell.
-    const exact = form.querySelector(`[data-field="${CSS.escape(error.field)}"]`);
-    const broad = form.querySelector(`[data-field="${CSS.escape(error.field.replace(/\[\d+\]$/, ""))}"]`);
-    const target = exact || broad;
-    if (target) {
-      target.setAttribute("aria-invalid", "true");
-      if (typeof target.focus === "function") target.focus();
-    }
+    window.RoutingForms.markError(form, formError, strings.error, error);
   }
 
   function renderList() {
@@ -247,7 +188,7 @@
   });
   document.getElementById("add-hours").addEventListener("click", () => {
     const tbody = document.getElementById("hours");
-    tbody.append(hoursRow({ weekday: tbody.rows.length % 7, start: "09:00", end: "18:00" }, tbody.rows.length));
+    tbody.append(hoursRow(window.RoutingForms.nextHours(tbody), tbody.rows.length));
   });
   form.addEventListener("click", (event) => {
     const remove = event.target.closest("[data-remove]");
