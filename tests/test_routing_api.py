@@ -280,11 +280,18 @@ def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorl
     assert assignee_of(client, demo, admin, conversation_id) is None
     url = f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}"
     assert client.patch(url, json={"vip": True}, headers=admin).status_code == 204
-    transfer = client.patch(url, json={"queue_id": spanish["id"], "note": "Wants a refund"}, headers=admin)
+    note = "The customer wants a refund for order 4711."
+    transfer = client.patch(url, json={"queue_id": spanish["id"], "note": note}, headers=admin)
     assert transfer.status_code == 204
     assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("ana").id)
     notes = [m for m in messages(client, demo, admin, conversation_id) if m["direction"] == "note"]
-    assert [n["content"] for n in notes] == ["Wants a refund"]
+    assert [n["content"] for n in notes] == [note]
+    # Whoever takes it reads the note in their working language (María and
+    # Ana's team works in Spanish; the admin wrote English).
+    assert notes[0]["attributes"]["language"]["code"] == "en"
+    assert notes[0]["attributes"]["transfer"]["queue"] == "Spanish"
+    spanish_note = notes[0]["attributes"]["translations"]["es"]
+    assert spanish_note["status"] == "translated" and "4711" in spanish_note["text"] and spanish_note["text"] != note
     routing_idle(ctx)
     decision = client.get(f"{url}/decisions", headers=admin).json()[-1]
     assert decision["queue_id"] == spanish["id"]

@@ -140,6 +140,49 @@ def test_the_agent_sees_why_a_chat_was_routed_to_them(
     chinese.screenshot(path=str(test_output_dir / "routing-timeline-chinese.png"))
 
 
+def test_an_agent_transfers_a_chat_to_a_language_queue_with_a_note_the_taker_reads_in_their_language(
+    browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    account = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    for name, languages, level in (("Front desk", [], 5), ("Spanish", ["es"], 2)):
+        created = httpx.post(
+            f"{account}/routing/queues",
+            json={"name": name, "inbox_ids": [demo.inbox_id], "languages": languages, "steps": [{"min_language_level": level}]},
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+    customer_writes(live_server, demo, "Carmen", "es", "Hola, quiero devolver mi pedido 4711.")
+
+    page = signed_in(browser, live_server, "admin")
+    page.goto(f"{live_server.url}/app")
+    page.get_by_test_id("conv-item").filter(has_text="Carmen").first.click()
+    page.get_by_test_id("handover").locator("summary").click()
+    targets = page.get_by_test_id("handover-target")
+    expect(targets.locator("optgroup")).to_have_count(3)  # queues, teams, agents
+    targets.select_option(label="Spanish (es)")
+    page.get_by_test_id("handover-note").fill("She wants to return order 4711; the parcel is unopened.")
+    page.screenshot(path=str(test_output_dir / "console-transfer-form.png"))
+    page.get_by_test_id("handover-send").click()
+    expect(page.locator(".toast")).to_contain_text("Transferred to Spanish (es)")
+
+    # María works in Spanish: she comes online, routing hands her the chat,
+    # and the admin's note reads in Spanish (the English one click away).
+    maria = bearer(api_token(live_server.ctx, demo.user("maria")))
+    assert httpx.patch(f"{live_server.url}/api/v1/profile", json={"availability": "online"}, headers=maria).status_code == 200
+    taker = signed_in(browser, live_server, "maria")
+    taker.goto(f"{live_server.url}/app")
+    taker.get_by_test_id("conv-item").filter(has_text="Carmen").first.click()
+    expect(taker.locator("#assign-agent option:checked")).to_contain_text("María García")
+    note = taker.locator('[data-testid="msg"][data-direction="note"]').last
+    expect(note.locator(".msg-text")).to_contain_text("4711")
+    expect(note.locator(".msg-text")).to_contain_text("paquete")  # Apertium's Spanish
+    expect(note.get_by_test_id("translation-toggle")).to_be_visible()
+    taker.screenshot(path=str(test_output_dir / "console-transfer-note-spanish.png"))
+    note.get_by_test_id("translation-toggle").click()
+    expect(note.locator(".msg-text")).to_contain_text("the parcel is unopened")
+
+
 def test_an_admin_sets_up_a_queue_in_the_console(
     browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:

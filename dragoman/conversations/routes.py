@@ -19,7 +19,7 @@ from dragoman.conversations.schemas import (
     StatusIn,
 )
 from dragoman.core.errors import NotFound
-from dragoman.core.http import app_context, get_db
+from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.language import services as language_services
 
@@ -132,11 +132,19 @@ def create_message(
 
 @router.post("/{conversation_id}/assignments", response_model=ConversationOut, summary="Assign to an agent and/or a team")
 def assign(
-    conversation_id: int, body: AssignmentIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
+    conversation_id: int,
+    body: AssignmentIn,
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
 ) -> ConversationOut:
     conversation = services.get_conversation(db, principal.viewer, conversation_id)
     changes = {name: getattr(body, name) for name in ("assignee_id", "team_id") if name in body.model_fields_set}
     services.assign_conversation(db, principal.viewer, conversation, **changes)
+    if body.note is not None and body.note.strip():
+        # A transfer: the note is written after the change, so it is
+        # translated for the new agent or team.
+        services.add_translated_note(db, principal.viewer, ctx.services["language"], conversation, body.note, {"transfer": changes})
     db.commit()
     return services.conversation_out(db, conversation)
 

@@ -83,6 +83,10 @@ class NewConversationIn(BaseModel):
 class AssignmentIn(BaseModel):
     assignee_id: int | None = Field(None, description="An agent's id; null to unassign")
     team_id: int | None = Field(None, description="A team's id; null to leave the team out")
+    note: str | None = Field(
+        None,
+        description="A transfer's private note for the new agent or team, translated into each reader's working language",
+    )
 
 
 class StatusIn(BaseModel):

@@ -469,6 +469,33 @@ def add_note(db: Session, viewer: Viewer, conversation: Conversation, content: s
     return message
 
 
+def add_translated_note(
+    db: Session,
+    viewer: Viewer,
+    language_runtime: Any,
+    conversation: Conversation,
+    content: str | None,
+    attributes: dict[str, Any] | None = None,
+) -> Message:
+    """A private note for whoever works the conversation next (a transfer's
+    note or summary), translated from the writer's working language into
+    each working language of those who will read it; the console shows each
+    reader their own. Call after the conversation's new assignee or team is
+    set: they decide who reads it."""
+    note = add_note(db, viewer, conversation, content)
+    source = language_services.user_working_language(db, viewer.user_id)
+    translations: dict[str, Any] = {}
+    for target in language_services.working_languages(db, conversation):
+        if target != source:
+            translations[target] = language_services.translate_for_account(
+                db, language_runtime, conversation.account_id, note.content, source, target
+            ).as_dict()
+    note.attributes = {**(note.attributes or {}), **(attributes or {}), "language": {"code": source}, "translations": translations}
+    db.flush()
+    record_message_updated(db, conversation, note)
+    return note
+
+
 def _add_activity(db: Session, conversation: Conversation, text: str, attributes: dict[str, Any]) -> Message:
     """A quiet line in the timeline. `attributes["activity"]` names what
     happened so the console can word it in the reader's own language; `text`

@@ -14,7 +14,7 @@ from dragoman.accounts.auth import Principal, account_principal, admin_principal
 from dragoman.conversations import services as conversations
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict
-from dragoman.core.http import app_context, get_db
+from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.routing import services
 from dragoman.routing.engine import Channel, RoutingEngine
 from dragoman.routing.models import RoutingDecision
@@ -225,15 +225,20 @@ def patch_conversation(
     request: Request,
     principal: Principal = Depends(account_principal),
     db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
 ) -> None:
     conversation = conversations.get_conversation(db, principal.viewer, conversation_id)
     services.set_conversation_routing(db, conversation, skill=body.skill, vip=body.vip, queue_id=body.queue_id)
     if body.queue_id is not None:
         # A transfer: nobody holds it any more; routing finds it a new agent
         # in that queue (conversation.assigned brings it back in line).
-        if body.note and body.note.strip():
-            conversations.add_note(db, principal.viewer, conversation, body.note)
         conversations.assign_conversation(db, principal.viewer, conversation, assignee_id=None, team_id=None)
+        if body.note and body.note.strip():
+            queue = services.get_queue(db, principal.account_id, body.queue_id)
+            conversations.add_translated_note(
+                db, principal.viewer, ctx.services["language"], conversation, body.note,
+                {"transfer": {"queue_id": queue.id, "queue": queue.name}},
+            )
     db.commit()
     runtime = _runtime(request)
     if runtime is not None:

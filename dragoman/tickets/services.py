@@ -30,7 +30,6 @@ from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
-from dragoman.language import services as language_services
 from dragoman.routing.hours import BusinessHours, Window
 from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
@@ -675,22 +674,12 @@ def transfer_ticket(
     their own). Returns the note."""
     team = get_team(db, ticket.account_id, team_id)
     text = require_text(summary, "summary", max_length=2000)
-    source = language_services.user_working_language(db, viewer.user_id)
     conversations.assign_conversation(db, viewer, conversation, assignee_id=None, team_id=team.id)
-    note = conversations.add_note(db, viewer, conversation, text)
-    translations: dict[str, Any] = {}
-    for target in language_services.working_languages(db, conversation):
-        if target != source:
-            translations[target] = language_services.translate_for_account(db, runtime, ticket.account_id, text, source, target).as_dict()
-    note.attributes = {
-        **(note.attributes or {}),
-        "language": {"code": source},
-        "translations": translations,
-        "transfer": {"team_id": team.id, "team": team.name, "ticket_id": ticket.id},
-    }
+    note = conversations.add_translated_note(
+        db, viewer, runtime, conversation, text, {"transfer": {"team_id": team.id, "team": team.name, "ticket_id": ticket.id}}
+    )
     ticket.updated_at = utcnow()
     db.flush()
-    conversations.record_message_updated(db, conversation, note)
     _record(db, TICKET_UPDATED, ticket, conversation)
     return note
 

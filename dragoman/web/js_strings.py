@@ -151,6 +151,11 @@ JS_STRINGS: dict[str, str] = {
     "canned_inserted_translate": N_("No %(language)s version: inserted in %(source)s, translated when you send."),
     "nobody": N_("Nobody"),
     "no_team": N_("No team"),
+    "transfer_queues": N_("Queues"),
+    "transfer_teams": N_("Teams"),
+    "transfer_agents": N_("Agents"),
+    "transfer_pick": N_("Choose where it goes"),
+    "transferred_to": N_("Transferred to %(target)s"),
     # settings: shared words
     "name": N_("Name"),
     "email": N_("E-mail"),

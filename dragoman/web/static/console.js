@@ -60,6 +60,7 @@ const state = {
   agents: [],
   ticketFields: [],
   teams: [],
+  queues: [],
   inboxes: new Map(),
   // Messages pushed while the open conversation is still loading.
   pendingMessages: [],
@@ -430,6 +431,52 @@ function renderAssignSelects() {
   const teamId = conversation.team ? conversation.team.id : "";
   const teamOptions = [["", t("no_team")], ...state.teams.map((team) => [team.id, team.name])];
   fillSelect(nodes.assignTeam, teamOptions, teamId);
+  renderHandoverTargets(agents);
+}
+
+/** Where a transfer may go: the queues that route this conversation's
+ * inbox (their agents can see it), the teams, the active agents. */
+function renderHandoverTargets(agents) {
+  const conversation = state.open;
+  const group = (label, items) => (items.length ? [el("optgroup", { label }, ...items)] : []);
+  const option = (value, label) => el("option", { value }, label);
+  const queues = state.queues.filter((queue) => queue.inbox_ids.includes(conversation.inbox_id));
+  $("handover-target").replaceChildren(
+    el("option", { value: "" }, t("transfer_pick")),
+    ...group(t("transfer_queues"), queues.map((queue) => option(`queue:${queue.id}`, queue.languages.length ? `${queue.name} (${queue.languages.join(", ")})` : queue.name))),
+    ...group(t("transfer_teams"), state.teams.map((team) => option(`team:${team.id}`, team.name))),
+    ...group(t("transfer_agents"), agents.filter((agent) => agent.active && agent.id !== boot.user.id).map((agent) => option(`agent:${agent.id}`, `${agent.name} · ${availabilityLabel(agent.availability)}`))),
+  );
+}
+
+async function sendHandover(event) {
+  event.preventDefault();
+  const conversation = state.open;
+  const select = $("handover-target");
+  const [kind, rawId] = select.value.split(":");
+  if (!conversation || !rawId) {
+    select.focus();
+    return;
+  }
+  const id = Number(rawId);
+  const note = $("handover-note").value.trim() || null;
+  const label = select.selectedOptions[0].textContent;
+  try {
+    if (kind === "queue") {
+      // Routing finds the queue's best agent; the note waits for them.
+      await api("PATCH", accountPath(`/routing/conversations/${conversation.id}`), { queue_id: id, note });
+      updateOpen(await api("GET", accountPath(`/conversations/${conversation.id}`)));
+    } else {
+      const body = kind === "team" ? { team_id: id, assignee_id: null, note } : { assignee_id: id, note };
+      updateOpen(await api("POST", accountPath(`/conversations/${conversation.id}/assignments`), body));
+    }
+    $("handover-note").value = "";
+    $("handover").open = false;
+    toast(t("transferred_to", { target: label }));
+    scheduleListReload();
+  } catch (error) {
+    toast(errorText(error), "error");
+  }
 }
 
 function renderContext() {
@@ -904,6 +951,7 @@ function wire() {
     const value = nodes.assignAgent.value;
     act("/assignments", { assignee_id: value ? Number(value) : null });
   });
+  $("handover-form").addEventListener("submit", sendHandover);
   nodes.assignTeam.addEventListener("change", () => {
     const value = nodes.assignTeam.value;
     act("/assignments", { team_id: value ? Number(value) : null });
@@ -946,13 +994,15 @@ function onShortcut(event) {
 
 async function loadDirectory() {
   // Agents and teams fill the assignment selects; inboxes name the channel.
-  const [agents, teams, inboxes, ticketFields] = await Promise.all([
+  const [agents, teams, inboxes, ticketFields, queues] = await Promise.all([
     api("GET", accountPath("/agents")),
     api("GET", accountPath("/teams")),
     api("GET", accountPath("/inboxes")),
     api("GET", accountPath("/ticket_fields")),
+    api("GET", accountPath("/routing/queues")),
   ]);
   state.ticketFields = ticketFields;
+  state.queues = queues;
   state.agents = agents;
   state.teams = teams;
   state.inboxes = new Map(inboxes.map((inbox) => [inbox.id, inbox]));
