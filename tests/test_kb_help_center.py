@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
 from conftest import DEMO_PASSWORD, DemoWorld, LiveServer
@@ -206,3 +206,82 @@ def test_the_bot_page_is_for_supervisors_and_admins(client: TestClient, demo: De
     assert "kb_admin.js" not in supervisor.text
     assert client.get("/app/kb/assets/kb_admin.js").status_code == 200
     assert client.get("/app/kb/assets/admin.py").status_code == 404
+
+
+@pytest.mark.browser
+def test_an_admin_writes_an_article_machine_translates_a_language_and_reviews_it(
+    live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    from conftest import api_token, bearer
+
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    account = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{live_server.url}/login")
+            page.get_by_test_id("login-email").fill("admin@demo.dragoman.test")
+            page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+            page.get_by_test_id("login-submit").click()
+            page.wait_for_url(re.compile(r"/app"))
+            page.get_by_test_id("nav-kb").click()
+            page.wait_for_url(re.compile(r"/app/kb/articles$"))
+            items = page.get_by_test_id("article-item")
+            items.first.wait_for()
+            demo_count = items.count()
+            assert demo_count >= 10  # the demo store's articles
+
+            page.get_by_test_id("new-article").click()
+            form = page.get_by_test_id("article-form")
+            form.locator("[name=slug]").fill("Gift Vouchers!")
+            form.locator("[name=title]").fill("Gift vouchers")
+            form.locator("[name=summary]").fill("We sell gift vouchers from 10 to 200 euros, sent by e-mail within minutes.")
+            form.locator("[name=body]").fill("Buy them under **Gifts**. A voucher is valid for two years.")
+            form.locator("[name=questions]").fill("Do you sell gift cards?\nCan I give a voucher as a present?\nhow long is a voucher valid")
+            form.locator("[name=status][value=published]").check()
+            page.get_by_test_id("save-article").click()
+            expect(page.get_by_test_id("form-error")).to_contain_text("slug")
+            expect(form.locator("[name=slug]")).to_have_attribute("aria-invalid", "true")
+            form.locator("[name=slug]").fill("gift-vouchers")
+            page.get_by_test_id("save-article").click()
+            expect(page.get_by_test_id("saved")).to_have_text("Saved.")
+            expect(items).to_have_count(demo_count + 1)
+            expect(page.locator("#editor-title")).to_have_text("Article: Gift vouchers")
+
+            # Spanish is missing: machine-translate it, read it, publish it.
+            page.locator('[data-testid="language-tab"][data-language="es"]').click()
+            expect(page.locator("#missing-note")).to_be_visible()
+            page.get_by_test_id("translate-version").click()
+            expect(page.get_by_test_id("mt-note")).to_be_visible()
+            expect(page.locator('[data-testid="language-tab"][data-language="es"]')).to_contain_text("machine-translated")
+            title = form.locator("[name=title]").input_value()
+            assert title and title != "Gift vouchers"
+            page.screenshot(path=str(test_output_dir / "kb-article-editor.png"), full_page=True)
+            form.locator("[name=status][value=published]").check()
+            page.get_by_test_id("save-article").click()
+            expect(page.get_by_test_id("saved")).to_have_text("Saved.")
+            expect(page.get_by_test_id("mt-note")).to_be_hidden()
+            assert errors == []
+        finally:
+            browser.close()
+
+    [article] = [a for a in httpx.get(f"{account}/kb/articles", headers=admin).json() if a["slug"] == "gift-vouchers"]
+    versions = {v["language"]: v for v in article["versions"]}
+    assert versions["en"]["status"] == "published" and versions["en"]["questions"][0] == "Do you sell gift cards?"
+    assert versions["es"]["status"] == "published" and versions["es"]["machine_translated"] is False
+    # Published: the help center shows it in both languages.
+    for language in ("en", "es"):
+        shown = httpx.get(f"{live_server.url}/hc/{demo.account_id}/{language}/articles/{article['id']}-gift-vouchers")
+        assert shown.status_code == 200 and versions[language]["title"] in shown.text
+
+
+def test_the_article_editor_is_for_admins(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    anonymous = client.get("/app/kb/articles", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    assert client.get("/app/kb/articles", headers=as_user(demo.user("supervisor"))).status_code == 403
+    admin = client.get("/app/kb/articles", headers=as_user(demo.user("admin")))
+    assert admin.status_code == 200 and 'id="article-form"' in admin.text
+    assert client.get("/app/kb/assets/kb_articles.js").status_code == 200

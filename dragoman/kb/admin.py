@@ -1,7 +1,13 @@
-"""The admins' view of the FAQ bot in the console (`/app/kb/bot`): per
-language what it answered, what it handed over and its containment rate; the
-questions it could not answer, each with a form that turns it into a new
-article (through `POST .../kb/bot/exchanges/{id}/resolve`).
+"""The knowledge base's console pages.
+
+The admins' view of the FAQ bot (`/app/kb/bot`): per language what it
+answered, what it handed over and its containment rate; the questions it
+could not answer, each with a form that turns it into a new article (through
+`POST .../kb/bot/exchanges/{id}/resolve`).
+
+The article editor (`/app/kb/articles`): every article and its language
+versions, edited over the REST API by its script (kb_articles.js), in the
+console's catalogue.
 
 Rendered on the server from the same services as the API; the page's script
 only sends the forms. It reuses the console's base template and stylesheet.
@@ -23,10 +29,11 @@ from dragoman.core.errors import NotAuthenticated
 from dragoman.core.http import get_db
 from dragoman.kb import services
 from dragoman.kb.models import BotOutcome
+from dragoman.web.feature_pages import render_feature_page
 from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, feature_environment, html_lang
 
 HERE = Path(__file__).parent
-ASSETS = {"kb_admin.js": "text/javascript", "kb_admin.css": "text/css"}
+ASSETS = {"kb_admin.js": "text/javascript", "kb_articles.js": "text/javascript", "kb_admin.css": "text/css"}
 ROWS = 50
 
 router = APIRouter(include_in_schema=False)
@@ -69,6 +76,11 @@ def bot_page(request: Request, db: Session = Depends(get_db)) -> Response:
         context["slugs"] = {a.id: a.slug for a in services.list_articles(db, account_id)}
     html = _environment().get_template("kb_bot.html").render(context)
     return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
+
+
+@router.get("/app/kb/articles")
+def articles_page(request: Request, db: Session = Depends(get_db)) -> Response:
+    return render_feature_page(request, db, _environment(), "kb_articles.html", lambda principal: principal.viewer.is_admin)
 
 
 @router.get("/app/kb/assets/{name}")

@@ -245,7 +245,8 @@ def translate_version(
             raise InvalidInput(
                 f"cannot translate {original.language} to {target}: {result.reason or 'no engine for this pair'}", field="language"
             )
-        return result.text
+        # Engines may pad their output (Apertium leaves a leading space).
+        return result.text.strip()
 
     data = VersionData(
         language=target,

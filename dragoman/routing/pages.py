@@ -12,24 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
-from dragoman.accounts.auth import Principal, authenticate_request
-from dragoman.core.errors import NotAuthenticated
+from dragoman.accounts.auth import Principal
 from dragoman.core.http import get_db
-from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, feature_environment, html_lang, translations_for
+from dragoman.web.feature_pages import render_feature_page
+from dragoman.web.rendering import feature_environment
 
 HERE = Path(__file__).parent
 ASSETS = {
     "wall.js": "text/javascript",
     "queues.js": "text/javascript",
     "agents.js": "text/javascript",
-    "forms.js": "text/javascript",
     "routing.css": "text/css",
 }
 # How often the page asks for fresh figures; the wall is read from across a room.
@@ -43,29 +41,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _page(request: Request, db: Session, template: str, may_see: Callable[[Principal], bool]) -> Response:
-    try:
-        principal = authenticate_request(request, db)
-    except NotAuthenticated:
-        return RedirectResponse(f"/login?next={quote(request.url.path, safe='')}", status_code=303)
-    locale = choose_locale(request, principal.user.ui_locale)
-    translations = translations_for(locale)
-    allowed = may_see(principal)
-    html = _environment().get_template(template).render(
-        locale=locale,
-        html_lang=html_lang(locale),
-        gettext=translations.gettext,
-        ngettext=translations.ngettext,
-        allowed=allowed,
-        user=principal.user,
-        config={
-            "account_id": principal.account_id,
-            "refresh_seconds": REFRESH_SECONDS,
-            "lang": html_lang(locale),
-            # Changes made with the session cookie carry this header.
-            "csrf_token": principal.csrf_token,
-        },
-    )
-    return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
+    return render_feature_page(request, db, _environment(), template, may_see, {"refresh_seconds": REFRESH_SECONDS})
 
 
 @router.get("/app/routing/wall")

@@ -9,8 +9,8 @@
   const strings = JSON.parse(document.getElementById("agent-strings").textContent);
   const form = document.getElementById("agent-form");
   const formError = document.getElementById("form-error");
-  const { el, fill, hoursRow: hoursRowFor, readHours, nextHours, renumber } = window.RoutingForms;
-  const api = window.RoutingForms.apiFor(config);
+  const { el, fill, hoursRow: hoursRowFor, readHours, nextHours, renumber } = window.FeatureForms;
+  const api = window.FeatureForms.apiFor(config);
   const state = { agents: [], people: new Map(), skills: [], current: null };
   const CHANNELS = ["chat", "email", "voice"];
 
@@ -65,7 +65,7 @@
 
   function show(agent) {
     state.current = agent;
-    window.RoutingForms.clearErrors(form, formError);
+    window.FeatureForms.clearErrors(form, formError);
     document.getElementById("saved").textContent = "";
     form.hidden = false;
     document.getElementById("editor-title").textContent = fill(strings.edit_agent, { name: agent.name });
@@ -136,7 +136,7 @@
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    window.RoutingForms.clearErrors(form, formError);
+    window.FeatureForms.clearErrors(form, formError);
     const current = state.current;
     if (!current) return;
     try {
@@ -144,9 +144,9 @@
       await load(current.agent_id);
       document.getElementById("saved").textContent = strings.saved;
     } catch (error) {
-      window.RoutingForms.markError(form, formError, strings.error, error);
+      window.FeatureForms.markError(form, formError, strings.error, error);
     }
   });
 
-  load(null).catch((error) => window.RoutingForms.markError(form, formError, strings.error, error));
+  load(null).catch((error) => window.FeatureForms.markError(form, formError, strings.error, error));
 })();

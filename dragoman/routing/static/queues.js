@@ -9,8 +9,8 @@
   const form = document.getElementById("queue-form");
   const state = { queues: [], inboxes: [], teams: [], skills: [], current: null };
 
-  const { el, fill, hoursRow: hoursRowFor, readHours, renumber } = window.RoutingForms;
-  const api = window.RoutingForms.apiFor(config);
+  const { el, fill, hoursRow: hoursRowFor, readHours, renumber } = window.FeatureForms;
+  const api = window.FeatureForms.apiFor(config);
   const hoursRow = (hours, index) => hoursRowFor(strings, "hours", hours, index);
 
   // -- rows ---------------------------------------------------------------------------
@@ -137,11 +137,11 @@
   const formError = document.getElementById("form-error");
 
   function clearErrors() {
-    window.RoutingForms.clearErrors(form, formError);
+    window.FeatureForms.clearErrors(form, formError);
   }
 
   function markError(error) {
-    window.RoutingForms.markError(form, formError, strings.error, error);
+    window.FeatureForms.markError(form, formError, strings.error, error);
   }
 
   function renderList() {
@@ -188,7 +188,7 @@
   });
   document.getElementById("add-hours").addEventListener("click", () => {
     const tbody = document.getElementById("hours");
-    tbody.append(hoursRow(window.RoutingForms.nextHours(tbody), tbody.rows.length));
+    tbody.append(hoursRow(window.FeatureForms.nextHours(tbody), tbody.rows.length));
   });
   form.addEventListener("click", (event) => {
     const remove = event.target.closest("[data-remove]");

@@ -1,10 +1,11 @@
-// What routing's admin pages (queues, agents) share: building nodes, filling
-// "%(name)s" placeholders, calling the REST API with the session cookie, the
-// opening-hours rows, and marking the field an API error names.
+// What the features' admin pages (routing's queues and agents, the knowledge
+// base's articles) share: building nodes, filling "%(name)s" placeholders,
+// calling the REST API with the session cookie, the opening-hours rows, and
+// marking the field an API error names.
 // Text from the server or from users is only ever set as text, never as HTML.
 "use strict";
 
-window.RoutingForms = (function () {
+window.FeatureForms = (function () {
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {

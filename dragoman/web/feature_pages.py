@@ -1,0 +1,53 @@
+"""A feature's own console page (routing's queues and wall, the knowledge
+base's article editor): signed in or sent to the login page, in the reader's
+console language, with what its script needs (account, CSRF token), and a 403
+page when the reader may not use it. The features keep their templates and
+scripts; this is the part they would otherwise each repeat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.auth import Principal, authenticate_request
+from dragoman.core.errors import NotAuthenticated
+from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, html_lang, translations_for
+
+
+def render_feature_page(
+    request: Request,
+    db: Session,
+    environment: jinja2.Environment,
+    template: str,
+    may_see: Callable[[Principal], bool],
+    config: Mapping[str, Any] | None = None,
+) -> Response:
+    try:
+        principal = authenticate_request(request, db)
+    except NotAuthenticated:
+        return RedirectResponse(f"/login?next={quote(request.url.path, safe='')}", status_code=303)
+    locale = choose_locale(request, principal.user.ui_locale)
+    translations = translations_for(locale)
+    allowed = may_see(principal)
+    html = environment.get_template(template).render(
+        locale=locale,
+        html_lang=html_lang(locale),
+        gettext=translations.gettext,
+        ngettext=translations.ngettext,
+        allowed=allowed,
+        user=principal.user,
+        config={
+            "account_id": principal.account_id,
+            "lang": html_lang(locale),
+            # Changes made with the session cookie carry this header.
+            "csrf_token": principal.csrf_token,
+            **(config or {}),
+        },
+    )
+    return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
