@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
-from conftest import DEMO_PASSWORD, DemoWorld, LiveServer
+from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token
 from dragoman.conversations.models import Message
 from dragoman.inboxes.models import Inbox
 from servers import CHROMIUM_ARGS, chromium_executable
@@ -165,6 +165,7 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
     _customer_says(live_server, demo, "es", "¿Dónde está mi pedido?")
     _customer_says(live_server, demo, "de", "Wie lange dauert die Lieferung?")
     _customer_says(live_server, demo, "en", "Do you sell vouchers as presents?")
+    _customer_says(live_server, demo, "en", "The postman came by but left no slip, what now?")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
         try:
@@ -180,11 +181,16 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
             unanswered = page.get_by_test_id("kb-unanswered")
             assert "Do you sell vouchers as presents?" in unanswered.inner_text()
             page.screenshot(path=str(test_output_dir / "kb-bot-admin.png"), full_page=True)
-            form = unanswered.locator("form").first
+            form = unanswered.locator("li", has_text="Do you sell vouchers").locator('form[data-mode="new"]')
             form.locator('input[name="slug"]').fill("gift-vouchers")
             form.locator('input[name="title"]').fill("Gift vouchers")
             form.locator('input[name="summary"]').fill("Yes: vouchers from 10 to 200 euros, sent by e-mail.")
             form.locator("button").click()
+            expect(unanswered.locator("li")).to_have_count(1)
+            # The other asks where a parcel is: a new way of asking an article that exists.
+            postman = unanswered.locator("li", has_text="The postman came by")
+            postman.get_by_test_id("kb-add-to").select_option(label="Where is my order?")
+            postman.get_by_role("button", name="Add as a way of asking it").click()
             page.get_by_text("Nothing waiting").wait_for()
             page.screenshot(path=str(test_output_dir / "kb-bot-admin-after.png"), full_page=True)
         finally:
@@ -193,6 +199,10 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
     with live_server.ctx.session_factory() as db:
         last = db.scalar(select(Message).order_by(Message.id.desc()).limit(1))
         assert last is not None and last.content.startswith("Yes: vouchers")
+    admin = {"Authorization": f"Bearer {api_token(live_server.ctx, demo.user('admin'))}"}
+    articles = httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/kb/articles", headers=admin).json()
+    [english] = [v for a in articles if a["slug"] == "where-is-my-order" for v in a["versions"] if v["language"] == "en"]
+    assert english["questions"][-1] == "The postman came by but left no slip, what now?"
 
 
 def test_the_bot_page_is_for_supervisors_and_admins(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -212,7 +222,7 @@ def test_the_bot_page_is_for_supervisors_and_admins(client: TestClient, demo: De
 def test_an_admin_writes_an_article_machine_translates_a_language_and_reviews_it(
     live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:
-    from conftest import api_token, bearer
+    from conftest import bearer
 
     admin = bearer(api_token(live_server.ctx, demo.user("admin")))
     account = f"{live_server.url}/api/v1/accounts/{demo.account_id}"

@@ -17,20 +17,19 @@ Its words are English for now (not yet in the console's catalogue).
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
-from dragoman.accounts.auth import authenticate_request
-from dragoman.core.errors import NotAuthenticated
+from dragoman.accounts.auth import Principal
 from dragoman.core.http import get_db
 from dragoman.kb import services
 from dragoman.kb.models import BotOutcome
 from dragoman.web.feature_pages import render_feature_page
-from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, feature_environment, html_lang
+from dragoman.web.rendering import feature_environment
 
 HERE = Path(__file__).parent
 ASSETS = {"kb_admin.js": "text/javascript", "kb_articles.js": "text/javascript", "kb_admin.css": "text/css"}
@@ -49,33 +48,37 @@ def _percent(value: float | None) -> str:
 
 @router.get("/app/kb/bot")
 def bot_page(request: Request, db: Session = Depends(get_db)) -> Response:
-    try:
-        principal = authenticate_request(request, db)
-    except NotAuthenticated:
-        return RedirectResponse(f"/login?next={quote(request.url.path, safe='')}", status_code=303)
-    allowed = principal.viewer.sees_whole_account
-    context = {
-        "html_lang": html_lang(choose_locale(request, principal.user.ui_locale)),
-        "allowed": allowed,
-        "is_admin": principal.viewer.is_admin,
-        "percent": _percent,
-        "stats": {"languages": {}, "total": {}},
-        "unanswered": [],
-        "answered": [],
-        "slugs": {},
-        "config": {"account_id": principal.account_id, "csrf_token": principal.csrf_token or ""},
-    }
-    if allowed:
+    def page_values(principal: Principal) -> dict[str, Any]:
         account_id = principal.account_id
-        context["stats"] = services.bot_stats(db, account_id)
-        context["unanswered"] = [
-            e for e in services.list_exchanges(db, account_id, outcome="handoff", unresolved=True, limit=ROWS)
-            if e.reason in services.UNANSWERED_REASONS
-        ]
-        context["answered"] = services.list_exchanges(db, account_id, outcome=BotOutcome.answered.value, limit=ROWS)
-        context["slugs"] = {a.id: a.slug for a in services.list_articles(db, account_id)}
-    html = _environment().get_template("kb_bot.html").render(context)
-    return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
+        articles = services.list_articles(db, account_id)
+        versions = services.versions_of(db, [a.id for a in articles])
+        return {
+            "is_admin": principal.viewer.is_admin,
+            "percent": _percent,
+            "stats": services.bot_stats(db, account_id),
+            "unanswered": [
+                e for e in services.list_exchanges(db, account_id, outcome="handoff", unresolved=True, limit=ROWS)
+                if e.reason in services.UNANSWERED_REASONS
+            ],
+            "answered": services.list_exchanges(db, account_id, outcome=BotOutcome.answered.value, limit=ROWS),
+            "slugs": {a.id: a.slug for a in articles},
+            # For "add this question to an article": each article by a title.
+            "article_titles": [(a.id, _title(versions.get(a.id, []), a.slug)) for a in articles],
+        }
+
+    return render_feature_page(
+        request,
+        db,
+        _environment(),
+        "kb_bot.html",
+        lambda principal: principal.viewer.sees_whole_account,
+        context=page_values,
+    )
+
+
+def _title(versions: list[Any], fallback: str) -> str:
+    by_language = {v.language: v.title for v in versions}
+    return by_language.get("en") or next(iter(by_language.values()), fallback)
 
 
 @router.get("/app/kb/articles")

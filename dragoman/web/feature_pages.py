@@ -27,7 +27,9 @@ def render_feature_page(
     template: str,
     may_see: Callable[[Principal], bool],
     config: Mapping[str, Any] | None = None,
+    context: Callable[[Principal], Mapping[str, Any]] | None = None,
 ) -> Response:
+    """`context`: the page's own values, asked for only when the reader may see it."""
     try:
         principal = authenticate_request(request, db)
     except NotAuthenticated:
@@ -49,5 +51,6 @@ def render_feature_page(
             "csrf_token": principal.csrf_token,
             **(config or {}),
         },
+        **(context(principal) if allowed and context is not None else {}),
     )
     return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
