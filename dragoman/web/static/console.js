@@ -661,9 +661,6 @@ function saveTicketField(field, input) {
 }
 
 async function loadTicket(conversationId) {
-  // Another conversation: its ticket's actions start folded away.
-  if (state.ticketShownFor !== conversationId) $("ticket-card").querySelector(".ticket-actions").open = false;
-  state.ticketShownFor = conversationId;
   try {
     const ticket = await api("GET", accountPath(`/conversations/${conversationId}/ticket`));
     if (state.open && state.open.id === conversationId) state.ticket = ticket;
@@ -711,6 +708,13 @@ function updateOpen(conversation) {
 
 async function openConversation(id) {
   const request = ++state.openRequest;
+  if (state.openId !== id) {
+    // Another conversation: its transfer and ticket actions start folded
+    // away. Done now, not when its data arrives, so that a section the
+    // agent opens meanwhile stays open.
+    $("handover").open = false;
+    $("ticket-card").querySelector(".ticket-actions").open = false;
+  }
   state.openId = id;
   state.open = null;
   state.pendingMessages = [];
