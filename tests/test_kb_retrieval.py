@@ -122,3 +122,51 @@ def test_an_unreadable_passage_vector_file_is_ignored_not_fatal(tmp_path) -> Non
     store = PassageVectorFile(tmp_path)
     store.path.write_bytes(b"not a numpy file")
     assert store.load() == {}
+
+
+def test_the_article_classifier_learns_which_differences_between_articles_matter() -> None:
+    import numpy as np
+
+    from dragoman.kb.retrieval import train_article_classifier
+
+    rng = np.random.default_rng(7)
+    # Two articles whose passages share a loud common direction (every
+    # sentence of a shop sounds alike) and differ on a quiet one; a third
+    # article has no passage at all.
+    common = rng.normal(size=8)
+    passages, labels = [], []
+    for article, sign in ((0, 1.0), (1, -1.0)):
+        for _ in range(20):
+            vector = common + rng.normal(scale=0.6, size=8)
+            vector[0] = sign * 0.4 + rng.normal(scale=0.05)
+            passages.append(vector / np.linalg.norm(vector))
+            labels.append(article)
+    weights, biases = train_article_classifier(np.array(passages, dtype=np.float32), np.array(labels), 3)
+    again = train_article_classifier(np.array(passages, dtype=np.float32), np.array(labels), 3)
+    assert np.array_equal(weights, again[0]) and np.array_equal(biases, again[1])  # deterministic
+
+    def predict(vector: np.ndarray) -> int:
+        return int(np.argmax(weights @ (vector / np.linalg.norm(vector)) + biases))
+
+    # New questions: the quiet direction decides, the noise around the loud
+    # one does not; the nearest example question is fooled more often.
+    examples = np.array(passages)
+    right = nearest_right = 0
+    for _ in range(400):
+        sign = rng.choice((1.0, -1.0))
+        vector = common + rng.normal(scale=0.6, size=8)
+        vector[0] = sign * 0.4
+        expected = 0 if sign > 0 else 1
+        right += predict(vector) == expected
+        nearest_right += labels[int(np.argmax(examples @ (vector / np.linalg.norm(vector))))] == expected
+    assert right >= 0.85 * 400 and right > nearest_right
+    assert all(predict(rng.normal(size=8)) != 2 for _ in range(50))  # no passage, never chosen
+
+
+def test_an_article_with_one_passage_is_its_own_centroid() -> None:
+    import numpy as np
+
+    from dragoman.kb.retrieval import train_article_classifier
+
+    weights, biases = train_article_classifier(np.array([[1.0, 0.0]], dtype=np.float32), np.array([0]), 1)
+    assert np.allclose(weights, [[1.0, 0.0]]) and biases[0] == 0.0
