@@ -15,13 +15,7 @@
   const state = { articles: [], categories: [], languages: [], current: null, language: null };
   const uiLanguage = String(config.lang || "en").split("-")[0];
 
-  function languageName(code) {
-    try {
-      return new Intl.DisplayNames([config.lang || "en"], { type: "language" }).of(code) || code;
-    } catch (error) {
-      return code;
-    }
-  }
+  const languageName = (code) => window.FeatureForms.languageName(code, config.lang);
 
   function versionOf(article, language) {
     return (article.versions || []).find((version) => version.language === language) || null;

@@ -11,20 +11,7 @@
   const url = `/api/v1/accounts/${config.account_id}/routing/wall`;
   let lastGood = null;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value !== null && value !== undefined) node.setAttribute(key, value);
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-    }
-    return node;
-  }
-
-  function fill(text, values) {
-    return text.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? values[key] : ""));
-  }
+  const { el, fill } = window.FeatureForms;
 
   function duration(seconds) {
     const s = Math.round(seconds);
@@ -34,13 +21,7 @@
     return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
   }
 
-  function languageName(code) {
-    try {
-      return new Intl.DisplayNames([config.lang], { type: "language" }).of(code) || code;
-    } catch (_error) {
-      return code;
-    }
-  }
+  const languageName = (code) => window.FeatureForms.languageName(code, config.lang);
 
   // Longest wait against the queue's target: calm, warning, late.
   function waitLevel(seconds, target) {

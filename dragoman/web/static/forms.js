@@ -1,7 +1,7 @@
-// What the features' admin pages (routing's queues and agents, the knowledge
-// base's articles) share: building nodes, filling "%(name)s" placeholders,
-// calling the REST API with the session cookie, the opening-hours rows, and
-// marking the field an API error names.
+// What the features' own console pages (routing's queues, agents and live wall,
+// the knowledge base's articles) share: building nodes, filling "%(name)s"
+// placeholders, language names, calling the REST API with the session
+// cookie, the opening-hours rows, and marking the field an API error names.
 // Text from the server or from users is only ever set as text, never as HTML.
 "use strict";
 
@@ -20,6 +20,15 @@ window.FeatureForms = (function () {
 
   function fill(text, values) {
     return text.replace(/%\((\w+)\)s/g, (_, key) => (key in values ? values[key] : ""));
+  }
+
+  /** A language's name in the reader's language ("es" → "Spanish"), else its code. */
+  function languageName(code, readerLanguage) {
+    try {
+      return new Intl.DisplayNames([readerLanguage || "en"], { type: "language" }).of(code) || code;
+    } catch (error) {
+      return code;
+    }
   }
 
   /** A function calling the account's REST API; errors carry the API's `field`. */
@@ -91,5 +100,5 @@ window.FeatureForms = (function () {
     }
   }
 
-  return { el, fill, apiFor, hoursRow, readHours, nextHours, renumber, clearErrors, markError };
+  return { el, fill, languageName, apiFor, hoursRow, readHours, nextHours, renumber, clearErrors, markError };
 })();
