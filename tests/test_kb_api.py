@@ -168,6 +168,7 @@ def test_a_missing_version_is_machine_translated_as_a_draft_for_review(client: T
                     "language": "en",
                     "title": "When can I call you?",
                     "summary": "Our team answers from Monday to Friday.",
+                    "body": "Call us on **weekdays**.\n\n- Write to us any time\n- Read the [delivery page](https://shop.example/delivery_times)",
                     "questions": ["What are your opening hours?"],
                     "status": "published",
                 }
@@ -180,6 +181,10 @@ def test_a_missing_version_is_machine_translated_as_a_draft_for_review(client: T
     spanish = next(v for v in translated.json()["versions"] if v["language"] == "es")
     assert spanish["status"] == "draft" and spanish["machine_translated"] is True
     assert spanish["title"] and spanish["title"] != "When can I call you?" and len(spanish["questions"]) == 1
+    # The words are translated; the markup and the link's address are not touched.
+    body = spanish["body"]
+    assert body.count("**") == 2 and "Call us" not in body and "\n\n- " in body and "\n- " in body
+    assert "](https://shop.example/delivery_times)" in body and "delivery page" not in body
     # A machine version may be redone; a person's version is not replaced without asking.
     assert client.post(f"{kb}/{article['id']}/versions/es/translate", headers=admin).status_code == 200
     client.put(f"{kb}/{article['id']}/versions/es", json={"title": "¿Cuándo podemos hablar?", "status": "published"}, headers=admin)

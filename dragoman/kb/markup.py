@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import nh3
 from markupsafe import Markup
@@ -75,3 +76,41 @@ def plain_text(raw: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = text.replace("**", "").replace("*", "")
     return re.sub(r"\s+", " ", re.sub(r"(?m)^\s*- ", "", text)).strip()
+
+
+# Markup a translation engine must not see: it would translate a link's
+# address, or move and drop asterisks (Apertium turns "**Gifts**" into
+# "*Regalos**"). Each match is kept as written; the text between is translated.
+_HTML_TAG = re.compile(r"<[^<>]+>")
+_KEPT_MARKUP = re.compile(
+    r"(?P<link_open>\[)(?=[^\]\n]+\]\((?:https?://|mailto:)[^\s)]+\))"
+    r"|(?P<link_close>\]\((?:https?://|mailto:)[^\s)]+\))"
+    r"|(?P<item>(?m:^)[ \t]*[-*][ \t]+)"
+    r"|(?P<strong>\*\*)"
+    r"|(?P<emphasis>\*)"
+    r"|(?P<breaks>\n+)"
+)
+
+
+def translate_markup(raw: str, translate: Callable[[str], str]) -> str:
+    """`raw` (light markup or HTML) with its words translated by `translate`
+    run by run, and every piece of markup, line break and link address kept
+    where it was. A run keeps its own leading and trailing spaces."""
+    pattern = _HTML_TAG if _LOOKS_LIKE_HTML.search(raw) else _KEPT_MARKUP
+    out: list[str] = []
+    position = 0
+    for match in pattern.finditer(raw):
+        out.append(_translate_run(raw[position : match.start()], translate))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(_translate_run(raw[position:], translate))
+    return "".join(out)
+
+
+def _translate_run(run: str, translate: Callable[[str], str]) -> str:
+    words = run.strip()
+    if not any(ch.isalpha() for ch in words):
+        return run  # spaces, numbers, punctuation: nothing to translate
+    leading = run[: len(run) - len(run.lstrip())]
+    trailing = run[len(run.rstrip()) :]
+    return f"{leading}{translate(words)}{trailing}"

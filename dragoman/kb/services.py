@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.core.clock import utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
-from dragoman.kb import portable
+from dragoman.kb import markup, portable
 from dragoman.kb.models import (
     BotExchange,
     BotOutcome,
@@ -252,7 +252,7 @@ def translate_version(
         language=target,
         title=translated(original.title)[: portable.MAX_TITLE],
         summary=translated(original.summary)[: portable.MAX_SUMMARY],
-        body=translated(original.body),
+        body=markup.translate_markup(original.body, translated),
         questions=tuple(translated(q)[: portable.MAX_QUESTION] for q in original.questions or []),
         status="draft",
         machine_translated=True,
