@@ -274,6 +274,19 @@ def test_an_admin_writes_an_article_machine_translates_a_language_and_reviews_it
             page.get_by_test_id("save-article").click()
             expect(page.get_by_test_id("saved")).to_have_text("Saved.")
             expect(page.get_by_test_id("mt-note")).to_be_hidden()
+
+            # Import: a broken file is refused with the reason; a CSV of questions adds a draft article.
+            page.get_by_test_id("import-file").set_input_files(
+                files=[{"name": "base.json", "mimeType": "application/json", "buffer": b'{"format": "dragoman-kb",'}]
+            )
+            expect(page.get_by_test_id("import-status")).to_contain_text("Not imported: the file is not valid JSON")
+            csv_file = "article,language,question,answer\nstore-opening-hours,en,When is your shop open?,Monday to Saturday 9-19.\n"
+            page.get_by_test_id("import-file").set_input_files(
+                files=[{"name": "questions.csv", "mimeType": "text/csv", "buffer": csv_file.encode()}]
+            )
+            expect(page.get_by_test_id("import-status")).to_contain_text("Imported: 1 new articles")
+            expect(items).to_have_count(demo_count + 2)
+            expect(items.filter(has_text="When is your shop open?")).to_contain_text("1 draft")
             assert errors == []
         finally:
             browser.close()

@@ -229,5 +229,31 @@
     }
   });
 
+  // Import: the file's text goes to the import endpoint as it is (JSON or CSV by its name).
+  document.getElementById("import-file").addEventListener("change", async (event) => {
+    const input = event.target;
+    const file = input.files && input.files[0];
+    const status = document.getElementById("import-status");
+    if (!file) return;
+    const csv = /\.csv$/i.test(file.name) || file.type === "text/csv";
+    status.textContent = "";
+    try {
+      const response = await fetch(`/api/v1/accounts/${config.account_id}/kb/${csv ? "import.csv" : "import"}`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "Content-Type": csv ? "text/csv" : "application/json", "X-CSRF-Token": config.csrf_token },
+        body: await file.text(),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(data.message || String(response.status));
+      status.textContent = fill(strings.imported, { created: data.articles_created, updated: data.articles_updated, versions: data.versions });
+      await load(state.current ? state.current.id : undefined, state.language);
+    } catch (error) {
+      status.textContent = fill(strings.import_failed, { message: error.message });
+    } finally {
+      input.value = "";
+    }
+  });
+
   load(undefined).catch((error) => markError(error));
 })();
