@@ -415,3 +415,38 @@ def test_a_gold_customer_gets_the_gold_policy_and_a_breach_can_take_the_ticket_b
     assert after["assignee_id"] is None and after["team_id"] is None
     line = [m for m in client.get(f"{base(demo)}/conversations/{vip['conversation_id']}/messages", headers=admin).json() if m["attributes"].get("activity") == "sla_reassigned"]
     assert line and line[0]["content"] == "SLA breached: taken from María García, back in the queue"
+
+
+def test_the_first_reply_does_not_undo_a_status_an_agent_set_meanwhile(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    """The SLA thread marks a new ticket open when the first reply is stored;
+    an agent may have set pending in between (a macro sent with the reply).
+    The thread's copy of the ticket is older than the agent's change."""
+    from dragoman.conversations.models import Conversation
+    from dragoman.tickets import services
+    from dragoman.tickets.models import Ticket
+
+    admin = as_user(demo.user("admin"))
+    created = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
+    assert created["status"] == "new"
+    with ctx.session_factory() as thread_db:
+        stale = thread_db.get(Ticket, created["id"])
+        conversation = thread_db.get(Conversation, created["conversation_id"])
+        assert stale is not None and conversation is not None and stale.status.value == "new"
+        # The agent's change lands while the thread holds its copy.
+        changed = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "pending"}, headers=admin)
+        assert changed.status_code == 200, changed.text
+        services.note_agent_reply(thread_db, stale, conversation, datetime.now(timezone.utc))
+        thread_db.commit()
+    after = client.get(f"{base(demo)}/tickets/{created['id']}", headers=admin).json()
+    assert after["status"] == "pending" and after["first_response_at"] is not None
+    # Without a change in between, the first reply does open a new ticket.
+    fresh = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
+    with ctx.session_factory() as thread_db:
+        ticket = thread_db.get(Ticket, fresh["id"])
+        conversation = thread_db.get(Conversation, fresh["conversation_id"])
+        assert ticket is not None and conversation is not None
+        services.note_agent_reply(thread_db, ticket, conversation, datetime.now(timezone.utc))
+        thread_db.commit()
+    assert client.get(f"{base(demo)}/tickets/{fresh['id']}", headers=admin).json()["status"] == "open"

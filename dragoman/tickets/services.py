@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dragoman.accounts.models import Role, User
 from dragoman.accounts.permissions import Viewer, visible_conversations_clause
@@ -720,8 +721,18 @@ def note_agent_reply(db: Session, ticket: Ticket, conversation: Conversation, at
             _stop(db, ticket, conversation, timer, at, "met")
     if ticket.first_response_at is None:
         ticket.first_response_at = at
-    if ticket.status is TicketStatus.new:
-        ticket.status = TicketStatus.open
+    # New becomes open, in one conditional statement: this runs in the SLA
+    # thread after the reply was stored, and an agent may have set another
+    # status meanwhile (a macro sent with the reply sets "pending"). Setting
+    # the attribute from what this session read would overwrite theirs.
+    opened = db.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status == TicketStatus.new)
+        .values(status=TicketStatus.open)
+        .execution_options(synchronize_session=False)
+    )
+    if opened.rowcount:
+        set_committed_value(ticket, "status", TicketStatus.open)
     ticket.updated_at = at
 
 
