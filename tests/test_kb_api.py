@@ -195,3 +195,22 @@ def test_a_missing_version_is_machine_translated_as_a_draft_for_review(client: T
     assert unknown.status_code == 422 and unknown.json()["field"] == "language"
     no_source = client.post(f"{kb}/{article['id']}/versions/de/translate", json={"source": "fr"}, headers=admin)
     assert no_source.status_code == 422 and no_source.json()["field"] == "source"
+
+
+def test_an_inbox_refuses_a_bot_threshold_or_switch_that_is_not_one(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    url = f"/api/v1/accounts/{demo.account_id}/inboxes/{demo.inbox_id}"
+    before = client.get(url, headers=admin).json()["settings"]
+    for settings, field in (
+        ({"bot_threshold": "high"}, "settings.bot_threshold"),
+        ({"bot_threshold": 2}, "settings.bot_threshold"),
+        ({"bot_threshold": True}, "settings.bot_threshold"),
+        ({"bot": "yes"}, "settings.bot"),
+        ({"csat": 1}, "settings.csat"),
+    ):
+        refused = client.patch(url, json={"settings": settings}, headers=admin)
+        assert refused.status_code == 422 and refused.json()["field"] == field, refused.text
+    assert client.get(url, headers=admin).json()["settings"] == before  # nothing stored
+    accepted = client.patch(url, json={"settings": {"bot": True, "bot_threshold": 0}}, headers=admin)
+    assert accepted.status_code == 200 and accepted.json()["settings"]["bot_threshold"] == 0
+    assert client.patch(url, json={"settings": {"bot_threshold": None}}, headers=admin).json()["settings"]["bot_threshold"] is None

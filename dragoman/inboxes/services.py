@@ -36,6 +36,7 @@ def create_inbox(
     """`secret_key`: seals an e-mail inbox's passwords before they are stored."""
     if channel_type not in CHANNEL_TYPES:
         raise InvalidInput(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}", field="channel_type")
+    check_common_settings(settings or {})
     if channel_type == "email":
         read_email_settings(settings)  # refuses a bad setting before anything is stored
         settings = with_form_token(dict(settings or {}))
@@ -67,6 +68,7 @@ def update_inbox(
     if name is not None:
         inbox.name = require_text(name, "name", max_length=200)
     if settings is not None:
+        check_common_settings(settings)
         merged = keep_secrets({**(inbox.settings or {}), **settings}, dict(inbox.settings or {}))
         if inbox.channel_type == "email":
             read_email_settings(merged)
@@ -79,6 +81,24 @@ def update_inbox(
         set_inbox_teams(db, inbox, team_ids)
     db.flush()
     return inbox
+
+
+# Switches every channel may carry, and the FAQ bot's hand-off threshold.
+_SWITCHES = ("bot", "csat", "web_form")
+
+
+def check_common_settings(settings: dict[str, Any]) -> None:
+    """The settings the features read from any inbox: switches are true or
+    false, and the bot's threshold (its score below which a person answers)
+    a number from 0 to 1, or null for the default."""
+    for name in _SWITCHES:
+        if name in settings and not isinstance(settings[name], bool):
+            raise InvalidInput(f"settings.{name} must be true or false", field=f"settings.{name}")
+    threshold = settings.get("bot_threshold")
+    if threshold is not None and (
+        isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1
+    ):
+        raise InvalidInput("settings.bot_threshold must be a number from 0 to 1, or null for the default", field="settings.bot_threshold")
 
 
 def with_form_token(settings: dict[str, Any]) -> dict[str, Any]:

@@ -218,7 +218,8 @@ class BotWorker:
         settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
         index = self.indexes.get(db, conversation.account_id)
         found = self._find(db, index, message.content, _search_language(conversation, message))
-        threshold = float(settings.get("bot_threshold") or default_threshold(index.semantic))
+        chosen = settings.get("bot_threshold")  # checked when the inbox was saved: 0..1 or absent
+        threshold = float(chosen) if chosen is not None else default_threshold(index.semantic)
         decision = bot.decide(
             message.content,
             awaiting_feedback=session.awaiting_exchange_id is not None,

@@ -415,18 +415,37 @@ function inboxForm(inbox, teams, onSaved) {
   const greetingField = isPerLanguage(current)
     ? field(t("greeting"), el("p", { class: "muted" }, greetingText(current)), t("greeting_per_language"))
     : field(t("greeting"), el("textarea", { name: "greeting", rows: 2 }, current || ""), t("greeting_help"));
+  const settings = inbox ? inbox.settings || {} : {};
+  const chat = creating || inbox.channel_type === "webchat";
+  // The FAQ bot answers on web chat; a satisfaction survey goes out on every channel.
+  const switches = [["csat", t("inbox_csat")]];
+  if (chat) switches.unshift(["bot", t("inbox_bot")]);
   openDialog({
     title: creating ? t("add_inbox") : t("edit_inbox", { name: inbox.name }),
     fields: [
       field(t("name"), input("name", { value: inbox ? inbox.name : "", required: true, autocomplete: "off", placeholder: t("inbox_name_example") })),
       greetingField,
       checkboxGroup("team_ids", t("teams_working_inbox"), teams.map((team) => [team.id, team.name]), inbox ? inbox.team_ids : [], t("no_teams_yet")),
+      checkboxGroup("switches", t("inbox_automation"), switches, switches.map(([name]) => name).filter((name) => settings[name] === true)),
+      chat
+        ? field(
+            t("inbox_bot_threshold"),
+            input("bot_threshold", { type: "number", min: 0, max: 1, step: 0.01, value: settings.bot_threshold ?? "", "data-field": "settings.bot_threshold" }),
+            t("inbox_bot_threshold_help"),
+          )
+        : null,
     ],
     submitLabel: creating ? t("create_inbox") : t("save"),
     onSubmit: async (form) => {
       const body = { name: form.elements.name.value, team_ids: checkedValues(form, "team_ids").map(Number) };
+      const ticked = checkedValues(form, "switches");
+      body.settings = Object.fromEntries(switches.map(([name]) => [name, ticked.includes(name)]));
+      if (form.elements.bot_threshold) {
+        const raw = form.elements.bot_threshold.value.trim();
+        body.settings.bot_threshold = raw === "" ? null : Number(raw);
+      }
       // Per-language greetings are left as they are: this form edits one text.
-      if (form.elements.greeting) body.settings = { greeting: form.elements.greeting.value.trim() };
+      if (form.elements.greeting) body.settings.greeting = form.elements.greeting.value.trim();
       if (creating) {
         await api("POST", accountPath("/inboxes"), { ...body, channel_type: "webchat" });
         toast(t("inbox_created", { name: body.name }));
