@@ -14,7 +14,7 @@
   const state = { agents: [], people: new Map(), skills: [], current: null };
   const CHANNELS = ["chat", "email", "voice"];
 
-  const hoursRow = (hours, index) => hoursRowFor(strings, "working_hours", hours, index);
+  const hoursRow = (hours, index) => hoursRowFor("working_hours", hours, index);
 
   function skillRow(item, index) {
     const field = (name) => `skills[${index}].${name}`;

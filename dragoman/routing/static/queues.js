@@ -11,7 +11,7 @@
 
   const { el, fill, hoursRow: hoursRowFor, readHours, renumber } = window.FeatureForms;
   const api = window.FeatureForms.apiFor(config);
-  const hoursRow = (hours, index) => hoursRowFor(strings, "hours", hours, index);
+  const hoursRow = (hours, index) => hoursRowFor("hours", hours, index);
 
   // -- rows ---------------------------------------------------------------------------
 

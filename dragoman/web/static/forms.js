@@ -51,8 +51,13 @@ window.FeatureForms = (function () {
     };
   }
 
-  /** One row of opening (or working) hours; `field` is the API's name for the list. */
-  function hoursRow(strings, field, hours, index) {
+  let hoursWords = null;
+
+  /** One row of opening (or working) hours; `field` is the API's name for the
+   * list. Its words come from the page's "hours-strings" block. */
+  function hoursRow(field, hours, index) {
+    hoursWords = hoursWords || JSON.parse(document.getElementById("hours-strings").textContent);
+    const strings = hoursWords;
     const name = (part) => `${field}[${index}].${part}`;
     return el(
       "tr",
