@@ -143,7 +143,7 @@ def command_bot_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dragoman.core.errors import DragomanError
-    from dragoman.kb.evaluation import EvalFileError, evaluate, format_report, load_labelled
+    from dragoman.kb.evaluation import EvalFileError, choose_threshold, evaluate, format_report, load_labelled
     from dragoman.kb.portable import DEMO_KNOWLEDGE_BASE, load_knowledge_base_file
     from dragoman.kb.retrieval import SearchIndex, default_threshold, shared_embedder
 
@@ -170,6 +170,17 @@ def command_bot_eval(args: argparse.Namespace) -> int:
     print(f"building the index of {len(knowledge_base.articles)} articles ...", file=sys.stderr, flush=True)
     index = SearchIndex.build(knowledge_base.documents(), embedder)
     threshold = args.threshold if args.threshold is not None else default_threshold(index.semantic)
+    if args.choose_threshold:
+        try:
+            choice = choose_threshold(index, questions)
+        except EvalFileError as exc:
+            print(f"dragoman: {args.file}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        threshold = choice.threshold
+        print(
+            f"threshold that balances top-1 accuracy and hand-off recall on {args.file}: {threshold:.3f}\n"
+            f"(set it as the inbox's bot threshold: the console's inbox form, or settings.bot_threshold)\n"
+        )
     print(format_report(evaluate(index, questions, threshold), show_misses=args.misses))
     return 0
 
@@ -250,7 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bot_eval.add_argument("file", help="JSON Lines, JSON or CSV with question, language, expected (an article slug or 'none')")
     bot_eval.add_argument("--kb", help="a knowledge-base export (JSON); the demo store's when omitted")
-    bot_eval.add_argument("--threshold", type=float, help="hand off below this score (default: the bot's)")
+    bot_threshold = bot_eval.add_mutually_exclusive_group()
+    bot_threshold.add_argument("--threshold", type=float, help="hand off below this score (default: the bot's)")
+    bot_threshold.add_argument(
+        "--choose-threshold",
+        action="store_true",
+        help="find the threshold that balances top-1 accuracy and hand-off recall on FILE (for the inbox's settings)",
+    )
     bot_eval.add_argument("--lexical-only", action="store_true", help="BM25 only, without the embedding model")
     bot_eval.add_argument("--misses", type=int, default=0, metavar="N", help="list the first N misses")
     bot_eval.set_defaults(func=command_bot_eval)

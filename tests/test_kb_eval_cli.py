@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dragoman.kb.evaluation import LabelledQuestion, evaluate, load_labelled
+from dragoman.kb.evaluation import EvalFileError, LabelledQuestion, ScoredQuestion, balanced_threshold, evaluate, load_labelled
 from dragoman.kb.retrieval import Document, SearchIndex
+
+EVAL_DIR = Path(__file__).resolve().parent.parent / "dragoman" / "kb" / "eval"
 
 KB = {
     "format": "dragoman-kb",
@@ -92,13 +94,76 @@ def test_a_missing_file_or_bad_knowledge_base_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "articles[0].slug" in result.stderr
 
 
-def test_the_shipped_demo_set_is_well_formed() -> None:
-    questions = load_labelled(Path(__file__).resolve().parent.parent / "dragoman" / "kb" / "eval" / "demo_store.jsonl")
+@pytest.mark.parametrize("name", ["demo_store.jsonl", "demo_store_dev.jsonl"])
+def test_the_shipped_demo_sets_are_well_formed(name: str) -> None:
+    questions = load_labelled(EVAL_DIR / name)
     languages = {q.language for q in questions}
     assert {"en", "es", "fr", "de", "pt", "zh", "ja", "ar"} <= languages
     for language in languages:
         mine = [q for q in questions if q.language == language]
         assert sum(q.expected == "none" for q in mine) >= 5 and sum(q.expected != "none" for q in mine) >= 15
+
+
+def test_the_development_set_shares_no_question_with_the_test_set() -> None:
+    # Settings are chosen on the development set; a question in both would
+    # leak into the figures measured on the test set.
+    def normalised(name: str) -> set[str]:
+        return {" ".join(q.question.lower().split()) for q in load_labelled(EVAL_DIR / name)}
+
+    assert not normalised("demo_store.jsonl") & normalised("demo_store_dev.jsonl")
+
+
+def _scored(score: float, right: bool = True, out_of_scope: bool = False) -> ScoredQuestion:
+    return ScoredQuestion(score, right, out_of_scope)
+
+
+def test_the_chosen_threshold_balances_answers_and_hand_offs() -> None:
+    scored = [
+        _scored(0.9), _scored(0.8), _scored(0.7), _scored(0.4),  # in scope, right
+        _scored(0.85, right=False),  # in scope, wrong article: never counts as answered well
+        _scored(0.6, out_of_scope=True), _scored(0.5, out_of_scope=True), _scored(0.75, out_of_scope=True),
+    ]
+    choice = balanced_threshold(scored)
+    # At 0.7: 3 of 5 in-scope right and answered (60%), 2 of 3 off-topic handed off (67%);
+    # any other threshold leaves the smaller of the two lower.
+    assert choice.threshold == 0.7
+    assert (round(choice.top1, 2), round(choice.handoff_recall, 2)) == (0.6, 0.67)
+
+
+def test_choosing_a_threshold_needs_both_kinds_of_question() -> None:
+    with pytest.raises(EvalFileError, match="expected 'none'"):
+        balanced_threshold([_scored(0.9), _scored(0.5)])
+    with pytest.raises(EvalFileError, match="expected 'none'"):
+        balanced_threshold([_scored(0.9, out_of_scope=True)])
+
+
+def test_eval_chooses_a_threshold_for_the_accounts_own_questions(tmp_path: Path) -> None:
+    kb = tmp_path / "kb.json"
+    kb.write_text(json.dumps(KB))
+    labelled = tmp_path / "questions.csv"
+    labelled.write_text(
+        "question,language,expected\n"
+        "where is my order,en,track\n"
+        "how do I return shoes,en,returns\n"
+        "¿dónde está mi pedido?,es,track\n"
+        "what is the weather in Paris,en,none\n"
+        "tell me a joke,en,none\n"
+    )
+    result = _run([str(labelled), "--kb", str(kb), "--lexical-only", "--choose-threshold"])
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("threshold that balances top-1 accuracy and hand-off recall")
+    chosen = float(first.rsplit(": ", 1)[1])
+    assert 0 < chosen < 1
+    # The report below is at that threshold: every question lands right.
+    assert f"hand-off below score {chosen:.3f}" in result.stdout
+    overall = next(line.split() for line in result.stdout.splitlines() if line.startswith("all "))
+    assert overall[3] == "100.0" and overall[7] == "100.0"
+
+    no_off_topic = tmp_path / "in_scope_only.csv"
+    no_off_topic.write_text("question,language,expected\nwhere is my order,en,track\n")
+    refused = _run([str(no_off_topic), "--kb", str(kb), "--lexical-only", "--choose-threshold"])
+    assert refused.returncode == 2 and "expected 'none'" in refused.stderr
 
 
 def test_drafts_are_not_searched_and_counts_add_up() -> None:

@@ -18,10 +18,17 @@ Figures, per language and overall:
   (complaints, refunds) are a policy applied after a match and count as
   matches here;
 - time per answer: search time of one question (mean and 95th percentile).
+
+`choose_threshold` finds the hand-off threshold that balances top-1 accuracy
+and hand-off recall on a labelled file: the score scale depends on the
+knowledge base (its size, its languages), so an account with its own
+labelled questions can set its inbox's `bot_threshold` from its own data
+(`dragoman bot eval FILE --choose-threshold`).
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import time
@@ -171,6 +178,56 @@ def evaluate(index: SearchIndex, questions: Iterable[LabelledQuestion], threshol
         if outcome != item.expected:
             misses.append((item, outcome if not handed_off else f"none (best {best.article if best else '-'})", best.score if best else 0.0))
     return EvalReport(threshold, index.semantic, dict(sorted(by_language.items())), overall, misses)
+
+
+@dataclass(frozen=True)
+class ScoredQuestion:
+    score: float  # the best article's score
+    right: bool  # the best article was the expected one
+    out_of_scope: bool  # expected "none"
+
+
+@dataclass(frozen=True)
+class ThresholdChoice:
+    threshold: float
+    top1: float  # on the questions it was chosen from
+    handoff_recall: float
+
+
+def balanced_threshold(scored: list[ScoredQuestion]) -> ThresholdChoice:
+    """The threshold that maximises the smaller of top-1 accuracy and
+    hand-off recall (ties: the lowest such threshold, which answers most).
+    Needs in-scope and out-of-scope questions both. Pure."""
+    in_scope = sorted(s.score for s in scored if not s.out_of_scope and s.right)
+    in_scope_total = sum(1 for s in scored if not s.out_of_scope)
+    out_of_scope = sorted(s.score for s in scored if s.out_of_scope)
+    if not in_scope_total or not out_of_scope:
+        raise EvalFileError("choosing a threshold needs questions with an expected article and questions expected 'none'")
+    best = ThresholdChoice(0.0, -1.0, -1.0)
+    # Candidates: every score seen (answer from this score up); the counts
+    # come from bisection, so a file of 10,000 questions is quick.
+    for threshold in sorted({s.score for s in scored}):
+        top1 = (len(in_scope) - bisect.bisect_left(in_scope, threshold)) / in_scope_total
+        recall = bisect.bisect_left(out_of_scope, threshold) / len(out_of_scope)
+        if min(top1, recall) > min(best.top1, best.handoff_recall):
+            best = ThresholdChoice(threshold, top1, recall)
+    return best
+
+
+def choose_threshold(index: SearchIndex, questions: Iterable[LabelledQuestion]) -> ThresholdChoice:
+    """`balanced_threshold` for `index`'s scores of `questions`."""
+    scored = []
+    for item in questions:
+        matches = index.search(item.question, item.language, limit=1)
+        best = matches[0] if matches else None
+        scored.append(
+            ScoredQuestion(
+                best.score if best else 0.0,
+                best is not None and str(best.article) == item.expected,
+                item.expected == NONE_LABEL,
+            )
+        )
+    return balanced_threshold(scored)
 
 
 def _pct(value: float | None) -> str:

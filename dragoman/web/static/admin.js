@@ -430,7 +430,7 @@ function inboxForm(inbox, teams, onSaved) {
       chat
         ? field(
             t("inbox_bot_threshold"),
-            input("bot_threshold", { type: "number", min: 0, max: 1, step: 0.01, value: settings.bot_threshold ?? "", "data-field": "settings.bot_threshold" }),
+            input("bot_threshold", { type: "number", min: 0, max: 1, step: "any", value: settings.bot_threshold ?? "", "data-field": "settings.bot_threshold" }),
             t("inbox_bot_threshold_help"),
           )
         : null,
