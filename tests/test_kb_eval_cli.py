@@ -40,17 +40,25 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "dragoman.cli", "bot", "eval", *args], capture_output=True, text=True, timeout=120)
 
 
-def test_eval_prints_figures_per_language(tmp_path: Path) -> None:
+def _small_base_and_questions(tmp_path: Path, *more_rows: str) -> tuple[Path, Path]:
+    """The two-article base above and four labelled questions (plus `more_rows`) as CSV."""
     kb = tmp_path / "kb.json"
     kb.write_text(json.dumps(KB))
     labelled = tmp_path / "questions.csv"
-    labelled.write_text(
-        "question,language,expected\n"
-        "where is my order,en,track\n"
-        "how do I return shoes,en,returns\n"
-        "¿dónde está mi pedido?,es,track\n"
-        "what is the weather in Paris,en,none\n"
-    )
+    rows = [
+        "question,language,expected",
+        "where is my order,en,track",
+        "how do I return shoes,en,returns",
+        "¿dónde está mi pedido?,es,track",
+        "what is the weather in Paris,en,none",
+        *more_rows,
+    ]
+    labelled.write_text("\n".join(rows) + "\n")
+    return kb, labelled
+
+
+def test_eval_prints_figures_per_language(tmp_path: Path) -> None:
+    kb, labelled = _small_base_and_questions(tmp_path)
     # Two articles: the "crowd" subtracted from each score is small-sample, so
     # a small base needs a lower threshold (docs/benchmarks.md, FAQ bot).
     result = _run([str(labelled), "--kb", str(kb), "--lexical-only", "--threshold", "0.08"])
@@ -138,17 +146,7 @@ def test_choosing_a_threshold_needs_both_kinds_of_question() -> None:
 
 
 def test_eval_chooses_a_threshold_for_the_accounts_own_questions(tmp_path: Path) -> None:
-    kb = tmp_path / "kb.json"
-    kb.write_text(json.dumps(KB))
-    labelled = tmp_path / "questions.csv"
-    labelled.write_text(
-        "question,language,expected\n"
-        "where is my order,en,track\n"
-        "how do I return shoes,en,returns\n"
-        "¿dónde está mi pedido?,es,track\n"
-        "what is the weather in Paris,en,none\n"
-        "tell me a joke,en,none\n"
-    )
+    kb, labelled = _small_base_and_questions(tmp_path, "tell me a joke,en,none")
     result = _run([str(labelled), "--kb", str(kb), "--lexical-only", "--choose-threshold"])
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0]
