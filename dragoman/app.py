@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
@@ -127,6 +127,16 @@ def build_context(settings: Settings) -> AppContext:
     return ctx
 
 
+def stop_each(*stops: Callable[[], object]) -> None:
+    """Calls every stop in order even when one fails: a failure must not
+    leave the threads after it running against a closed database."""
+    for stop in stops:
+        try:
+            stop()
+        except Exception:  # noqa: BLE001 - logged; the others still stop
+            log.exception("stopping %s failed", getattr(stop, "__qualname__", repr(stop)))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     ctx = build_context(settings)
@@ -165,16 +175,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            worker.stop()
-            ctx.services["routing"].stop()
-            translator.stop()
-            faq_bot.stop()
-            ctx.services["sla"].stop()
-            ctx.services["email"].stop()
-            ctx.services["csat"].stop()
-            ctx.services["language"].close()
-            writer.stop()
-            ctx.engine.dispose()
+            stop_each(
+                worker.stop,
+                ctx.services["routing"].stop,
+                translator.stop,
+                faq_bot.stop,
+                ctx.services["sla"].stop,
+                ctx.services["email"].stop,
+                ctx.services["csat"].stop,
+                ctx.services["language"].close,
+                writer.stop,
+                ctx.engine.dispose,
+            )
 
     app = FastAPI(
         title="Dragoman",

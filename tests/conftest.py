@@ -27,7 +27,7 @@ from dragoman.accounts import services as accounts
 from dragoman.accounts.models import User
 from dragoman.app import create_app
 from dragoman.config import Settings
-from dragoman.core.db import Base, make_engine, make_session_factory
+from dragoman.core.db import Base, make_engine
 from dragoman.core.http import AppContext
 from dragoman.core.migrate import upgrade_database
 from dragoman.demo.seed import DEMO_PASSWORD, seed_demo
@@ -236,3 +236,23 @@ def mail_catcher() -> Iterator[MailCatcher]:
     yield catcher
     controller.stop()
 
+
+# Threads an app starts in its lifespan; named so a test can tell them apart.
+APP_THREAD_PREFIXES = ("dragoman-", "webhook-worker")
+
+
+def running_app_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(APP_THREAD_PREFIXES)]
+
+
+@pytest.fixture(autouse=True)
+def no_app_thread_outlives_its_test() -> Iterator[None]:
+    """Every test stops what its apps started. A thread left behind keeps
+    polling a database the test setup may have dropped (seen once as an SLA
+    thread failing after PostgreSQL stopped), and can act in a later test."""
+    before = set(running_app_threads())
+    yield
+    deadline = time.monotonic() + 10
+    while (left := [t.name for t in running_app_threads() if t not in before]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"threads still running after the test: {sorted(left)}"

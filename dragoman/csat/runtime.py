@@ -26,6 +26,8 @@ class CsatRuntime:
         self._idle = threading.Condition()
 
     def start(self) -> None:
+        if self._thread is not None:  # started already: one thread, or one would never stop
+            return
         self._thread = threading.Thread(target=self._run, name="dragoman-csat", daemon=True)
         self._thread.start()
 

@@ -62,6 +62,10 @@ class SlaRuntime:
     # -- wiring ------------------------------------------------------------------------
 
     def start(self) -> None:
+        # Started twice (a second lifespan on the same app), a second thread
+        # would orphan the first: nothing would ever stop it.
+        if self._thread is not None:
+            return
         with self._factory() as db:
             self._ticket_conversations = set(db.scalars(select(Ticket.conversation_id)))
         self._thread = threading.Thread(target=self._run, name="dragoman-sla", daemon=True)

@@ -88,6 +88,8 @@ class EmailRuntime:
     # -- wiring ----------------------------------------------------------------------
 
     def start(self) -> None:
+        if self._sender is not None:  # started already: one set of threads, or some would never stop
+            return
         with self._factory() as db:
             inboxes = services.email_inboxes(db)
             self._email_inboxes = {inbox.id: True for inbox in inboxes}
