@@ -283,9 +283,9 @@ class SearchIndex:
         query = self.embedder.query([question])[0]
         weights, biases = self._classifier
         logits = weights @ query / CLASSIFIER_TEMPERATURE + biases
-        probability = _softmax(logits)
         peak = float(logits.max())
-        energy = peak + float(np.log(np.exp(logits - peak).sum()))
+        energy = peak + float(np.log(np.exp(logits - peak).sum()))  # log-sum-exp
+        probability = np.exp(logits - energy)  # the softmax, from the same sum
         similarity = np.append(self._vectors @ query, np.nan)  # index -1: padding
         grid = similarity[self._passages_by_article]
         present = ~np.isnan(grid)
