@@ -138,6 +138,21 @@ def test_the_chosen_threshold_balances_answers_and_hand_offs() -> None:
     assert (round(choice.top1, 2), round(choice.handoff_recall, 2)) == (0.6, 0.67)
 
 
+def test_one_threshold_for_two_bases_keeps_the_worst_figure_highest() -> None:
+    # Base B's scores run lower than base A's: each alone balances at its own
+    # threshold, and A's would answer nothing of B's.
+    a = [_scored(0.9), _scored(0.8), _scored(0.7), _scored(0.75, out_of_scope=True), _scored(0.5, out_of_scope=True)]
+    b = [_scored(0.7), _scored(0.6), _scored(0.5), _scored(0.55, out_of_scope=True), _scored(0.3, out_of_scope=True)]
+    assert balanced_threshold(a).threshold == 0.8 and balanced_threshold(b).threshold == 0.6
+    assert balanced_threshold(b, b + b).threshold == 0.6  # the same base twice: its own choice
+    shared = balanced_threshold(a, b)
+    # At 0.55: A answers all 3 and hands over 1 of 2, B answers 2 of 3 and
+    # hands over 1 of 2; no threshold keeps all four figures above one half.
+    assert shared.threshold == 0.55
+    assert (round(shared.top1, 2), shared.handoff_recall) == (0.67, 0.5)
+    assert shared == balanced_threshold(b, a)
+
+
 def test_choosing_a_threshold_needs_both_kinds_of_question() -> None:
     with pytest.raises(EvalFileError, match="expected 'none'"):
         balanced_threshold([_scored(0.9), _scored(0.5)])

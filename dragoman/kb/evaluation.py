@@ -194,28 +194,36 @@ class ThresholdChoice:
     handoff_recall: float
 
 
-def balanced_threshold(scored: list[ScoredQuestion]) -> ThresholdChoice:
+def balanced_threshold(*sets: list[ScoredQuestion]) -> ThresholdChoice:
     """The threshold that maximises the smaller of top-1 accuracy and
     hand-off recall (ties: the lowest such threshold, which answers most).
-    Needs in-scope and out-of-scope questions both. Pure."""
-    in_scope = sorted(s.score for s in scored if not s.out_of_scope and s.right)
-    in_scope_total = sum(1 for s in scored if not s.out_of_scope)
-    out_of_scope = sorted(s.score for s in scored if s.out_of_scope)
-    if not in_scope_total or not out_of_scope:
-        raise EvalFileError("choosing a threshold needs questions with an expected article and questions expected 'none'")
+    Given several sets (two bases' development questions), the smallest over
+    all of them: one shared threshold that none of them pays for alone; the
+    choice then reports each figure's worst set. Each set needs in-scope and
+    out-of-scope questions both. Pure."""
+    if not sets:
+        raise EvalFileError("choosing a threshold needs at least one set of questions")
+    counted = []
+    for scored in sets:
+        in_scope = sorted(s.score for s in scored if not s.out_of_scope and s.right)
+        in_scope_total = sum(1 for s in scored if not s.out_of_scope)
+        out_of_scope = sorted(s.score for s in scored if s.out_of_scope)
+        if not in_scope_total or not out_of_scope:
+            raise EvalFileError("choosing a threshold needs questions with an expected article and questions expected 'none'")
+        counted.append((in_scope, in_scope_total, out_of_scope))
     best = ThresholdChoice(0.0, -1.0, -1.0)
     # Candidates: every score seen (answer from this score up); the counts
     # come from bisection, so a file of 10,000 questions is quick.
-    for threshold in sorted({s.score for s in scored}):
-        top1 = (len(in_scope) - bisect.bisect_left(in_scope, threshold)) / in_scope_total
-        recall = bisect.bisect_left(out_of_scope, threshold) / len(out_of_scope)
+    for threshold in sorted({s.score for scored in sets for s in scored}):
+        top1 = min((len(right) - bisect.bisect_left(right, threshold)) / total for right, total, _ in counted)
+        recall = min(bisect.bisect_left(out, threshold) / len(out) for _, _, out in counted)
         if min(top1, recall) > min(best.top1, best.handoff_recall):
             best = ThresholdChoice(threshold, top1, recall)
     return best
 
 
-def choose_threshold(index: SearchIndex, questions: Iterable[LabelledQuestion]) -> ThresholdChoice:
-    """`balanced_threshold` for `index`'s scores of `questions`."""
+def score_questions(index: SearchIndex, questions: Iterable[LabelledQuestion]) -> list[ScoredQuestion]:
+    """What `balanced_threshold` needs: each question's best score, and whether it was right."""
     scored = []
     for item in questions:
         matches = index.search(item.question, item.language, limit=1)
@@ -227,7 +235,12 @@ def choose_threshold(index: SearchIndex, questions: Iterable[LabelledQuestion]) 
                 item.expected == NONE_LABEL,
             )
         )
-    return balanced_threshold(scored)
+    return scored
+
+
+def choose_threshold(index: SearchIndex, questions: Iterable[LabelledQuestion]) -> ThresholdChoice:
+    """`balanced_threshold` for `index`'s scores of `questions`."""
+    return balanced_threshold(score_questions(index, questions))
 
 
 def _pct(value: float | None) -> str:

@@ -18,12 +18,13 @@ the combined score minus half the mean of the ten best articles, plus a
 little of what a classifier trained on the base's own passages says: a
 softmax over articles, learnt when the index is built, which weighs the
 directions in which one article's ways of asking differ from another's
-(nearest passages alone treat every direction alike). The classifier says
-two things: which article (its probability, which moves the ranking) and how
-strongly it recognises any article at all (the energy of its logits, their
-log-sum-exp, an out-of-distribution signal; Liu et al. 2020). The energy is
-one number per question: it moves every article's score alike, so it
-changes whether the bot answers, never which article it picks.
+(nearest passages alone treat every direction alike). Its probability moves
+the ranking and, a little, the score.
+
+The classifier's energy (the log-sum-exp of its logits, an
+out-of-distribution signal) was tried and dropped: its scale depends on the
+size of the base, so a weight that helped one base moved the threshold of
+another (docs/benchmarks.md, 2026-12-01).
 
 Pure: no database, no I/O beyond loading the model. `SearchIndex` is
 immutable once built and safe to share between threads.
@@ -53,19 +54,18 @@ BACKGROUND_WEIGHT = 0.5
 BACKGROUND_ARTICLES = 10
 SEMANTIC_TOP_PASSAGES = 3
 # The article classifier: softmax over cosine logits at this temperature,
-# trained by full-batch gradient descent; its probability and its energy are
-# added with these weights (the temperature and training on CLINC150's
-# validation split; the two weights and DEFAULT_THRESHOLD on that split and
-# the demo store's development set together, docs/benchmarks.md).
+# trained by full-batch gradient descent; its probability is added with this
+# weight (the temperature and training on CLINC150's validation split; the
+# weight and DEFAULT_THRESHOLD on that split and the demo store's development
+# set together, docs/benchmarks.md).
 CLASSIFIER_WEIGHT = 0.03
-ENERGY_WEIGHT = 0.001
 CLASSIFIER_TEMPERATURE = 0.03
 CLASSIFIER_EPOCHS = 600
 CLASSIFIER_STEP = 0.5
 CLASSIFIER_L2 = 1e-4
 # Below these the bot hands over. Semantic+lexical scores live on another
 # scale than lexical-only ones, hence two defaults; an account may set its own.
-DEFAULT_THRESHOLD = 0.558
+DEFAULT_THRESHOLD = 0.523
 DEFAULT_LEXICAL_THRESHOLD = 0.25
 EMBEDDING_THREADS = 1
 # e5 reads 512 tokens; a 50,000-character question costs time and says
@@ -275,17 +275,14 @@ class SearchIndex:
             np.maximum.at(scores, part.passage_articles, passage_scores)
         return scores / (scores + LEXICAL_SATURATION)
 
-    def _semantic_scores(self, question: str) -> tuple[np.ndarray, np.ndarray, float]:
+    def _semantic_scores(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """Per article: the mean cosine of its best passages and the
-        classifier's probability; and the classifier's energy for the question."""
+        classifier's probability."""
         assert self.embedder is not None and self._vectors is not None and self._passages_by_article is not None
         assert self._classifier is not None
         query = self.embedder.query([question])[0]
         weights, biases = self._classifier
-        logits = weights @ query / CLASSIFIER_TEMPERATURE + biases
-        peak = float(logits.max())
-        energy = peak + float(np.log(np.exp(logits - peak).sum()))  # log-sum-exp
-        probability = np.exp(logits - energy)  # the softmax, from the same sum
+        probability = _softmax(weights @ query / CLASSIFIER_TEMPERATURE + biases)
         similarity = np.append(self._vectors @ query, np.nan)  # index -1: padding
         grid = similarity[self._passages_by_article]
         present = ~np.isnan(grid)
@@ -295,7 +292,7 @@ class SearchIndex:
         # Mean of the best k that exist (an article may have fewer passages).
         counted = np.minimum(present.sum(axis=1), k)
         total = np.where(np.isfinite(best), best, 0.0).sum(axis=1)
-        return np.where(counted > 0, total / np.maximum(counted, 1), 0.0), probability, energy
+        return np.where(counted > 0, total / np.maximum(counted, 1), 0.0), probability
 
     def search(self, question: str, language: str | None, limit: int = 3) -> list[Match]:
         """Best articles first. Empty for an empty question or an empty index."""
@@ -304,9 +301,9 @@ class SearchIndex:
             return []
         lexical = self._lexical_scores(text, language)
         if self.semantic:
-            semantic, probability, energy = self._semantic_scores(text)
+            semantic, probability = self._semantic_scores(text)
             combined = semantic + LEXICAL_WEIGHT * lexical
-            recognised = CLASSIFIER_WEIGHT * probability + ENERGY_WEIGHT * energy
+            recognised = CLASSIFIER_WEIGHT * probability
         else:
             semantic = np.zeros(len(self.articles))
             combined = lexical
