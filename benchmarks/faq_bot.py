@@ -12,8 +12,11 @@ applied to the test split; the bot's default threshold is shown beside it.
 The demo set (`dragoman/kb/eval/demo_store.jsonl`, 8 languages) runs against
 the demo store's knowledge base with the default threshold, as
 `dragoman bot eval` does, and with the threshold chosen on its development
-set (`demo_store_dev.jsonl`, other questions, other off-topic subjects), as
+set (`demo_store_dev.jsonl`, none of the test set's questions), as
 `dragoman bot eval --choose-threshold` does for an account's own file.
+Last, the one threshold that balances both development splits together
+(CLINC150 validation and the demo's development set): what the bot's
+DEFAULT_THRESHOLD is set from.
 
 Embedding 15,000 training utterances takes several minutes on two cores; the
 figures go to docs/benchmarks.md ("FAQ bot").
