@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from dragoman.kb.bot import PHRASES, Action, Found, Reason, answer_text, asks_for_person, decide, feedback_of, phrase
+from dragoman.kb.bot import (
+    PHRASES,
+    Action,
+    Found,
+    Reason,
+    Suggestion,
+    answer_text,
+    asks_for_person,
+    decide,
+    feedback_of,
+    handoff_text,
+    near_misses,
+    phrase,
+)
 
 ORDER = Found(article_id=1, score=0.6, always_human=False, slug="where-is-my-order")
 REFUND = Found(article_id=2, score=0.6, always_human=True, slug="refunds")
@@ -72,6 +85,24 @@ def test_a_low_score_or_no_match_hands_over() -> None:
     assert (low.action, low.reason) == (Action.handoff, Reason.low_score)
     none = decide("blah", awaiting_feedback=False, unhelpful_answers=0, found=None, threshold=0.5)
     assert (none.action, none.reason) == (Action.handoff, Reason.low_score)
+
+
+def test_articles_just_under_the_threshold_are_offered_with_the_hand_off() -> None:
+    def found(slug: str, score: float) -> Found:
+        return Found(len(slug), score, False, slug)
+
+    candidates = [found("returns", 0.49), found("size-guide", 0.47), found("refunds", 0.44), found("warranty", 0.43)]
+    # Within 0.05 of 0.5: the first two; 0.44 is too far to be worth reading.
+    assert [c.slug for c in near_misses(candidates, 0.5, 0.05)] == ["returns", "size-guide"]
+    assert [c.slug for c in near_misses(candidates, 0.5, 0.1)] == ["returns", "size-guide", "refunds"]  # three at most
+    assert near_misses(candidates, 0.6, 0.05) == [] and near_misses([], 0.5, 0.05) == []
+
+
+def test_the_hand_off_lists_the_offered_articles_in_the_customers_language() -> None:
+    assert handoff_text("de") == PHRASES["de"]["handoff"]
+    text = handoff_text("es", [Suggestion("Devoluciones", "https://shop.example/hc/1/es/articles/7-returns")])
+    assert text.startswith(PHRASES["es"]["handoff"])
+    assert PHRASES["es"]["meanwhile"] in text and "• Devoluciones – https://shop.example/hc/1/es/articles/7-returns" in text
 
 
 def test_always_human_topics_hand_over_even_when_matched_confidently() -> None:

@@ -416,3 +416,23 @@ def test_addresses_in_the_teams_messages_are_links_and_nothing_else_is(
     expect(mine.locator("a, b")).to_have_count(0)
     shoot(page, test_output_dir, "desktop-links")
     assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_the_bots_hand_off_offers_the_articles_that_came_close_as_links(
+    page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    from dragoman.inboxes.models import Inbox
+
+    with live_server.ctx.session_factory() as db:
+        inbox = db.get(Inbox, demo.inbox_id)
+        assert inbox is not None
+        inbox.settings = {**(inbox.settings or {}), "bot": True}
+        db.commit()
+    chat = open_chat(page, live_server, "Emma")
+    send(chat, "wheres my package")
+    # Under the threshold (a person is called), close enough to offer.
+    handoff = chat.get_by_test_id("message").filter(has_text="While you wait")
+    expect(handoff).to_be_visible(timeout=WAIT_MS)
+    link = handoff.get_by_role("link").first
+    expect(link).to_have_attribute("href", re.compile(r"/hc/\d+/en/articles/\d+-where-is-my-order$"))
+    shoot(page, test_output_dir, "bot-handoff-suggestions")

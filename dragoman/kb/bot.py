@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from dragoman.kb.text import strip_accents
 
 MAX_UNHELPFUL_ANSWERS = 2
+# Articles offered with a low-score hand-off, best first.
+MAX_SUGGESTIONS = 3
 # "yes" / "no" to "did that help?" is a short message; a longer one is a new question.
 MAX_FEEDBACK_WORDS = 4
 
@@ -122,6 +125,13 @@ def feedback_of(text: str) -> bool | None:
     return None
 
 
+def near_misses(candidates: Sequence[Found], threshold: float, margin: float) -> list[Found]:
+    """The articles that scored just under the threshold: not sure enough to
+    answer with, close enough to offer while a person is on the way. Best
+    first, as found."""
+    return [c for c in candidates[:MAX_SUGGESTIONS] if threshold - margin <= c.score < threshold]
+
+
 def decide(
     text: str,
     *,
@@ -159,6 +169,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "Did this answer your question? Reply yes or no.",
         "more": "Read more:",
         "handoff": "I'm passing you to a colleague, who will answer here shortly.",
+        "meanwhile": "While you wait, these articles may already answer your question:",
         "rephrase": "Sorry that didn't help. Could you put your question in other words? Or write \"agent\" to talk to a person.",
         "thank": "Glad I could help! Write again any time.",
     },
@@ -166,6 +177,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "¿Ha respondido esto a tu pregunta? Responde sí o no.",
         "more": "Más información:",
         "handoff": "Te paso con un compañero, que te responderá aquí en breve.",
+        "meanwhile": "Mientras esperas, quizá estos artículos ya respondan a tu pregunta:",
         "rephrase": "Siento que no te haya ayudado. ¿Puedes decirlo con otras palabras? O escribe \"agente\" para hablar con una persona.",
         "thank": "¡Me alegro de haberte ayudado! Escríbenos cuando quieras.",
     },
@@ -173,6 +185,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "Cela a-t-il répondu à votre question ? Répondez oui ou non.",
         "more": "En savoir plus :",
         "handoff": "Je vous passe un collègue, qui vous répondra ici très bientôt.",
+        "meanwhile": "En attendant, ces articles répondent peut-être déjà à votre question :",
         "rephrase": "Désolé que cela n'ait pas aidé. Pouvez-vous reformuler ? Ou écrivez « conseiller » pour parler à une personne.",
         "thank": "Ravi d'avoir pu vous aider ! Écrivez-nous quand vous voulez.",
     },
@@ -180,6 +193,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "Hat das Ihre Frage beantwortet? Antworten Sie mit Ja oder Nein.",
         "more": "Mehr dazu:",
         "handoff": "Ich verbinde Sie mit einem Kollegen, der Ihnen hier gleich antwortet.",
+        "meanwhile": "Während Sie warten, beantworten vielleicht schon diese Artikel Ihre Frage:",
         "rephrase": "Schade, dass das nicht geholfen hat. Können Sie die Frage anders formulieren? Oder schreiben Sie „Mitarbeiter“, um mit einem Menschen zu sprechen.",
         "thank": "Schön, dass ich helfen konnte! Schreiben Sie jederzeit wieder.",
     },
@@ -187,6 +201,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "Isto respondeu à sua pergunta? Responda sim ou não.",
         "more": "Saiba mais:",
         "handoff": "Vou passá-lo a um colega, que responderá aqui em breve.",
+        "meanwhile": "Enquanto espera, talvez estes artigos já respondam à sua pergunta:",
         "rephrase": "Lamento não ter ajudado. Pode dizer a pergunta por outras palavras? Ou escreva \"atendente\" para falar com uma pessoa.",
         "thank": "Ainda bem que ajudei! Escreva sempre que precisar.",
     },
@@ -194,6 +209,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "Ho risposto alla tua domanda? Rispondi sì o no.",
         "more": "Per saperne di più:",
         "handoff": "Ti passo a un collega, che ti risponderà qui a breve.",
+        "meanwhile": "Mentre aspetti, questi articoli potrebbero già rispondere alla tua domanda:",
         "rephrase": "Mi dispiace non esserti stato utile. Puoi riformulare la domanda? Oppure scrivi \"operatore\" per parlare con una persona.",
         "thank": "Felice di esserti stato utile! Scrivici quando vuoi.",
     },
@@ -201,6 +217,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "这解答了您的问题吗？请回复“是”或“否”。",
         "more": "了解更多：",
         "handoff": "我将为您转接同事，他们很快会在这里回复您。",
+        "meanwhile": "在等待期间，以下文章或许已能解答您的问题：",
         "rephrase": "抱歉没能帮到您。能换种说法描述您的问题吗？或者输入“人工”联系客服人员。",
         "thank": "很高兴能帮到您！有问题随时联系我们。",
     },
@@ -208,6 +225,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "ご質問の答えになりましたか？「はい」か「いいえ」でお答えください。",
         "more": "詳しくはこちら：",
         "handoff": "担当者におつなぎします。まもなくこちらでお返事します。",
+        "meanwhile": "お待ちの間に、こちらの記事でご質問が解決するかもしれません：",
         "rephrase": "お役に立てず申し訳ありません。別の言葉でご質問いただけますか？担当者と話すには「担当者」と入力してください。",
         "thank": "お役に立ててよかったです！いつでもご連絡ください。",
     },
@@ -215,6 +233,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ask": "هل أجاب هذا عن سؤالك؟ أجب بنعم أو لا.",
         "more": "اقرأ المزيد:",
         "handoff": "سأحوّلك إلى أحد الزملاء، وسيرد عليك هنا قريبًا.",
+        "meanwhile": "أثناء الانتظار، قد تجيب هذه المقالات عن سؤالك:",
         "rephrase": "عذرًا لأن ذلك لم يساعد. هل يمكنك صياغة سؤالك بكلمات أخرى؟ أو اكتب \"موظف\" للتحدث مع شخص.",
         "thank": "سعيد لأنني استطعت المساعدة! راسلنا في أي وقت.",
     },
@@ -229,6 +248,22 @@ def answer_text(language: str | None, summary: str, title: str, url: str) -> str
     """The bot's reply: the short answer, a link to the whole article, and the question."""
     short = summary.strip() or title.strip()
     return f"{short}\n\n{phrase(language, 'more')} {url}\n\n{phrase(language, 'ask')}"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    title: str
+    url: str
+
+
+def handoff_text(language: str | None, suggestions: Sequence[Suggestion] = ()) -> str:
+    """The bot's last message: a person is coming, and, after a low score,
+    the articles that came close, to read while waiting."""
+    text = phrase(language, "handoff")
+    if not suggestions:
+        return text
+    listed = "\n".join(f"• {s.title} – {s.url}" for s in suggestions)
+    return f"{text}\n\n{phrase(language, 'meanwhile')}\n{listed}"
 
 
 HANDOFF_ACTIVITY_TEXT = {

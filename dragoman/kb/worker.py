@@ -38,7 +38,7 @@ from dragoman.inboxes.models import Inbox
 from dragoman.kb import bot, services
 from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle
 from dragoman.kb.indexes import IndexCache
-from dragoman.kb.retrieval import SearchIndex, default_threshold
+from dragoman.kb.retrieval import SearchIndex, default_threshold, suggestion_margin
 from dragoman.language.detect import base_language
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,8 @@ class BotWorker:
         inbox = db.get(Inbox, conversation.inbox_id)
         settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
         index = self.indexes.get(db, conversation.account_id)
-        found = self._find(db, index, message.content, _search_language(conversation, message))
+        candidates = self._find(db, index, message.content, _search_language(conversation, message))
+        found = candidates[0] if candidates else None
         chosen = settings.get("bot_threshold")  # checked when the inbox was saved: 0..1 or absent
         threshold = float(chosen) if chosen is not None else default_threshold(index.semantic)
         decision = bot.decide(
@@ -246,17 +247,24 @@ class BotWorker:
         else:
             if decision.reason is bot.Reason.unhelpful:
                 session.unhelpful_answers += 1
-            self._hand_off(db, conversation, session, message, language, decision)
+            near: list[bot.Found] = []
+            if decision.reason is bot.Reason.low_score:
+                near = bot.near_misses(candidates, threshold, suggestion_margin(index.semantic))
+            self._hand_off(db, conversation, session, message, language, decision, near)
         db.commit()
 
-    def _find(self, db: Session, index: SearchIndex, text: str, language: str | None) -> bot.Found | None:
-        matches = index.search(text, language, limit=1)
-        if not matches:
-            return None
-        article = db.get(KbArticle, matches[0].article)
-        if article is None:
-            return None
-        return bot.Found(article.id, matches[0].score, article.always_human, article.slug)
+    def _find(self, db: Session, index: SearchIndex, text: str, language: str | None) -> list[bot.Found]:
+        """The best articles for the question, best first (the first decides;
+        the others may be offered with a hand-off)."""
+        found = []
+        for match in index.search(text, language, limit=bot.MAX_SUGGESTIONS):
+            article = db.get(KbArticle, match.article)
+            if article is None:  # deleted since the index was built
+                if not found:
+                    return []
+                continue
+            found.append(bot.Found(article.id, match.score, article.always_human, article.slug))
+        return found
 
     def _exchange(
         self, db: Session, conversation: Conversation, message: Message, language: str, decision: bot.Decision, outcome: BotOutcome
@@ -312,6 +320,7 @@ class BotWorker:
         message: Message,
         language: str,
         decision: bot.Decision,
+        near: list[bot.Found] | None = None,
     ) -> None:
         assert decision.reason is not None
         details: dict[str, Any] = {"activity": "bot_handoff", "reason": decision.reason.value, "language": language}
@@ -319,8 +328,18 @@ class BotWorker:
             details.update(topic=decision.found.slug, article_id=decision.found.article_id, score=decision.found.score)
         exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.handoff)
         details["exchange_id"] = exchange.id
+        suggestions = []
+        for candidate in near or ():
+            version = services.best_version(db, candidate.article_id, language)
+            if version is not None:  # unpublished since the index was built: not offered
+                url = help_center_url(self._public_url, conversation.account_id, version.language, candidate.article_id, candidate.slug)
+                suggestions.append(bot.Suggestion(version.title, url))
+                details.setdefault("suggested", []).append({"article_id": candidate.article_id, "slug": candidate.slug, "url": url})
         conversations.send_bot_reply(
-            db, conversation, bot.phrase(language, "handoff"), {"bot": {"kind": "handoff", **{k: v for k, v in details.items() if k != "activity"}}}
+            db,
+            conversation,
+            bot.handoff_text(language, suggestions),
+            {"bot": {"kind": "handoff", **{k: v for k, v in details.items() if k != "activity"}}},
         )
         session.ended = decision.reason.value
         session.awaiting_exchange_id = None
