@@ -36,7 +36,7 @@ from dragoman.conversations.models import Conversation, ConversationStatus, Mess
 from dragoman.core import events
 from dragoman.inboxes.models import Inbox
 from dragoman.kb import bot, services
-from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle
+from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle, KbArticleVersion
 from dragoman.kb.indexes import IndexCache
 from dragoman.kb.retrieval import SearchIndex, default_threshold, suggestion_margin
 from dragoman.language.detect import base_language
@@ -256,7 +256,7 @@ class BotWorker:
     def _find(self, db: Session, index: SearchIndex, text: str, language: str | None) -> list[bot.Found]:
         """The best articles for the question, best first (the first decides;
         the others may be offered with a hand-off)."""
-        found = []
+        found: list[bot.Found] = []
         for match in index.search(text, language, limit=bot.MAX_SUGGESTIONS):
             article = db.get(KbArticle, match.article)
             if article is None:  # deleted since the index was built
@@ -265,6 +265,16 @@ class BotWorker:
                 continue
             found.append(bot.Found(article.id, match.score, article.always_human, article.slug))
         return found
+
+    def _published_link(
+        self, db: Session, conversation: Conversation, found: bot.Found, language: str
+    ) -> tuple[KbArticleVersion, str] | None:
+        """The article's published version nearest the customer's language,
+        and its help-center address; None once it is no longer published."""
+        version = services.best_version(db, found.article_id, language)
+        if version is None:
+            return None
+        return version, help_center_url(self._public_url, conversation.account_id, version.language, found.article_id, found.slug)
 
     def _exchange(
         self, db: Session, conversation: Conversation, message: Message, language: str, decision: bot.Decision, outcome: BotOutcome
@@ -288,11 +298,11 @@ class BotWorker:
         self, db: Session, conversation: Conversation, session: BotSession, message: Message, language: str, decision: bot.Decision
     ) -> None:
         assert decision.found is not None
-        version = services.best_version(db, decision.found.article_id, language)
-        if version is None:  # unpublished since the index was built
+        link = self._published_link(db, conversation, decision.found, language)
+        if link is None:  # unpublished since the index was built
             self._hand_off(db, conversation, session, message, language, bot.Decision(bot.Action.handoff, bot.Reason.low_score, decision.found))
             return
-        url = help_center_url(self._public_url, conversation.account_id, version.language, decision.found.article_id, decision.found.slug)
+        version, url = link
         exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.answered)
         conversations.send_bot_reply(
             db,
@@ -330,9 +340,9 @@ class BotWorker:
         details["exchange_id"] = exchange.id
         suggestions = []
         for candidate in near or ():
-            version = services.best_version(db, candidate.article_id, language)
-            if version is not None:  # unpublished since the index was built: not offered
-                url = help_center_url(self._public_url, conversation.account_id, version.language, candidate.article_id, candidate.slug)
+            link = self._published_link(db, conversation, candidate, language)
+            if link is not None:  # unpublished since the index was built: not offered
+                version, url = link
                 suggestions.append(bot.Suggestion(version.title, url))
                 details.setdefault("suggested", []).append({"article_id": candidate.article_id, "slug": candidate.slug, "url": url})
         conversations.send_bot_reply(
