@@ -165,7 +165,7 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
     _customer_says(live_server, demo, "es", "¿Dónde está mi pedido?")
     _customer_says(live_server, demo, "de", "Wie lange dauert die Lieferung?")
     _customer_says(live_server, demo, "en", "Do you sell vouchers as presents?")
-    _customer_says(live_server, demo, "en", "The postman came by but left no slip, what now?")
+    _customer_says(live_server, demo, "en", "Zero sign of the box since Tuesday")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
         try:
@@ -188,9 +188,9 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
             form.locator("button").click()
             expect(unanswered.locator("li")).to_have_count(1)
             # The other asks where a parcel is: a new way of asking an article that exists.
-            postman = unanswered.locator("li", has_text="The postman came by")
-            postman.get_by_test_id("kb-add-to").select_option(label="Where is my order?")
-            postman.get_by_role("button", name="Add as a way of asking it").click()
+            parcel = unanswered.locator("li", has_text="Zero sign of the box")
+            parcel.get_by_test_id("kb-add-to").select_option(label="Where is my order?")
+            parcel.get_by_role("button", name="Add as a way of asking it").click()
             page.get_by_text("Nothing waiting").wait_for()
             page.screenshot(path=str(test_output_dir / "kb-bot-admin-after.png"), full_page=True)
         finally:
@@ -202,7 +202,7 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
     admin = {"Authorization": f"Bearer {api_token(live_server.ctx, demo.user('admin'))}"}
     articles = httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/kb/articles", headers=admin).json()
     [english] = [v for a in articles if a["slug"] == "where-is-my-order" for v in a["versions"] if v["language"] == "en"]
-    assert english["questions"][-1] == "The postman came by but left no slip, what now?"
+    assert english["questions"][-1] == "Zero sign of the box since Tuesday"
 
 
 def test_the_bot_page_is_for_supervisors_and_admins(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
