@@ -81,6 +81,9 @@ class EmailRuntime:
         self._pollers_lock = threading.Lock()
         # One restart at a time: two quick settings changes must not leave two readers of one mailbox.
         self._restart_lock = threading.Lock()
+        # Under _restart_lock: a settings change that arrives while the app
+        # stops must not start a reader that nobody will stop.
+        self._running = False
         self._listener: Controller | None = None
         self._pending = 0
         self._idle = threading.Condition()
@@ -99,6 +102,7 @@ class EmailRuntime:
         for message_id in unsent:
             self._queue_send(message_id, 0)
         with self._restart_lock:
+            self._running = True
             for inbox in inboxes:
                 self._restart_poller(inbox.id)
         if self._smtp_listen:
@@ -108,8 +112,11 @@ class EmailRuntime:
         if self._listener is not None:
             self._listener.stop()
             self._listener = None
-        with self._pollers_lock:
-            pollers, self._pollers = list(self._pollers.values()), {}
+        # After any restart in flight, and before one that comes later.
+        with self._restart_lock:
+            self._running = False
+            with self._pollers_lock:
+                pollers, self._pollers = list(self._pollers.values()), {}
         for poller in pollers:
             poller.stop()
         if self._sender is not None:
@@ -132,7 +139,7 @@ class EmailRuntime:
     def _restart_if_email(self, inbox_id: int) -> None:
         try:
             with self._restart_lock:
-                if self._is_email_inbox(inbox_id):
+                if self._running and self._is_email_inbox(inbox_id):
                     self._restart_poller(inbox_id)
         except Exception:  # noqa: BLE001 - a settings change must not take the process down
             log.exception("inbox %d: could not restart its mailbox reader", inbox_id)
