@@ -450,3 +450,40 @@ def test_the_first_reply_does_not_undo_a_status_an_agent_set_meanwhile(
         services.note_agent_reply(thread_db, ticket, conversation, datetime.now(timezone.utc))
         thread_db.commit()
     assert client.get(f"{base(demo)}/tickets/{fresh['id']}", headers=admin).json()["status"] == "open"
+
+
+def test_a_customer_message_does_not_reopen_a_ticket_solved_after_it(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    """The SLA thread handles a customer's message after it was stored; the
+    agent may have read it and solved the ticket in between. The thread's
+    copy of the ticket (still pending) is older than the agent's change."""
+    from dragoman.conversations.models import Conversation
+    from dragoman.core.clock import utcnow
+    from dragoman.tickets import services
+    from dragoman.tickets.models import Ticket
+
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin)
+    created = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
+    assert client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "pending"}, headers=admin).status_code == 200
+    written = utcnow()
+    with ctx.session_factory() as thread_db:
+        stale = thread_db.get(Ticket, created["id"])
+        conversation = thread_db.get(Conversation, created["conversation_id"])
+        assert stale is not None and conversation is not None and stale.status.value == "pending"
+        solved = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "solved"}, headers=admin)
+        assert solved.status_code == 200, solved.text
+        services.note_customer_message(thread_db, stale, conversation, written)
+        thread_db.commit()
+    after = ticket(client, demo, admin, created["id"])
+    assert after["status"] == "solved" and timer(after, "resolution")["state"] == "met"
+    # A message written after the solve does reopen it, with a new resolution clock.
+    with ctx.session_factory() as thread_db:
+        current = thread_db.get(Ticket, created["id"])
+        conversation = thread_db.get(Conversation, created["conversation_id"])
+        assert current is not None and conversation is not None
+        services.note_customer_message(thread_db, current, conversation, utcnow())
+        thread_db.commit()
+    reopened = ticket(client, demo, admin, created["id"])
+    assert reopened["status"] == "open" and timer(reopened, "resolution")["state"] == "running"

@@ -739,6 +739,13 @@ def note_agent_reply(db: Session, ticket: Ticket, conversation: Conversation, at
 def note_customer_message(db: Session, ticket: Ticket, conversation: Conversation, at: datetime) -> None:
     """The customer wrote: a pending or solved ticket is open again, its
     clocks run, and once the first reply is behind, a next reply is owed."""
+    # This runs in the SLA thread after the message was stored; an agent may
+    # have changed the ticket meanwhile. Work from the ticket as it is now,
+    # and leave one solved after this message was written as it is: the
+    # agent solved it having read it.
+    lock_ticket(db, ticket)
+    if ticket.status in (TicketStatus.solved, TicketStatus.closed) and ticket.solved_at is not None and ticket.solved_at > at:
+        return
     if ticket.status in (TicketStatus.pending, TicketStatus.solved, TicketStatus.closed):
         previous = ticket.status
         ticket.status = TicketStatus.open
