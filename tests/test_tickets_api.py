@@ -5,14 +5,19 @@ fired by the SLA thread from stored deadlines."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from conftest import DemoWorld, wait_until
+from dragoman.conversations.models import Conversation
 from dragoman.core.http import AppContext
+from dragoman.tickets.models import Ticket
 from dragoman.tickets.runtime import SlaRuntime
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -68,6 +73,16 @@ def timer(body: dict[str, Any], metric: str) -> dict[str, Any]:
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=timezone.utc)
+
+
+@contextmanager
+def sla_thread_copy(ctx: AppContext, created: dict[str, Any]) -> Iterator[tuple[Session, Ticket, Conversation]]:
+    """A session of the SLA thread's own, with its copy of the ticket and its conversation."""
+    with ctx.session_factory() as thread_db:
+        ticket = thread_db.get(Ticket, created["id"])
+        conversation = thread_db.get(Conversation, created["conversation_id"])
+        assert ticket is not None and conversation is not None
+        yield thread_db, ticket, conversation
 
 
 def sla(ctx: AppContext) -> SlaRuntime:
@@ -423,17 +438,13 @@ def test_the_first_reply_does_not_undo_a_status_an_agent_set_meanwhile(
     """The SLA thread marks a new ticket open when the first reply is stored;
     an agent may have set pending in between (a macro sent with the reply).
     The thread's copy of the ticket is older than the agent's change."""
-    from dragoman.conversations.models import Conversation
     from dragoman.tickets import services
-    from dragoman.tickets.models import Ticket
 
     admin = as_user(demo.user("admin"))
     created = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
     assert created["status"] == "new"
-    with ctx.session_factory() as thread_db:
-        stale = thread_db.get(Ticket, created["id"])
-        conversation = thread_db.get(Conversation, created["conversation_id"])
-        assert stale is not None and conversation is not None and stale.status.value == "new"
+    with sla_thread_copy(ctx, created) as (thread_db, stale, conversation):
+        assert stale.status.value == "new"
         # The agent's change lands while the thread holds its copy.
         changed = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "pending"}, headers=admin)
         assert changed.status_code == 200, changed.text
@@ -443,10 +454,7 @@ def test_the_first_reply_does_not_undo_a_status_an_agent_set_meanwhile(
     assert after["status"] == "pending" and after["first_response_at"] is not None
     # Without a change in between, the first reply does open a new ticket.
     fresh = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
-    with ctx.session_factory() as thread_db:
-        ticket = thread_db.get(Ticket, fresh["id"])
-        conversation = thread_db.get(Conversation, fresh["conversation_id"])
-        assert ticket is not None and conversation is not None
+    with sla_thread_copy(ctx, fresh) as (thread_db, ticket, conversation):
         services.note_agent_reply(thread_db, ticket, conversation, datetime.now(timezone.utc))
         thread_db.commit()
     assert client.get(f"{base(demo)}/tickets/{fresh['id']}", headers=admin).json()["status"] == "open"
@@ -458,20 +466,16 @@ def test_a_customer_message_does_not_reopen_a_ticket_solved_after_it(
     """The SLA thread handles a customer's message after it was stored; the
     agent may have read it and solved the ticket in between. The thread's
     copy of the ticket (still pending) is older than the agent's change."""
-    from dragoman.conversations.models import Conversation
     from dragoman.core.clock import utcnow
     from dragoman.tickets import services
-    from dragoman.tickets.models import Ticket
 
     admin = as_user(demo.user("admin"))
     make_policy(client, demo, admin)
     created = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
     assert client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "pending"}, headers=admin).status_code == 200
     written = utcnow()
-    with ctx.session_factory() as thread_db:
-        stale = thread_db.get(Ticket, created["id"])
-        conversation = thread_db.get(Conversation, created["conversation_id"])
-        assert stale is not None and conversation is not None and stale.status.value == "pending"
+    with sla_thread_copy(ctx, created) as (thread_db, stale, conversation):
+        assert stale.status.value == "pending"
         solved = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "solved"}, headers=admin)
         assert solved.status_code == 200, solved.text
         services.note_customer_message(thread_db, stale, conversation, written)
@@ -479,10 +483,7 @@ def test_a_customer_message_does_not_reopen_a_ticket_solved_after_it(
     after = ticket(client, demo, admin, created["id"])
     assert after["status"] == "solved" and timer(after, "resolution")["state"] == "met"
     # A message written after the solve does reopen it, with a new resolution clock.
-    with ctx.session_factory() as thread_db:
-        current = thread_db.get(Ticket, created["id"])
-        conversation = thread_db.get(Conversation, created["conversation_id"])
-        assert current is not None and conversation is not None
+    with sla_thread_copy(ctx, created) as (thread_db, current, conversation):
         services.note_customer_message(thread_db, current, conversation, utcnow())
         thread_db.commit()
     reopened = ticket(client, demo, admin, created["id"])
