@@ -11,9 +11,16 @@ from collections import Counter
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from conftest import wait_until
+from conftest import free_port, seed_demo_world, wait_until
+from dragoman.core import events
+from dragoman.inboxes.services import INBOX_UPDATED
+from test_email_channel import make_inbox
 
 APP_THREADS = ("dragoman-sla", "dragoman-csat", "dragoman-email-send", "dragoman-routing", "dragoman-faq-bot", "dragoman-translation", "dragoman-writer")
+
+
+def thread_names() -> set[str]:
+    return {t.name for t in threading.enumerate()}
 
 
 def app_threads() -> Counter[str]:
@@ -34,11 +41,6 @@ def test_a_mailbox_change_that_arrives_while_the_app_stops_starts_no_reader(app:
     # Seen in CI: an inbox saved just before shutdown restarted its IMAP
     # reader on another thread after the app had stopped its readers; nobody
     # stopped the new one.
-    from conftest import free_port, seed_demo_world
-    from dragoman.core import events
-    from dragoman.inboxes.services import INBOX_UPDATED
-    from test_email_channel import make_inbox
-
     ctx = app.state.ctx
     closed = free_port()  # nothing listens: the reader keeps retrying, as against a mail server that is down
     box = {"host": "127.0.0.1", "port": closed, "security": "none", "username": "u", "password": "pw", "poll_seconds": 1, "idle": False}
@@ -46,10 +48,10 @@ def test_a_mailbox_change_that_arrives_while_the_app_stops_starts_no_reader(app:
         demo = seed_demo_world(ctx)
         inbox = make_inbox(client, demo, as_user(demo.user("admin")), {"address": "late@shop.example", "receive": "imap", "imap": box})
         reader = f"dragoman-imap-{inbox['id']}"
-        assert wait_until(lambda: reader in [t.name for t in threading.enumerate()], timeout=10)
+        assert wait_until(lambda: reader in thread_names(), timeout=10)
         runtime = ctx.services["email"]
-    assert wait_until(lambda: reader not in [t.name for t in threading.enumerate()], timeout=10)
+    assert wait_until(lambda: reader not in thread_names(), timeout=10)
     # The settings change's event, handled after the stop (as a late restart thread would be).
     runtime.on_event(events.Event(INBOX_UPDATED, demo.account_id, {"inbox_id": inbox["id"]}))
-    assert wait_until(lambda: "dragoman-imap-restart" not in [t.name for t in threading.enumerate()], timeout=10)
-    assert reader not in [t.name for t in threading.enumerate()]
+    assert wait_until(lambda: "dragoman-imap-restart" not in thread_names(), timeout=10)
+    assert reader not in thread_names()
