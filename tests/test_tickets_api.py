@@ -12,12 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conftest import DemoWorld, wait_until
 from dragoman.conversations.models import Conversation
 from dragoman.core.http import AppContext
-from dragoman.tickets.models import Ticket
+from dragoman.tickets.models import SlaTimer, Ticket
 from dragoman.tickets.runtime import SlaRuntime
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -430,6 +431,43 @@ def test_a_gold_customer_gets_the_gold_policy_and_a_breach_can_take_the_ticket_b
     assert after["assignee_id"] is None and after["team_id"] is None
     line = [m for m in client.get(f"{base(demo)}/conversations/{vip['conversation_id']}/messages", headers=admin).json() if m["attributes"].get("activity") == "sla_reassigned"]
     assert line and line[0]["content"] == "SLA breached: taken from María García, back in the queue"
+
+
+def test_a_breach_the_sweep_read_before_the_agent_solved_the_ticket_does_not_fire(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    """The sweep reads its due timers, then fires them one by one; an agent
+    may solve a ticket in between. The sweep's copy of that timer (still
+    running) is older than the agent's change: no breach, and the ticket is
+    not taken from the agent who just solved it."""
+    from dragoman.tickets import services
+
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin, first_response_seconds=900, breach_action="reassign")
+    created = open_ticket(client, demo, admin, api_inbox(client, demo, admin))
+    maria = demo.user("maria")
+    assigned = client.post(f"{base(demo)}/conversations/{created['conversation_id']}/assignments", json={"assignee_id": maria.id}, headers=admin)
+    assert assigned.status_code == 200, assigned.text
+    assert sla(ctx).wait_idle()
+    late = at(created["created_at"]).replace(tzinfo=None) + timedelta(seconds=901)
+    with ctx.session_factory() as sweep_db:
+        stale = sweep_db.scalars(select(SlaTimer).where(SlaTimer.ticket_id == created["id"], SlaTimer.metric == "first_response")).one()
+        assert stale.state == "running" and stale.next_check_at is not None and stale.next_check_at <= late
+        solved = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "solved"}, headers=as_user(maria))
+        assert solved.status_code == 200, solved.text
+        assert services.fire_due_timer(sweep_db, stale, late) == []
+        sweep_db.commit()
+    after = ticket(client, demo, admin, created["id"])
+    assert after["status"] == "solved" and after["assignee_id"] == maria.id
+    assert timer(after, "first_response")["state"] == "cancelled" and not timer(after, "first_response")["breached"]
+    activities = [
+        m["attributes"].get("activity")
+        for m in client.get(f"{base(demo)}/conversations/{created['conversation_id']}/messages", headers=admin).json()
+        if m["direction"] == "activity"
+    ]
+    assert "sla_breached" not in activities and "sla_reassigned" not in activities
+    # The whole sweep agrees: nothing is due any more.
+    assert SlaRuntime(ctx.session_factory).sweep_now(late) == []
 
 
 def test_the_first_reply_does_not_undo_a_status_an_agent_set_meanwhile(

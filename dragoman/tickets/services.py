@@ -576,7 +576,15 @@ def lock_ticket(db: Session, ticket: Ticket) -> None:
     """Take the ticket's row lock (PostgreSQL) or the write lock (SQLite) and
     read it again: two changes at once (two fields saved a moment apart)
     each start from the other's result instead of overwriting it."""
-    db.execute(update(Ticket).where(Ticket.id == ticket.id).values(id=Ticket.id))
+    # A write that changes nothing: it takes the lock. Not the primary key
+    # (SQLite moves a row whose rowid is written, indexes and all), and the
+    # session's copy is read again just below rather than synchronised.
+    db.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id)
+        .values(updated_at=Ticket.updated_at)
+        .execution_options(synchronize_session=False)
+    )
     db.refresh(ticket)
 
 
@@ -905,27 +913,45 @@ def sweep_sla(db: Session, now: datetime, limit: int = 500) -> list[tuple[int, s
         )
     )
     for timer in due:
-        ticket = db.get(Ticket, timer.ticket_id)
-        conversation = db.get(Conversation, ticket.conversation_id) if ticket is not None else None
-        if ticket is None or conversation is None or timer.state != "running":
-            timer.next_check_at = None
-            continue
-        policy = db.get(SlaPolicy, timer.policy_id) if timer.policy_id is not None else None
-        if timer.warned_at is None and timer.warn_at is not None and timer.warn_at <= now and (timer.due_at is None or timer.due_at > now):
-            timer.warned_at = now
-            _fire(db, ticket, conversation, timer, "warning", now, f"SLA warning: {_due_words(timer)} due at")
-            fired.append((ticket.id, timer.metric, "warning"))
-        if timer.due_at is not None and timer.due_at <= now and timer.breached_at is None:
-            timer.warned_at = timer.warned_at or now
-            timer.breached_at = now
-            _fire(db, ticket, conversation, timer, "breached", now, f"SLA breached: {_due_words(timer)} was due at")
-            fired.append((ticket.id, timer.metric, "breached"))
-            if policy is not None and policy.breach_action == "raise_priority":
-                _raise_priority(db, ticket, conversation, now)
-            elif policy is not None and policy.breach_action == "reassign":
-                _take_back(db, ticket, conversation, timer)
-        _schedule(timer, _hours_of(db, timer))
-        db.flush()
+        fired.extend(fire_due_timer(db, timer, now))
+    return fired
+
+
+def fire_due_timer(db: Session, timer: SlaTimer, now: datetime) -> list[tuple[int, str, str]]:
+    """One due timer of the sweep: its warning and breach, if they have come
+    for the ticket as it is now, and the breach action."""
+    ticket = db.get(Ticket, timer.ticket_id)
+    if ticket is None:
+        timer.next_check_at = None
+        return []
+    # An agent may have solved the ticket or changed its priority since the
+    # sweep read its timers: take the ticket's lock (as the API's changes do)
+    # and read the ticket, its conversation and the timer as they are now, so
+    # a solved ticket is neither breached, raised nor taken from its agent.
+    lock_ticket(db, ticket)
+    db.refresh(timer)
+    conversation = db.get(Conversation, ticket.conversation_id, populate_existing=True)
+    if conversation is None or timer.state != "running":
+        timer.next_check_at = None
+        return []
+    fired: list[tuple[int, str, str]] = []
+    policy = db.get(SlaPolicy, timer.policy_id) if timer.policy_id is not None else None
+    if timer.warned_at is None and timer.warn_at is not None and timer.warn_at <= now and (timer.due_at is None or timer.due_at > now):
+        timer.warned_at = now
+        _fire(db, ticket, conversation, timer, "warning", now, f"SLA warning: {_due_words(timer)} due at")
+        fired.append((ticket.id, timer.metric, "warning"))
+    if timer.due_at is not None and timer.due_at <= now and timer.breached_at is None:
+        timer.warned_at = timer.warned_at or now
+        timer.breached_at = now
+        _fire(db, ticket, conversation, timer, "breached", now, f"SLA breached: {_due_words(timer)} was due at")
+        fired.append((ticket.id, timer.metric, "breached"))
+        if policy is not None and policy.breach_action == "raise_priority":
+            _raise_priority(db, ticket, conversation, now)
+        elif policy is not None and policy.breach_action == "reassign":
+            _take_back(db, ticket, conversation, timer)
+    _schedule(timer, _hours_of(db, timer))
+    db.flush()
+    if fired:
         events.record_event(
             db,
             events.Event(
