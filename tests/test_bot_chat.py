@@ -129,7 +129,7 @@ def test_two_unhelpful_answers_hand_over_to_routing(
         ("zh", "转人工", "asked_for_person"),
         ("de", "Ich möchte eine Rückerstattung", "always_human"),
         ("en", "I want to make a complaint", "always_human"),
-        ("es", "¿qué tiempo hará mañana en Valencia?", "low_score"),
+        ("es", "¿qué temperatura hace en Valencia?", "low_score"),
     ],
 )
 def test_the_bot_hands_over_at_once(
@@ -202,9 +202,9 @@ def test_an_unanswered_question_becomes_an_article_the_bot_then_uses(
 ) -> None:  # type: ignore[no-untyped-def]
     admin = as_user(bot_demo.user("admin"))
     kb = f"/api/v1/accounts/{bot_demo.account_id}/kb"
-    say(client, ctx, visitor(client, bot_demo, "en"), "Do you sell vouchers as presents?")
+    say(client, ctx, visitor(client, bot_demo, "en"), "Are gift certificates available?")
     unanswered = client.get(f"{kb}/bot/exchanges", params={"outcome": "handoff", "unresolved": True}, headers=admin).json()
-    assert unanswered[0]["question"] == "Do you sell vouchers as presents?" and unanswered[0]["reason"] == "low_score"
+    assert unanswered[0]["question"] == "Are gift certificates available?" and unanswered[0]["reason"] == "low_score"
     article = {
         "slug": "gift-cards",
         "versions": [
@@ -213,9 +213,9 @@ def test_an_unanswered_question_becomes_an_article_the_bot_then_uses(
     }
     resolved = client.post(f"{kb}/bot/exchanges/{unanswered[0]['id']}/resolve", json={"article": article}, headers=admin)
     assert resolved.status_code == 200, resolved.text
-    assert resolved.json()["versions"][0]["questions"] == ["Do you sell vouchers as presents?"]
+    assert resolved.json()["versions"][0]["questions"] == ["Are gift certificates available?"]
     assert client.get(f"{kb}/bot/exchanges", params={"outcome": "handoff", "unresolved": True}, headers=admin).json() == []
-    seen = say(client, ctx, visitor(client, bot_demo, "en"), "Do you sell vouchers as presents?")
+    seen = say(client, ctx, visitor(client, bot_demo, "en"), "Are gift certificates available?")
     assert str(seen[-1]["content"]).startswith("Yes: gift cards")
     bad = client.post(f"{kb}/bot/exchanges/{unanswered[0]['id']}/resolve", json={}, headers=admin)
     assert bad.status_code == 422 and bad.json()["field"] == "article_id"

@@ -164,7 +164,7 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
         db.commit()
     _customer_says(live_server, demo, "es", "¿Dónde está mi pedido?")
     _customer_says(live_server, demo, "de", "Wie lange dauert die Lieferung?")
-    _customer_says(live_server, demo, "en", "Do you sell vouchers as presents?")
+    _customer_says(live_server, demo, "en", "Are gift certificates available?")
     _customer_says(live_server, demo, "en", "Zero sign of the box since Tuesday")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
@@ -179,9 +179,9 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
             stats = page.get_by_test_id("kb-stats")
             assert stats.locator("tbody tr").count() == 3  # de, en, es
             unanswered = page.get_by_test_id("kb-unanswered")
-            assert "Do you sell vouchers as presents?" in unanswered.inner_text()
+            assert "Are gift certificates available?" in unanswered.inner_text()
             page.screenshot(path=str(test_output_dir / "kb-bot-admin.png"), full_page=True)
-            form = unanswered.locator("li", has_text="Do you sell vouchers").locator('form[data-mode="new"]')
+            form = unanswered.locator("li", has_text="Are gift certificates").locator('form[data-mode="new"]')
             form.locator('input[name="slug"]').fill("gift-vouchers")
             form.locator('input[name="title"]').fill("Gift vouchers")
             form.locator('input[name="summary"]').fill("Yes: vouchers from 10 to 200 euros, sent by e-mail.")
@@ -195,7 +195,7 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
             page.screenshot(path=str(test_output_dir / "kb-bot-admin-after.png"), full_page=True)
         finally:
             browser.close()
-    _customer_says(live_server, demo, "en", "Do you sell vouchers as presents?")
+    _customer_says(live_server, demo, "en", "Are gift certificates available?")
     with live_server.ctx.session_factory() as db:
         last = db.scalar(select(Message).order_by(Message.id.desc()).limit(1))
         assert last is not None and last.content.startswith("Yes: vouchers")
