@@ -435,4 +435,7 @@ def test_the_bots_hand_off_offers_the_articles_that_came_close_as_links(
     expect(handoff).to_be_visible(timeout=WAIT_MS)
     link = handoff.get_by_role("link").first
     expect(link).to_have_attribute("href", re.compile(r"/hc/\d+/en/articles/\d+-where-is-my-order$"))
+    # The title is the link; the address is not spelled out.
+    expect(link).to_have_text("Where is my order?")
+    expect(handoff.locator(".bubble")).not_to_contain_text("/hc/")
     shoot(page, test_output_dir, "bot-handoff-suggestions")

@@ -270,22 +270,38 @@
   const LINK = /(https?:\/\/[^\s<>"']+|\/(?:hc|csat)\/[^\s<>"']+)/g;
   const TRAILING = /[.,;:!?)\]}»”'"]+$/;
 
-  function fillWithLinks(element, text) {
-    element.replaceChildren();
+  // The bot lists articles as "• Title – address" (other channels show the
+  // line as it is); here the title itself is the link.
+  const LISTED = /^• (.+) – (\/hc\/[^\s<>"']+|https?:\/\/[^\s<>"']+)$/;
+
+  function linkTo(address, label) {
+    const link = document.createElement("a");
+    link.href = address;
+    link.textContent = label;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    return link;
+  }
+
+  function appendWithLinks(element, text) {
     let last = 0;
     for (const match of text.matchAll(LINK)) {
       const address = match[0].replace(TRAILING, "");
       if (!address) continue;
-      element.append(text.slice(last, match.index));
-      const link = document.createElement("a");
-      link.href = address;
-      link.textContent = address;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer";
-      element.append(link);
+      element.append(text.slice(last, match.index), linkTo(address, address));
       last = match.index + address.length;
     }
     element.append(text.slice(last));
+  }
+
+  function fillWithLinks(element, text) {
+    element.replaceChildren();
+    text.split("\n").forEach((line, index) => {
+      if (index > 0) element.append("\n");
+      const listed = line.match(LISTED);
+      if (listed) element.append("• ", linkTo(listed[2], listed[1]));
+      else appendWithLinks(element, line);
+    });
   }
 
   function renderRecord(record) {
