@@ -44,6 +44,7 @@ from dragoman.realtime.hub import RealtimeHub
 from dragoman.routing import pages as routing_pages
 from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
+from dragoman.tickets import pages as ticket_pages
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets import web_form as ticket_web_form
 from dragoman.tickets.runtime import SlaRuntime
@@ -241,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing_routes,
         routing_pages,
         ticket_routes,
+        ticket_pages,
         ticket_web_form,
         canned_routes,
         csat_routes,

@@ -1,0 +1,132 @@
+"""The console's ticket list (`/app/tickets`): every ticket the reader may
+see, filtered by status and assignee, with each one's next SLA deadline, so
+an agent can pick the one due first and open its conversation.
+
+Rendered on the server from the same service as `GET /tickets`; a filter is
+a plain GET form, so a view can be bookmarked (e.g. "my unsolved tickets").
+Its words are the console's catalogue's; a deadline is worded as on the
+console's ticket card (the same strings, the same rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dragoman.accounts.auth import Principal
+from dragoman.accounts.models import User
+from dragoman.core.clock import utcnow
+from dragoman.core.errors import InvalidInput
+from dragoman.core.http import get_db
+from dragoman.tickets import services
+from dragoman.tickets.schemas import TicketOut
+from dragoman.web.feature_pages import render_feature_page
+from dragoman.web.js_strings import JS_STRINGS
+from dragoman.web.rendering import feature_environment
+
+HERE = Path(__file__).parent
+ASSETS = {"tickets.css": "text/css"}
+PAGE_SIZE = 50
+STATUS_CHOICES = ("unsolved", "new", "open", "pending", "on_hold", "solved", "closed", "all")
+ASSIGNEE_CHOICES = ("all", "mine", "unassigned")
+
+router = APIRouter(include_in_schema=False)
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def duration_words(seconds: float, gettext: Callable[[str], str]) -> str:
+    """45 min, 3 h 20 min, 2 d 4 h: the console's words for a countdown. Pure."""
+    minutes = max(1, int(abs(seconds) // 60))
+    if minutes < 60:
+        return gettext(JS_STRINGS["duration_minutes"]) % {"minutes": minutes}
+    hours = minutes // 60
+    if hours < 48:
+        return gettext(JS_STRINGS["duration_hours"]) % {"hours": hours, "minutes": minutes % 60}
+    return gettext(JS_STRINGS["duration_days"]) % {"days": hours // 24, "hours": hours % 24}
+
+
+def deadline_words(ticket: TicketOut, now: datetime, gettext: Callable[[str], str]) -> tuple[str, str]:
+    """The ticket's next deadline as the list shows it, and its state for the
+    colour (breached, warning, ok, paused, none): the same words and the same
+    rule as the console's ticket card. Pure."""
+    timer = ticket.next_deadline
+    if timer is None or timer.due_at is None:
+        if any(t.state == "paused" for t in ticket.timers):
+            return gettext(JS_STRINGS["sla_paused"]), "paused"
+        return gettext(JS_STRINGS["sla_none"]), "none"
+    due = _moment(timer.due_at)
+    left = (due - now).total_seconds()
+    metric = JS_STRINGS.get(f"sla_{timer.metric}")
+    values = {"metric": gettext(metric) if metric else timer.metric, "time": duration_words(left, gettext), "at": f"{due:%Y-%m-%d %H:%M} UTC"}
+    if left < 0 or timer.breached:
+        return gettext(JS_STRINGS["sla_overdue"]) % values, "breached"
+    warned = timer.warned or (timer.warn_at is not None and _moment(timer.warn_at) <= now)
+    return gettext(JS_STRINGS["sla_due_in"]) % values, "warning" if warned else "ok"
+
+
+@router.get("/app/tickets")
+def tickets_page(
+    request: Request,
+    status: str = "unsolved",
+    assignee: str = "all",
+    before_id: str | None = None,
+    db: Session = Depends(get_db),
+) -> Response:
+    problem: InvalidInput | None = None
+
+    def page_values(principal: Principal) -> dict[str, Any]:
+        nonlocal problem
+        tickets: list[Any] = []
+        try:
+            if before_id is not None and not before_id.isdigit():
+                raise InvalidInput("before_id must be a ticket number", field="before_id")
+            spec = services.TicketFilter(
+                status=None if status == "all" else status,
+                assignee=assignee,
+                before_id=int(before_id) if before_id else None,
+                limit=PAGE_SIZE,
+            )
+            tickets = services.list_tickets(db, principal.viewer, spec)
+        except InvalidInput as exc:
+            problem = exc
+        names = {user_id: name for user_id, name in db.execute(select(User.id, User.name).where(User.account_id == principal.account_id))}
+        rows = [{"ticket": ticket, "assignee": names.get(ticket.assignee_id) if ticket.assignee_id else None} for ticket in tickets]
+        now = utcnow()
+        return {
+            "rows": rows,
+            # The template passes its gettext: the reader's language.
+            "deadline_of": lambda ticket, gettext: deadline_words(ticket, now, gettext),
+            "status": status,
+            "assignee": assignee,
+            "status_choices": STATUS_CHOICES,
+            "assignee_choices": ASSIGNEE_CHOICES,
+            "older_id": tickets[-1].id if len(tickets) == PAGE_SIZE else None,
+            "problem": problem,
+        }
+
+    response = render_feature_page(request, db, _environment(), "tickets.html", lambda principal: True, context=page_values)
+    if problem is not None:
+        # A filter typed into the address: the page says which one, with 422.
+        response.status_code = 422
+    return response
+
+
+def _environment() -> jinja2.Environment:
+    return feature_environment(HERE / "templates", "/app/tickets/assets")
+
+
+@router.get("/app/tickets/assets/{name}")
+def tickets_page_asset(name: str) -> Response:
+    if name not in ASSETS:
+        return Response(status_code=404)
+    return FileResponse(HERE / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,158 @@
+"""The console's ticket list (/app/tickets): what the reader may see,
+filtered by status and assignee, each ticket with its next SLA deadline."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from conftest import DemoWorld, LiveServer, api_token, bearer
+from dragoman.core.clock import utcnow
+from dragoman.core.http import AppContext
+from dragoman.tickets.pages import deadline_words, duration_words
+from dragoman.tickets.runtime import SlaRuntime
+from dragoman.tickets.schemas import SlaTimerOut, TicketContact, TicketOut
+from dragoman.web.rendering import translations_for
+from test_browser_console import browser, contexts, shoot, signed_in_page  # noqa: F401
+from test_tickets_api import api_inbox, base, make_policy, open_ticket
+
+
+def rows(html: str) -> list[str]:
+    """The ticket numbers listed, in order."""
+    return re.findall(r'data-ticket-id="(\d+)"', html)
+
+
+def test_the_list_filters_by_status_and_assignee_and_shows_the_next_deadline(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria = demo.user("maria")
+    make_policy(client, demo, admin, first_response_seconds=4 * 3600)
+    inbox_id = api_inbox(client, demo, admin)
+    late = open_ticket(client, demo, admin, inbox_id, subject="Parcel 4711 never came")
+    hers = open_ticket(client, demo, admin, inbox_id, subject="Wrong size sent", email="ana@example.es", name="Ana")
+    done = open_ticket(client, demo, admin, inbox_id, subject="Thanks, all good", email="li@example.cn", name="Li")
+    assigned = client.post(f"{base(demo)}/conversations/{hers['conversation_id']}/assignments", json={"assignee_id": maria.id}, headers=admin)
+    assert assigned.status_code == 200, assigned.text
+    assert client.patch(f"{base(demo)}/tickets/{done['id']}", json={"status": "solved"}, headers=admin).status_code == 200
+
+    page = client.get("/app/tickets", headers=admin)
+    assert page.status_code == 200
+    # Unsolved by default, newest first; the solved one is not in the way.
+    assert rows(page.text) == [str(hers["id"]), str(late["id"])]
+    assert "Parcel 4711 never came" in page.text and "María García" in page.text
+    assert re.search(r"First response due in 3 h 5\d min", page.text)
+    assert f'href="/app?conversation={late["conversation_id"]}"' in page.text
+
+    assert rows(client.get("/app/tickets", params={"status": "solved"}, headers=admin).text) == [str(done["id"])]
+    assert rows(client.get("/app/tickets", params={"status": "all"}, headers=admin).text) == [str(done["id"]), str(hers["id"]), str(late["id"])]
+    mine = client.get("/app/tickets", params={"assignee": "mine"}, headers=as_user(maria))
+    assert rows(mine.text) == [str(hers["id"])]
+    assert rows(client.get("/app/tickets", params={"assignee": "unassigned"}, headers=admin).text) == [str(late["id"])]
+    # Paging: older than the newest.
+    assert rows(client.get("/app/tickets", params={"status": "all", "before_id": hers["id"]}, headers=admin).text) == [str(late["id"])]
+
+    # The breach shows as overdue, as on the ticket card.
+    sla: SlaRuntime = ctx.services["sla"]
+    assert sla.wait_idle()
+    sla.sweep_now(utcnow().replace(tzinfo=None) + timedelta(hours=5))
+    assert "First response overdue by" in client.get("/app/tickets", headers=admin).text
+
+
+def test_a_bad_filter_is_named_and_nothing_changes(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    for params, field in (({"status": "lost"}, "status"), ({"assignee": "bob"}, "assignee"), ({"before_id": "x"}, "before_id")):
+        page = client.get("/app/tickets", params=params, headers=admin)
+        assert page.status_code == 422
+        problem = re.search(r'data-testid="ticket-filter-problem">([^<]*)<', page.text)
+        assert problem is not None and problem.group(1).startswith(f"{field}:")
+
+
+def test_the_list_asks_a_stranger_to_sign_in(client: TestClient) -> None:
+    page = client.get("/app/tickets", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+def test_deadline_words_follow_the_console_card() -> None:
+    now = datetime(2026, 3, 2, 9, 0)
+
+    def ticket(due: str | None, *, warned: bool = False, breached: bool = False, state: str = "running") -> TicketOut:
+        timer = SlaTimerOut(
+            metric="resolution", state=state, target_seconds=3600, used_seconds=0, remaining_seconds=0,
+            warn_at=None, due_at=due, warned=warned, breached=breached, started_at="2026-03-02T08:00:00Z", stopped_at=None,
+        )
+        return TicketOut(
+            id=1, conversation_id=1, inbox_id=1, subject="s", status="open", priority="normal", type=None, tags=[], custom_fields={},
+            source="api", language=None, assignee_id=None, team_id=None, contact=TicketContact(id=1, name=None, email=None),
+            created_at="", updated_at="", solved_at=None, first_response_at=None, timers=[timer],
+            next_deadline=timer if due else None,
+        )
+
+    same = str
+    assert deadline_words(ticket("2026-03-02T11:05:00Z"), now, same) == ("Resolution due in 2 h 5 min (2026-03-02 11:05 UTC)", "ok")
+    assert deadline_words(ticket("2026-03-02T09:10:00Z", warned=True), now, same)[1] == "warning"
+    assert deadline_words(ticket("2026-03-02T08:58:30Z", breached=True), now, same) == (
+        "Resolution overdue by 1 min (was due 2026-03-02 08:58 UTC)", "breached")
+    assert deadline_words(ticket(None, state="paused"), now, same) == ("SLA clocks paused while waiting for the customer", "paused")
+    assert deadline_words(ticket(None, state="met"), now, same) == ("No SLA deadline running", "none")
+    assert duration_words(30, same) == "1 min" and duration_words(3 * 86400 + 3600, same) == "3 d 1 h"
+    # In the reader's language, from the console's catalogue.
+    chinese = translations_for("zh_Hans").gettext
+    assert deadline_words(ticket("2026-03-02T11:05:00Z"), now, chinese)[0] != deadline_words(ticket("2026-03-02T11:05:00Z"), now, same)[0]
+
+
+@pytest.mark.browser
+def test_an_agent_sees_the_ticket_list_with_overdue_ones_in_red(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    for policy in (
+        {"name": "Normal", "priority": "normal", "first_response_seconds": 4 * 3600, "resolution_seconds": 24 * 3600},
+        {"name": "Urgent", "priority": "urgent", "first_response_seconds": 15 * 60, "resolution_seconds": 4 * 3600},
+    ):
+        assert httpx.post(f"{api}/sla_policies", json=policy, headers=admin).status_code == 201
+    teams = httpx.get(f"{api}/teams", headers=admin).json()
+    inbox = httpx.post(f"{api}/inboxes", json={"name": "Support e-mail", "channel_type": "api", "team_ids": [t["id"] for t in teams]}, headers=admin).json()
+    opened = []
+    for subject, name, language, priority in (
+        ("Pedido 5120 llegó roto", "Lucía Romero", "es", "normal"),
+        ("Rechnung fehlt für Bestellung 7781", "Jonas Weber", "de", "normal"),
+        ("Card charged twice for order 9902", "Sam Taylor", "en", "urgent"),
+    ):
+        body = {"inbox_id": inbox["id"], "email": f"{name.split()[0].lower()}@example.com", "name": name, "subject": subject,
+                "description": subject, "priority": priority, "language": language}
+        created = httpx.post(f"{api}/tickets", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        opened.append(created.json())
+    # Twenty minutes on, the urgent ticket's first response is overdue.
+    sla: SlaRuntime = live_server.ctx.services["sla"]
+    assert sla.wait_idle()
+    sla.sweep_now(utcnow().replace(tzinfo=None) + timedelta(minutes=20))
+
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    page.get_by_test_id("nav-tickets").click()
+    expect(page).to_have_url(re.compile(r"/app/tickets$"))
+    listed = page.get_by_test_id("ticket-row")
+    expect(listed).to_have_count(3)
+    urgent = page.locator(f'[data-ticket-id="{opened[2]["id"]}"]')
+    expect(urgent.get_by_test_id("ticket-deadline")).to_have_attribute("data-state", "breached")
+    expect(urgent.get_by_test_id("ticket-deadline")).to_contain_text("First response overdue by")
+    shoot(page, test_output_dir, "ticket-list")
+    # A filter is a plain form: nothing solved yet.
+    page.get_by_test_id("filter-status").select_option("solved")
+    page.get_by_test_id("filter-apply").click()
+    expect(page.get_by_test_id("ticket-list-empty")).to_be_visible()
+    # A ticket opens its conversation in the console.
+    page.get_by_test_id("filter-status").select_option("unsolved")
+    page.get_by_test_id("filter-apply").click()
+    urgent.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/app\?conversation={opened[2]['conversation_id']}$"))
+    assert page.script_errors == []  # type: ignore[attr-defined]
