@@ -86,7 +86,7 @@ def tickets_page(
 
     def page_values(principal: Principal) -> dict[str, Any]:
         nonlocal problem
-        tickets: list[Any] = []
+        tickets: list[TicketOut] = []
         try:
             if before_id is not None and not before_id.isdigit():
                 raise InvalidInput("before_id must be a ticket number", field="before_id")
