@@ -15,12 +15,12 @@ from pathlib import Path
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal
 from dragoman.core.http import get_db
-from dragoman.web.feature_pages import render_feature_page
+from dragoman.web.feature_pages import feature_asset, render_feature_page
 from dragoman.web.rendering import feature_environment
 
 HERE = Path(__file__).parent
@@ -65,6 +65,4 @@ def agents_page(request: Request, db: Session = Depends(get_db)) -> Response:
 
 @router.get("/app/routing/assets/{name}")
 def wall_asset(name: str) -> Response:
-    if name not in ASSETS:
-        return Response(status_code=404)
-    return FileResponse(HERE / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+    return feature_asset(HERE / "static", ASSETS, name)

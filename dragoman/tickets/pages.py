@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from dragoman.core.errors import InvalidInput
 from dragoman.core.http import get_db
 from dragoman.tickets import services
 from dragoman.tickets.schemas import TicketOut
-from dragoman.web.feature_pages import render_feature_page
+from dragoman.web.feature_pages import feature_asset, render_feature_page
 from dragoman.web.js_strings import JS_STRINGS
 from dragoman.web.rendering import feature_environment
 
@@ -127,6 +127,4 @@ def _environment() -> jinja2.Environment:
 
 @router.get("/app/tickets/assets/{name}")
 def tickets_page_asset(name: str) -> Response:
-    if name not in ASSETS:
-        return Response(status_code=404)
-    return FileResponse(HERE / "static" / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+    return feature_asset(HERE / "static", ASSETS, name)

@@ -7,12 +7,13 @@ scripts; this is the part they would otherwise each repeat."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, authenticate_request
@@ -54,3 +55,11 @@ def render_feature_page(
         **(context(principal) if allowed and context is not None else {}),
     )
     return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)
+
+
+def feature_asset(static_dir: Path, media_types: Mapping[str, str], name: str) -> Response:
+    """One of a feature page's own files (its script, its stylesheet), only
+    from the feature's list; anything else is a 404."""
+    if name not in media_types:
+        return Response(status_code=404)
+    return FileResponse(static_dir / name, media_type=media_types[name], headers={"Cache-Control": "no-cache"})
