@@ -398,13 +398,14 @@ class SearchIndex:
         if self.semantic:
             semantic, probability = self._semantic_scores(text)
             combined = semantic + LEXICAL_WEIGHT * lexical
-            recognised = CLASSIFIER_WEIGHT * probability + COVERAGE_WEIGHT * self.word_coverage(text, language) - self._scale_shift
+            # Added after the crowd correction: they judge this article, not the crowd.
+            adjustment = CLASSIFIER_WEIGHT * probability + COVERAGE_WEIGHT * self.word_coverage(text, language) - self._scale_shift
         else:
             semantic = np.zeros(len(self.articles))
             combined = lexical
-            recognised = np.zeros(len(self.articles))
+            adjustment = np.zeros(len(self.articles))
         top = np.sort(combined)[-BACKGROUND_ARTICLES:]
-        final = combined - BACKGROUND_WEIGHT * float(top.mean()) + recognised
+        final = combined - BACKGROUND_WEIGHT * float(top.mean()) + adjustment
         order = np.argsort(-final, kind="stable")[:limit]
         return [
             Match(self.articles[i], round(float(final[i]), 4), round(float(semantic[i]), 4), round(float(lexical[i]), 4))
