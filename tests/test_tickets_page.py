@@ -66,9 +66,45 @@ def test_the_list_filters_by_status_and_assignee_and_shows_the_next_deadline(
     assert "First response overdue by" in client.get("/app/tickets", headers=admin).text
 
 
+def test_the_list_sorts_by_next_deadline_and_filters_by_priority(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    make_policy(client, demo, admin, first_response_seconds=4 * 3600)
+    make_policy(client, demo, admin, name="Urgent", priority="urgent", first_response_seconds=15 * 60, resolution_seconds=4 * 3600)
+    inbox_id = api_inbox(client, demo, admin)
+    first = open_ticket(client, demo, admin, inbox_id, subject="Parcel 4711 never came")
+    no_policy = open_ticket(client, demo, admin, inbox_id, subject="Catalogue request", priority="low", email="li@example.cn")
+    second = open_ticket(client, demo, admin, inbox_id, subject="Wrong size sent", email="ana@example.es")
+    urgent = open_ticket(client, demo, admin, inbox_id, subject="Card charged twice", priority="urgent", email="sam@example.com")
+    ids = [str(t["id"]) for t in (urgent, first, second, no_policy)]
+
+    # Next deadline first: the urgent one (15 min), the two normal ones in
+    # the order they fall due, and the ticket with no deadline last.
+    assert rows(client.get("/app/tickets", params={"order": "due"}, headers=admin).text) == ids
+    listed = client.get(f"{base(demo)}/tickets", params={"status": "unsolved", "order": "due"}, headers=admin)
+    assert [str(t["id"]) for t in listed.json()["items"]] == ids
+    # Paged by position in that order.
+    assert [str(t["id"]) for t in client.get(f"{base(demo)}/tickets", params={"order": "due", "offset": 1, "limit": 2}, headers=admin).json()["items"]] == ids[1:3]
+    # Newest first stays the default.
+    assert rows(client.get("/app/tickets", headers=admin).text) == [str(t["id"]) for t in (urgent, second, no_policy, first)]
+
+    assert rows(client.get("/app/tickets", params={"priority": "urgent"}, headers=admin).text) == [str(urgent["id"])]
+    assert rows(client.get("/app/tickets", params={"priority": "normal", "order": "due"}, headers=admin).text) == ids[1:3]
+    assert [t["id"] for t in client.get(f"{base(demo)}/tickets", params={"priority": "low"}, headers=admin).json()["items"]] == [no_policy["id"]]
+    for params, field in (({"order": "oldest"}, "order"), ({"priority": "critical"}, "priority")):
+        refused = client.get(f"{base(demo)}/tickets", params=params, headers=admin)
+        assert refused.status_code == 422 and field in refused.text, refused.text
+
+
 def test_a_bad_filter_is_named_and_nothing_changes(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
     admin = as_user(demo.user("admin"))
-    for params, field in (({"status": "lost"}, "status"), ({"assignee": "bob"}, "assignee"), ({"before_id": "x"}, "before_id")):
+    for params, field in (
+        ({"status": "lost"}, "status"),
+        ({"assignee": "bob"}, "assignee"),
+        ({"before_id": "x"}, "before_id"),
+        ({"priority": "critical"}, "priority"),
+        ({"order": "oldest"}, "order"),
+        ({"order": "due", "offset": "-1"}, "offset"),
+    ):
         page = client.get("/app/tickets", params=params, headers=admin)
         assert page.status_code == 422
         problem = re.search(r'data-testid="ticket-filter-problem">([^<]*)<', page.text)
@@ -146,6 +182,17 @@ def test_an_agent_sees_the_ticket_list_with_overdue_ones_in_red(
     expect(urgent.get_by_test_id("ticket-deadline")).to_have_attribute("data-state", "breached")
     expect(urgent.get_by_test_id("ticket-deadline")).to_contain_text("First response overdue by")
     shoot(page, test_output_dir, "ticket-list")
+    # Next deadline first puts the overdue urgent ticket on top.
+    page.get_by_test_id("filter-order").select_option("due")
+    page.get_by_test_id("filter-apply").click()
+    expect(page).to_have_url(re.compile(r"order=due"))
+    expect(listed.first).to_have_attribute("data-ticket-id", str(opened[2]["id"]))
+    expect(page.get_by_test_id("filter-order")).to_have_value("due")
+    page.get_by_test_id("filter-priority").select_option("normal")
+    page.get_by_test_id("filter-apply").click()
+    expect(listed).to_have_count(2)
+    shoot(page, test_output_dir, "ticket-list-by-deadline")
+    page.get_by_test_id("filter-priority").select_option("any")
     # A filter is a plain form: nothing solved yet.
     page.get_by_test_id("filter-status").select_option("solved")
     page.get_by_test_id("filter-apply").click()

@@ -1,6 +1,7 @@
 """The console's ticket list (`/app/tickets`): every ticket the reader may
 see, filtered by status and assignee, with each one's next SLA deadline, so
-an agent can pick the one due first and open its conversation.
+an agent can pick the one due first and open its conversation; sorted
+newest first or by that deadline, and filtered by priority too.
 
 Rendered on the server from the same service as `GET /tickets`; a filter is
 a plain GET form, so a view can be bookmarked (e.g. "my unsolved tickets").
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
@@ -36,6 +38,7 @@ ASSETS = {"tickets.css": "text/css"}
 PAGE_SIZE = 50
 STATUS_CHOICES = ("unsolved", "new", "open", "pending", "on_hold", "solved", "closed", "all")
 ASSIGNEE_CHOICES = ("all", "mine", "unassigned")
+PRIORITY_CHOICES = ("any", "urgent", "high", "normal", "low")
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,7 +82,10 @@ def tickets_page(
     request: Request,
     status: str = "unsolved",
     assignee: str = "all",
+    priority: str = "any",
+    order: str = "newest",
     before_id: str | None = None,
+    offset: str | None = None,
     db: Session = Depends(get_db),
 ) -> Response:
     problem: InvalidInput | None = None
@@ -90,10 +96,15 @@ def tickets_page(
         try:
             if before_id is not None and not before_id.isdigit():
                 raise InvalidInput("before_id must be a ticket number", field="before_id")
+            if offset is not None and not offset.isdigit():
+                raise InvalidInput("offset must be 0 or more", field="offset")
             spec = services.TicketFilter(
                 status=None if status == "all" else status,
                 assignee=assignee,
+                priority=None if priority == "any" else priority,
+                order=order,
                 before_id=int(before_id) if before_id else None,
+                offset=int(offset) if offset else 0,
                 limit=PAGE_SIZE,
             )
             tickets = services.list_tickets(db, principal.viewer, spec)
@@ -108,9 +119,15 @@ def tickets_page(
             "deadline_of": lambda ticket, gettext: deadline_words(ticket, now, gettext),
             "status": status,
             "assignee": assignee,
+            "priority": priority,
+            "order": order,
             "status_choices": STATUS_CHOICES,
             "assignee_choices": ASSIGNEE_CHOICES,
-            "older_id": tickets[-1].id if len(tickets) == PAGE_SIZE else None,
+            "priority_choices": PRIORITY_CHOICES,
+            "order_choices": services.TICKET_ORDERS,
+            # The next page: newest first pages by ticket number (stable while
+            # tickets arrive); by deadline, by position (deadlines move).
+            "next_page": _next_page(status, assignee, priority, order, tickets, int(offset) if offset and offset.isdigit() else 0),
             "problem": problem,
         }
 
@@ -119,6 +136,17 @@ def tickets_page(
         # A filter typed into the address: the page says which one, with 422.
         response.status_code = 422
     return response
+
+
+def _next_page(status: str, assignee: str, priority: str, order: str, tickets: list[TicketOut], offset: int) -> str | None:
+    if len(tickets) < PAGE_SIZE:
+        return None
+    where = {"status": status, "assignee": assignee, "priority": priority, "order": order}
+    if order == "due":
+        where["offset"] = str(offset + PAGE_SIZE)
+    else:
+        where["before_id"] = str(tickets[-1].id)
+    return "/app/tickets?" + urlencode(where)
 
 
 def _environment() -> jinja2.Environment:

@@ -58,16 +58,21 @@ def delete_policy(policy_id: int, principal: Principal = Depends(admin_principal
     db.commit()
 
 
-@router.get("/tickets", response_model=TicketPage, summary="Tickets the caller may see, newest first")
+@router.get("/tickets", response_model=TicketPage, summary="Tickets the caller may see, newest first or next deadline first")
 def list_tickets(
     status: str | None = Query(None, description="new, open, pending, on_hold, solved, closed, or unsolved"),
     assignee: str = Query("all", description="mine, unassigned or all"),
-    before_id: int | None = Query(None, description="Next page: the id of the last ticket of the previous page"),
+    priority: str | None = Query(None, description="urgent, high, normal or low"),
+    order: str = Query("newest", description="newest (by ticket number), or due: the next SLA deadline first, tickets without one last"),
+    before_id: int | None = Query(None, description="Next page, newest first: the id of the last ticket of the previous page"),
+    offset: int = Query(0, ge=0, description="Next page in either order: how many tickets to skip"),
     limit: int = Query(50, ge=1, le=200),
     principal: Principal = Depends(account_principal),
     db: Session = Depends(get_db),
 ) -> TicketPage:
-    spec = services.TicketFilter(status=status, assignee=assignee, before_id=before_id, limit=limit)
+    spec = services.TicketFilter(
+        status=status, assignee=assignee, priority=priority, order=order, before_id=before_id, offset=offset, limit=limit
+    )
     return TicketPage(items=services.list_tickets(db, principal.viewer, spec))
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -843,8 +843,14 @@ def _csat(db: Session, ticket_id: int) -> TicketCsat | None:
 class TicketFilter:
     status: str | None = None  # a TicketStatus value, "unsolved", or None for all
     assignee: str = "all"  # mine | unassigned | all
+    priority: str | None = None  # one of PRIORITY_ORDER, or None for any
+    order: str = "newest"  # newest | due (the next SLA deadline first; none last)
     before_id: int | None = None
+    offset: int = 0
     limit: int = 50
+
+
+TICKET_ORDERS = ("newest", "due")
 
 
 def list_tickets(db: Session, viewer: Viewer, spec: TicketFilter) -> list[TicketOut]:
@@ -866,10 +872,30 @@ def list_tickets(db: Session, viewer: Viewer, spec: TicketFilter) -> list[Ticket
         query = query.where(Conversation.assignee_id.is_(None))
     elif spec.assignee != "all":
         raise InvalidInput("assignee must be mine, unassigned or all", field="assignee")
+    if spec.priority is not None:
+        if spec.priority not in PRIORITY_ORDER:
+            raise InvalidInput("priority must be urgent, high, normal or low", field="priority")
+        query = query.where(Conversation.priority == Priority(spec.priority))
     if spec.before_id is not None:
         query = query.where(Ticket.id < spec.before_id)
+    if spec.offset < 0:
+        raise InvalidInput("offset must be 0 or more", field="offset")
+    if spec.order == "due":
+        # The running timer due first, as the ticket card counts it down
+        # (`next_deadline`); tickets with none (paused, met, no policy) last.
+        due = (
+            select(SlaTimer.ticket_id, func.min(SlaTimer.due_at).label("due_at"))
+            .where(SlaTimer.account_id == viewer.account_id, SlaTimer.state == "running", SlaTimer.due_at.is_not(None))
+            .group_by(SlaTimer.ticket_id)
+            .subquery()
+        )
+        query = query.outerjoin(due, due.c.ticket_id == Ticket.id).order_by(due.c.due_at.is_(None), due.c.due_at, Ticket.id)
+    elif spec.order == "newest":
+        query = query.order_by(Ticket.id.desc())
+    else:
+        raise InvalidInput("order must be newest or due", field="order")
     now = utcnow()
-    rows = db.execute(query.order_by(Ticket.id.desc()).limit(max(1, min(spec.limit, 200)))).all()
+    rows = db.execute(query.offset(spec.offset).limit(max(1, min(spec.limit, 200)))).all()
     return [ticket_out(db, ticket, conversation, now) for ticket, conversation in rows]
 
 
