@@ -66,7 +66,9 @@ def test_the_list_filters_by_status_and_assignee_and_shows_the_next_deadline(
     assert "First response overdue by" in client.get("/app/tickets", headers=admin).text
 
 
-def test_the_list_sorts_by_next_deadline_and_filters_by_priority(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+def test_the_list_sorts_by_next_deadline_and_filters_by_priority(
+    client: TestClient, demo: DemoWorld, as_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     admin = as_user(demo.user("admin"))
     make_policy(client, demo, admin, first_response_seconds=4 * 3600)
     make_policy(client, demo, admin, name="Urgent", priority="urgent", first_response_seconds=15 * 60, resolution_seconds=4 * 3600)
@@ -84,6 +86,18 @@ def test_the_list_sorts_by_next_deadline_and_filters_by_priority(client: TestCli
     assert [str(t["id"]) for t in listed.json()["items"]] == ids
     # Paged by position in that order.
     assert [str(t["id"]) for t in client.get(f"{base(demo)}/tickets", params={"order": "due", "offset": 1, "limit": 2}, headers=admin).json()["items"]] == ids[1:3]
+    # The page's link to the next page keeps the order and the filters.
+    monkeypatch.setattr("dragoman.tickets.pages.PAGE_SIZE", 3)
+    page = client.get("/app/tickets", params={"order": "due"}, headers=admin).text
+    assert rows(page) == ids[:3]
+    link = re.search(r'data-testid="ticket-list-older" href="([^"]+)"', page)
+    assert link is not None and "More tickets" in page
+    assert rows(client.get(link.group(1).replace("&amp;", "&"), headers=admin).text) == ids[3:]
+    newest = client.get("/app/tickets", headers=admin).text
+    link = re.search(r'data-testid="ticket-list-older" href="([^"]+)"', newest)
+    assert link is not None and "Older tickets" in newest
+    assert rows(client.get(link.group(1).replace("&amp;", "&"), headers=admin).text) == [str(first["id"])]
+    monkeypatch.undo()
     # Newest first stays the default.
     assert rows(client.get("/app/tickets", headers=admin).text) == [str(t["id"]) for t in (urgent, second, no_policy, first)]
 
