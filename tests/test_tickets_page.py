@@ -104,9 +104,28 @@ def test_the_list_sorts_by_next_deadline_and_filters_by_priority(
     assert rows(client.get("/app/tickets", params={"priority": "urgent"}, headers=admin).text) == [str(urgent["id"])]
     assert rows(client.get("/app/tickets", params={"priority": "normal", "order": "due"}, headers=admin).text) == ids[1:3]
     assert [t["id"] for t in client.get(f"{base(demo)}/tickets", params={"priority": "low"}, headers=admin).json()["items"]] == [no_policy["id"]]
-    for params, field in (({"order": "oldest"}, "order"), ({"priority": "critical"}, "priority")):
+    for params, field in (({"order": "oldest"}, "order"), ({"priority": "critical"}, "priority"), ({"team_id": 99999}, "team_id")):
         refused = client.get(f"{base(demo)}/tickets", params=params, headers=admin)
         assert refused.status_code == 422 and field in refused.text, refused.text
+
+
+def test_the_list_filters_by_team(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    teams = {t["name"]: t["id"] for t in client.get(f"{base(demo)}/teams", headers=admin).json()}
+    inbox_id = api_inbox(client, demo, admin)
+    sales = open_ticket(client, demo, admin, inbox_id, subject="Bulk order of 40 lamps")
+    tech = open_ticket(client, demo, admin, inbox_id, subject="The app crashes at checkout", email="ana@example.es")
+    for ticket, team in ((sales, "Sales"), (tech, "Tech support")):
+        moved = client.post(f"{base(demo)}/conversations/{ticket['conversation_id']}/assignments", json={"team_id": teams[team]}, headers=admin)
+        assert moved.status_code == 200, moved.text
+
+    page = client.get("/app/tickets", params={"team_id": teams["Tech support"]}, headers=admin).text
+    assert rows(page) == [str(tech["id"])]
+    # The form keeps the chosen team, listed by name.
+    assert re.search(rf'<option value="{teams["Tech support"]}" selected>Tech support</option>', page)
+    listed = client.get(f"{base(demo)}/tickets", params={"team_id": teams["Sales"]}, headers=admin).json()["items"]
+    assert [t["id"] for t in listed] == [sales["id"]]
+    assert rows(client.get("/app/tickets", params={"team_id": "any"}, headers=admin).text) == [str(tech["id"]), str(sales["id"])]
 
 
 def test_a_bad_filter_is_named_and_nothing_changes(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
@@ -118,6 +137,8 @@ def test_a_bad_filter_is_named_and_nothing_changes(client: TestClient, demo: Dem
         ({"priority": "critical"}, "priority"),
         ({"order": "oldest"}, "order"),
         ({"order": "due", "offset": "-1"}, "offset"),
+        ({"team_id": "sales"}, "team_id"),
+        ({"team_id": "99999"}, "team_id"),
     ):
         page = client.get("/app/tickets", params=params, headers=admin)
         assert page.status_code == 422

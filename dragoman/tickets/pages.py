@@ -1,7 +1,7 @@
 """The console's ticket list (`/app/tickets`): every ticket the reader may
 see, filtered by status and assignee, with each one's next SLA deadline, so
 an agent can pick the one due first and open its conversation; sorted
-newest first or by that deadline, and filtered by priority too.
+newest first or by that deadline, and filtered by priority and team too.
 
 Rendered on the server from the same service as `GET /tickets`; a filter is
 a plain GET form, so a view can be bookmarked (e.g. "my unsolved tickets").
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal
 from dragoman.accounts.models import User
+from dragoman.accounts.services import list_teams
 from dragoman.core.clock import utcnow
 from dragoman.core.errors import InvalidInput
 from dragoman.core.http import get_db
@@ -83,6 +84,7 @@ def tickets_page(
     status: str = "unsolved",
     assignee: str = "all",
     priority: str = "any",
+    team_id: str = "any",
     order: str = "newest",
     before_id: str | None = None,
     offset: str | None = None,
@@ -96,12 +98,15 @@ def tickets_page(
         try:
             if before_id is not None and not before_id.isdigit():
                 raise InvalidInput("before_id must be a ticket number", field="before_id")
+            if team_id != "any" and not team_id.isdigit():
+                raise InvalidInput("team_id must be a team's number or any", field="team_id")
             if offset is not None and not offset.isdigit():
                 raise InvalidInput("offset must be 0 or more", field="offset")
             spec = services.TicketFilter(
                 status=None if status == "all" else status,
                 assignee=assignee,
                 priority=None if priority == "any" else priority,
+                team_id=None if team_id == "any" else int(team_id),
                 order=order,
                 before_id=int(before_id) if before_id else None,
                 offset=int(offset) if offset else 0,
@@ -120,6 +125,8 @@ def tickets_page(
             "status": status,
             "assignee": assignee,
             "priority": priority,
+            "team_id": team_id,
+            "teams": [(str(t.id), t.name) for t in list_teams(db, principal.account_id)],
             "order": order,
             "status_choices": STATUS_CHOICES,
             "assignee_choices": ASSIGNEE_CHOICES,
@@ -127,7 +134,11 @@ def tickets_page(
             "order_choices": services.TICKET_ORDERS,
             # The next page: newest first pages by ticket number (stable while
             # tickets arrive); by deadline, by position (deadlines move).
-            "next_page": _next_page(status, assignee, priority, order, tickets, int(offset) if offset and offset.isdigit() else 0),
+            "next_page": _next_page(
+                {"status": status, "assignee": assignee, "priority": priority, "team_id": team_id, "order": order},
+                tickets,
+                int(offset) if offset and offset.isdigit() else 0,
+            ),
             "problem": problem,
         }
 
@@ -138,11 +149,11 @@ def tickets_page(
     return response
 
 
-def _next_page(status: str, assignee: str, priority: str, order: str, tickets: list[TicketOut], offset: int) -> str | None:
+def _next_page(filters: dict[str, str], tickets: list[TicketOut], offset: int) -> str | None:
     if len(tickets) < PAGE_SIZE:
         return None
-    where = {"status": status, "assignee": assignee, "priority": priority, "order": order}
-    if order == "due":
+    where = dict(filters)
+    if filters["order"] == "due":
         where["offset"] = str(offset + PAGE_SIZE)
     else:
         where["before_id"] = str(tickets[-1].id)

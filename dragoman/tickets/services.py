@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from dragoman.accounts.models import Role, User
+from dragoman.accounts.models import Role, Team, User
 from dragoman.accounts.permissions import Viewer, visible_conversations_clause
 from dragoman.accounts.services import get_team
 from dragoman.contacts.models import Contact
@@ -844,6 +844,7 @@ class TicketFilter:
     status: str | None = None  # a TicketStatus value, "unsolved", or None for all
     assignee: str = "all"  # mine | unassigned | all
     priority: str | None = None  # one of PRIORITY_ORDER, or None for any
+    team_id: int | None = None  # the conversation's team, or None for any
     order: str = "newest"  # newest | due (the next SLA deadline first; none last)
     before_id: int | None = None
     offset: int = 0
@@ -876,6 +877,11 @@ def list_tickets(db: Session, viewer: Viewer, spec: TicketFilter) -> list[Ticket
         if spec.priority not in PRIORITY_ORDER:
             raise InvalidInput("priority must be urgent, high, normal or low", field="priority")
         query = query.where(Conversation.priority == Priority(spec.priority))
+    if spec.team_id is not None:
+        # Another account's or a deleted team: named, not an empty list.
+        if db.scalar(select(Team.id).where(Team.id == spec.team_id, Team.account_id == viewer.account_id)) is None:
+            raise InvalidInput(f"team_id {spec.team_id} is not a team of this account", field="team_id")
+        query = query.where(Conversation.team_id == spec.team_id)
     if spec.before_id is not None:
         query = query.where(Ticket.id < spec.before_id)
     if spec.offset < 0:
