@@ -100,7 +100,11 @@ def build_context(settings: Settings) -> AppContext:
     bus.subscribe(routing.on_event)
     # The FAQ bot answers in its own thread after commit (kb.worker).
     faq_bot = BotWorker(
-        factory, semantic=settings.bot_embeddings, public_url=settings.public_url, vector_dir=settings.data_dir / "kb"
+        factory,
+        semantic=settings.bot_embeddings,
+        public_url=settings.public_url,
+        vector_dir=settings.data_dir / "kb",
+        translation=language,
     )
     bus.subscribe(faq_bot.on_event)
     # SLA clocks: deadlines stored, fired by their own thread when due.

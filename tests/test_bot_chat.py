@@ -163,6 +163,27 @@ def test_a_near_miss_hands_over_with_the_articles_that_came_close(
     assert handoff.attributes["suggested"][0]["slug"] == "where-is-my-order"
 
 
+def test_a_question_in_a_language_the_base_lacks_is_translated_into_one_it_has(
+    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session
+) -> None:
+    # The demo base has no Italian version; Apertium (installed by the
+    # Makefile) translates Italian to Spanish directly, so the bot searches
+    # the Spanish words and answers with the article.
+    customer = visitor(client, bot_demo, "it")
+    seen = say(client, ctx, customer, "Il mio pacco non è ancora arrivato, dov'è?")
+    reply = [m for m in timeline(db, conversation_of(db)) if m.direction is Direction.outgoing][-1]
+    assert reply.attributes["bot"]["kind"] == "answer", seen
+    assert reply.attributes["bot"]["article_slug"] == "where-is-my-order"
+    searched = reply.attributes["bot"]["searched"]
+    assert searched["from"] == "it" and searched["language"] == "es" and searched["engine"] == "apertium"
+    assert "llegado" in searched["text"]
+    # A question in a language no engine here translates is searched as it came.
+    other = visitor(client, bot_demo, "ko")
+    say(client, ctx, other, "비밀번호를 잊어버렸어요")
+    last = [m for m in timeline(db, conversation_of(db)) if m.direction is Direction.outgoing][-1]
+    assert "searched" not in last.attributes["bot"]
+
+
 @pytest.mark.parametrize("text", ["🙂", "?" * 3, "가" * 9_999 + "?", "Lorem <script>alert(1)</script> " * 300])
 def test_odd_messages_get_a_hand_over_never_an_error(client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session, text: str) -> None:
     customer = visitor(client, bot_demo, "ko")

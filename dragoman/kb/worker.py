@@ -38,8 +38,10 @@ from dragoman.inboxes.models import Inbox
 from dragoman.kb import bot, services
 from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle, KbArticleVersion
 from dragoman.kb.indexes import IndexCache
-from dragoman.kb.retrieval import SearchIndex, default_threshold, suggestion_margin
+from dragoman.kb.retrieval import MAX_QUESTION_CHARS, SearchIndex, default_threshold, suggestion_margin
+from dragoman.language import services as language_services
 from dragoman.language.detect import base_language
+from dragoman.language.runtime import LanguageRuntime
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +75,18 @@ def _search_language(conversation: Conversation, message: Message) -> str | None
 
 class BotWorker:
     def __init__(
-        self, factory: sessionmaker[Session], *, semantic: bool = True, public_url: str = "", vector_dir: Path | None = None
+        self,
+        factory: sessionmaker[Session],
+        *,
+        semantic: bool = True,
+        public_url: str = "",
+        vector_dir: Path | None = None,
+        translation: LanguageRuntime | None = None,
     ) -> None:
         self._factory = factory
         self._public_url = public_url
+        # Translates a question in a language the base lacks into one it has.
+        self._translation = translation
         self.indexes = IndexCache(semantic, vector_dir)
         # The help center's search, when the bot's index is not built yet:
         # word matching builds in milliseconds, so no page waits for the model.
@@ -217,7 +227,10 @@ class BotWorker:
         inbox = db.get(Inbox, conversation.inbox_id)
         settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
         index = self.indexes.get(db, conversation.account_id)
-        candidates = self._find(db, index, message.content, _search_language(conversation, message))
+        question, search_language, searched = self._question_in_base_language(
+            db, conversation.account_id, index, message.content, _search_language(conversation, message)
+        )
+        candidates = self._find(db, index, question, search_language)
         found = candidates[0] if candidates else None
         chosen = settings.get("bot_threshold")  # checked when the inbox was saved: 0..1 or absent
         threshold = float(chosen) if chosen is not None else default_threshold(index.semantic)
@@ -235,7 +248,7 @@ class BotWorker:
                 answered.helpful = decision.feedback
             session.awaiting_exchange_id = None
         if decision.action is bot.Action.answer:
-            self._answer(db, conversation, session, message, language, decision)
+            self._answer(db, conversation, session, message, language, decision, searched)
         elif decision.action is bot.Action.thank:
             conversations.send_bot_reply(db, conversation, bot.phrase(language, "thank"), {"bot": {"kind": "thanks"}})
             session.ended = "resolved"
@@ -250,8 +263,32 @@ class BotWorker:
             near: list[bot.Found] = []
             if decision.reason is bot.Reason.low_score:
                 near = bot.near_misses(candidates, threshold, suggestion_margin(index.semantic))
-            self._hand_off(db, conversation, session, message, language, decision, near)
+            self._hand_off(db, conversation, session, message, language, decision, near, searched)
         db.commit()
+
+    def _question_in_base_language(
+        self, db: Session, account_id: int, index: SearchIndex, text: str, language: str | None
+    ) -> tuple[str, str | None, dict[str, Any] | None]:
+        """A question in a language the base has no version in, translated
+        into one it has (the account's engines, glossary and memory), with
+        that language and what was searched; else the question as it came.
+        Words then match the articles' words, which the meaning alone scores
+        too low to answer (docs/benchmarks.md, FAQ bot). A direct pair is
+        preferred to one through a pivot language; nothing is stored."""
+        if self._translation is None or not language or not index.languages or language in index.languages or not text.strip():
+            return text, language, None
+        pivoted: tuple[str, str | None, dict[str, Any] | None] | None = None
+        for target in sorted(index.languages, key=lambda code: (code != "en", code)):
+            result = language_services.translate_for_account(
+                db, self._translation, account_id, text.strip()[:MAX_QUESTION_CHARS], language, target, pending_memory=[]
+            )
+            if result.status != "translated" or not result.text:
+                continue
+            searched = {"language": target, "text": result.text, "engine": result.engine, "from": language}
+            if result.pivot is None:
+                return result.text, target, searched
+            pivoted = pivoted or (result.text, target, searched)
+        return pivoted or (text, language, None)
 
     def _find(self, db: Session, index: SearchIndex, text: str, language: str | None) -> list[bot.Found]:
         """The best articles for the question, best first (the first decides;
@@ -295,12 +332,21 @@ class BotWorker:
         return exchange
 
     def _answer(
-        self, db: Session, conversation: Conversation, session: BotSession, message: Message, language: str, decision: bot.Decision
+        self,
+        db: Session,
+        conversation: Conversation,
+        session: BotSession,
+        message: Message,
+        language: str,
+        decision: bot.Decision,
+        searched: dict[str, Any] | None = None,
     ) -> None:
         assert decision.found is not None
         link = self._published_link(db, conversation, decision.found, language)
         if link is None:  # unpublished since the index was built
-            self._hand_off(db, conversation, session, message, language, bot.Decision(bot.Action.handoff, bot.Reason.low_score, decision.found))
+            self._hand_off(
+                db, conversation, session, message, language, bot.Decision(bot.Action.handoff, bot.Reason.low_score, decision.found), None, searched
+            )
             return
         version, url = link
         exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.answered)
@@ -317,6 +363,7 @@ class BotWorker:
                     "article_url": url,
                     "score": decision.found.score,
                     "exchange_id": exchange.id,
+                    **({"searched": searched} if searched else {}),
                 }
             },
         )
@@ -331,9 +378,12 @@ class BotWorker:
         language: str,
         decision: bot.Decision,
         near: list[bot.Found] | None = None,
+        searched: dict[str, Any] | None = None,
     ) -> None:
         assert decision.reason is not None
         details: dict[str, Any] = {"activity": "bot_handoff", "reason": decision.reason.value, "language": language}
+        if searched:
+            details["searched"] = searched
         if decision.found is not None:
             details.update(topic=decision.found.slug, article_id=decision.found.article_id, score=decision.found.score)
         exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.handoff)
