@@ -227,10 +227,20 @@ class BotWorker:
         inbox = db.get(Inbox, conversation.inbox_id)
         settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
         index = self.indexes.get(db, conversation.account_id)
+        language_of_words = _search_language(conversation, message)
+        candidates = self._find(db, index, message.content, language_of_words)
         question, search_language, searched = self._question_in_base_language(
-            db, conversation.account_id, index, message.content, _search_language(conversation, message)
+            db, conversation.account_id, index, message.content, language_of_words
         )
-        candidates = self._find(db, index, question, search_language)
+        if searched is not None:
+            # The translation is searched beside the question as it came, and
+            # the better match wins: a language detected wrongly (or a poor
+            # translation) must not lose an answer the words already found.
+            translated = self._find(db, index, question, search_language)
+            if translated and (not candidates or translated[0].score > candidates[0].score):
+                candidates = translated
+            else:
+                searched = None
         found = candidates[0] if candidates else None
         chosen = settings.get("bot_threshold")  # checked when the inbox was saved: 0..1 or absent
         threshold = float(chosen) if chosen is not None else default_threshold(index.semantic)
