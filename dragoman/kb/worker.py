@@ -354,9 +354,8 @@ class BotWorker:
         assert decision.found is not None
         link = self._published_link(db, conversation, decision.found, language)
         if link is None:  # unpublished since the index was built
-            self._hand_off(
-                db, conversation, session, message, language, bot.Decision(bot.Action.handoff, bot.Reason.low_score, decision.found), None, searched
-            )
+            unpublished = bot.Decision(bot.Action.handoff, bot.Reason.low_score, decision.found)
+            self._hand_off(db, conversation, session, message, language, unpublished, None, searched)
             return
         version, url = link
         exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.answered)
