@@ -177,6 +177,13 @@ def test_a_question_in_a_language_the_base_lacks_is_translated_into_one_it_has(
     searched = reply.attributes["bot"]["searched"]
     assert searched["from"] == "it" and searched["language"] == "es" and searched["engine"] == "apertium"
     assert "llegado" in searched["text"]
+    # No Italian version either: the short answer is machine-translated for
+    # this customer and says so, in Italian; from the Spanish version, which
+    # Apertium translates directly (English would go through Spanish first).
+    translated = reply.attributes["bot"]["answer_translated"]
+    assert translated == {"text": translated["text"], "from": "es", "to": "it", "engine": "apertium"}
+    assert reply.content.startswith(translated["text"] + "\n" + PHRASES["it"]["translated"])
+    assert PHRASES["it"]["ask"] in reply.content and reply.attributes["bot"]["article_url"] in reply.content
     # A question in a language no engine here translates is searched as it came.
     other = visitor(client, bot_demo, "ko")
     say(client, ctx, other, "비밀번호를 잊어버렸어요")

@@ -166,6 +166,7 @@ def decide(
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
+        "translated": "(Translated automatically.)",
         "ask": "Did this answer your question? Reply yes or no.",
         "more": "Read more:",
         "handoff": "I'm passing you to a colleague, who will answer here shortly.",
@@ -174,6 +175,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Glad I could help! Write again any time.",
     },
     "es": {
+        "translated": "(Traducido automáticamente.)",
         "ask": "¿Ha respondido esto a tu pregunta? Responde sí o no.",
         "more": "Más información:",
         "handoff": "Te paso con un compañero, que te responderá aquí en breve.",
@@ -182,6 +184,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "¡Me alegro de haberte ayudado! Escríbenos cuando quieras.",
     },
     "fr": {
+        "translated": "(Traduit automatiquement.)",
         "ask": "Cela a-t-il répondu à votre question ? Répondez oui ou non.",
         "more": "En savoir plus :",
         "handoff": "Je vous passe un collègue, qui vous répondra ici très bientôt.",
@@ -190,6 +193,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Ravi d'avoir pu vous aider ! Écrivez-nous quand vous voulez.",
     },
     "de": {
+        "translated": "(Automatisch übersetzt.)",
         "ask": "Hat das Ihre Frage beantwortet? Antworten Sie mit Ja oder Nein.",
         "more": "Mehr dazu:",
         "handoff": "Ich verbinde Sie mit einem Kollegen, der Ihnen hier gleich antwortet.",
@@ -198,6 +202,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Schön, dass ich helfen konnte! Schreiben Sie jederzeit wieder.",
     },
     "pt": {
+        "translated": "(Traduzido automaticamente.)",
         "ask": "Isto respondeu à sua pergunta? Responda sim ou não.",
         "more": "Saiba mais:",
         "handoff": "Vou passá-lo a um colega, que responderá aqui em breve.",
@@ -206,6 +211,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Ainda bem que ajudei! Escreva sempre que precisar.",
     },
     "it": {
+        "translated": "(Tradotto automaticamente.)",
         "ask": "Ho risposto alla tua domanda? Rispondi sì o no.",
         "more": "Per saperne di più:",
         "handoff": "Ti passo a un collega, che ti risponderà qui a breve.",
@@ -214,6 +220,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Felice di esserti stato utile! Scrivici quando vuoi.",
     },
     "zh": {
+        "translated": "（机器翻译）",
         "ask": "这解答了您的问题吗？请回复“是”或“否”。",
         "more": "了解更多：",
         "handoff": "我将为您转接同事，他们很快会在这里回复您。",
@@ -222,6 +229,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "很高兴能帮到您！有问题随时联系我们。",
     },
     "ja": {
+        "translated": "（自動翻訳）",
         "ask": "ご質問の答えになりましたか？「はい」か「いいえ」でお答えください。",
         "more": "詳しくはこちら：",
         "handoff": "担当者におつなぎします。まもなくこちらでお返事します。",
@@ -230,6 +238,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "お役に立ててよかったです！いつでもご連絡ください。",
     },
     "ar": {
+        "translated": "(ترجمة آلية.)",
         "ask": "هل أجاب هذا عن سؤالك؟ أجب بنعم أو لا.",
         "more": "اقرأ المزيد:",
         "handoff": "سأحوّلك إلى أحد الزملاء، وسيرد عليك هنا قريبًا.",
@@ -244,9 +253,12 @@ def phrase(language: str | None, key: str) -> str:
     return PHRASES.get((language or "en").split("-", 1)[0].lower(), PHRASES["en"])[key]
 
 
-def answer_text(language: str | None, summary: str, title: str, url: str) -> str:
-    """The bot's reply: the short answer, a link to the whole article, and the question."""
+def answer_text(language: str | None, summary: str, title: str, url: str, *, machine_translated: bool = False) -> str:
+    """The bot's reply: the short answer (marked when a machine translated it
+    for this customer), a link to the whole article, and the question."""
     short = summary.strip() or title.strip()
+    if machine_translated:
+        short = f"{short}\n{phrase(language, 'translated')}"
     return f"{short}\n\n{phrase(language, 'more')} {url}\n\n{phrase(language, 'ask')}"
 
 

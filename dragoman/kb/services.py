@@ -315,18 +315,24 @@ def published_version(db: Session, article_id: int, language: str) -> KbArticleV
     )
 
 
+def published_versions(db: Session, article_id: int) -> list[KbArticleVersion]:
+    return list(
+        db.scalars(
+            select(KbArticleVersion)
+            .where(KbArticleVersion.article_id == article_id, KbArticleVersion.status == VersionStatus.published)
+            .order_by(KbArticleVersion.id)
+        )
+    )
+
+
 def best_version(db: Session, article_id: int, wanted: str, fallbacks: tuple[str, ...] = ("en",)) -> KbArticleVersion | None:
     """The published version in the wanted language, else in a fallback, else any."""
     for language in (wanted, *fallbacks):
         version = published_version(db, article_id, language)
         if version is not None:
             return version
-    return db.scalar(
-        select(KbArticleVersion)
-        .where(KbArticleVersion.article_id == article_id, KbArticleVersion.status == VersionStatus.published)
-        .order_by(KbArticleVersion.id)
-        .limit(1)
-    )
+    versions = published_versions(db, article_id)
+    return versions[0] if versions else None
 
 
 # -- import and export ------------------------------------------------------------

@@ -300,6 +300,34 @@ class BotWorker:
             pivoted = pivoted or (result.text, target, searched)
         return pivoted or (text, language, None)
 
+    def _answer_in_customer_language(
+        self, db: Session, account_id: int, version: KbArticleVersion, language: str
+    ) -> dict[str, Any] | None:
+        """The article's short answer machine-translated into the customer's
+        language when the article has no version in it (the reply says it
+        was translated automatically); None when it has, or no engine can.
+        `version` is tried first; where only a pivot reaches the customer's
+        language from it, another published version with a direct pair is
+        preferred (two translations in a row lose more)."""
+        if self._translation is None or version.language == language:
+            return None
+        pivoted: dict[str, Any] | None = None
+        others = [v for v in services.published_versions(db, version.article_id) if v.id != version.id]
+        for source in (version, *others):
+            short = (source.summary or "").strip() or source.title.strip()
+            if not short:
+                continue
+            result = language_services.translate_for_account(
+                db, self._translation, account_id, short, source.language, language, pending_memory=[]
+            )
+            if result.status != "translated" or not result.text:
+                continue
+            translated = {"text": result.text, "from": source.language, "to": language, "engine": result.engine}
+            if result.pivot is None:
+                return translated
+            pivoted = pivoted or translated
+        return pivoted
+
     def _find(self, db: Session, index: SearchIndex, text: str, language: str | None) -> list[bot.Found]:
         """The best articles for the question, best first (the first decides;
         the others may be offered with a hand-off)."""
@@ -359,10 +387,15 @@ class BotWorker:
             return
         version, url = link
         exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.answered)
+        translated = self._answer_in_customer_language(db, conversation.account_id, version, language)
+        if translated is not None:
+            text = bot.answer_text(language, translated["text"], "", url, machine_translated=True)
+        else:
+            text = bot.answer_text(version.language, version.summary, version.title, url)
         conversations.send_bot_reply(
             db,
             conversation,
-            bot.answer_text(version.language, version.summary, version.title, url),
+            text,
             {
                 "bot": {
                     "kind": "answer",
@@ -373,6 +406,7 @@ class BotWorker:
                     "score": decision.found.score,
                     "exchange_id": exchange.id,
                     **({"searched": searched} if searched else {}),
+                    **({"answer_translated": translated} if translated else {}),
                 }
             },
         )
