@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from dragoman.kb.indexes import IndexCache
 from dragoman.kb.retrieval import MAX_QUESTION_CHARS, SearchIndex, default_threshold, suggestion_margin
 from dragoman.language import services as language_services
 from dragoman.language.detect import base_language
+from dragoman.language.pipeline import TranslationResult
 from dragoman.language.runtime import LanguageRuntime
 
 log = logging.getLogger(__name__)
@@ -283,22 +285,36 @@ class BotWorker:
         into one it has (the account's engines, glossary and memory), with
         that language and what was searched; else the question as it came.
         Words then match the articles' words, which the meaning alone scores
-        too low to answer (docs/benchmarks.md, FAQ bot). A direct pair is
-        preferred to one through a pivot language; nothing is stored."""
+        too low to answer (docs/benchmarks.md, FAQ bot). English is tried
+        first, then the others, a direct pair preferred to a pivot."""
         if self._translation is None or not language or not index.languages or language in index.languages or not text.strip():
             return text, language, None
-        pivoted: tuple[str, str | None, dict[str, Any] | None] | None = None
-        for target in sorted(index.languages, key=lambda code: (code != "en", code)):
-            result = language_services.translate_for_account(
-                db, self._translation, account_id, text.strip()[:MAX_QUESTION_CHARS], language, target, pending_memory=[]
-            )
+        question = text.strip()[:MAX_QUESTION_CHARS]
+        targets = sorted(index.languages, key=lambda code: (code != "en", code))
+        done = self._translate_preferring_direct(db, account_id, ((question, language, target) for target in targets))
+        if done is None:
+            return text, language, None
+        result, _, target = done
+        assert result.text is not None
+        return result.text, target, {"language": target, "text": result.text, "engine": result.engine, "from": language}
+
+    def _translate_preferring_direct(
+        self, db: Session, account_id: int, attempts: Iterable[tuple[str, str, str]]
+    ) -> tuple[TranslationResult, str, str] | None:
+        """The first of (text, source, target) that translates through a
+        direct pair, else the first that translates through a pivot (two
+        translations in a row lose more); with the source and target. Uses
+        the account's engines, glossary and memory; stores nothing."""
+        assert self._translation is not None
+        pivoted: tuple[TranslationResult, str, str] | None = None
+        for text, source, target in attempts:
+            result = language_services.translate_for_account(db, self._translation, account_id, text, source, target, pending_memory=[])
             if result.status != "translated" or not result.text:
                 continue
-            searched = {"language": target, "text": result.text, "engine": result.engine, "from": language}
             if result.pivot is None:
-                return result.text, target, searched
-            pivoted = pivoted or (result.text, target, searched)
-        return pivoted or (text, language, None)
+                return result, source, target
+            pivoted = pivoted or (result, source, target)
+        return pivoted
 
     def _answer_in_customer_language(
         self, db: Session, account_id: int, version: KbArticleVersion, language: str
@@ -308,25 +324,16 @@ class BotWorker:
         was translated automatically); None when it has, or no engine can.
         `version` is tried first; where only a pivot reaches the customer's
         language from it, another published version with a direct pair is
-        preferred (two translations in a row lose more)."""
+        preferred."""
         if self._translation is None or version.language == language:
             return None
-        pivoted: dict[str, Any] | None = None
         others = [v for v in services.published_versions(db, version.article_id) if v.id != version.id]
-        for source in (version, *others):
-            short = (source.summary or "").strip() or source.title.strip()
-            if not short:
-                continue
-            result = language_services.translate_for_account(
-                db, self._translation, account_id, short, source.language, language, pending_memory=[]
-            )
-            if result.status != "translated" or not result.text:
-                continue
-            translated = {"text": result.text, "from": source.language, "to": language, "engine": result.engine}
-            if result.pivot is None:
-                return translated
-            pivoted = pivoted or translated
-        return pivoted
+        shorts = (((v.summary or "").strip() or v.title.strip(), v.language) for v in (version, *others))
+        done = self._translate_preferring_direct(db, account_id, ((short, source, language) for short, source in shorts if short))
+        if done is None:
+            return None
+        result, source, _ = done
+        return {"text": result.text, "from": source, "to": language, "engine": result.engine}
 
     def _find(self, db: Session, index: SearchIndex, text: str, language: str | None) -> list[bot.Found]:
         """The best articles for the question, best first (the first decides;
