@@ -14,8 +14,10 @@ The search index of each account is built here, once, and rebuilt only when
 the knowledge base changed (`services.knowledge_base_fingerprint`); the
 embedding model loads when the worker starts, not on a customer's request.
 
-Like the language worker, this module joins kb and conversations; only
-`app.py` imports it.
+A question in a language the base lacks, and an answer from an article
+with no version in the customer's language, go through the account's
+translation chain (`language.services`). Like the language worker, this
+module joins kb, conversations and language; only `app.py` imports it.
 """
 
 from __future__ import annotations
@@ -306,8 +308,14 @@ class BotWorker:
         translations in a row lose more); with the source and target. Uses
         the account's engines, glossary and memory; stores nothing."""
         assert self._translation is not None
+        settings = language_services.get_settings(db, account_id)
         pivoted: tuple[TranslationResult, str, str] | None = None
         for text, source, target in attempts:
+            # A pair no engine of the account's chain covers is skipped before
+            # the translation memory is read for it: most are, for most languages.
+            chain = self._translation.resolve(language_services.chain_names(self._translation, settings, source, target))
+            if not any(engine.supports(source, target) for engine in chain):
+                continue
             result = language_services.translate_for_account(db, self._translation, account_id, text, source, target, pending_memory=[])
             if result.status != "translated" or not result.text:
                 continue
