@@ -39,7 +39,7 @@ ASSETS = {"tickets.css": "text/css"}
 PAGE_SIZE = 50
 STATUS_CHOICES = ("unsolved", "new", "open", "pending", "on_hold", "solved", "closed", "all")
 ASSIGNEE_CHOICES = ("all", "mine", "unassigned")
-PRIORITY_CHOICES = ("any", "urgent", "high", "normal", "low")
+PRIORITY_CHOICES = ("any", *reversed(services.PRIORITY_ORDER))  # most urgent first
 
 router = APIRouter(include_in_schema=False)
 
@@ -91,6 +91,7 @@ def tickets_page(
     db: Session = Depends(get_db),
 ) -> Response:
     problem: InvalidInput | None = None
+    skip = int(offset) if offset and offset.isdigit() else 0
 
     def page_values(principal: Principal) -> dict[str, Any]:
         nonlocal problem
@@ -109,7 +110,7 @@ def tickets_page(
                 team_id=None if team_id == "any" else int(team_id),
                 order=order,
                 before_id=int(before_id) if before_id else None,
-                offset=int(offset) if offset else 0,
+                offset=skip,
                 limit=PAGE_SIZE,
             )
             tickets = services.list_tickets(db, principal.viewer, spec)
@@ -137,7 +138,7 @@ def tickets_page(
             "next_page": _next_page(
                 {"status": status, "assignee": assignee, "priority": priority, "team_id": team_id, "order": order},
                 tickets,
-                int(offset) if offset and offset.isdigit() else 0,
+                skip,
             ),
             "problem": problem,
         }
