@@ -145,7 +145,7 @@ def command_bot_eval(args: argparse.Namespace) -> int:
     from dragoman.core.errors import DragomanError
     from dragoman.kb.evaluation import EvalFileError, choose_threshold, evaluate, format_report, load_labelled
     from dragoman.kb.portable import DEMO_KNOWLEDGE_BASE, load_knowledge_base_file
-    from dragoman.kb.retrieval import SearchIndex, default_threshold, shared_embedder
+    from dragoman.kb.retrieval import SearchIndex, default_threshold, shared_embedder, threshold_setting
 
     kb_path = Path(args.kb) if args.kb else DEMO_KNOWLEDGE_BASE
     try:
@@ -179,7 +179,8 @@ def command_bot_eval(args: argparse.Namespace) -> int:
         threshold = choice.threshold
         print(
             f"threshold that balances top-1 accuracy and hand-off recall on {args.file}: {threshold:.4g}\n"
-            f"(set it as the inbox's bot threshold: the console's inbox form, or settings.bot_threshold)\n"
+            f"(scoring {'by meaning and words' if index.semantic else 'by words only'}: set it as the inbox's "
+            f"settings.{threshold_setting(index.semantic)}, in the console's inbox form)\n"
         )
     print(format_report(evaluate(index, questions, threshold), show_misses=args.misses))
     return 0

@@ -304,3 +304,23 @@ def test_after_the_bots_hand_off_routing_gives_the_chat_to_an_agent_who_speaks_t
         select(Message).where(Message.conversation_id == conversation.id, Message.direction == Direction.activity)
     ).all()
     assert [m.attributes.get("activity") for m in lines][-2:] == ["bot_handoff", "routed"]
+
+
+def test_an_inbox_threshold_counts_only_for_the_scoring_it_was_set_for(
+    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session
+) -> None:
+    # The tests' bot matches words only. A threshold set for embedding scores
+    # (0.9, a scale words-only scoring never reaches for this question) must
+    # not make it hand over; one set for words-only scoring must.
+    inbox = db.get(Inbox, bot_demo.inbox_id)
+    assert inbox is not None
+    inbox.settings = {**inbox.settings, "bot_threshold": 0.9}
+    db.commit()
+    seen = say(client, ctx, visitor(client, bot_demo, "es"), "¿Dónde está mi pedido?")
+    assert str(seen[-1]["content"]).startswith("Puedes seguir tu paquete")
+    inbox.settings = {**inbox.settings, "bot_words_threshold": 0.9}
+    db.commit()
+    seen = say(client, ctx, visitor(client, bot_demo, "es"), "¿Dónde está mi pedido?")
+    assert seen[-1]["content"] == PHRASES["es"]["handoff"]
+    handoff = [m for m in timeline(db, conversation_of(db)) if m.direction is Direction.activity][-1]
+    assert handoff.attributes["reason"] == "low_score"

@@ -537,11 +537,14 @@ def test_an_admin_creates_an_agent_and_a_team_through_the_pages(
     page.get_by_test_id("dialog-submit").click()
     expect(page.locator("#form-dialog-error")).to_contain_text("settings.bot_threshold must be a number from 0 to 1")
     page.locator("#f-bot_threshold").fill("0.558")
+    # The words-only scoring has its own scale, so its own field.
+    page.locator("#f-bot_words_threshold").fill("0.3")
     page.get_by_test_id("dialog-submit").click()
     expect(japan_card).to_contain_text("Sales")
     saved = httpx.get(f"{inboxes_url}/{japan['id']}", headers=admin_headers).json()
     assert saved["settings"]["greeting"] == per_language
     assert saved["settings"]["bot"] is True and saved["settings"]["bot_threshold"] == 0.558 and saved["settings"]["csat"] is False
+    assert saved["settings"]["bot_words_threshold"] == 0.3
     # Opened again, the form shows what is set.
     japan_card.get_by_role("button", name="Edit").click()
     expect(page.locator("label.check", has_text="The FAQ bot answers first").locator("input")).to_be_checked()

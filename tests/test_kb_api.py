@@ -205,6 +205,8 @@ def test_an_inbox_refuses_a_bot_threshold_or_switch_that_is_not_one(client: Test
         ({"bot_threshold": "high"}, "settings.bot_threshold"),
         ({"bot_threshold": 2}, "settings.bot_threshold"),
         ({"bot_threshold": True}, "settings.bot_threshold"),
+        ({"bot_words_threshold": -0.1}, "settings.bot_words_threshold"),
+        ({"bot_words_threshold": "low"}, "settings.bot_words_threshold"),
         ({"bot": "yes"}, "settings.bot"),
         ({"csat": 1}, "settings.csat"),
     ):
@@ -214,3 +216,40 @@ def test_an_inbox_refuses_a_bot_threshold_or_switch_that_is_not_one(client: Test
     accepted = client.patch(url, json={"settings": {"bot": True, "bot_threshold": 0}}, headers=admin)
     assert accepted.status_code == 200 and accepted.json()["settings"]["bot_threshold"] == 0
     assert client.patch(url, json={"settings": {"bot_threshold": None}}, headers=admin).json()["settings"]["bot_threshold"] is None
+
+
+def test_every_article_a_language_lacks_is_machine_translated_at_once_for_review(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    before = {a["slug"]: a for a in client.get(f"{base(demo)}/articles", headers=admin).json()}
+    assert before and not any(v["language"] == "it" for a in before.values() for v in a["versions"])
+    # Bad input is named, and nothing is stored.
+    bad = client.post(f"{base(demo)}/translate-missing", json={"language": "not a language"}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["field"] == "language"
+    agent = client.post(f"{base(demo)}/translate-missing", json={"language": "it"}, headers=as_user(demo.user("maria")))
+    assert agent.status_code == 403
+    # No engine reaches Korean here: every article is listed with the reason, none changed.
+    korean = client.post(f"{base(demo)}/translate-missing", json={"language": "ko"}, headers=admin)
+    assert korean.status_code == 200 and korean.json()["translated"] == []
+    assert {f["slug"] for f in korean.json()["failed"]} == set(before) and "ko" in korean.json()["failed"][0]["message"]
+
+    done = client.post(f"{base(demo)}/translate-missing", json={"language": "it"}, headers=admin)
+    assert done.status_code == 200, done.text
+    assert sorted(done.json()["translated"]) == sorted(before) and done.json()["failed"] == []
+    after = {a["slug"]: a for a in client.get(f"{base(demo)}/articles", headers=admin).json()}
+    for slug, article in after.items():
+        italian = next(v for v in article["versions"] if v["language"] == "it")
+        assert italian["status"] == "draft" and italian["machine_translated"] is True, slug
+        spanish = next(v for v in article["versions"] if v["language"] == "es")
+        assert italian["title"] and italian["title"] != spanish["title"] and len(italian["questions"]) == len(spanish["questions"])
+        # Everything that was there before is still there, unchanged.
+        assert [v for v in article["versions"] if v["language"] != "it"] == before[slug]["versions"]
+    # Translated from Spanish (Apertium's direct pair into Italian), not from
+    # English through a pivot: the demo's versions have their own ways of
+    # asking, so the number of questions tells the source apart.
+    def count(article: dict, language: str) -> int:  # type: ignore[type-arg]
+        return len(next(v for v in article["versions"] if v["language"] == language)["questions"])
+
+    assert any(count(a, "en") != count(a, "es") for a in after.values())
+    # Drafts are left for review: asking again translates nothing.
+    again = client.post(f"{base(demo)}/translate-missing", json={"language": "it"}, headers=admin)
+    assert again.json() == {"translated": [], "failed": []}

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token
 from dragoman.conversations.models import Message
+from dragoman.core.http import AppContext
 from dragoman.inboxes.models import Inbox
 from servers import CHROMIUM_ARGS, chromium_executable
 
@@ -166,6 +167,7 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
     _customer_says(live_server, demo, "de", "Wie lange dauert die Lieferung?")
     _customer_says(live_server, demo, "en", "Are gift certificates available?")
     _customer_says(live_server, demo, "en", "Zero sign of the box since Tuesday")
+    admin = {"Authorization": f"Bearer {api_token(live_server.ctx, demo.user('admin'))}"}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
         try:
@@ -193,25 +195,47 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
             parcel.get_by_role("button", name="Add as a way of asking it").click()
             page.get_by_text("Nothing waiting").wait_for()
             page.screenshot(path=str(test_output_dir / "kb-bot-admin-after.png"), full_page=True)
+            # An Italian customer: no article has an Italian version; the admin
+            # has them all machine-translated as drafts to review.
+            _customer_says(live_server, demo, "it", "Quanto costa la spedizione in Italia?")
+            page.reload()
+            italian = page.get_by_test_id("kb-stats").locator("tbody tr", has_text="it")
+            articles = len(httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/kb/articles", headers=admin).json())
+            expect(italian.locator(".kb-coverage")).to_contain_text(f"0 / {articles}")
+            italian.get_by_test_id("kb-translate-it").click()
+            expect(italian.locator(".kb-coverage")).to_contain_text(f"{articles} drafts to review", timeout=90_000)
+            expect(italian.get_by_test_id("kb-translate-it")).to_have_count(0)
+            page.screenshot(path=str(test_output_dir / "kb-bot-admin-translated.png"), full_page=True)
         finally:
             browser.close()
     _customer_says(live_server, demo, "en", "Are gift certificates available?")
     with live_server.ctx.session_factory() as db:
         last = db.scalar(select(Message).order_by(Message.id.desc()).limit(1))
         assert last is not None and last.content.startswith("Yes: vouchers")
-    admin = {"Authorization": f"Bearer {api_token(live_server.ctx, demo.user('admin'))}"}
     articles = httpx.get(f"{live_server.url}/api/v1/accounts/{demo.account_id}/kb/articles", headers=admin).json()
     [english] = [v for a in articles if a["slug"] == "where-is-my-order" for v in a["versions"] if v["language"] == "en"]
     assert english["questions"][-1] == "Zero sign of the box since Tuesday"
 
 
-def test_the_bot_page_is_for_supervisors_and_admins(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_bot_page_is_for_supervisors_and_admins(client: TestClient, demo: DemoWorld, ctx: AppContext, as_user) -> None:  # type: ignore[no-untyped-def]
+    with ctx.session_factory() as db:
+        inbox = db.get(Inbox, demo.inbox_id)
+        inbox.settings = {**(inbox.settings or {}), "bot": True, "bot_threshold": 0.61}
+        db.commit()
+        inbox_name = inbox.name
     anonymous = client.get("/app/kb/bot", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
     agent = client.get("/app/kb/bot", headers=as_user(demo.user("maria")))
     assert agent.status_code == 403 and 'data-testid="kb-forbidden"' in agent.text
     supervisor = client.get("/app/kb/bot", headers=as_user(demo.user("supervisor")))
     assert supervisor.status_code == 200 and 'data-testid="kb-stats"' in supervisor.text
+    # How the bot scores, and each bot inbox's threshold for that scoring.
+    # The tests run the server without the embedding model.
+    assert "By words only" in supervisor.text and "DRAGOMAN_BOT_EMBEDDINGS=false" in supervisor.text
+    # The inbox's 0.61 was set for embedding scores, so words-only scoring uses its default.
+    thresholds = supervisor.text.split('data-testid="kb-thresholds"')[1].split("</table>")[0]
+    assert inbox_name in thresholds and "<strong>0.25</strong> (the default)" in thresholds and "0.61" not in thresholds
+    assert "bot_words_threshold" in supervisor.text
     # Only admins get the forms (and the script that sends them).
     assert "kb_admin.js" not in supervisor.text
     assert client.get("/app/kb/assets/kb_admin.js").status_code == 200

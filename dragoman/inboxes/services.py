@@ -85,20 +85,24 @@ def update_inbox(
 
 # Switches every channel may carry, and the FAQ bot's hand-off threshold.
 _SWITCHES = ("bot", "csat", "web_form")
+_THRESHOLDS = ("bot_threshold", "bot_words_threshold")
 
 
 def check_common_settings(settings: dict[str, Any]) -> None:
     """The settings the features read from any inbox: switches are true or
-    false, and the bot's threshold (its score below which a person answers)
-    a number from 0 to 1, or null for the default."""
+    false, and the bot's thresholds (its score below which a person answers)
+    numbers from 0 to 1, or null for the default."""
     for name in _SWITCHES:
         if name in settings and not isinstance(settings[name], bool):
             raise InvalidInput(f"settings.{name} must be true or false", field=f"settings.{name}")
-    threshold = settings.get("bot_threshold")
-    if threshold is not None and (
-        isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1
-    ):
-        raise InvalidInput("settings.bot_threshold must be a number from 0 to 1, or null for the default", field="settings.bot_threshold")
+    # One threshold per way the bot scores (embeddings, or words only), since
+    # the two scales differ: kb.retrieval.THRESHOLD_SETTINGS.
+    for name in _THRESHOLDS:
+        threshold = settings.get(name)
+        if threshold is not None and (
+            isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1
+        ):
+            raise InvalidInput(f"settings.{name} must be a number from 0 to 1, or null for the default", field=f"settings.{name}")
 
 
 def with_form_token(settings: dict[str, Any]) -> dict[str, Any]:

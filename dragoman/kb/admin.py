@@ -1,6 +1,8 @@
 """The knowledge base's console pages.
 
-The admins' view of the FAQ bot (`/app/kb/bot`): per language what it
+The admins' view of the FAQ bot (`/app/kb/bot`): how it scores questions
+(by meaning and words, or by words only and why) and the threshold each
+inbox hands over below; per language what it
 answered, what it handed over and its containment rate; the questions it
 could not answer, each with a form that turns it into a new article (through
 `POST .../kb/bot/exchanges/{id}/resolve`).
@@ -11,7 +13,7 @@ console's catalogue.
 
 Rendered on the server from the same services as the API; the page's script
 only sends the forms. It reuses the console's base template and stylesheet.
-Its words are English for now (not yet in the console's catalogue).
+Its words come from the console's catalogue (babel.cfg extracts kb_*.html).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal
-from dragoman.core.http import get_db
+from dragoman.core.http import app_context, get_db
+from dragoman.inboxes.services import list_inboxes
 from dragoman.kb import services
 from dragoman.kb.models import BotOutcome
+from dragoman.kb.retrieval import default_threshold, inbox_threshold, threshold_setting
 from dragoman.web.feature_pages import feature_asset, render_feature_page
 from dragoman.web.rendering import feature_environment
 
@@ -52,10 +56,25 @@ def bot_page(request: Request, db: Session = Depends(get_db)) -> Response:
         account_id = principal.account_id
         articles = services.list_articles(db, account_id)
         versions = services.versions_of(db, [a.id for a in articles])
+        scoring = app_context(request).services["faq_bot"].scoring()
         return {
             "is_admin": principal.viewer.is_admin,
             "percent": _percent,
+            "scoring": scoring,
+            "default_threshold": default_threshold(scoring.semantic),
+            "threshold_setting": threshold_setting(scoring.semantic),
+            # Each inbox the bot answers in, with the threshold it hands over
+            # below for the scoring in use (its own, or the default).
+            "bot_inboxes": [
+                (inbox, *inbox_threshold(inbox.settings or {}, scoring.semantic))
+                for inbox in list_inboxes(db, account_id)
+                if (inbox.settings or {}).get("bot")
+            ],
             "stats": services.bot_stats(db, account_id),
+            # Per language customers wrote in: how many articles it has, so that
+            # an admin sees where customers ask in a language the base lacks.
+            "versions_by_language": services.version_counts(db, account_id),
+            "article_count": len(articles),
             "unanswered": [
                 e for e in services.list_exchanges(db, account_id, outcome="handoff", unresolved=True, limit=ROWS)
                 if e.reason in services.UNANSWERED_REASONS

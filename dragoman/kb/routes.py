@@ -28,6 +28,9 @@ from dragoman.kb.schemas import (
     ImportOut,
     ResolveIn,
     TranslateIn,
+    TranslateMissingIn,
+    TranslateMissingOut,
+    TranslationFailure,
     VersionIn,
     VersionOut,
 )
@@ -225,6 +228,27 @@ def delete_version(
 
 
 # -- import and export ----------------------------------------------------------------
+
+
+@router.post(
+    "/translate-missing",
+    response_model=TranslateMissingOut,
+    summary="Machine-translate every article that lacks a language (drafts marked machine_translated, for review)",
+)
+def translate_missing(
+    body: TranslateMissingIn, request: Request, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)
+) -> TranslateMissingOut:
+    summary = services.translate_missing_versions(
+        db,
+        app_context(request).services["language"],
+        principal.account_id,
+        portable.check_language(body.language, "language"),
+        source=portable.check_language(body.source, "source") if body.source else None,
+    )
+    db.commit()
+    return TranslateMissingOut(
+        translated=summary.translated, failed=[TranslationFailure(slug=slug, message=why) for slug, why in summary.failed]
+    )
 
 
 @router.get("/export", summary="The whole knowledge base as JSON (the format import reads)")

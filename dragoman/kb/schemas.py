@@ -106,3 +106,18 @@ class ResolveIn(BaseModel):
 class TranslateIn(BaseModel):
     source: str | None = Field(None, description="The version to translate from; English, else the oldest, when omitted")
     overwrite: bool = Field(False, description="Replace a version a person wrote (never done otherwise)")
+
+
+class TranslateMissingIn(BaseModel):
+    language: str = Field(..., description="Give every article with no version in this language a machine-translated draft")
+    source: str | None = Field(None, description="Translate from this version where an article has it; English, else the oldest, otherwise")
+
+
+class TranslationFailure(BaseModel):
+    slug: str
+    message: str
+
+
+class TranslateMissingOut(BaseModel):
+    translated: list[str] = Field(..., description="Slugs of the articles given a draft, for an admin to review and publish")
+    failed: list[TranslationFailure] = Field(..., description="Articles no engine could translate, with the reason")

@@ -260,6 +260,64 @@ def translate_version(
     return put_version(db, article, data)
 
 
+@dataclass(frozen=True)
+class TranslationSummary:
+    translated: list[str]  # slugs of the articles given a machine-translated draft
+    failed: list[tuple[str, str]]  # (slug, why) where no engine could
+
+
+def translate_missing_versions(db: Session, runtime: Any, account_id: int, target: str, *, source: str | None = None) -> TranslationSummary:
+    """A machine-translated draft in `target` for every article with no
+    version in it (a draft or a person's version is left alone), for an admin
+    to read and publish: what the FAQ bot page offers for a language customers
+    write in that the base lacks. Each article is translated from `source`
+    where it has that version, else from the version with a direct pair to
+    `target` (English first), a pivot through a third language only where
+    none has: Apertium reaches Italian from Spanish, from English only
+    through Spanish. An article no engine can translate is listed with the
+    reason; the others are still done."""
+    from dragoman.language import services as language  # kb → language, never the reverse
+
+    articles = list_articles(db, account_id)
+    versions = versions_of(db, [a.id for a in articles])
+    translated: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for article in articles:
+        have = {v.language: v for v in versions.get(article.id, [])}
+        if target in have or not have:
+            continue
+        chosen = source if source in have else None
+        if chosen is None:
+            # The titles tell which version translates directly; the whole
+            # version then goes through translate_version from it.
+            ordered = sorted(have.values(), key=lambda v: (v.language != "en", v.language))
+            probe = language.translate_preferring_direct(db, runtime, account_id, ((v.title, v.language, target) for v in ordered))
+            if probe is None:
+                failed.append((article.slug, f"no engine translates into {target} from {', '.join(sorted(have))}"))
+                continue
+            chosen = probe[1]
+        try:
+            translate_version(db, runtime, article, target, source=chosen)
+        except InvalidInput as exc:
+            failed.append((article.slug, exc.message))
+        else:
+            translated.append(article.slug)
+    return TranslationSummary(translated, failed)
+
+
+def version_counts(db: Session, account_id: int) -> dict[str, dict[str, int]]:
+    """Per language: how many articles have a published version in it and
+    how many only a draft (machine-translated drafts waiting for review among them)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"published": 0, "draft": 0})
+    for language, status, count in db.execute(
+        select(KbArticleVersion.language, KbArticleVersion.status, func.count())
+        .where(KbArticleVersion.account_id == account_id)
+        .group_by(KbArticleVersion.language, KbArticleVersion.status)
+    ):
+        counts[language]["published" if status is VersionStatus.published else "draft"] += count
+    return dict(counts)
+
+
 # -- what the bot and the help center read ------------------------------------------
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,10 +40,16 @@ from dragoman.inboxes.models import Inbox
 from dragoman.kb import bot, services
 from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle, KbArticleVersion
 from dragoman.kb.indexes import IndexCache
-from dragoman.kb.retrieval import MAX_QUESTION_CHARS, SearchIndex, default_threshold, suggestion_margin
+from dragoman.kb.retrieval import (
+    MAX_QUESTION_CHARS,
+    SearchIndex,
+    embedding_model_problem,
+    inbox_threshold,
+    shared_embedder,
+    suggestion_margin,
+)
 from dragoman.language import services as language_services
 from dragoman.language.detect import base_language
-from dragoman.language.pipeline import TranslationResult
 from dragoman.language.runtime import LanguageRuntime
 
 log = logging.getLogger(__name__)
@@ -75,6 +80,13 @@ def _search_language(conversation: Conversation, message: Message) -> str | None
     """The language the words of this message are in, for lexical matching."""
     detected = ((message.attributes or {}).get("language") or {}).get("code")
     return base_language(detected) or base_language(conversation.language)
+
+
+@dataclass(frozen=True)
+class BotScoring:
+    semantic: bool  # embeddings and words; else words only
+    problem: str | None  # why the embedding model is not in use, when it was wanted
+    turned_off: bool  # words only by the server's setting (DRAGOMAN_BOT_EMBEDDINGS=false)
 
 
 class BotWorker:
@@ -151,6 +163,14 @@ class BotWorker:
     def backlog(self) -> int:
         """Jobs queued and not yet done (shown by GET /api/health)."""
         return self._pending
+
+    def scoring(self) -> BotScoring:
+        """How the bot scores questions now (the FAQ bot page shows it)."""
+        if not self.indexes.semantic:
+            return BotScoring(semantic=False, problem=None, turned_off=True)
+        if shared_embedder() is None:
+            return BotScoring(semantic=False, problem=embedding_model_problem() or "the model did not load", turned_off=False)
+        return BotScoring(semantic=True, problem=None, turned_off=False)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """For tests and benchmarks: True once everything queued is done."""
@@ -246,8 +266,7 @@ class BotWorker:
             else:
                 searched = None
         found = candidates[0] if candidates else None
-        chosen = settings.get("bot_threshold")  # checked when the inbox was saved: 0..1 or absent
-        threshold = float(chosen) if chosen is not None else default_threshold(index.semantic)
+        threshold, _ = inbox_threshold(settings, index.semantic)
         decision = bot.decide(
             message.content,
             awaiting_feedback=session.awaiting_exchange_id is not None,
@@ -293,36 +312,13 @@ class BotWorker:
             return text, language, None
         question = text.strip()[:MAX_QUESTION_CHARS]
         targets = sorted(index.languages, key=lambda code: (code != "en", code))
-        done = self._translate_preferring_direct(db, account_id, ((question, language, target) for target in targets))
+        attempts = ((question, language, target) for target in targets)
+        done = language_services.translate_preferring_direct(db, self._translation, account_id, attempts)
         if done is None:
             return text, language, None
         result, _, target = done
         assert result.text is not None
         return result.text, target, {"language": target, "text": result.text, "engine": result.engine, "from": language}
-
-    def _translate_preferring_direct(
-        self, db: Session, account_id: int, attempts: Iterable[tuple[str, str, str]]
-    ) -> tuple[TranslationResult, str, str] | None:
-        """The first of (text, source, target) that translates through a
-        direct pair, else the first that translates through a pivot (two
-        translations in a row lose more); with the source and target. Uses
-        the account's engines, glossary and memory; stores nothing."""
-        assert self._translation is not None
-        settings = language_services.get_settings(db, account_id)
-        pivoted: tuple[TranslationResult, str, str] | None = None
-        for text, source, target in attempts:
-            # A pair no engine of the account's chain covers is skipped before
-            # the translation memory is read for it: most are, for most languages.
-            chain = self._translation.resolve(language_services.chain_names(self._translation, settings, source, target))
-            if not any(engine.supports(source, target) for engine in chain):
-                continue
-            result = language_services.translate_for_account(db, self._translation, account_id, text, source, target, pending_memory=[])
-            if result.status != "translated" or not result.text:
-                continue
-            if result.pivot is None:
-                return result, source, target
-            pivoted = pivoted or (result, source, target)
-        return pivoted
 
     def _answer_in_customer_language(
         self, db: Session, account_id: int, version: KbArticleVersion, language: str
@@ -337,7 +333,8 @@ class BotWorker:
             return None
         others = [v for v in services.published_versions(db, version.article_id) if v.id != version.id]
         shorts = (((v.summary or "").strip() or v.title.strip(), v.language) for v in (version, *others))
-        done = self._translate_preferring_direct(db, account_id, ((short, source, language) for short, source in shorts if short))
+        attempts = ((short, source, language) for short, source in shorts if short)
+        done = language_services.translate_preferring_direct(db, self._translation, account_id, attempts)
         if done is None:
             return None
         result, source, _ = done

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 import phonenumbers
@@ -486,6 +487,30 @@ def translate_for_account(
     return translate_text(
         text, source, target, chain, glossary=glossary_entries(db, account_id), order_pattern=settings.order_pattern, memory=memory
     )
+
+
+def translate_preferring_direct(
+    db: Session, runtime: LanguageRuntime, account_id: int, attempts: Iterable[tuple[str, str, str]]
+) -> tuple[TranslationResult, str, str] | None:
+    """The first of (text, source, target) that translates through a direct
+    pair, else the first that translates through a pivot (two translations
+    in a row lose more); with its source and target. Uses the account's
+    engines, glossary and memory; stores nothing. None when none translates."""
+    settings = get_settings(db, account_id)
+    pivoted: tuple[TranslationResult, str, str] | None = None
+    for text, source, target in attempts:
+        # A pair no engine of the account's chain covers is skipped before
+        # the translation memory is read for it: most are, for most languages.
+        chain = runtime.resolve(chain_names(runtime, settings, source, target))
+        if not any(engine.supports(source, target) for engine in chain):
+            continue
+        result = translate_for_account(db, runtime, account_id, text, source, target, pending_memory=[])
+        if result.status != "translated" or not result.text:
+            continue
+        if result.pivot is None:
+            return result, source, target
+        pivoted = pivoted or (result, source, target)
+    return pivoted
 
 
 def store_correction(db: Session, account_id: int, user_id: int, text: str, source: str, target: str, corrected: str) -> None:

@@ -220,6 +220,8 @@ JS_STRINGS: dict[str, str] = {
     "inbox_csat": N_("Ask the customer for a rating when the conversation is resolved"),
     "inbox_bot_threshold": N_("FAQ bot: hand over below this score"),
     "inbox_bot_threshold_help": N_("0 to 1; empty: the default. Lower it if the bot hands over questions its articles answer, raise it if it answers off-topic ones; `dragoman bot eval FILE --choose-threshold` finds it from your own labelled questions."),
+    "inbox_bot_words_threshold": N_("FAQ bot matching words only: hand over below this score"),
+    "inbox_bot_words_threshold_help": N_("Used only while the server runs without its embedding model (the FAQ bot page says which scoring is in use); the two scores are on different scales. 0 to 1; empty: the default."),
     "greeting_per_language": N_("This inbox has a greeting per language, set through the API; it is kept as it is."),
     "teams_working_inbox": N_("Teams that work this inbox"),
     "no_inboxes": N_("No inboxes yet. Add a web chat inbox to talk to your website's visitors."),

@@ -1,11 +1,49 @@
 // The FAQ bot page: each unanswered question can become a published article
 // in the question's language ("Create article"), or a new way of asking an
-// article that exists ("Add as a way of asking it"); the page then reloads.
+// article that exists ("Add as a way of asking it"); a language customers
+// write in can get machine-translated drafts of the articles it lacks
+// ("Translate the missing articles"). The page then reloads.
 "use strict";
 
 (function () {
   const config = JSON.parse(document.getElementById("kb-config").textContent);
   const strings = JSON.parse(document.getElementById("kb-strings").textContent);
+  const headers = { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": config.csrf_token };
+  async function problemOf(response) {
+    const problem = response ? await response.json().catch(() => ({})) : { message: strings.network_error };
+    return problem.message || `HTTP ${response ? response.status : 0}`;
+  }
+  for (const form of document.querySelectorAll("form.kb-translate")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const status = form.querySelector(".kb-status");
+      const button = form.querySelector("button");
+      button.disabled = true;
+      status.classList.remove("error");
+      status.textContent = strings.translating;
+      const response = await fetch(`/api/v1/accounts/${config.account_id}/kb/translate-missing`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers,
+        body: JSON.stringify({ language: form.dataset.language }),
+      }).catch(() => null);
+      if (response && response.ok) {
+        const summary = await response.json();
+        // Every article an engine could translate is done; say why the rest were not.
+        if (!summary.failed.length) {
+          window.location.reload();
+          return;
+        }
+        status.classList.add("error");
+        status.textContent = summary.failed.map((f) => `${f.slug}: ${f.message}`).join("; ");
+        button.disabled = false;
+        return;
+      }
+      status.classList.add("error");
+      status.textContent = await problemOf(response);
+      button.disabled = false;
+    });
+  }
   for (const form of document.querySelectorAll("form.kb-resolve")) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -29,16 +67,15 @@
       const response = await fetch(`/api/v1/accounts/${config.account_id}/kb/bot/exchanges/${form.dataset.exchange}/resolve`, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": config.csrf_token },
+        headers,
         body: JSON.stringify(body),
       }).catch(() => null);
       if (response && response.ok) {
         window.location.reload();
         return;
       }
-      const problem = response ? await response.json().catch(() => ({})) : { message: strings.network_error };
       status.classList.add("error");
-      status.textContent = problem.message || `HTTP ${response ? response.status : 0}`;
+      status.textContent = await problemOf(response);
     });
   }
 })();

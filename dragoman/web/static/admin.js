@@ -434,15 +434,23 @@ function inboxForm(inbox, teams, onSaved) {
             t("inbox_bot_threshold_help"),
           )
         : null,
+      chat
+        ? field(
+            t("inbox_bot_words_threshold"),
+            input("bot_words_threshold", { type: "number", min: 0, max: 1, step: "any", value: settings.bot_words_threshold ?? "", "data-field": "settings.bot_words_threshold" }),
+            t("inbox_bot_words_threshold_help"),
+          )
+        : null,
     ],
     submitLabel: creating ? t("create_inbox") : t("save"),
     onSubmit: async (form) => {
       const body = { name: form.elements.name.value, team_ids: checkedValues(form, "team_ids").map(Number) };
       const ticked = checkedValues(form, "switches");
       body.settings = Object.fromEntries(switches.map(([name]) => [name, ticked.includes(name)]));
-      if (form.elements.bot_threshold) {
-        const raw = form.elements.bot_threshold.value.trim();
-        body.settings.bot_threshold = raw === "" ? null : Number(raw);
+      for (const name of ["bot_threshold", "bot_words_threshold"]) {
+        if (!form.elements[name]) continue;
+        const raw = form.elements[name].value.trim();
+        body.settings[name] = raw === "" ? null : Number(raw);
       }
       // Per-language greetings are left as they are: this form edits one text.
       if (form.elements.greeting) body.settings.greeting = form.elements.greeting.value.trim();
