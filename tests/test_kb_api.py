@@ -15,6 +15,7 @@ from conftest import DemoWorld
 from dragoman.demo.seed import seed_demo
 from dragoman.kb.models import KbArticle, KbArticleVersion
 from dragoman.kb.portable import demo_knowledge_base
+from dragoman.language.models import TranslationMemory
 
 
 def base(demo: DemoWorld) -> str:
@@ -218,7 +219,7 @@ def test_an_inbox_refuses_a_bot_threshold_or_switch_that_is_not_one(client: Test
     assert client.patch(url, json={"settings": {"bot_threshold": None}}, headers=admin).json()["settings"]["bot_threshold"] is None
 
 
-def test_every_article_a_language_lacks_is_machine_translated_at_once_for_review(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_every_article_a_language_lacks_is_machine_translated_at_once_for_review(client: TestClient, demo: DemoWorld, db: Session, as_user) -> None:  # type: ignore[no-untyped-def]
     admin = as_user(demo.user("admin"))
     before = {a["slug"]: a for a in client.get(f"{base(demo)}/articles", headers=admin).json()}
     assert before and not any(v["language"] == "it" for a in before.values() for v in a["versions"])
@@ -250,6 +251,12 @@ def test_every_article_a_language_lacks_is_machine_translated_at_once_for_review
         return len(next(v for v in article["versions"] if v["language"] == language)["questions"])
 
     assert any(count(a, "en") != count(a, "es") for a in after.values())
+    # The translations are remembered, for the bot's answers and the next edit.
+    remembered = db.scalars(
+        select(TranslationMemory.source_text).where(TranslationMemory.source_language == "es", TranslationMemory.target_language == "it")
+    ).all()
+    spanish_order = next(v for v in after["where-is-my-order"]["versions"] if v["language"] == "es")
+    assert spanish_order["title"] in remembered
     # Drafts are left for review: asking again translates nothing.
     again = client.post(f"{base(demo)}/translate-missing", json={"language": "it"}, headers=admin)
     assert again.json() == {"translated": [], "failed": []}

@@ -227,9 +227,6 @@ def delete_version(
     return Response(status_code=204)
 
 
-# -- import and export ----------------------------------------------------------------
-
-
 @router.post(
     "/translate-missing",
     response_model=TranslateMissingOut,
@@ -244,11 +241,14 @@ def translate_missing(
         principal.account_id,
         portable.check_language(body.language, "language"),
         source=portable.check_language(body.source, "source") if body.source else None,
+        after_each_article=db.commit,
     )
-    db.commit()
     return TranslateMissingOut(
         translated=summary.translated, failed=[TranslationFailure(slug=slug, message=why) for slug, why in summary.failed]
     )
+
+
+# -- import and export ----------------------------------------------------------------
 
 
 @router.get("/export", summary="The whole knowledge base as JSON (the format import reads)")

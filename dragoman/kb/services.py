@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -237,10 +238,17 @@ def translate_version(
             field="source" if source else "language",
         )
 
+    # Memory entries are stored with the version, after every engine call:
+    # a write before then would hold SQLite's write lock, which the chat's
+    # writer waits for, for as long as the engines work.
+    new_memory: list[Any] = []
+
     def translated(text: str) -> str:
         if not text.strip():
             return text
-        result = language.translate_for_account(db, runtime, article.account_id, text, original.language, target)
+        result = language.translate_for_account(
+            db, runtime, article.account_id, text, original.language, target, pending_memory=new_memory
+        )
         if result.status != "translated" or result.text is None:
             raise InvalidInput(
                 f"cannot translate {original.language} to {target}: {result.reason or 'no engine for this pair'}", field="language"
@@ -257,6 +265,7 @@ def translate_version(
         status="draft",
         machine_translated=True,
     )
+    language.store_memory(db, new_memory)
     return put_version(db, article, data)
 
 
@@ -266,7 +275,15 @@ class TranslationSummary:
     failed: list[tuple[str, str]]  # (slug, why) where no engine could
 
 
-def translate_missing_versions(db: Session, runtime: Any, account_id: int, target: str, *, source: str | None = None) -> TranslationSummary:
+def translate_missing_versions(
+    db: Session,
+    runtime: Any,
+    account_id: int,
+    target: str,
+    *,
+    source: str | None = None,
+    after_each_article: Callable[[], None] = lambda: None,
+) -> TranslationSummary:
     """A machine-translated draft in `target` for every article with no
     version in it (a draft or a person's version is left alone), for an admin
     to read and publish: what the FAQ bot page offers for a language customers
@@ -275,7 +292,9 @@ def translate_missing_versions(db: Session, runtime: Any, account_id: int, targe
     `target` (English first), a pivot through a third language only where
     none has: Apertium reaches Italian from Spanish, from English only
     through Spanish. An article no engine can translate is listed with the
-    reason; the others are still done."""
+    reason; the others are still done. `after_each_article` runs once each
+    is written (the route commits there, so that no write waits for the
+    whole base to be translated)."""
     from dragoman.language import services as language  # kb → language, never the reverse
 
     articles = list_articles(db, account_id)
@@ -302,6 +321,7 @@ def translate_missing_versions(db: Session, runtime: Any, account_id: int, targe
             failed.append((article.slug, exc.message))
         else:
             translated.append(article.slug)
+            after_each_article()
     return TranslationSummary(translated, failed)
 
 
