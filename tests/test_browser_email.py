@@ -91,3 +91,47 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
     expect(problem).to_contain_text("could not reach the SMTP server")
     shoot(page, test_output_dir, "email-ticket")
     wait_until(lambda: email.wait_idle())
+
+
+def test_an_admin_turns_on_the_acknowledgement_of_new_mail_requests(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    created = httpx.post(
+        f"{api}/inboxes",
+        json={"name": "Support mail", "channel_type": "email", "settings": {"address": "support@shop.example", "receive": "smtp"}},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    page.goto(f"{live_server.url}/app/admin/inboxes")
+    card = page.get_by_test_id("inbox-card").filter(has_text="Support mail")
+    card.get_by_role("button", name="Edit").click()
+    switch = page.locator("label.check", has_text="Answer each new request at once by mail").locator("input")
+    expect(switch).not_to_be_checked()
+    # A mail inbox has no chat greeting or bot threshold; nothing of theirs is shown (not even "null").
+    expect(page.locator("#form-dialog")).not_to_contain_text("Greeting")
+    expect(page.locator("#form-dialog")).not_to_contain_text("null")
+    switch.check()
+    shoot(page, test_output_dir, "email-inbox-acknowledge")
+    page.get_by_test_id("dialog-submit").click()
+    wait_until(lambda: httpx.get(f"{api}/inboxes/{created.json()['id']}", headers=admin).json()["settings"].get("acknowledge") is True)
+    # Address and the rest are kept: the form sends only what it shows.
+    assert httpx.get(f"{api}/inboxes/{created.json()['id']}", headers=admin).json()["settings"]["address"] == "support@shop.example"
+
+    mail = EmailMessage()
+    mail["From"] = "Léa Martin <lea@example.fr>"
+    mail["To"] = "support@shop.example"
+    mail["Subject"] = "Commande 4711 pas encore arrivée"
+    mail["Message-ID"] = "<commande-4711@example.fr>"
+    mail.set_content("Bonjour, ma commande 4711 n'est toujours pas arrivée. Pouvez-vous vérifier, s'il vous plaît ?")
+    receipt = live_server.ctx.services["email"].receive_raw(created.json()["id"], mail.as_bytes())
+    assert receipt.outcome == "ticket"
+    # The agent sees the acknowledgement in the timeline, marked as automatic.
+    page.goto(f"{live_server.url}/app")
+    conversation_item(page, receipt.conversation_id).click()
+    expect(page.get_by_text("Merci de nous avoir écrit.")).to_be_visible()
+    expect(page.get_by_text("Automatic reply").first).to_be_visible()
+    shoot(page, test_output_dir, "email-acknowledged")
+    wait_until(lambda: live_server.ctx.services["email"].wait_idle())

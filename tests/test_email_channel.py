@@ -272,6 +272,66 @@ def test_mail_to_the_listener_becomes_a_ticket_the_reply_threads_and_the_answer_
     assert refused.value.recipients["sales@other.example"][0] == 550
 
 
+def test_a_new_request_is_acknowledged_by_mail_in_the_customers_language_once(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, provider: Provider, dovecot: DovecotServer, listen_port: int
+) -> None:
+    admin = as_user(mail_demo.user("admin"))
+    inbox = make_inbox(
+        mail_client, mail_demo, admin,
+        {"address": ADDRESS, "from_name": "Shop Support", "receive": "smtp", "smtp": smtp_settings(provider, dovecot)},
+    )
+    url = f"{base(mail_demo)}/inboxes/{inbox['id']}"
+    refused = mail_client.patch(url, json={"settings": {**inbox["settings"], "acknowledge": "yes"}}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["field"] == "settings.acknowledge"
+    turned_on = mail_client.patch(url, json={"settings": {**inbox["settings"], "acknowledge": True}}, headers=admin)
+    assert turned_on.status_code == 200 and turned_on.json()["settings"]["acknowledge"] is True
+
+    send_to_listener(
+        listen_port, "lucia@example.es",
+        mail(sender="lucia@example.es", subject="Mi pedido 4711 no ha llegado",
+             body="Hola, hice un pedido la semana pasada y todavía no ha llegado. ¿Pueden revisarlo, por favor?",
+             message_id="pedido-4711@example.es"),
+    )
+    [ticket] = wait_until(lambda: tickets_of(mail_client, mail_demo, admin))
+    sent = wait_until(lambda: provider.delivered, timeout=10)[0].message
+    assert sent["To"] == "lucia@example.es" and sent["In-Reply-To"] == "<pedido-4711@example.es>"
+    assert sent["Subject"] == f"Re: Mi pedido 4711 no ha llegado [#{ticket['id']}]"
+    # RFC 3834: an auto-responder on the customer's side must not answer it.
+    assert sent["Auto-Submitted"] == "auto-replied"
+    body = sent.get_content()
+    assert body.startswith("Gracias por escribirnos") and f"#{ticket['id']}" in body
+    # The agent sees it in the timeline as an automatic reply, not as a person's answer.
+    messages = wait_until(lambda: [m for m in messages_of(mail_client, mail_demo, admin, ticket["conversation_id"]) if m["source_id"]][1:])
+    acknowledged = messages[0]
+    assert acknowledged["sender_type"] == "system" and acknowledged["attributes"]["auto_reply"]["kind"] == "acknowledged"
+    assert acknowledged["attributes"]["auto_reply"]["language"] == "es"
+
+    # The customer answers on the thread: the same request, acknowledged once.
+    send_to_listener(
+        listen_port, "lucia@example.es",
+        mail(sender="lucia@example.es", subject=f"Re: Mi pedido 4711 no ha llegado [#{ticket['id']}]", body="El número de pedido es 4711.",
+             message_id="pedido-4711-b@example.es", headers={"In-Reply-To": f"<{acknowledged['source_id']}>"}),
+    )
+    wait_until(lambda: len(messages_of(mail_client, mail_demo, admin, ticket["conversation_id"])) == 3)
+    # An out-of-office on a new thread: no request, so nothing to acknowledge.
+    send_to_listener(
+        listen_port, "otto@example.de",
+        mail(sender="otto@example.de", subject="Abwesenheitsnotiz", body="Ich bin bis Montag nicht im Büro.",
+             message_id="ooo-2@example.de", headers={"Auto-Submitted": "auto-replied"}),
+    )
+    # A person's reply goes out unmarked.
+    reply = mail_client.post(
+        f"{base(mail_demo)}/conversations/{ticket['conversation_id']}/messages", json={"content": "Lo estamos revisando."}, headers=admin
+    )
+    assert reply.status_code == 201, reply.text
+    wait_until(lambda: len(provider.delivered) == 2, timeout=10)
+    mail_ctx.services["email"].wait_idle()
+    assert len(tickets_of(mail_client, mail_demo, admin)) == 1
+    assert len(provider.delivered) == 2
+    assert provider.delivered[1].message["Auto-Submitted"] is None
+    assert "Lo estamos revisando." in provider.delivered[1].message.get_content()
+
+
 def test_mail_in_every_common_charset_is_read_from_an_imap_mailbox_and_idle_hears_new_mail(
     mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, dovecot: DovecotServer
 ) -> None:

@@ -206,6 +206,14 @@ def test_admins_see_what_the_bot_did_and_turn_a_question_into_an_article(
             expect(italian.locator(".kb-coverage")).to_contain_text(f"{articles} drafts to review", timeout=90_000)
             expect(italian.get_by_test_id("kb-translate-it")).to_have_count(0)
             page.screenshot(path=str(test_output_dir / "kb-bot-admin-translated.png"), full_page=True)
+            # No engine here reaches Korean: the page says so and nothing is made.
+            _customer_says(live_server, demo, "ko", "배송비는 얼마인가요?")
+            page.reload()
+            korean = page.get_by_test_id("kb-stats").locator("tbody tr", has_text="ko")
+            korean.get_by_test_id("kb-translate-ko").click()
+            expect(korean.locator(".kb-status")).to_contain_text(f"0 translated, {articles} not")
+            expect(korean.locator(".kb-status")).to_contain_text("no engine translates into ko")
+            expect(korean.locator(".kb-coverage")).to_contain_text(f"0 / {articles}")
         finally:
             browser.close()
     _customer_says(live_server, demo, "en", "Are gift certificates available?")

@@ -110,7 +110,7 @@ class TranslateIn(BaseModel):
 
 class TranslateMissingIn(BaseModel):
     language: str = Field(..., description="Give every article with no version in this language a machine-translated draft")
-    source: str | None = Field(None, description="Translate from this version where an article has it; English, else the oldest, otherwise")
+    source: str | None = Field(None, description="Translate from this version where an article has it; otherwise from the version with a direct pair into the language, English first")
 
 
 class TranslationFailure(BaseModel):

@@ -218,6 +218,7 @@ JS_STRINGS: dict[str, str] = {
     "inbox_automation": N_("Automation"),
     "inbox_bot": N_("The FAQ bot answers first, from the knowledge base, and hands over to a person"),
     "inbox_csat": N_("Ask the customer for a rating when the conversation is resolved"),
+    "inbox_acknowledge": N_("Answer each new request at once by mail, with its number, in the customer's language"),
     "inbox_bot_threshold": N_("FAQ bot: hand over below this score"),
     "inbox_bot_threshold_help": N_("0 to 1; empty: the default. Lower it if the bot hands over questions its articles answer, raise it if it answers off-topic ones; `dragoman bot eval FILE --choose-threshold` finds it from your own labelled questions."),
     "inbox_bot_words_threshold": N_("FAQ bot matching words only: hand over below this score"),

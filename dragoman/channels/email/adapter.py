@@ -70,6 +70,7 @@ class EmailAdapter:
             message_id_domain=self.settings.address.split("@", 1)[1],
             ticket_id=headers.get("ticket_id"),
             message_id=headers.get("message_id"),
+            automatic=bool(headers.get("automatic")),
         )
         try:
             with open_smtp(server, self.timeout) as smtp:

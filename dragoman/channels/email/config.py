@@ -52,6 +52,7 @@ class EmailSettings:
     smtp: MailServer | None
     imap: ImapMailbox | None
     max_bytes: int
+    acknowledge: bool = False  # mail a new request's number back (channels/email/acknowledgement.py)
 
 
 def _text(raw: dict[str, Any], key: str, field: str, *, required: bool = False, max_length: int = 255) -> str | None:
@@ -123,6 +124,9 @@ def read_email_settings(settings: dict[str, Any] | None) -> EmailSettings:
     max_bytes = raw.get("max_bytes", 25 * 1024 * 1024)
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or not 1024 <= max_bytes <= MAX_BYTES_LIMIT:
         raise InvalidInput("settings.max_bytes must be from 1024 to 104857600", field="settings.max_bytes")
+    acknowledge = raw.get("acknowledge", False)
+    if not isinstance(acknowledge, bool):
+        raise InvalidInput("settings.acknowledge must be true or false", field="settings.acknowledge")
     return EmailSettings(
         address=address,
         from_name=_text(raw, "from_name", "settings.from_name", max_length=200),
@@ -130,6 +134,7 @@ def read_email_settings(settings: dict[str, Any] | None) -> EmailSettings:
         smtp=smtp,
         imap=imap,
         max_bytes=max_bytes,
+        acknowledge=acknowledge,
     )
 
 

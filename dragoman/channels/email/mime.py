@@ -334,8 +334,11 @@ def build_reply(
     message_id_domain: str,
     ticket_id: int | None = None,
     message_id: str | None = None,
+    automatic: bool = False,
 ) -> EmailMessage:
-    """An agent's reply that the customer's mail client threads under their mail."""
+    """An agent's reply that the customer's mail client threads under their
+    mail. `automatic`: no person wrote it, which RFC 3834 says to mark, so
+    that an auto-responder does not answer it (and we do not answer that)."""
     for value, name in ((from_address, "from_address"), (from_name, "from_name"), (to_address, "to_address"), (subject, "subject")):
         _no_line_breaks(value, name)
     for index, ref in enumerate(references):
@@ -349,6 +352,8 @@ def build_reply(
     _no_line_breaks(message_id, "message_id")
     message["Message-ID"] = f"<{message_id}>" if message_id else make_msgid(domain=message_id_domain)
     message["Date"] = email.utils.formatdate(localtime=False)
+    if automatic:
+        message["Auto-Submitted"] = "auto-replied"
     if in_reply_to:
         message["In-Reply-To"] = f"<{in_reply_to}>"
     chain = [ref for ref in references if ref] + ([in_reply_to] if in_reply_to and in_reply_to not in references else [])

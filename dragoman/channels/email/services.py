@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dragoman.channels.base import OutboundMessage
+from dragoman.channels.email.acknowledgement import acknowledgement
 from dragoman.channels.email.config import EmailSettings, read_email_settings
 from dragoman.channels.email.mime import (
     ParsedEmail,
@@ -37,9 +38,10 @@ from dragoman.channels.email.mime import (
 from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
-from dragoman.conversations.models import Conversation, Direction, Message
+from dragoman.conversations.models import Conversation, Direction, Message, SenderType
 from dragoman.core.clock import utcnow
 from dragoman.inboxes.models import Inbox
+from dragoman.language.detect import base_language
 from dragoman.tickets import services as tickets
 from dragoman.tickets.models import Ticket, TicketStatus
 
@@ -232,6 +234,12 @@ def receive_email(
         db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
     )
     ticket = tickets.create_ticket(db, conversation, subject=mail.subject or "(no subject)", source="email", now=now)
+    if settings.acknowledge:
+        # Sent after commit like any reply, answering the customer's mail.
+        text, language = acknowledgement(base_language(conversation.language), ticket.id)
+        conversations.send_bot_reply(
+            db, conversation, text, {"auto_reply": {"kind": "acknowledged", "language": language, "ticket_id": ticket.id}}
+        )
     return Receipt("ticket", None, conversation.id, ticket.id, message.id)
 
 
@@ -304,6 +312,9 @@ def outbound_for(db: Session, message: Message, settings: EmailSettings) -> Outb
             "references": references,
             "message_id": details["message_id"],
             "ticket_id": ticket.id if ticket is not None else None,
+            # No person wrote it (an acknowledgement, a closed notice, the
+            # bot's answer): marked so that auto-responders leave it be.
+            "automatic": message.sender_type is SenderType.system,
         },
     )
 

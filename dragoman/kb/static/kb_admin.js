@@ -35,7 +35,11 @@
           return;
         }
         status.classList.add("error");
-        status.textContent = summary.failed.map((f) => `${f.slug}: ${f.message}`).join("; ");
+        const [first] = summary.failed;
+        status.textContent = strings.not_translated
+          .replace("%(count)s", String(summary.failed.length))
+          .replace("%(done)s", String(summary.translated.length))
+          .replace("%(reason)s", `${first.slug}: ${first.message}`);
         button.disabled = false;
         return;
       }

@@ -115,7 +115,8 @@ let submitHandler = null;
 
 function openDialog({ title, fields, submitLabel, onSubmit }) {
   dialogTitle.textContent = title;
-  dialogFields.replaceChildren(...fields);
+  // A field a form leaves out for this record is null: nothing to show (not the word "null").
+  dialogFields.replaceChildren(...fields.filter((field) => field !== null && field !== undefined && field !== false));
   dialogError.textContent = "";
   dialogSubmit.textContent = submitLabel || t("save");
   dialogSubmit.disabled = false;
@@ -420,11 +421,14 @@ function inboxForm(inbox, teams, onSaved) {
   // The FAQ bot answers on web chat; a satisfaction survey goes out on every channel.
   const switches = [["csat", t("inbox_csat")]];
   if (chat) switches.unshift(["bot", t("inbox_bot")]);
+  // A mail that opens a request is answered at once with its number.
+  if (inbox && inbox.channel_type === "email") switches.push(["acknowledge", t("inbox_acknowledge")]);
   openDialog({
     title: creating ? t("add_inbox") : t("edit_inbox", { name: inbox.name }),
     fields: [
       field(t("name"), input("name", { value: inbox ? inbox.name : "", required: true, autocomplete: "off", placeholder: t("inbox_name_example") })),
-      greetingField,
+      // The greeting is the web chat's first words; mail has none.
+      chat ? greetingField : null,
       checkboxGroup("team_ids", t("teams_working_inbox"), teams.map((team) => [team.id, team.name]), inbox ? inbox.team_ids : [], t("no_teams_yet")),
       checkboxGroup("switches", t("inbox_automation"), switches, switches.map(([name]) => name).filter((name) => settings[name] === true)),
       chat
