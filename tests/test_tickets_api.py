@@ -526,3 +526,68 @@ def test_a_customer_message_does_not_reopen_a_ticket_solved_after_it(
         thread_db.commit()
     reopened = ticket(client, demo, admin, created["id"])
     assert reopened["status"] == "open" and timer(reopened, "resolution")["state"] == "running"
+
+
+def test_one_change_applies_to_many_tickets_and_a_ticket_it_cannot_apply_to_is_left_as_it_was(
+    client: TestClient, demo: DemoWorld, ctx: AppContext, as_user: Any
+) -> None:
+    admin = as_user(demo.user("admin"))
+    agent = as_user(demo.user("maria"))
+    inbox_id = api_inbox(client, demo, admin)
+    required = {"key": "order_number", "type": "text", "labels": {"en": "Order number"}, "required_to_solve": True}
+    assert client.post(f"{base(demo)}/ticket_fields", json=required, headers=admin).status_code == 201
+    first = open_ticket(client, demo, agent, inbox_id)
+    second = open_ticket(client, demo, agent, inbox_id, email="ana@example.es", subject="Pedido 4712")
+    ready = open_ticket(client, demo, agent, inbox_id, email="lea@example.fr", subject="Commande 4713", custom_fields={"order_number": "4713"})
+    announced: list[Any] = []
+    ctx.bus.subscribe(announced.append)
+    maria = demo.user("maria").id
+
+    # Solving needs the order number: only the ticket that has one is solved;
+    # the other two keep everything as it was (priority, tags and agent too).
+    bulk = client.post(
+        f"{base(demo)}/tickets/bulk",
+        json={"ticket_ids": [first["id"], second["id"], ready["id"]], "status": "solved", "priority": "high",
+              "add_tags": ["Late-Delivery"], "assignee_id": maria},
+        headers=agent,
+    )
+    assert bulk.status_code == 200, bulk.text
+    assert bulk.json()["updated"] == [ready["id"]]
+    assert [(f["ticket_id"], f["field"]) for f in bulk.json()["failed"]] == [
+        (first["id"], "custom_fields.order_number"), (second["id"], "custom_fields.order_number"),
+    ]
+    solved = ticket(client, demo, agent, ready["id"])
+    assert (solved["status"], solved["priority"], solved["tags"], solved["assignee_id"]) == ("solved", "high", ["late-delivery"], maria)
+    for untouched in (first, second):
+        now = ticket(client, demo, agent, untouched["id"])
+        assert (now["status"], now["priority"], now["tags"], now["assignee_id"]) == ("new", "normal", [], None)
+    # Nobody hears of a change that was undone.
+    changed = {e.data["ticket"]["id"] for e in announced if e.name == "ticket.updated"}
+    assert changed == {ready["id"]}
+
+    # Tags are added to each ticket's own; a ticket the caller cannot see is reported, not changed.
+    client.patch(f"{base(demo)}/tickets/{first['id']}", json={"tags": ["refund"]}, headers=agent)
+    bulk = client.post(
+        f"{base(demo)}/tickets/bulk", json={"ticket_ids": [first["id"], second["id"], 999_999], "add_tags": ["vip"], "priority": "urgent"}, headers=agent
+    )
+    assert bulk.json()["updated"] == [first["id"], second["id"]]
+    assert [(f["ticket_id"], f["field"]) for f in bulk.json()["failed"]] == [(999_999, "ticket_id")]
+    assert ticket(client, demo, agent, first["id"])["tags"] == ["refund", "vip"]
+    assert ticket(client, demo, agent, second["id"])["priority"] == "urgent"
+    # null takes the tickets away from their agent.
+    bulk = client.post(f"{base(demo)}/tickets/bulk", json={"ticket_ids": [ready["id"]], "assignee_id": None}, headers=agent)
+    assert bulk.json()["updated"] == [ready["id"]] and ticket(client, demo, agent, ready["id"])["assignee_id"] is None
+
+    # Bad input names the field and changes nothing.
+    for body, field in (
+        ({"ticket_ids": [], "status": "open"}, "ticket_ids"),
+        ({"ticket_ids": list(range(1, 102)), "status": "open"}, "ticket_ids"),
+        ({"ticket_ids": [first["id"]]}, "status"),
+        ({"ticket_ids": [first["id"]], "status": "done"}, "status"),
+        ({"ticket_ids": [first["id"]], "add_tags": [""]}, "tags[0]"),
+    ):
+        refused = client.post(f"{base(demo)}/tickets/bulk", json=body, headers=agent)
+        assert refused.status_code == 422 and refused.json()["field"] == field, (body, refused.text)
+    unknown_agent = client.post(f"{base(demo)}/tickets/bulk", json={"ticket_ids": [first["id"]], "assignee_id": 999_999}, headers=agent)
+    assert unknown_agent.json()["failed"][0]["field"] == "assignee_id"
+    assert ticket(client, demo, agent, first["id"])["status"] == "new"

@@ -2,6 +2,8 @@
 see, filtered by status and assignee, with each one's next SLA deadline, so
 an agent can pick the one due first and open its conversation; sorted
 newest first or by that deadline, and filtered by priority and team too.
+Tickets ticked in the list take one change together (status, priority,
+agent, a tag), through `POST /tickets/bulk` (tickets.js).
 
 Rendered on the server from the same service as `GET /tickets`; a filter is
 a plain GET form, so a view can be bookmarked (e.g. "my unsolved tickets").
@@ -35,9 +37,11 @@ from dragoman.web.js_strings import JS_STRINGS
 from dragoman.web.rendering import feature_environment
 
 HERE = Path(__file__).parent
-ASSETS = {"tickets.css": "text/css"}
+ASSETS = {"tickets.css": "text/css", "tickets.js": "text/javascript"}
 PAGE_SIZE = 50
 STATUS_CHOICES = ("unsolved", "new", "open", "pending", "on_hold", "solved", "closed", "all")
+# What a bulk action may set: a ticket becomes "new" only by arriving.
+BULK_STATUS_CHOICES = ("open", "pending", "on_hold", "solved", "closed")
 ASSIGNEE_CHOICES = ("all", "mine", "unassigned")
 PRIORITY_CHOICES = ("any", *reversed(services.PRIORITY_ORDER))  # most urgent first
 
@@ -130,6 +134,7 @@ def tickets_page(
             "teams": [(str(t.id), t.name) for t in list_teams(db, principal.account_id)],
             "order": order,
             "status_choices": STATUS_CHOICES,
+            "bulk_status_choices": BULK_STATUS_CHOICES,
             "assignee_choices": ASSIGNEE_CHOICES,
             "priority_choices": PRIORITY_CHOICES,
             "order_choices": services.TICKET_ORDERS,

@@ -19,6 +19,9 @@ from dragoman.tickets.schemas import (
     SlaEventOut,
     SlaPolicyIn,
     SlaPolicyOut,
+    TicketBulkFailure,
+    TicketBulkIn,
+    TicketBulkOut,
     TicketFieldIn,
     TicketFieldOut,
     TicketFromConversationIn,
@@ -115,6 +118,28 @@ def conversation_ticket(
     if ticket is None:
         raise NotFound(f"conversation {conversation_id} is not a ticket", field="conversation_id")
     return services.ticket_out(db, ticket, conversation)
+
+
+@router.post(
+    "/tickets/bulk",
+    response_model=TicketBulkOut,
+    summary="One change to many tickets: status, priority, tags added, assignee; each ticket on its own",
+)
+def bulk_update_tickets(body: TicketBulkIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> TicketBulkOut:
+    outcome = services.update_tickets(
+        db,
+        principal.viewer,
+        body.ticket_ids,
+        status=body.status,
+        priority=body.priority,
+        add_tags=body.add_tags,
+        assign="assignee_id" in body.model_fields_set,
+        assignee_id=body.assignee_id,
+    )  # commits each ticket as it is changed
+    return TicketBulkOut(
+        updated=outcome.updated,
+        failed=[TicketBulkFailure(ticket_id=ticket_id, message=message, field=field) for ticket_id, message, field in outcome.failed],
+    )
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)

@@ -136,6 +136,25 @@ class TicketPatchIn(BaseModel):
     custom_fields: dict[str, Any] | None = None
 
 
+class TicketBulkIn(BaseModel):
+    ticket_ids: list[int] = Field(..., description="The tickets to change (at most 100)")
+    status: TicketStatusName | None = None
+    priority: PriorityName | None = None
+    add_tags: list[str] = Field(default_factory=list, description="Tags added to each ticket's own")
+    assignee_id: int | None = Field(None, description="Give each ticket to this agent; null (sent) takes it away; absent leaves it")
+
+
+class TicketBulkFailure(BaseModel):
+    ticket_id: int
+    message: str
+    field: str | None
+
+
+class TicketBulkOut(BaseModel):
+    updated: list[int]
+    failed: list[TicketBulkFailure] = Field(..., description="Tickets the change could not apply to, with the reason; the others changed")
+
+
 class SlaEventOut(BaseModel):
     ticket_id: int
     metric: str

@@ -28,7 +28,7 @@ from dragoman.conversations.models import Conversation, ConversationStatus, Dire
 from dragoman.core import events
 from dragoman.csat.models import CsatSurvey
 from dragoman.core.clock import isoformat, utcnow
-from dragoman.core.errors import Conflict, InvalidInput, NotFound
+from dragoman.core.errors import Conflict, DragomanError, InvalidInput, NotFound
 from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
 from dragoman.routing.hours import BusinessHours, Window
@@ -38,6 +38,7 @@ from dragoman.tickets.fields import FIELD_TYPES, FieldDefinition, check_fields, 
 from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus
 from dragoman.tickets.schemas import (
     NewTicketIn,
+    PriorityName,
     SlaPolicyIn,
     SlaPolicyOut,
     SlaTimerOut,
@@ -48,6 +49,7 @@ from dragoman.tickets.schemas import (
     TicketFromConversationIn,
     TicketOut,
     TicketPatchIn,
+    TicketStatusName,
 )
 
 TICKET_SLA_WARNING = "ticket.sla_warning"
@@ -608,6 +610,62 @@ def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Con
     db.flush()
     _record(db, TICKET_UPDATED, ticket, conversation)
     return ticket
+
+
+MAX_BULK_TICKETS = 100
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    updated: list[int]
+    failed: list[tuple[int, str, str | None]]  # ticket id, why, the field at fault
+
+
+def update_tickets(
+    db: Session,
+    viewer: Viewer,
+    ticket_ids: Sequence[int],
+    *,
+    status: TicketStatusName | None = None,
+    priority: PriorityName | None = None,
+    add_tags: Sequence[str] = (),
+    assign: bool = False,
+    assignee_id: int | None = None,
+) -> BulkOutcome:
+    """One change to many tickets (the ticket list's bulk actions): status,
+    priority, tags added to each one's own, and the agent (None: nobody) when
+    `assign`. Each ticket changes in a transaction of its own, committed
+    here: one the change cannot apply to (solving it needs a field still
+    empty, one the viewer may not see) is rolled back, its events with it,
+    and reported with the reason; the others still change. (Not a SAVEPOINT
+    per ticket: on SQLite a savepoint opened before the first write reads
+    from a snapshot that another thread's commit makes stale, and the write
+    then fails with "database is locked".)"""
+    ids = list(dict.fromkeys(ticket_ids))
+    if not ids:
+        raise InvalidInput("ticket_ids must name at least one ticket", field="ticket_ids")
+    if len(ids) > MAX_BULK_TICKETS:
+        raise InvalidInput(f"at most {MAX_BULK_TICKETS} tickets at once", field="ticket_ids")
+    tags = clean_tags(add_tags)
+    if status is None and priority is None and not tags and not assign:
+        raise InvalidInput("nothing to change: give status, priority, add_tags or assignee_id", field="status")
+    updated: list[int] = []
+    failed: list[tuple[int, str, str | None]] = []
+    db.commit()  # whatever the caller did before stands on its own
+    for ticket_id in ids:
+        try:
+            ticket, conversation = get_ticket(db, viewer, ticket_id)
+            if assign:
+                conversations.assign_conversation(db, viewer, conversation, assignee_id=assignee_id)
+            patch = TicketPatchIn(status=status, priority=priority, tags=clean_tags([*(ticket.tags or []), *tags]) if tags else None)
+            update_ticket(db, viewer, ticket, conversation, patch)
+        except DragomanError as error:
+            db.rollback()
+            failed.append((ticket_id, error.message, error.field))
+        else:
+            db.commit()
+            updated.append(ticket_id)
+    return BulkOutcome(updated, failed)
 
 
 def live_ticket(db: Session, ticket: Ticket) -> Ticket:
