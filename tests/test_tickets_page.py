@@ -128,6 +128,25 @@ def test_the_list_filters_by_team(client: TestClient, demo: DemoWorld, as_user: 
     assert rows(client.get("/app/tickets", params={"team_id": "any"}, headers=admin).text) == [str(tech["id"]), str(sales["id"])]
 
 
+def test_the_list_filters_by_tag(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    inbox_id = api_inbox(client, demo, admin)
+    late = open_ticket(client, demo, admin, inbox_id, subject="Where is 4711?", tags=["late_delivery", "VIP"])
+    similar = open_ticket(client, demo, admin, inbox_id, subject="Still waiting", email="ana@example.es", tags=["late-delivery", "vipx", "Verspätet"])
+    open_ticket(client, demo, admin, inbox_id, subject="Refund", email="lea@example.fr", tags=["refund"])
+
+    # The whole tag, as stored (lower case): "_" is no wildcard and "vip" is not "vipx".
+    for tag, expected in (("late_delivery", [late]), ("vip", [late]), ("VIP", [late]), ("late-delivery", [similar]), ("verspätet", [similar]), ("vi", [])):
+        listed = client.get(f"{base(demo)}/tickets", params={"tag": tag}, headers=admin).json()["items"]
+        assert [t["id"] for t in listed] == [t["id"] for t in expected], tag
+    page = client.get("/app/tickets", params={"tag": "vip"}, headers=admin).text
+    assert rows(page) == [str(late["id"])]
+    # The form keeps the tag; each listed tag links to its own list.
+    assert 'name="tag" value="vip"' in page and 'href="/app/tickets?status=unsolved&amp;tag=late_delivery"' in page
+    too_long = client.get(f"{base(demo)}/tickets", params={"tag": "x" * 51}, headers=admin)
+    assert too_long.status_code == 422 and too_long.json()["field"] == "tag"
+
+
 def test_a_bad_filter_is_named_and_nothing_changes(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
     admin = as_user(demo.user("admin"))
     for params, field in (
@@ -139,6 +158,7 @@ def test_a_bad_filter_is_named_and_nothing_changes(client: TestClient, demo: Dem
         ({"order": "due", "offset": "-1"}, "offset"),
         ({"team_id": "sales"}, "team_id"),
         ({"team_id": "99999"}, "team_id"),
+        ({"tag": "x" * 51}, "tag"),
     ):
         page = client.get("/app/tickets", params=params, headers=admin)
         assert page.status_code == 422
@@ -293,7 +313,13 @@ def test_an_agent_changes_several_tickets_at_once_from_the_list(
     page.get_by_test_id("ticket-bulk-apply").click()
     expect(problem).to_contain_text("Choose a status, a priority, an agent or a tag")
     bulk.locator("select[name=status]").select_option("pending")
+    bulk.locator("input[name=tag]").fill("needs-order-number")
     page.get_by_test_id("ticket-bulk-apply").click()
     expect(page.get_by_test_id("ticket-row").first.locator(".tk-status")).to_have_text("Pending")
     expect(bulk).to_be_hidden()
+    # Its tag is shown, and leads to every ticket with it.
+    page.get_by_test_id("ticket-tags").get_by_role("link", name="needs-order-number").click()
+    expect(page.get_by_test_id("filter-tag")).to_have_value("needs-order-number")
+    expect(page.get_by_test_id("ticket-row")).to_have_count(1)
+    shoot(page, test_output_dir, "ticket-list-by-tag")
     assert page.script_errors == []  # type: ignore[attr-defined]

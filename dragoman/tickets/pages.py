@@ -1,7 +1,7 @@
 """The console's ticket list (`/app/tickets`): every ticket the reader may
 see, filtered by status and assignee, with each one's next SLA deadline, so
 an agent can pick the one due first and open its conversation; sorted
-newest first or by that deadline, and filtered by priority and team too.
+newest first or by that deadline, and filtered by priority, team and tag too.
 Tickets ticked in the list take one change together (status, priority,
 agent, a tag), through `POST /tickets/bulk` (tickets.js).
 
@@ -89,6 +89,7 @@ def tickets_page(
     assignee: str = "all",
     priority: str = "any",
     team_id: str = "any",
+    tag: str = "",
     order: str = "newest",
     before_id: str | None = None,
     offset: str | None = None,
@@ -112,6 +113,7 @@ def tickets_page(
                 assignee=assignee,
                 priority=None if priority == "any" else priority,
                 team_id=None if team_id == "any" else int(team_id),
+                tag=tag.strip() or None,
                 order=order,
                 before_id=int(before_id) if before_id else None,
                 offset=skip,
@@ -131,6 +133,7 @@ def tickets_page(
             "assignee": assignee,
             "priority": priority,
             "team_id": team_id,
+            "tag": tag.strip(),
             "teams": [(str(t.id), t.name) for t in list_teams(db, principal.account_id)],
             "order": order,
             "status_choices": STATUS_CHOICES,
@@ -141,7 +144,7 @@ def tickets_page(
             # The next page: newest first pages by ticket number (stable while
             # tickets arrive); by deadline, by position (deadlines move).
             "next_page": _next_page(
-                {"status": status, "assignee": assignee, "priority": priority, "team_id": team_id, "order": order},
+                {"status": status, "assignee": assignee, "priority": priority, "team_id": team_id, "tag": tag.strip(), "order": order},
                 tickets,
                 skip,
             ),

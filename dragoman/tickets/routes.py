@@ -67,6 +67,7 @@ def list_tickets(
     assignee: str = Query("all", description="mine, unassigned or all"),
     priority: str | None = Query(None, description="urgent, high, normal or low"),
     team_id: int | None = Query(None, description="Only the tickets of this team's conversations"),
+    tag: str | None = Query(None, description="Only the tickets carrying this tag"),
     order: str = Query("newest", description="newest (by ticket number), or due: the next SLA deadline first, tickets without one last"),
     before_id: int | None = Query(None, description="Next page, newest first: the id of the last ticket of the previous page"),
     offset: int = Query(0, ge=0, description="Next page in either order: how many tickets to skip"),
@@ -75,7 +76,8 @@ def list_tickets(
     db: Session = Depends(get_db),
 ) -> TicketPage:
     spec = services.TicketFilter(
-        status=status, assignee=assignee, priority=priority, team_id=team_id, order=order, before_id=before_id, offset=offset, limit=limit
+        status=status, assignee=assignee, priority=priority, team_id=team_id, tag=tag, order=order, before_id=before_id, offset=offset,
+        limit=limit,
     )
     return TicketPage(items=services.list_tickets(db, principal.viewer, spec))
 

@@ -8,13 +8,15 @@ team and language can be computed later from the events alone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import String, and_, cast, func, select, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -82,6 +84,17 @@ def clean_subject(subject: str | None) -> str:
         # A subject becomes a mail header: a line break would let it add headers.
         raise InvalidInput("subject must be one line", field="subject")
     return text
+
+
+def tag_clause(tag: str) -> ColumnElement[bool]:
+    """Tickets whose tags hold `tag` (cleaned as tags are stored). Tags are a
+    JSON list, written by json.dumps on both databases, so the tag appears
+    in the column's text exactly as json.dumps writes it, quotes included:
+    a match on that text needs no JSON functions, which SQLite and
+    PostgreSQL spell differently."""
+    cleaned = require_text(tag, "tag", max_length=50).lower()  # as clean_tags stores it
+    needle = json.dumps(cleaned).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return cast(Ticket.tags, String).like(f"%{needle}%", escape="\\")
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:
@@ -903,6 +916,7 @@ class TicketFilter:
     assignee: str = "all"  # mine | unassigned | all
     priority: str | None = None  # one of PRIORITY_ORDER, or None for any
     team_id: int | None = None  # the conversation's team, or None for any
+    tag: str | None = None  # tickets carrying this tag, or None for any
     order: str = "newest"  # newest | due (the next SLA deadline first; none last)
     before_id: int | None = None
     offset: int = 0
@@ -940,6 +954,8 @@ def list_tickets(db: Session, viewer: Viewer, spec: TicketFilter) -> list[Ticket
         if db.scalar(select(Team.id).where(Team.id == spec.team_id, Team.account_id == viewer.account_id)) is None:
             raise InvalidInput(f"team_id {spec.team_id} is not a team of this account", field="team_id")
         query = query.where(Conversation.team_id == spec.team_id)
+    if spec.tag is not None:
+        query = query.where(tag_clause(spec.tag))
     if spec.before_id is not None:
         query = query.where(Ticket.id < spec.before_id)
     if spec.offset < 0:
