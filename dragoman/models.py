@@ -41,5 +41,5 @@ from dragoman.routing.models import (  # noqa: F401
     RoutingSkill,
     RoutingStep,
 )
-from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus  # noqa: F401
+from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus, TicketView  # noqa: F401
 from dragoman.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery  # noqa: F401

@@ -321,5 +321,53 @@ def test_an_agent_changes_several_tickets_at_once_from_the_list(
     page.get_by_test_id("ticket-tags").get_by_role("link", name="needs-order-number").click()
     expect(page.get_by_test_id("filter-tag")).to_have_value("needs-order-number")
     expect(page.get_by_test_id("ticket-row")).to_have_count(1)
+    # These filters, saved as a view, come back with one click.
+    save = page.get_by_test_id("ticket-view-save")
+    save.locator("input[name=name]").fill("Waiting for an order number")
+    save.get_by_role("button").click()
+    view = page.get_by_test_id("ticket-view")
+    expect(view).to_have_text("Waiting for an order number")
+    expect(view).to_have_attribute("aria-current", "page")
     shoot(page, test_output_dir, "ticket-list-by-tag")
+    page.get_by_test_id("filter-tag").fill("")
+    page.get_by_test_id("filter-apply").click()
+    expect(view).not_to_have_attribute("aria-current", "page")
+    view.click()
+    expect(page.get_by_test_id("filter-tag")).to_have_value("needs-order-number")
+    page.get_by_role("button", name="Delete the view Waiting for an order number").click()
+    expect(view).to_have_count(0)
     assert page.script_errors == []  # type: ignore[attr-defined]
+
+
+def test_an_agent_saves_the_filters_as_a_view_of_her_own(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    agent = as_user(demo.user("maria"))
+    admin = as_user(demo.user("admin"))
+    inbox_id = api_inbox(client, demo, admin)
+    urgent = open_ticket(client, demo, admin, inbox_id, subject="Charged twice", priority="urgent", tags=["billing"])
+    open_ticket(client, demo, admin, inbox_id, subject="Where is 4711?", email="ana@example.es")
+    views = f"{base(demo)}/ticket_views"
+    saved = client.post(views, json={"name": "Urgent billing", "filters": {"priority": "urgent", "tag": "billing", "order": "due"}}, headers=agent)
+    assert saved.status_code == 201, saved.text
+    view = saved.json()
+    assert view["url"] == "/app/tickets?priority=urgent&tag=billing&order=due"
+    # The view opens its list, marked as the one shown.
+    page = client.get(view["url"], headers=agent).text
+    assert rows(page) == [str(urgent["id"])]
+    assert re.search(r'<a href="/app/tickets\?priority=urgent&amp;tag=billing&amp;order=due" data-testid="ticket-view" aria-current="page">Urgent billing</a>', page)
+    # A view is its owner's alone.
+    assert client.get(views, headers=admin).json() == []
+    assert client.delete(f"{views}/{view['id']}", headers=admin).status_code == 404
+    # Bad input names the field; nothing is stored.
+    for body, field, code in (
+        ({"name": "", "filters": {}}, "name", 422),
+        ({"name": "Urgent billing", "filters": {}}, "name", 409),
+        ({"name": "X", "filters": {"colour": "red"}}, "filters", 422),
+        ({"name": "X", "filters": {"priority": "critical"}}, "filters.priority", 422),
+        ({"name": "X", "filters": {"team_id": "99999"}}, "filters.team_id", 422),
+        ({"name": "X", "filters": {"status": 3}}, "filters.status", 422),
+    ):
+        refused = client.post(views, json=body, headers=agent)
+        assert refused.status_code == code and refused.json()["field"] == field, (body, refused.text)
+    assert [v["name"] for v in client.get(views, headers=agent).json()] == ["Urgent billing"]
+    assert client.delete(f"{views}/{view['id']}", headers=agent).status_code == 204
+    assert client.get(views, headers=agent).json() == []

@@ -150,3 +150,15 @@ class TicketField(IdMixin, CreatedAtMixin, Base):
     required_to_solve: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
+
+
+class TicketView(IdMixin, CreatedAtMixin, Base):
+    """A user's saved ticket list: a name for a set of the list's filters
+    (status, assignee, priority, team, tag, order), shown above the list."""
+
+    __tablename__ = "ticket_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

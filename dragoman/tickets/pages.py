@@ -13,6 +13,7 @@ console's ticket card (the same strings, the same rule)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,8 @@ def tickets_page(
 ) -> Response:
     problem: InvalidInput | None = None
     skip = int(offset) if offset and offset.isdigit() else 0
+    # What a saved view keeps (services.VIEW_FILTERS), as the address gives it.
+    filters = {"status": status, "assignee": assignee, "priority": priority, "team_id": team_id, "tag": tag.strip(), "order": order}
 
     def page_values(principal: Principal) -> dict[str, Any]:
         nonlocal problem
@@ -104,17 +107,10 @@ def tickets_page(
         try:
             if before_id is not None and not before_id.isdigit():
                 raise InvalidInput("before_id must be a ticket number", field="before_id")
-            if team_id != "any" and not team_id.isdigit():
-                raise InvalidInput("team_id must be a team's number or any", field="team_id")
             if offset is not None and not offset.isdigit():
                 raise InvalidInput("offset must be 0 or more", field="offset")
-            spec = services.TicketFilter(
-                status=None if status == "all" else status,
-                assignee=assignee,
-                priority=None if priority == "any" else priority,
-                team_id=None if team_id == "any" else int(team_id),
-                tag=tag.strip() or None,
-                order=order,
+            spec = replace(
+                services.view_filter(filters),
                 before_id=int(before_id) if before_id else None,
                 offset=skip,
                 limit=PAGE_SIZE,
@@ -144,11 +140,17 @@ def tickets_page(
             # The next page: newest first pages by ticket number (stable while
             # tickets arrive); by deadline, by position (deadlines move).
             "next_page": _next_page(
-                {"status": status, "assignee": assignee, "priority": priority, "team_id": team_id, "tag": tag.strip(), "order": order},
+                filters,
                 tickets,
                 skip,
             ),
             "problem": problem,
+            # Saved views: each opens its filters; the one shown now is marked.
+            "views": [
+                (view, "/app/tickets?" + urlencode(view.filters), _same_filters(view.filters, filters))
+                for view in services.list_views(db, principal.viewer)
+            ],
+            "filters": {key: value for key, value in filters.items() if value},
         }
 
     response = render_feature_page(request, db, _environment(), "tickets.html", lambda principal: True, context=page_values)
@@ -156,6 +158,12 @@ def tickets_page(
         # A filter typed into the address: the page says which one, with 422.
         response.status_code = 422
     return response
+
+
+def _same_filters(saved: dict[str, str], shown: dict[str, str]) -> bool:
+    """Whether a view's filters are the ones shown (a filter left out is the page's default)."""
+    defaults = {"status": "unsolved", "assignee": "all", "priority": "any", "team_id": "any", "tag": "", "order": "newest"}
+    return {**defaults, **saved} == {**defaults, **{k: v for k, v in shown.items() if v}}
 
 
 def _next_page(filters: dict[str, str], tickets: list[TicketOut], offset: int) -> str | None:

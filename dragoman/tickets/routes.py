@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from dragoman.core.errors import NotFound
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.tickets import services
+from dragoman.tickets.models import TicketView
 from dragoman.tickets.schemas import (
     LinkIn,
     MergeIn,
@@ -28,6 +31,8 @@ from dragoman.tickets.schemas import (
     TicketOut,
     TicketPage,
     TicketPatchIn,
+    TicketViewIn,
+    TicketViewOut,
     TransferIn,
 )
 
@@ -80,6 +85,28 @@ def list_tickets(
         limit=limit,
     )
     return TicketPage(items=services.list_tickets(db, principal.viewer, spec))
+
+
+def view_out(view: TicketView) -> TicketViewOut:
+    return TicketViewOut(id=view.id, name=view.name, filters=view.filters, url="/app/tickets?" + urlencode(view.filters))
+
+
+@router.get("/ticket_views", response_model=list[TicketViewOut], summary="The caller's saved ticket lists")
+def list_ticket_views(principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> list[TicketViewOut]:
+    return [view_out(view) for view in services.list_views(db, principal.viewer)]
+
+
+@router.post("/ticket_views", response_model=TicketViewOut, status_code=201, summary="Save the list's filters under a name")
+def create_ticket_view(body: TicketViewIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> TicketViewOut:
+    view = services.save_view(db, principal.viewer, body.name, body.filters)
+    db.commit()
+    return view_out(view)
+
+
+@router.delete("/ticket_views/{view_id}", status_code=204)
+def delete_ticket_view(view_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> None:
+    services.delete_view(db, principal.viewer, view_id)
+    db.commit()
 
 
 @router.post("/tickets", response_model=TicketOut, status_code=201, summary="Open a ticket for a contact")

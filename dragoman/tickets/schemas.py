@@ -179,3 +179,18 @@ class TicketFieldIn(BaseModel):
 class TicketFieldOut(TicketFieldIn):
     id: int
 
+
+
+class TicketViewIn(BaseModel):
+    name: str = Field(..., description="Shown above the ticket list, e.g. \"My urgent tickets\"")
+    filters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The list's filters as its address spells them: status, assignee, priority, team_id, tag, order",
+    )
+
+
+class TicketViewOut(BaseModel):
+    id: int
+    name: str
+    filters: dict[str, str]
+    url: str = Field(..., description="The console's ticket list with these filters")

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, select, update
+from sqlalchemy import Select, String, and_, cast, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,7 +37,7 @@ from dragoman.routing.hours import BusinessHours, Window
 from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
 from dragoman.tickets.fields import FIELD_TYPES, FieldDefinition, check_fields, check_key, missing_to_solve
-from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus
+from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus, TicketView
 from dragoman.tickets.schemas import (
     NewTicketIn,
     PriorityName,
@@ -927,6 +927,14 @@ TICKET_ORDERS = ("newest", "due")
 
 
 def list_tickets(db: Session, viewer: Viewer, spec: TicketFilter) -> list[TicketOut]:
+    now = utcnow()
+    rows = db.execute(ticket_query(db, viewer, spec).offset(spec.offset).limit(max(1, min(spec.limit, 200)))).all()
+    return [ticket_out(db, ticket, conversation, now) for ticket, conversation in rows]
+
+
+def ticket_query(db: Session, viewer: Viewer, spec: TicketFilter) -> Select[tuple[Ticket, Conversation]]:
+    """The tickets `spec` asks for, in its order; a filter that is not one
+    raises InvalidInput naming it (a saved view is checked this way too)."""
     query = (
         select(Ticket, Conversation)
         .join(Conversation, Conversation.id == Ticket.conversation_id)
@@ -974,9 +982,72 @@ def list_tickets(db: Session, viewer: Viewer, spec: TicketFilter) -> list[Ticket
         query = query.order_by(Ticket.id.desc())
     else:
         raise InvalidInput("order must be newest or due", field="order")
-    now = utcnow()
-    rows = db.execute(query.offset(spec.offset).limit(max(1, min(spec.limit, 200)))).all()
-    return [ticket_out(db, ticket, conversation, now) for ticket, conversation in rows]
+    return query
+
+
+# -- saved views ----------------------------------------------------------------------
+
+# The list's filters a view keeps (its paging is not kept).
+VIEW_FILTERS = ("status", "assignee", "priority", "team_id", "tag", "order")
+MAX_VIEWS = 30
+
+
+def view_filter(filters: dict[str, str]) -> TicketFilter:
+    """The list's filters as the page's address gives them (team_id "any",
+    priority "any", status "all" mean no filter)."""
+    team = filters.get("team_id", "any")
+    if team != "any" and not team.isdigit():
+        raise InvalidInput("team_id must be a team's number or any", field="team_id")
+    status = filters.get("status", "unsolved")
+    priority = filters.get("priority", "any")
+    return TicketFilter(
+        status=None if status == "all" else status,
+        assignee=filters.get("assignee", "all"),
+        priority=None if priority == "any" else priority,
+        team_id=None if team == "any" else int(team),
+        tag=filters.get("tag") or None,
+        order=filters.get("order", "newest"),
+    )
+
+
+def list_views(db: Session, viewer: Viewer) -> list[TicketView]:
+    return list(db.scalars(select(TicketView).where(TicketView.user_id == viewer.user_id).order_by(TicketView.name, TicketView.id)))
+
+
+def save_view(db: Session, viewer: Viewer, name: str, filters: dict[str, Any]) -> TicketView:
+    """A saved list for the viewer: checked like the list checks its
+    filters, so a view always opens."""
+    clean_name = require_text(name, "name", max_length=80)
+    if not isinstance(filters, dict) or any(key not in VIEW_FILTERS for key in filters):
+        raise InvalidInput(f"filters may hold {', '.join(VIEW_FILTERS)}", field="filters")
+    kept: dict[str, str] = {}
+    for key, value in filters.items():
+        if not isinstance(value, str):
+            raise InvalidInput(f"filters.{key} must be text, as in the list's address", field=f"filters.{key}")
+        if value.strip():
+            kept[key] = value.strip()
+    try:
+        ticket_query(db, viewer, view_filter(kept))
+    except InvalidInput as error:
+        field = error.field if (error.field or "").startswith("filters.") else f"filters.{error.field}"
+        raise InvalidInput(error.message, field=field) from None
+    existing = list_views(db, viewer)
+    if any(view.name == clean_name for view in existing):
+        raise Conflict(f"a view named {clean_name!r} exists; delete it first or choose another name", field="name")
+    if len(existing) >= MAX_VIEWS:
+        raise InvalidInput(f"at most {MAX_VIEWS} views per person", field="name")
+    view = TicketView(account_id=viewer.account_id, user_id=viewer.user_id, name=clean_name, filters=kept)
+    db.add(view)
+    db.flush()
+    return view
+
+
+def delete_view(db: Session, viewer: Viewer, view_id: int) -> None:
+    view = db.get(TicketView, view_id)
+    if view is None or view.user_id != viewer.user_id:
+        raise NotFound(f"view {view_id} not found", field="view_id")
+    db.delete(view)
+    db.flush()
 
 
 def list_sla_events(db: Session, viewer: Viewer, ticket: Ticket) -> list[SlaEvent]:
