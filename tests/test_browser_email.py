@@ -131,7 +131,7 @@ def test_an_admin_turns_on_the_acknowledgement_of_new_mail_requests(
     # The agent sees the acknowledgement in the timeline, marked as automatic.
     page.goto(f"{live_server.url}/app")
     conversation_item(page, receipt.conversation_id).click()
-    expect(page.get_by_text("Merci de nous avoir écrit.")).to_be_visible()
+    expect(page.get_by_role("list", name="Messages").get_by_text("Merci de nous avoir écrit.")).to_be_visible()
     expect(page.get_by_text("Automatic reply").first).to_be_visible()
     shoot(page, test_output_dir, "email-acknowledged")
     wait_until(lambda: live_server.ctx.services["email"].wait_idle())

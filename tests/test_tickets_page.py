@@ -371,3 +371,55 @@ def test_an_agent_saves_the_filters_as_a_view_of_her_own(client: TestClient, dem
     assert [v["name"] for v in client.get(views, headers=agent).json()] == ["Urgent billing"]
     assert client.delete(f"{views}/{view['id']}", headers=agent).status_code == 204
     assert client.get(views, headers=agent).json() == []
+
+
+def test_an_admin_defines_the_ticket_fields_in_settings(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    page.goto(f"{live_server.url}/app/admin/inboxes")
+    page.get_by_test_id("nav-ticket-fields").click()
+    expect(page.get_by_text("No fields yet.")).to_be_visible()
+    dialog = page.locator("#form-dialog")
+
+    page.get_by_test_id("add-button").click()
+    page.locator("#f-key").fill("order_number")
+    page.locator("#f-labels").fill("en: Order number\nde: Bestellnummer")
+    expect(page.locator("#f-options")).to_be_hidden()  # choices only for a list
+    dialog.locator("label.check", has_text="Needed before the ticket is solved").locator("input").check()
+    page.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("ticket-field-row")).to_have_count(1)
+
+    # A list without choices is refused by name; with them it is saved.
+    page.get_by_test_id("add-button").click()
+    page.locator("#f-key").fill("reason")
+    page.locator("#f-type").select_option("select")
+    page.locator("#f-labels").fill("Reason\nes: Motivo")
+    page.get_by_test_id("dialog-submit").click()
+    expect(page.locator("#form-dialog-error")).to_contain_text("a select field needs its options")
+    page.locator("#f-options").fill("damaged, late, wrong item")
+    shoot(page, test_output_dir, "admin-ticket-field-form")
+    page.get_by_test_id("dialog-submit").click()
+    rows = page.get_by_test_id("ticket-field-row")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="reason")).to_contain_text("damaged, late, wrong item")
+    shoot(page, test_output_dir, "admin-ticket-fields")
+
+    # Edited: the label changes, the key stays.
+    rows.filter(has_text="order_number").get_by_role("button", name="Edit").click()
+    expect(page.locator("#f-key")).to_have_count(0)
+    page.locator("#f-labels").fill("en: Order no.\nde: Bestellnummer")
+    page.get_by_test_id("dialog-submit").click()
+    expect(rows.filter(has_text="order_number")).to_contain_text("Order no.")
+    stored = {f["key"]: f for f in httpx.get(f"{api}/ticket_fields", headers=admin).json()}
+    assert stored["order_number"]["labels"] == {"en": "Order no.", "de": "Bestellnummer"} and stored["order_number"]["required_to_solve"] is True
+    assert stored["reason"]["labels"] == {"en": "Reason", "es": "Motivo"} and stored["reason"]["options"] == ["damaged", "late", "wrong item"]
+    assert stored["reason"]["position"] == 1
+
+    page.once("dialog", lambda confirm: confirm.accept())
+    rows.filter(has_text="reason").get_by_role("button", name="Delete").click()
+    expect(rows).to_have_count(1)
+    assert [f["key"] for f in httpx.get(f"{api}/ticket_fields", headers=admin).json()] == ["order_number"]
+    assert page.script_errors == []  # type: ignore[attr-defined]

@@ -46,7 +46,7 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dragoman_login_csrf"
 LOGIN_CSRF_FIELD = "csrf_token"
 
-ADMIN_SECTIONS = ("agents", "teams", "inboxes", "webhooks", "language")
+ADMIN_SECTIONS = ("agents", "teams", "inboxes", "webhooks", "language", "ticket-fields")
 PERSONAL_SECTIONS = ("api-tokens",)
 
 

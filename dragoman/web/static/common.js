@@ -6,6 +6,15 @@ const bootstrapElement = document.getElementById("bootstrap");
 export const boot = bootstrapElement ? JSON.parse(bootstrapElement.textContent) : { strings: {} };
 
 /** A translated string; `%(name)s` placeholders are filled from `vars`. */
+/** A ticket field's label for this reader: their language, else English, else any. */
+export function fieldLabel(field) {
+  const language = (document.documentElement.lang || "en").toLowerCase();
+  const labels = field.labels || {};
+  const key = Object.keys(labels).find((code) => code.toLowerCase() === language)
+    || Object.keys(labels).find((code) => code.toLowerCase().split("-")[0] === language.split("-")[0]);
+  return labels[key] || labels.en || Object.values(labels)[0] || field.key;
+}
+
 export function t(key, vars) {
   let text = boot.strings[key];
   if (text === undefined) {

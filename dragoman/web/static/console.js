@@ -11,6 +11,7 @@ import {
   boot,
   el,
   errorText,
+  fieldLabel,
   formatDate,
   formatDateTime,
   formatTime,
@@ -605,14 +606,6 @@ function wireTicketActions() {
 }
 
 /** A field's label in the console's language, else English, else any. */
-function fieldLabel(field) {
-  const language = (document.documentElement.lang || "en").toLowerCase();
-  const labels = field.labels || {};
-  const key = Object.keys(labels).find((code) => code.toLowerCase() === language)
-    || Object.keys(labels).find((code) => code.toLowerCase().split("-")[0] === language.split("-")[0]);
-  return labels[key] || labels.en || Object.values(labels)[0] || field.key;
-}
-
 function fieldInput(field, value) {
   const attributes = { "data-field": field.key, "data-testid": `ticket-field-${field.key}` };
   if (field.type === "select") {
