@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,6 +19,7 @@ from dragoman.core import events
 from dragoman.core.http import AppContext
 from dragoman.inboxes.models import Inbox
 from dragoman.kb.bot import PHRASES
+from dragoman.language import services as language_services
 
 
 @pytest.fixture
@@ -164,7 +166,7 @@ def test_a_near_miss_hands_over_with_the_articles_that_came_close(
 
 
 def test_a_question_in_a_language_the_base_lacks_is_translated_into_one_it_has(
-    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session
+    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The demo base has no Italian version; Apertium (installed by the
     # Makefile) translates Italian to Spanish directly, so the bot searches
@@ -184,6 +186,26 @@ def test_a_question_in_a_language_the_base_lacks_is_translated_into_one_it_has(
     assert translated == {"text": translated["text"], "from": "es", "to": "it", "engine": "apertium"}
     assert reply.content.startswith(translated["text"] + "\n" + PHRASES["it"]["translated"])
     assert PHRASES["it"]["ask"] in reply.content and reply.attributes["bot"]["article_url"] in reply.content
+    # Its "yes" to "did that help?" is read as such: the bot translates and
+    # searches nothing (the agents' own translation of the message goes on).
+    bot_translations: list[list[tuple[str, str, str]]] = []
+    counted = language_services.translate_preferring_direct
+
+    def counting(db: Session, runtime: Any, account_id: int, attempts: Any) -> Any:
+        tried = list(attempts)
+        bot_translations.append(tried)
+        return counted(db, runtime, account_id, tried)
+
+    monkeypatch.setattr(language_services, "translate_preferring_direct", counting)
+    seen = say(client, ctx, customer, "sì, grazie")
+    assert seen[-1]["content"] == PHRASES["it"]["thank"] and bot_translations == []
+    # Nor is a request for a person.
+    say(client, ctx, visitor(client, bot_demo, "it"), "voglio parlare con un operatore")
+    handoff = [m for m in timeline(db, conversation_of(db)) if m.direction is Direction.activity][-1]
+    assert handoff.attributes["reason"] == "asked_for_person" and bot_translations == []
+    # A question still is.
+    say(client, ctx, visitor(client, bot_demo, "it"), "Quanto costa la spedizione?")
+    assert bot_translations and bot_translations[0][0][0] == "Quanto costa la spedizione?"
     # A question in a language no engine here translates is searched as it came.
     other = visitor(client, bot_demo, "ko")
     say(client, ctx, other, "비밀번호를 잊어버렸어요")

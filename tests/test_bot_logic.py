@@ -18,6 +18,7 @@ from dragoman.kb.bot import (
     handoff_text,
     near_misses,
     phrase,
+    settles_without_search,
 )
 
 ORDER = Found(article_id=1, score=0.6, always_human=False, slug="where-is-my-order")
@@ -141,3 +142,18 @@ def test_every_language_has_every_phrase_and_unknown_languages_fall_back_to_engl
     assert phrase("zh-Hans", "ask") == PHRASES["zh"]["ask"]
     text = answer_text("es", "Resumen.", "Título", "/hc/1/es/articles/3-x")
     assert text.startswith("Resumen.") and "/hc/1/es/articles/3-x" in text and PHRASES["es"]["ask"] in text
+
+
+@pytest.mark.parametrize(
+    ("text", "awaiting_feedback", "settled"),
+    [
+        ("agente", False, True),  # a person, whatever the search finds
+        ("sì", True, True),  # an answer to "did that help?"
+        ("no", True, True),
+        ("sì", False, False),  # not asked anything: searched like any message
+        ("dov'è il mio pacco?", True, False),
+        ("Where is my order?", False, False),
+    ],
+)
+def test_the_search_is_skipped_only_where_its_result_cannot_matter(text: str, awaiting_feedback: bool, settled: bool) -> None:
+    assert settles_without_search(text, awaiting_feedback=awaiting_feedback) is settled

@@ -125,6 +125,13 @@ def feedback_of(text: str) -> bool | None:
     return None
 
 
+def settles_without_search(text: str, *, awaiting_feedback: bool) -> bool:
+    """Whether `decide` acts on this message whatever the search finds: a
+    request for a person, or an answer to "did that help?". The worker then
+    neither searches nor translates it."""
+    return asks_for_person(text) or (awaiting_feedback and feedback_of(text) is not None)
+
+
 def near_misses(candidates: Sequence[Found], threshold: float, margin: float) -> list[Found]:
     """The articles that scored just under the threshold: not sure enough to
     answer with, close enough to offer while a person is on the way. Best

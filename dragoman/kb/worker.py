@@ -252,19 +252,10 @@ class BotWorker:
         settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
         index = self.indexes.get(db, conversation.account_id)
         language_of_words = _search_language(conversation, message)
-        candidates = self._find(db, index, message.content, language_of_words)
-        question, search_language, searched = self._question_in_base_language(
-            db, conversation.account_id, index, message.content, language_of_words
-        )
-        if searched is not None:
-            # The translation is searched beside the question as it came, and
-            # the better match wins: a language detected wrongly (or a poor
-            # translation) must not lose an answer the words already found.
-            translated = self._find(db, index, question, search_language)
-            if translated and (not candidates or translated[0].score > candidates[0].score):
-                candidates = translated
-            else:
-                searched = None
+        candidates: list[bot.Found] = []
+        searched: dict[str, Any] | None = None
+        if not bot.settles_without_search(message.content, awaiting_feedback=session.awaiting_exchange_id is not None):
+            candidates, searched = self._search(db, index, conversation.account_id, message.content, language_of_words)
         found = candidates[0] if candidates else None
         threshold, _ = inbox_threshold(settings, index.semantic)
         decision = bot.decide(
@@ -298,6 +289,23 @@ class BotWorker:
                 near = bot.near_misses(candidates, threshold, suggestion_margin(index.semantic))
             self._hand_off(db, conversation, session, message, language, decision, near, searched)
         db.commit()
+
+    def _search(
+        self, db: Session, index: SearchIndex, account_id: int, text: str, language: str | None
+    ) -> tuple[list[bot.Found], dict[str, Any] | None]:
+        """The best articles for the message, and what was searched when it
+        was a translation (None when the words as they came matched best)."""
+        candidates = self._find(db, index, text, language)
+        question, search_language, searched = self._question_in_base_language(db, account_id, index, text, language)
+        if searched is None:
+            return candidates, None
+        # The translation is searched beside the question as it came, and
+        # the better match wins: a language detected wrongly (or a poor
+        # translation) must not lose an answer the words already found.
+        translated = self._find(db, index, question, search_language)
+        if translated and (not candidates or translated[0].score > candidates[0].score):
+            return translated, searched
+        return candidates, None
 
     def _question_in_base_language(
         self, db: Session, account_id: int, index: SearchIndex, text: str, language: str | None
