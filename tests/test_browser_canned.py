@@ -88,3 +88,64 @@ def test_a_macro_says_what_it_will_do_and_does_it_when_sent(
     expect(page.get_by_test_id("ticket-status")).to_have_value("pending")
     after = httpx.get(f"{api}/tickets/{ticket['id']}", headers=supervisor).json()
     assert after["status"] == "pending" and after["tags"] == ["damaged"]
+
+
+def test_a_supervisor_writes_a_saved_reply_with_two_languages_and_a_macro_in_settings(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    page = signed_in_page(contexts, browser, live_server, "supervisor")
+    page.goto(f"{live_server.url}/app/settings/api-tokens")
+    # Supervisors keep the team's words: the section is theirs, the account's settings are not.
+    expect(page.get_by_test_id("nav-agents")).to_have_count(0)
+    page.get_by_test_id("nav-saved-replies").click()
+    # The demo's own replies are listed, each with its languages.
+    demo_replies = httpx.get(f"{api}/canned_replies", headers=admin).json()
+    expect(page.get_by_test_id("saved-reply-row")).to_have_count(len(demo_replies))
+
+    def stored_delay() -> list[dict]:  # type: ignore[type-arg]
+        return [r for r in httpx.get(f"{api}/canned_replies", headers=admin).json() if r["shortcut"] == "delay"]
+
+    page.get_by_test_id("add-button").click()
+    page.locator("#f-title").fill("Parcel delayed")
+    page.locator("#f-shortcut").fill("delay")
+    page.locator("#f-kind").select_option("reassurance")
+    versions = page.get_by_test_id("reply-version")
+    versions.first.locator("textarea").fill("Hi {{contact.first_name|there}}, your parcel is delayed by a day. Sorry!")
+    page.get_by_test_id("add-version").click()
+    versions.nth(1).locator("input").fill("es")
+    versions.nth(1).locator("textarea").fill("Hola {{contact.frist_name}}, tu paquete llega con un día de retraso.")
+    page.locator("#f-ticket_status").select_option("pending")
+    page.locator("#f-add_tags").fill("delay, carrier")
+    page.get_by_test_id("dialog-submit").click()
+    # A misspelt placeholder is refused by name, and nothing is stored.
+    expect(page.locator("#form-dialog-error")).to_contain_text("versions.es uses an unknown placeholder {{contact.frist_name}}")
+    assert stored_delay() == []
+    versions.nth(1).locator("textarea").fill("Hola {{contact.first_name|}}, tu paquete llega con un día de retraso.")
+    shoot(page, test_output_dir, "settings-saved-reply-form")
+    page.get_by_test_id("dialog-submit").click()
+    row = page.locator('[data-testid="saved-reply-row"][data-shortcut="delay"]')
+    expect(page.get_by_test_id("saved-reply-row")).to_have_count(len(demo_replies) + 1)
+    expect(row).to_contain_text("/delay")
+    expect(row).to_contain_text("ticket Pending (waiting for the customer), tags delay, carrier")
+    shoot(page, test_output_dir, "settings-saved-replies")
+    [stored] = stored_delay()
+    assert stored["kind"] == "reassurance" and set(stored["versions"]) == {"en", "es"}
+    assert stored["actions"]["ticket_status"] == "pending" and stored["actions"]["add_tags"] == ["delay", "carrier"]
+
+    # Edited: a language removed, the rest kept.
+    row.get_by_role("button", name="Edit").click()
+    versions.nth(1).get_by_role("button", name="Remove this language").click()
+    page.get_by_test_id("dialog-submit").click()
+    expect(row.locator(".chip")).to_have_count(1)
+    assert set(stored_delay()[0]["versions"]) == {"en"}
+    page.once("dialog", lambda confirm: confirm.accept())
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
+    assert stored_delay() == []
+    # An agent is turned away.
+    agent = signed_in_page(contexts, browser, live_server, "maria")
+    response = agent.goto(f"{live_server.url}/app/admin/saved-replies")
+    assert response is not None and response.status == 403
+    assert page.script_errors == []  # type: ignore[attr-defined]

@@ -46,7 +46,9 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dragoman_login_csrf"
 LOGIN_CSRF_FIELD = "csrf_token"
 
-ADMIN_SECTIONS = ("agents", "teams", "inboxes", "webhooks", "language", "ticket-fields")
+ADMIN_SECTIONS = ("agents", "teams", "inboxes", "webhooks", "language", "ticket-fields", "saved-replies")
+# Sections supervisors manage too (the API lets them: saved replies are the team's words).
+SUPERVISOR_SECTIONS = ("saved-replies",)
 PERSONAL_SECTIONS = ("api-tokens",)
 
 
@@ -280,6 +282,7 @@ def _shell_context(db: Session, reader: PageReader, page: str, **extra: Any) -> 
     return {
         "user": reader.principal.user,
         "is_admin": reader.principal.viewer.is_admin,
+        "sees_whole_account": reader.principal.viewer.sees_whole_account,
         "csrf_token": reader.principal.csrf_token,
         "page": page,
         "bootstrap": _bootstrap(db, reader, page, **extra),
@@ -321,7 +324,8 @@ def admin_page(section: str, request: Request, db: Session = Depends(get_db)) ->
         return _to_login(request)
     if section not in ADMIN_SECTIONS:
         return _error_page(request, db, reader, 404)
-    if not reader.principal.viewer.is_admin:
+    viewer = reader.principal.viewer
+    if not (viewer.is_admin or (section in SUPERVISOR_SECTIONS and viewer.sees_whole_account)):
         return _error_page(request, db, reader, 403)
     return _settings_page(request, db, reader, section)
 

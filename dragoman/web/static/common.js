@@ -6,6 +6,20 @@ const bootstrapElement = document.getElementById("bootstrap");
 export const boot = bootstrapElement ? JSON.parse(bootstrapElement.textContent) : { strings: {} };
 
 /** A translated string; `%(name)s` placeholders are filled from `vars`. */
+/** What sending a saved reply also does (a macro), in words: "ticket Solved, tags refund". */
+export function macroActionWords(reply, teams) {
+  const actions = (reply && reply.actions) || {};
+  const words = [];
+  if (actions.ticket_status) words.push(t("macro_status", { status: t(`ticket_status_${actions.ticket_status}`) }));
+  if (actions.priority) words.push(t("macro_priority", { priority: t(`priority_${actions.priority}`) }));
+  if (actions.add_tags && actions.add_tags.length) words.push(t("macro_tags", { tags: actions.add_tags.join(", ") }));
+  if (actions.team_id) {
+    const team = (teams || []).find((item) => item.id === actions.team_id);
+    words.push(t("macro_team", { team: team ? team.name : `#${actions.team_id}` }));
+  }
+  return words.join(", ");
+}
+
 /** A ticket field's label for this reader: their language, else English, else any. */
 export function fieldLabel(field) {
   const language = (document.documentElement.lang || "en").toLowerCase();

@@ -18,6 +18,7 @@ import {
   initShell,
   isTyping,
   languageName,
+  macroActionWords,
   openShortcuts,
   relativeTime,
   showOwnAvailability,
@@ -1048,7 +1049,7 @@ async function insertCannedReply(id) {
         : t("canned_inserted_translate", { language: languageName(customer), source: languageName(filled.language) });
     // A macro: what sending also does, said before the agent sends.
     const reply = (state.cannedReplies || new Map()).get(String(id));
-    const actions = macroActionWords(reply);
+    const actions = macroActionWords(reply, state.teams);
     state.macro = actions ? { id, conversationId } : null;
     nodes.hint.textContent = [languageHint, actions ? t("macro_on_send", { actions }) : ""].filter(Boolean).join(" ");
     input.dispatchEvent(new Event("input"));
@@ -1056,19 +1057,6 @@ async function insertCannedReply(id) {
   } catch (error) {
     toast(errorText(error), "error");
   }
-}
-
-function macroActionWords(reply) {
-  const actions = (reply && reply.actions) || {};
-  const words = [];
-  if (actions.ticket_status) words.push(t("macro_status", { status: t(`ticket_status_${actions.ticket_status}`) }));
-  if (actions.priority) words.push(t("macro_priority", { priority: t(`priority_${actions.priority}`) }));
-  if (actions.add_tags && actions.add_tags.length) words.push(t("macro_tags", { tags: actions.add_tags.join(", ") }));
-  if (actions.team_id) {
-    const team = state.teams.find((item) => item.id === actions.team_id);
-    words.push(t("macro_team", { team: team ? team.name : `#${actions.team_id}` }));
-  }
-  return words.join(", ");
 }
 
 async function applyMacro(macro) {
