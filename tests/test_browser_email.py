@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from conftest import DemoWorld, LiveServer, api_token, bearer, wait_until
 from servers import free_port
-from test_browser_console import browser, contexts, conversation_item, shoot, signed_in_page  # noqa: F401
+from test_browser_console import Customer, browser, contexts, conversation_item, shoot, signed_in_page  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -135,3 +135,56 @@ def test_an_admin_turns_on_the_acknowledgement_of_new_mail_requests(
     expect(page.get_by_text("Automatic reply").first).to_be_visible()
     shoot(page, test_output_dir, "email-acknowledged")
     wait_until(lambda: live_server.ctx.services["email"].wait_idle())
+
+
+def test_an_agent_attaches_a_file_to_a_mail_reply(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path, tmp_path: Path  # noqa: F811
+) -> None:
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+    created = httpx.post(
+        f"{api}/inboxes",
+        json={"name": "Support mail", "channel_type": "email", "settings": {"address": "support@shop.example", "receive": "smtp"}},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    email = live_server.ctx.services["email"]
+    email.retry_seconds = (3600.0,)
+    mail = EmailMessage()
+    mail["From"] = "Jonas Weber <jonas@example.de>"
+    mail["To"] = "support@shop.example"
+    mail["Subject"] = "Rechnung 4711 fehlt"
+    mail["Message-ID"] = "<rechnung-4711@example.de>"
+    mail.set_content("Können Sie mir die Rechnung für Bestellung 4711 schicken?")
+    receipt = email.receive_raw(created.json()["id"], mail.as_bytes())
+    invoice = tmp_path / "Rechnung 4711.pdf"
+    invoice.write_bytes(b"%PDF-1.4 Rechnung 4711" + bytes(3000))
+
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    conversation_item(page, receipt.conversation_id).click()
+    attach = page.get_by_test_id("attach-files")
+    expect(attach).to_be_visible()
+    page.get_by_test_id("attach-input").set_input_files(str(invoice))
+    expect(page.get_by_test_id("composer-file")).to_contain_text("Rechnung 4711.pdf")
+    # A private note carries no files: the button goes while writing one.
+    page.get_by_test_id("note-toggle").click()
+    expect(attach).to_be_hidden()
+    page.get_by_test_id("note-toggle").click()
+    page.get_by_test_id("attach-input").set_input_files(str(invoice))
+    page.get_by_test_id("reply-input").fill("Anbei die Rechnung.")
+    shoot(page, test_output_dir, "email-reply-with-file")
+    page.get_by_test_id("reply-send").click()
+    sent = page.get_by_test_id("reply-files")
+    expect(sent).to_contain_text("Rechnung 4711.pdf")
+    expect(page.get_by_test_id("composer-file")).to_have_count(0)
+    with page.expect_download() as download:
+        sent.get_by_role("link", name="Rechnung 4711.pdf").click()
+    assert Path(download.value.path()).read_bytes() == invoice.read_bytes()
+    messages = httpx.get(f"{api}/conversations/{receipt.conversation_id}/messages", headers=admin).json()
+    assert [f["filename"] for f in messages[-1]["attributes"]["attachments"]] == ["Rechnung 4711.pdf"]
+    # A web chat conversation offers no attach button: its channel cannot deliver files.
+    customer = Customer(live_server, demo.website_token, "Eva", "eva@example.es", language="es")
+    chat_id = customer.write("Hola, ¿dónde está mi pedido?")["conversation_id"]
+    conversation_item(page, chat_id).click()
+    expect(page.get_by_test_id("attach-files")).to_be_hidden()
+    wait_until(lambda: email.wait_idle())

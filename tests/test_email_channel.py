@@ -328,6 +328,64 @@ def test_a_new_request_is_acknowledged_by_mail_in_the_customers_language_once(
     assert "Lo estamos revisando." in provider.delivered[1].message.get_content()
 
 
+def test_an_agent_sends_files_with_a_reply_and_the_customer_gets_them_attached(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, provider: Provider, dovecot: DovecotServer, listen_port: int
+) -> None:
+    admin = as_user(mail_demo.user("admin"))
+    make_inbox(mail_client, mail_demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": smtp_settings(provider, dovecot)})
+    send_to_listener(
+        listen_port, "jonas@example.de",
+        mail(sender="jonas@example.de", subject="Rechnung 4711 fehlt", body="Können Sie mir die Rechnung schicken?", message_id="rechnung-4711@example.de"),
+    )
+    [ticket] = wait_until(lambda: tickets_of(mail_client, mail_demo, admin))
+    conversation = f"{base(mail_demo)}/conversations/{ticket['conversation_id']}"
+    invoice = b"%PDF-1.4 Rechnung 4711" + bytes(2000)
+    uploaded = mail_client.post(f"{conversation}/attachments", files={"file": ("Rechnung 4711.pdf", invoice, "application/pdf")}, headers=admin)
+    assert uploaded.status_code == 201, uploaded.text
+    file = uploaded.json()
+    assert file["size"] == len(invoice) and file["filename"] == "Rechnung 4711.pdf"
+
+    # Bad input names the field, and nothing is sent.
+    for body, field in (
+        ({"content": "Anbei", "attachments": [{**file, "sha256": "0" * 64}]}, "attachments[0]"),
+        ({"content": "Anbei", "attachments": [{**file, "filename": "../../etc/passwd"}]}, "attachments[0].filename"),
+        ({"content": "Anbei", "attachments": [file] * 6}, "attachments"),
+        ({"content": "Anbei", "message_type": "note", "attachments": [file]}, "attachments"),
+    ):
+        refused = mail_client.post(f"{conversation}/messages", json=body, headers=admin)
+        assert refused.status_code == 422 and refused.json()["field"] == field, (field, refused.text)
+    empty = mail_client.post(f"{conversation}/attachments", files={"file": ("leer.txt", b"", "text/plain")}, headers=admin)
+    assert empty.status_code == 422 and empty.json()["field"] == "file"
+    too_big = mail_client.post(f"{conversation}/attachments", files={"file": ("big.bin", bytes(10 * 1024 * 1024 + 1), "application/octet-stream")}, headers=admin)
+    assert too_big.status_code == 422 and too_big.json()["field"] == "file"
+
+    reply = mail_client.post(f"{conversation}/messages", json={"content": "Anbei die Rechnung.", "attachments": [file]}, headers=admin)
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["attributes"]["attachments"] == [{**file, "content_type": "application/pdf"}]
+    sent = wait_until(lambda: provider.delivered, timeout=10)[0].message
+    [attached] = list(sent.iter_attachments())
+    assert attached.get_filename() == "Rechnung 4711.pdf" and attached.get_content_type() == "application/pdf"
+    assert attached.get_content() == invoice
+    assert "Anbei die Rechnung." in sent.get_body(("plain",)).get_content()
+    # The agent (and colleagues) download it from the conversation.
+    download = mail_client.get(f"{conversation}/messages/{reply.json()['id']}/files/0", headers=admin)
+    assert download.status_code == 200 and download.content == invoice
+    assert "attachment" in download.headers["content-disposition"]
+    assert mail_client.get(f"{conversation}/messages/{reply.json()['id']}/files/1", headers=admin).status_code == 404
+
+
+def test_files_are_refused_where_the_channel_cannot_deliver_them(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    admin = as_user(demo.user("admin"))
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Eva", "language": "es"}).json()
+    sent = client.post("/widget/api/messages", json={"content": "Hola"}, headers={"X-Visitor-Token": visitor["visitor_token"]})
+    conversation = f"{base(demo)}/conversations/{sent.json()['conversation_id']}"
+    refused = client.post(f"{conversation}/attachments", files={"file": ("a.txt", b"hello", "text/plain")}, headers=admin)
+    assert refused.status_code == 422 and refused.json()["field"] == "file" and "e-mail only" in refused.json()["message"]
+    file = {"sha256": "0" * 64, "filename": "a.txt", "content_type": "text/plain"}
+    reply = client.post(f"{conversation}/messages", json={"content": "Mira", "attachments": [file]}, headers=admin)
+    assert reply.status_code == 422 and reply.json()["field"] == "attachments"
+
+
 def test_mail_in_every_common_charset_is_read_from_an_imap_mailbox_and_idle_hears_new_mail(
     mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, dovecot: DovecotServer
 ) -> None:

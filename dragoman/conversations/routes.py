@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal
@@ -17,8 +20,11 @@ from dragoman.conversations.schemas import (
     NewConversationIn,
     NewMessageIn,
     StatusIn,
+    StoredFileOut,
 )
-from dragoman.core.errors import NotFound
+from dragoman.conversations.models import Message
+from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.files import store_file, stored_file
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.language import services as language_services
@@ -107,6 +113,9 @@ def create_message(
     db: Session = Depends(get_db),
 ) -> MessageOut:
     conversation = services.get_conversation(db, principal.viewer, conversation_id)
+    if body.attachments and body.message_type != "outgoing":
+        raise InvalidInput("only a reply to the customer carries files", field="attachments")
+    files = services.check_reply_files(db, conversation, body.attachments, app_context(request).settings.data_dir / "attachments")
     if body.translate and body.message_type == "outgoing":
         # 409 with the preview when a protected fact went missing and the
         # agent has not confirmed; 422 when no engine has the pair.
@@ -119,15 +128,72 @@ def create_message(
             confirm=body.confirm,
             edited_translation=body.translation,
         )
-        message = services.send_reply(db, principal.viewer, conversation, content, attributes=attributes)
+        message = services.send_reply(db, principal.viewer, conversation, content, attributes=attributes, files=files)
     elif body.message_type == "note":
         message = services.add_note(db, principal.viewer, conversation, body.content)
     elif body.message_type == "incoming":
         message, _created = services.receive_incoming_message(db, conversation, body.content, source_id=body.source_id)
     else:
-        message = services.send_reply(db, principal.viewer, conversation, body.content)
+        message = services.send_reply(db, principal.viewer, conversation, body.content, files=files)
     db.commit()
     return services.message_out(db, message)
+
+
+@router.post(
+    "/{conversation_id}/attachments",
+    response_model=StoredFileOut,
+    status_code=201,
+    summary="Upload a file to send with a reply (multipart field file; e-mail conversations; at most 10 MB)",
+)
+async def upload_attachment(
+    conversation_id: int,
+    file: UploadFile,
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
+) -> StoredFileOut:
+    conversation = services.get_conversation(db, principal.viewer, conversation_id)
+    services.check_file_channel(db, conversation, "file")
+    filename = services.check_filename(file.filename, "file")
+    # One byte more than allowed is enough to refuse it; the rest is never read.
+    data = await file.read(services.MAX_FILE_BYTES + 1)
+    if not data:
+        raise InvalidInput("file is empty", field="file")
+    if len(data) > services.MAX_FILE_BYTES:
+        raise InvalidInput(f"file is larger than {services.MAX_FILE_BYTES // (1024 * 1024)} MB", field="file")
+    digest = store_file(ctx.settings.data_dir / "attachments", data)
+    return StoredFileOut(sha256=digest, filename=filename, content_type=file.content_type or "application/octet-stream", size=len(data))
+
+
+@router.get(
+    "/{conversation_id}/messages/{message_id}/files/{index}",
+    summary="One file an agent sent with a reply, as a download",
+    response_class=FileResponse,
+)
+def download_reply_file(
+    conversation_id: int,
+    message_id: int,
+    index: int,
+    principal: Principal = Depends(account_principal),
+    db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
+) -> FileResponse:
+    conversation = services.get_conversation(db, principal.viewer, conversation_id)
+    message = db.get(Message, message_id)
+    if message is None or message.conversation_id != conversation.id:
+        raise NotFound(f"message {message_id} not found", field="message_id")
+    files = (message.attributes or {}).get("attachments") or []
+    if not 0 <= index < len(files):
+        raise NotFound(f"message {message_id} has no file {index}", field="index")
+    path = stored_file(ctx.settings.data_dir / "attachments", str(files[index].get("sha256", "")))
+    if path is None:
+        raise NotFound("the file is missing on this server", field="index")
+    # Always a download, never shown in the console's origin.
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(str(files[index].get('filename') or 'file'))}", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.post("/{conversation_id}/assignments", response_model=ConversationOut, summary="Assign to an agent and/or a team")

@@ -58,6 +58,16 @@ class ConversationPage(BaseModel):
     counts: dict[str, int] = Field(description="Open conversations per filter: mine, unassigned, my_teams, all")
 
 
+class FileRef(BaseModel):
+    sha256: str = Field(description="As POST …/conversations/{id}/attachments returned it")
+    filename: str
+    content_type: str = "application/octet-stream"
+
+
+class StoredFileOut(FileRef):
+    size: int
+
+
 class NewMessageIn(BaseModel):
     content: str = Field(description="The text; 1 to 10,000 characters")
     message_type: Literal["outgoing", "note", "incoming"] = Field(
@@ -71,6 +81,9 @@ class NewMessageIn(BaseModel):
     )
     confirm: bool = Field(False, description="Send a translated reply even though the fact check flagged it (else 409)")
     translation: str | None = Field(None, description="With translate: the agent's own edit of the translation")
+    attachments: list[FileRef] = Field(
+        default_factory=list, description="outgoing only: files uploaded first (POST …/attachments), sent with the reply (e-mail only, at most 5)"
+    )
 
 
 class NewConversationIn(BaseModel):

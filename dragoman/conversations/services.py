@@ -7,8 +7,10 @@ later routing and translation). Callers commit; events go out after commit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -29,6 +31,7 @@ from dragoman.conversations.schemas import ContactRef, ConversationOut, MessageO
 from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.files import stored_file
 from dragoman.core.validation import optional_language, require_text
 from dragoman.inboxes.models import Inbox
 from dragoman.language import services as language_services
@@ -353,6 +356,50 @@ def check_message_content(content: str | None) -> str:
     return require_text(content, "content", max_length=MAX_MESSAGE_CHARS)
 
 
+# Files agents attach to replies. Only these channels deliver them (a mail
+# carries them; the web chat and messaging channels do not yet).
+FILE_CHANNELS = ("email",)
+MAX_REPLY_FILES = 5
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def check_file_channel(db: Session, conversation: Conversation, field: str) -> None:
+    inbox = db.get(Inbox, conversation.inbox_id)
+    channel = inbox.channel_type if inbox is not None else "unknown"
+    if channel not in FILE_CHANNELS:
+        raise InvalidInput(f"files go out by e-mail only; this conversation's channel is {channel}", field=field)
+
+
+def check_filename(name: str | None, field: str) -> str:
+    """A file's name as the customer will see it: one line, no folders."""
+    text = require_text(name, field, max_length=200)
+    if any(c in text for c in "\r\n/\\\0"):
+        raise InvalidInput(f"{field} must be a file name on one line, without folders", field=field)
+    return text
+
+
+def check_reply_files(db: Session, conversation: Conversation, files: Sequence[Any], directory: Path) -> list[dict[str, Any]]:
+    """The files a reply carries, as its attributes keep them; each must have
+    been uploaded to this server first. Raises InvalidInput naming the file."""
+    if not files:
+        return []
+    check_file_channel(db, conversation, "attachments")
+    if len(files) > MAX_REPLY_FILES:
+        raise InvalidInput(f"at most {MAX_REPLY_FILES} files in one reply", field="attachments")
+    kept: list[dict[str, Any]] = []
+    for index, ref in enumerate(files):
+        field = f"attachments[{index}]"
+        path = stored_file(directory, ref.sha256)
+        if path is None:
+            raise InvalidInput(f"{field}: no uploaded file {ref.sha256!r}; upload it first", field=field)
+        content_type = ref.content_type if _CONTENT_TYPE.match(ref.content_type or "") else "application/octet-stream"
+        kept.append({"filename": check_filename(ref.filename, f"{field}.filename"), "content_type": content_type, "size": path.stat().st_size, "sha256": ref.sha256})
+    return kept
+
+
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+
 def receive_incoming_message(
     db: Session,
     conversation: Conversation,
@@ -407,10 +454,18 @@ def receive_incoming_message(
 
 
 def send_reply(
-    db: Session, viewer: Viewer, conversation: Conversation, content: str | None, attributes: dict[str, Any] | None = None
+    db: Session,
+    viewer: Viewer,
+    conversation: Conversation,
+    content: str | None,
+    attributes: dict[str, Any] | None = None,
+    files: list[dict[str, Any]] | None = None,
 ) -> Message:
-    """`attributes`: a translated reply carries the agent's original there."""
+    """`attributes`: a translated reply carries the agent's original there.
+    `files`: as `check_reply_files` gave them, kept in attributes["attachments"]."""
     text = check_message_content(content)
+    if files:
+        attributes = {**(attributes or {}), "attachments": files}
     message = _add_message(
         db,
         conversation,

@@ -220,6 +220,7 @@ JS_STRINGS: dict[str, str] = {
     "inbox_csat": N_("Ask the customer for a rating when the conversation is resolved"),
     "inbox_acknowledge": N_("Answer each new request at once by mail, with its number, in the customer's language"),
     "language": N_("Language"),
+    "remove_file": N_("Remove %(name)s"),
     "reply_text": N_("Text in this language"),
     "reply_versions": N_("Languages"),
     "add_language_version": N_("Add a language"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+from pathlib import Path
 
 from dragoman.channels.base import OutboundMessage
 from dragoman.channels.email.config import EmailSettings, MailServer
@@ -21,6 +22,15 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+def _read_file(file: dict[str, str]) -> tuple[str, str, bytes]:
+    """(name, type, bytes) of a file the reply carries, read from the path
+    the service found it at."""
+    try:
+        return file["filename"], file["content_type"], Path(file["path"]).read_bytes()
+    except OSError as error:
+        raise DeliveryError(f"the attached file {file['filename']!r} could not be read: {error}", permanent=True) from None
 
 
 def tls_context(server: MailServer) -> ssl.SSLContext:
@@ -71,6 +81,7 @@ class EmailAdapter:
             ticket_id=headers.get("ticket_id"),
             message_id=headers.get("message_id"),
             automatic=bool(headers.get("automatic")),
+            attachments=[_read_file(file) for file in headers.get("files") or ()],
         )
         try:
             with open_smtp(server, self.timeout) as smtp:

@@ -335,6 +335,7 @@ def build_reply(
     ticket_id: int | None = None,
     message_id: str | None = None,
     automatic: bool = False,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> EmailMessage:
     """An agent's reply that the customer's mail client threads under their
     mail. `automatic`: no person wrote it, which RFC 3834 says to mark, so
@@ -362,6 +363,12 @@ def build_reply(
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    for name, content_type, data in attachments:
+        _no_line_breaks(name, "attachment filename")
+        maintype, _, subtype = content_type.partition("/")
+        if not maintype or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return message
 
 

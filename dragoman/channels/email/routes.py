@@ -9,10 +9,10 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal
-from dragoman.channels.email.services import attachment_path
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Message
 from dragoman.core.errors import NotFound
+from dragoman.core.files import stored_file
 from dragoman.core.http import AppContext, app_context, get_db
 
 router = APIRouter(prefix="/api/v1/accounts/{account_id}", tags=["email"])
@@ -39,7 +39,7 @@ def download_attachment(
     if not 0 <= index < len(attachments) or "sha256" not in attachments[index]:
         raise NotFound(f"message {message_id} has no attachment {index}", field="index")
     found = attachments[index]
-    path = attachment_path(ctx.settings.data_dir / "attachments", found["sha256"])
+    path = stored_file(ctx.settings.data_dir / "attachments", found["sha256"])
     if path is None:
         raise NotFound("the attachment's file is missing on this server", field="index")
     filename = str(found.get("filename") or "attachment")

@@ -182,7 +182,10 @@ class EmailRuntime:
                 settings = with_clear_passwords(read_email_settings(inbox.settings if inbox else None), self._secret_key)
             except (InvalidInput, SecretUnreadable) as error:
                 return self._failed(db, message, f"the inbox's e-mail settings are wrong: {error}", attempts + 1, True)
-            outbound = services.outbound_for(db, message, settings)
+            try:
+                outbound = services.outbound_for(db, message, settings, self.attachment_dir)
+            except DeliveryError as error:  # a file of the reply is gone: sending again will not bring it back
+                return self._failed(db, message, str(error), attempts + 1, True)
             if outbound is None:
                 return self._failed(db, message, "the customer has no e-mail address", attempts + 1, True)
             db.commit()  # the Message-ID is kept before anything leaves

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dragoman.channels.base import OutboundMessage
+from dragoman.channels.email.adapter import DeliveryError
 from dragoman.channels.email.acknowledgement import acknowledgement
 from dragoman.channels.email.config import EmailSettings, read_email_settings
 from dragoman.channels.email.mime import (
@@ -40,6 +41,7 @@ from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, Direction, Message, SenderType
 from dragoman.core.clock import utcnow
+from dragoman.core.files import store_file, stored_file
 from dragoman.inboxes.models import Inbox
 from dragoman.language.detect import base_language
 from dragoman.tickets import services as tickets
@@ -92,13 +94,7 @@ def store_attachments(attachment_dir: Path, mail: ParsedEmail) -> list[dict[str,
     once); the message keeps their names, types, sizes and digests."""
     stored: list[dict[str, Any]] = []
     for attachment in mail.attachments:
-        digest = hashlib.sha256(attachment.data).hexdigest()
-        path = attachment_dir / digest[:2] / digest
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".part")
-            partial.write_bytes(attachment.data)
-            partial.replace(path)  # a reader never sees half a file
+        digest = store_file(attachment_dir, attachment.data)
         stored.append(
             {
                 "filename": attachment.filename,
@@ -109,13 +105,6 @@ def store_attachments(attachment_dir: Path, mail: ParsedEmail) -> list[dict[str,
             }
         )
     return stored
-
-
-def attachment_path(attachment_dir: Path, digest: str) -> Path | None:
-    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        return None
-    path = attachment_dir / digest[:2] / digest
-    return path if path.is_file() else None
 
 
 def _source_id(mail: ParsedEmail, raw: bytes) -> str:
@@ -272,10 +261,17 @@ def is_sendable(message: Message) -> bool:
     return message.direction is Direction.outgoing and message.source_id is None
 
 
-def outbound_for(db: Session, message: Message, settings: EmailSettings) -> OutboundMessage | None:
+def outbound_for(db: Session, message: Message, settings: EmailSettings, attachment_dir: Path) -> OutboundMessage | None:
     """The reply as the e-mail adapter sends it: to the customer, under the
     thread's subject, answering their latest mail, with one Message-ID kept
-    across retries (stored in the message's attributes)."""
+    across retries (stored in the message's attributes), and the files the
+    agent attached (their paths; raises DeliveryError when one is gone)."""
+    files = []
+    for file in (message.attributes or {}).get("attachments") or []:
+        path = stored_file(attachment_dir, str(file.get("sha256", "")))
+        if path is None:
+            raise DeliveryError(f"the attached file {file.get('filename')!r} is missing on this server", permanent=True)
+        files.append({"filename": file["filename"], "content_type": file.get("content_type") or "application/octet-stream", "path": str(path)})
     conversation = db.get(Conversation, message.conversation_id)
     contact = db.get(Contact, conversation.contact_id) if conversation is not None else None
     if conversation is None or contact is None or not contact.email:
@@ -315,6 +311,7 @@ def outbound_for(db: Session, message: Message, settings: EmailSettings) -> Outb
             # No person wrote it (an acknowledgement, a closed notice, the
             # bot's answer): marked so that auto-responders leave it be.
             "automatic": message.sender_type is SenderType.system,
+            "files": files,
         },
     )
 

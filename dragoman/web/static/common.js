@@ -58,7 +58,9 @@ export function goToLogin() {
 /** Calls the REST API with the session cookie and the CSRF header. */
 export async function api(method, path, body) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A file upload goes as the browser encodes a form (multipart); the rest as JSON.
+  const isForm = typeof FormData !== "undefined" && body instanceof FormData;
+  if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRF-Token"] = boot.csrf_token;
   let response;
   try {
@@ -66,7 +68,7 @@ export async function api(method, path, body) {
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || isForm ? body : JSON.stringify(body),
     });
   } catch (error) {
     throw new ApiError(0, { message: t("network_error") });

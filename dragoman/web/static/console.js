@@ -64,6 +64,7 @@ const state = {
   teams: [],
   queues: [],
   inboxes: new Map(),
+  files: [], // uploaded for the reply being written: {sha256, filename, content_type, size}
   // Messages pushed while the open conversation is still loading.
   pendingMessages: [],
   listRequest: 0,
@@ -85,6 +86,9 @@ const nodes = {
   composer: $("composer"),
   input: $("reply-input"),
   send: $("reply-send"),
+  attach: $("composer-attach"),
+  attachInput: $("attach-input"),
+  files: $("composer-files"),
   hint: $("composer-hint"),
   composerError: $("composer-error"),
   modeReply: $("mode-reply"),
@@ -323,6 +327,7 @@ function messageNode(message) {
       isNote ? el("span", { class: "note-label" }, lockIcon(), t("private_note")) : null,
       el("p", { class: "msg-text" }, message.content),
       emailDetails(message),
+      replyFiles(message),
     ),
     el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time),
   ), message);
@@ -332,6 +337,70 @@ function fileSize(bytes) {
   return bytes < 1024 * 1024
     ? t("size_kb", { size: Math.max(1, Math.round(bytes / 1024)) })
     : t("size_mb", { size: (bytes / (1024 * 1024)).toFixed(1) });
+}
+
+/** Files an agent sent with a reply: downloads, as the customer got them by mail. */
+function replyFiles(message) {
+  const files = (message.attributes || {}).attachments || [];
+  if (!files.length) return null;
+  return el(
+    "ul",
+    { class: "attachments", "data-testid": "reply-files", "aria-label": t("attachments") },
+    files.map((file, index) => el(
+      "li",
+      {},
+      el("a", { href: accountPath(`/conversations/${message.conversation_id}/messages/${message.id}/files/${index}`), download: file.filename }, file.filename),
+      " ",
+      el("span", { class: "muted" }, fileSize(file.size)),
+    )),
+  );
+}
+
+// -- files sent with a reply (e-mail conversations) ---------------------------------
+
+/** The attach button is there where the channel delivers files, in reply mode. */
+function refreshAttach() {
+  const inbox = state.open ? state.inboxes.get(state.open.inbox_id) : null;
+  const allowed = Boolean(inbox && inbox.channel_type === "email" && state.mode === "reply");
+  nodes.attach.hidden = !allowed;
+  if (!allowed) state.files = [];
+  renderFiles();
+}
+
+function renderFiles() {
+  nodes.files.replaceChildren(...state.files.map((file, index) => el(
+    "li",
+    { class: "chip", "data-testid": "composer-file" },
+    `${file.filename} · ${fileSize(file.size)}`,
+    el("button", {
+      type: "button",
+      class: "chip-remove",
+      "aria-label": t("remove_file", { name: file.filename }),
+      onclick: () => {
+        state.files.splice(index, 1);
+        renderFiles();
+      },
+    }, "×"),
+  )));
+}
+
+async function uploadFiles() {
+  const chosen = [...nodes.attachInput.files];
+  nodes.attachInput.value = "";
+  if (!state.open) return;
+  const conversationId = state.open.id;
+  for (const file of chosen) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    try {
+      const stored = await api("POST", accountPath(`/conversations/${conversationId}/attachments`), form);
+      // The agent may have moved on to another conversation meanwhile.
+      if (state.open && state.open.id === conversationId) state.files.push(stored);
+    } catch (error) {
+      nodes.composerError.textContent = `${file.name}: ${errorText(error)}`;
+    }
+  }
+  renderFiles();
 }
 
 /** A mail's attachments (downloads, never shown inline) and, on a reply, a
@@ -692,6 +761,7 @@ function renderConversation() {
   renderHeader();
   renderContext();
   replyTranslation.refresh();
+  refreshAttach();
 }
 
 function updateOpen(conversation) {
@@ -711,6 +781,8 @@ async function openConversation(id) {
   }
   state.openId = id;
   state.open = null;
+  state.files = [];
+  renderFiles();
   state.pendingMessages = [];
   state.messageIds = new Set();
   state.lastMessageDay = null;
@@ -791,6 +863,7 @@ function setMode(mode) {
   nodes.hint.textContent = mode === "note" ? t("note_hint") : t("send_hint");
   nodes.send.textContent = mode === "note" ? t("add_note") : t("send");
   replyTranslation.refresh();
+  refreshAttach();
 }
 
 async function send() {
@@ -800,12 +873,16 @@ async function send() {
   nodes.send.disabled = true;
   nodes.composerError.textContent = "";
   try {
+    const files = state.mode === "reply" ? state.files : [];
     const message = await api("POST", accountPath(`/conversations/${state.open.id}/messages`), {
       content,
       message_type: state.mode === "note" ? "note" : "outgoing",
       ...replyTranslation.body(content),
+      ...(files.length ? { attachments: files } : {}),
     });
     nodes.input.value = "";
+    state.files = [];
+    renderFiles();
     nodes.hint.textContent = state.mode === "note" ? t("note_hint") : t("send_hint");
     const macro = state.macro;
     state.macro = null;
@@ -941,6 +1018,7 @@ function wire() {
   });
   nodes.modeReply.addEventListener("click", () => setMode("reply"));
   nodes.modeNote.addEventListener("click", () => setMode(state.mode === "note" ? "reply" : "note"));
+  nodes.attachInput.addEventListener("change", () => uploadFiles());
   $("assign-me").addEventListener("click", () => act("/assignments", { assignee_id: boot.user.id }, t("assigned_to_you")));
   $("resolve").addEventListener("click", () => act("/toggle_status", { status: "resolved" }, t("conversation_resolved")));
   $("reopen").addEventListener("click", () => act("/toggle_status", { status: "open" }, t("conversation_reopened")));
