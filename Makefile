@@ -57,10 +57,12 @@ $(STAMP): pyproject.toml requirements-hashed.txt | system-packages
 	$(VENV_PY) -m pip install --disable-pip-version-check -e '.[test]'
 	@touch $@
 
+# The demo's links (the bot's help-center links, mailed survey links) name
+# the address it serves at, unless DRAGOMAN_PUBLIC_URL says otherwise.
 run: install
 	$(VENV)/bin/dragoman db upgrade
 	$(VENV)/bin/dragoman demo
-	$(VENV)/bin/dragoman serve --host 127.0.0.1 --port 8000
+	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" $(VENV)/bin/dragoman serve --host 127.0.0.1 --port 8000
 
 # The suite runs once per database backend; the tests start their own PostgreSQL.
 # Both runs always happen (so CI shows every failure) and make fails if either failed.
