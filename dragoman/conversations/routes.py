@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
@@ -22,9 +20,8 @@ from dragoman.conversations.schemas import (
     StatusIn,
     StoredFileOut,
 )
-from dragoman.conversations.models import Message
 from dragoman.core.errors import InvalidInput, NotFound
-from dragoman.core.files import store_file, stored_file
+from dragoman.core.files import download_of, store_file
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.language import services as language_services
@@ -178,22 +175,9 @@ def download_reply_file(
     db: Session = Depends(get_db),
     ctx: AppContext = Depends(app_context),
 ) -> FileResponse:
-    conversation = services.get_conversation(db, principal.viewer, conversation_id)
-    message = db.get(Message, message_id)
-    if message is None or message.conversation_id != conversation.id:
-        raise NotFound(f"message {message_id} not found", field="message_id")
+    message = services.get_message(db, services.get_conversation(db, principal.viewer, conversation_id), message_id)
     files = (message.attributes or {}).get("attachments") or []
-    if not 0 <= index < len(files):
-        raise NotFound(f"message {message_id} has no file {index}", field="index")
-    path = stored_file(ctx.settings.data_dir / "attachments", str(files[index].get("sha256", "")))
-    if path is None:
-        raise NotFound("the file is missing on this server", field="index")
-    # Always a download, never shown in the console's origin.
-    return FileResponse(
-        path,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(str(files[index].get('filename') or 'file'))}", "X-Content-Type-Options": "nosniff"},
-    )
+    return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}")
 
 
 @router.post("/{conversation_id}/assignments", response_model=ConversationOut, summary="Assign to an agent and/or a team")

@@ -352,6 +352,13 @@ def _add_message(
     return message
 
 
+def get_message(db: Session, conversation: Conversation, message_id: int) -> Message:
+    message = db.get(Message, message_id)
+    if message is None or message.conversation_id != conversation.id:
+        raise NotFound(f"message {message_id} not found", field="message_id")
+    return message
+
+
 def check_message_content(content: str | None) -> str:
     return require_text(content, "content", max_length=MAX_MESSAGE_CHARS)
 

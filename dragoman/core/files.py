@@ -5,7 +5,14 @@ twice is kept once, and a reader never sees half a file."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.responses import FileResponse
+
+from dragoman.core.errors import NotFound
 
 
 def store_file(directory: Path, data: bytes) -> str:
@@ -26,3 +33,20 @@ def stored_file(directory: Path, digest: str) -> Path | None:
         return None
     path = directory / digest[:2] / digest
     return path if path.is_file() else None
+
+
+def download_of(directory: Path, files: Sequence[Mapping[str, Any]], index: int, owner: str) -> FileResponse:
+    """The `index`th of a message's files (as its attributes keep them) as a
+    download. Always a download, never shown inline: an HTML or SVG file from
+    a stranger must not run in the console's origin."""
+    if not 0 <= index < len(files) or "sha256" not in files[index]:
+        raise NotFound(f"{owner} has no file {index}", field="index")
+    path = stored_file(directory, str(files[index]["sha256"]))
+    if path is None:
+        raise NotFound("the file is missing on this server", field="index")
+    filename = str(files[index].get("filename") or "file")
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "X-Content-Type-Options": "nosniff"},
+    )
