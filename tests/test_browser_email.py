@@ -93,17 +93,25 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
     wait_until(lambda: email.wait_idle())
 
 
-def test_an_admin_turns_on_the_acknowledgement_of_new_mail_requests(
-    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
-) -> None:
-    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
-    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
+def mail_inbox(server: LiveServer, demo: DemoWorld) -> tuple[dict[str, str], str, httpx.Response]:
+    """An e-mail inbox that receives through the SMTP listener and has no
+    server to send through: the admin's headers, the account's API address
+    and the inbox as created."""
+    admin = bearer(api_token(server.ctx, demo.user("admin")))
+    api = f"{server.url}/api/v1/accounts/{demo.account_id}"
     created = httpx.post(
         f"{api}/inboxes",
         json={"name": "Support mail", "channel_type": "email", "settings": {"address": "support@shop.example", "receive": "smtp"}},
         headers=admin,
     )
     assert created.status_code == 201, created.text
+    return admin, api, created
+
+
+def test_an_admin_turns_on_the_acknowledgement_of_new_mail_requests(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    admin, api, created = mail_inbox(live_server, demo)
     page = signed_in_page(contexts, browser, live_server, "admin")
     page.goto(f"{live_server.url}/app/admin/inboxes")
     card = page.get_by_test_id("inbox-card").filter(has_text="Support mail")
@@ -140,14 +148,7 @@ def test_an_admin_turns_on_the_acknowledgement_of_new_mail_requests(
 def test_an_agent_attaches_a_file_to_a_mail_reply(
     browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path, tmp_path: Path  # noqa: F811
 ) -> None:
-    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
-    api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
-    created = httpx.post(
-        f"{api}/inboxes",
-        json={"name": "Support mail", "channel_type": "email", "settings": {"address": "support@shop.example", "receive": "smtp"}},
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
+    admin, api, created = mail_inbox(live_server, demo)
     email = live_server.ctx.services["email"]
     email.retry_seconds = (3600.0,)
     mail = EmailMessage()
