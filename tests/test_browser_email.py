@@ -183,9 +183,9 @@ def test_an_agent_attaches_a_file_to_a_mail_reply(
     assert Path(download.value.path()).read_bytes() == invoice.read_bytes()
     messages = httpx.get(f"{api}/conversations/{receipt.conversation_id}/messages", headers=admin).json()
     assert [f["filename"] for f in messages[-1]["attributes"]["attachments"]] == ["Rechnung 4711.pdf"]
-    # A web chat conversation offers no attach button: its channel cannot deliver files.
+    # A web chat conversation offers files too; the customer downloads them in the chat.
     customer = Customer(live_server, demo.website_token, "Eva", "eva@example.es", language="es")
     chat_id = customer.write("Hola, ¿dónde está mi pedido?")["conversation_id"]
     conversation_item(page, chat_id).click()
-    expect(page.get_by_test_id("attach-files")).to_be_hidden()
+    expect(page.get_by_test_id("attach-files")).to_be_visible()
     wait_until(lambda: email.wait_idle())

@@ -439,3 +439,25 @@ def test_the_bots_hand_off_offers_the_articles_that_came_close_as_links(
     expect(link).to_have_text("Where is my order?")
     expect(handoff.locator(".bubble")).not_to_contain_text("/hc/")
     shoot(page, test_output_dir, "bot-handoff-suggestions")
+
+
+def test_the_customer_downloads_a_file_the_team_sent(page: Page, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path) -> None:
+    chat = open_chat(page, live_server, "Eva")
+    send(chat, "Can you send me the invoice for order 4711?")
+    agent = Agent(live_server, demo, "admin")
+    conversation = only_conversation(agent)
+    invoice = b"%PDF-1.4 invoice 4711" + bytes(4000)
+    uploaded = agent.http.post(
+        f"{agent.base}/conversations/{conversation['id']}/attachments", files={"file": ("Invoice 4711.pdf", invoice, "application/pdf")}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    agent.http.post(
+        f"{agent.base}/conversations/{conversation['id']}/messages", json={"content": "Here it is.", "attachments": [uploaded.json()]}
+    ).raise_for_status()
+    button = chat.get_by_test_id("message-file")
+    expect(button).to_have_text("Invoice 4711.pdf · 4 KB")
+    shoot(page, test_output_dir, "file-from-team")
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename == "Invoice 4711.pdf"
+    assert Path(download.value.path()).read_bytes() == invoice

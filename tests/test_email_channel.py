@@ -375,14 +375,18 @@ def test_an_agent_sends_files_with_a_reply_and_the_customer_gets_them_attached(
 
 
 def test_files_are_refused_where_the_channel_cannot_deliver_them(client: TestClient, demo: DemoWorld, as_user: Any) -> None:
+    # An integrator's own channel (channel_type api) has no way to hand files on.
     admin = as_user(demo.user("admin"))
-    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Eva", "language": "es"}).json()
-    sent = client.post("/widget/api/messages", json={"content": "Hola"}, headers={"X-Visitor-Token": visitor["visitor_token"]})
-    conversation = f"{base(demo)}/conversations/{sent.json()['conversation_id']}"
+    inbox = client.post(f"{base(demo)}/inboxes", json={"name": "Shop app", "channel_type": "api"}, headers=admin).json()
+    contact = client.post(f"{base(demo)}/contacts", json={"name": "Hans", "email": "hans@example.de"}, headers=admin).json()
+    created = client.post(
+        f"{base(demo)}/conversations", json={"inbox_id": inbox["id"], "contact_id": contact["id"], "content": "Hallo"}, headers=admin
+    )
+    conversation = f"{base(demo)}/conversations/{created.json()['id']}"
     refused = client.post(f"{conversation}/attachments", files={"file": ("a.txt", b"hello", "text/plain")}, headers=admin)
-    assert refused.status_code == 422 and refused.json()["field"] == "file" and "e-mail only" in refused.json()["message"]
+    assert refused.status_code == 422 and refused.json()["field"] == "file" and "cannot deliver files" in refused.json()["message"]
     file = {"sha256": "0" * 64, "filename": "a.txt", "content_type": "text/plain"}
-    reply = client.post(f"{conversation}/messages", json={"content": "Mira", "attachments": [file]}, headers=admin)
+    reply = client.post(f"{conversation}/messages", json={"content": "Schau", "attachments": [file]}, headers=admin)
     assert reply.status_code == 422 and reply.json()["field"] == "attachments"
 
 

@@ -3,6 +3,8 @@ field (or an error frame on the socket), and nothing half-made is stored."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -126,3 +128,32 @@ def test_a_resent_client_id_is_stored_once(client: TestClient, demo: DemoWorld, 
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert stored_counts(db) == (1, 1)
+
+
+def test_a_file_the_team_sends_is_offered_in_the_chat_and_only_its_visitor_downloads_it(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    admin = as_user(demo.user("admin"))
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Eva", "language": "es"}).json()
+    mine = {"X-Visitor-Token": visitor["visitor_token"]}
+    sent = client.post("/widget/api/messages", json={"content": "¿Me mandáis la factura?"}, headers=mine).json()
+    conversation = f"/api/v1/accounts/{demo.account_id}/conversations/{sent['conversation_id']}"
+    invoice = b"%PDF-1.4 factura 4711" + bytes(1500)
+    uploaded = client.post(f"{conversation}/attachments", files={"file": ("Factura 4711.pdf", invoice, "application/pdf")}, headers=admin)
+    assert uploaded.status_code == 201, uploaded.text
+    reply = client.post(f"{conversation}/messages", json={"content": "Aquí la tienes.", "attachments": [uploaded.json()]}, headers=admin)
+    assert reply.status_code == 201, reply.text
+
+    # The chat shows the file's name and size, never where it is kept.
+    shown = client.get("/widget/api/session", headers=mine).json()["messages"][-1]
+    assert shown["content"] == "Aquí la tienes." and shown["files"] == [{"filename": "Factura 4711.pdf", "size": len(invoice)}]
+    download = client.get(f"/widget/api/messages/{shown['id']}/files/0", headers=mine)
+    assert download.status_code == 200 and download.content == invoice
+    assert download.headers["content-disposition"].startswith("attachment;")
+    # Not for another visitor, not without a token, not a file that is not there.
+    other = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Leo", "language": "es"}).json()
+    assert client.get(f"/widget/api/messages/{shown['id']}/files/0", headers={"X-Visitor-Token": other["visitor_token"]}).status_code == 404
+    assert client.get(f"/widget/api/messages/{shown['id']}/files/0").status_code == 401
+    assert client.get(f"/widget/api/messages/{shown['id']}/files/1", headers=mine).status_code == 404
+    # The visitor's own message is not a file source.
+    assert client.get(f"/widget/api/messages/{sent['id']}/files/0", headers=mine).status_code == 404

@@ -363,9 +363,10 @@ def check_message_content(content: str | None) -> str:
     return require_text(content, "content", max_length=MAX_MESSAGE_CHARS)
 
 
-# Files agents attach to replies. Only these channels deliver them (a mail
-# carries them; the web chat and messaging channels do not yet).
-FILE_CHANNELS = ("email",)
+# Files agents attach to replies. Only these channels deliver them: a mail
+# carries them, the web chat offers them as downloads; the messaging
+# channels do not yet.
+FILE_CHANNELS = ("email", "webchat")
 MAX_REPLY_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -374,7 +375,7 @@ def check_file_channel(db: Session, conversation: Conversation, field: str) -> N
     inbox = db.get(Inbox, conversation.inbox_id)
     channel = inbox.channel_type if inbox is not None else "unknown"
     if channel not in FILE_CHANNELS:
-        raise InvalidInput(f"files go out by e-mail only; this conversation's channel is {channel}", field=field)
+        raise InvalidInput(f"this conversation's channel ({channel}) cannot deliver files; e-mail and web chat can", field=field)
 
 
 def check_filename(name: str | None, field: str) -> str:

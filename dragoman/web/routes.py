@@ -23,6 +23,7 @@ from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import SESSION_COOKIE, Principal
 from dragoman.accounts.models import Account, User
 from dragoman.accounts.schemas import agent_out
+from dragoman.conversations.services import FILE_CHANNELS
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.core.security import hmac_sha256_hex, new_token
 from dragoman.demo.seed import DEMO_ACCOUNT, DEMO_PASSWORD, DEMO_USERS
@@ -269,6 +270,8 @@ def _bootstrap(db: Session, reader: PageReader, page: str, **extra: Any) -> dict
         "csrf_token": principal.csrf_token,
         "user": profile,
         "is_admin": principal.viewer.is_admin,
+        # The channels a reply may carry files on (the reply box offers "Attach files" there).
+        "file_channels": list(FILE_CHANNELS),
         "sees_whole_account": principal.viewer.sees_whole_account,
         "locale": reader.locale,
         "lang": html_lang(reader.locale),

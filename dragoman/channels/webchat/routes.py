@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from dragoman.channels.webchat import services
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.core.errors import DragomanError
+from dragoman.core.files import download_of
 from dragoman.core.writer import BatchWriter
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.realtime.hub import RealtimeHub, VisitorConnection, visitor_message_view, websocket_closer
@@ -39,6 +41,11 @@ class VisitorOut(BaseModel):
     language: str | None
 
 
+class WidgetFile(BaseModel):
+    filename: str
+    size: int
+
+
 class WidgetMessage(BaseModel):
     id: int
     conversation_id: int
@@ -47,6 +54,7 @@ class WidgetMessage(BaseModel):
     sender_name: str | None
     client_id: str | None
     created_at: str
+    files: list[WidgetFile] = Field(default_factory=list, description="Files the team sent: GET /widget/api/messages/{id}/files/{index}")
 
 
 class WidgetSessionOut(BaseModel):
@@ -112,6 +120,20 @@ def post_message(
     message = services.receive_visitor_message(db, visitor, body.content, body.client_id)
     db.commit()
     return WidgetMessage(**visitor_message_view(message_out(db, message).model_dump(mode="json")))
+
+
+@router.get("/messages/{message_id}/files/{index}", summary="A file the team sent with a reply, as a download", response_class=FileResponse)
+def download_file(
+    message_id: int,
+    index: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
+    x_visitor_token: str | None = Header(None),
+) -> FileResponse:
+    visitor = services.resolve_visitor(db, tokens(request), x_visitor_token)
+    message = services.visitor_message(db, visitor, message_id)
+    return download_of(ctx.settings.data_dir / "attachments", (message.attributes or {}).get("attachments") or [], index, f"message {message_id}")
 
 
 @router.patch("/visitor", response_model=VisitorOut, summary="Change the visitor's language, name or e-mail")

@@ -11,8 +11,8 @@ from dragoman.channels.webchat.adapter import VisitorClaims, VisitorTokens
 from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
-from dragoman.conversations.models import Conversation, ConversationStatus, Message
-from dragoman.core.errors import NotAuthenticated
+from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
+from dragoman.core.errors import NotAuthenticated, NotFound
 from dragoman.core.writer import BATCH_HINTS
 from dragoman.inboxes.models import Inbox
 from dragoman.inboxes.services import get_inbox_by_website_token
@@ -61,6 +61,22 @@ def visitor_history(db: Session, visitor: Visitor) -> tuple[Conversation | None,
         return None, []
     rows = conversations.list_messages(db, conversation, include_private=False)
     return conversation, [visitor_message_view(conversations.message_out(db, m).model_dump(mode="json")) for m in rows]
+
+
+def visitor_message(db: Session, visitor: Visitor, message_id: int) -> Message:
+    """A reply the visitor was sent: in one of their conversations in this
+    inbox, and one a customer sees (not a note). Else NotFound."""
+    message = db.get(Message, message_id)
+    conversation = db.get(Conversation, message.conversation_id) if message is not None else None
+    if (
+        message is None
+        or conversation is None
+        or conversation.contact_id != visitor.contact.id
+        or conversation.inbox_id != visitor.inbox.id
+        or message.direction is not Direction.outgoing
+    ):
+        raise NotFound(f"message {message_id} not found", field="message_id")
+    return message
 
 
 def receive_visitor_message(db: Session, visitor: Visitor, content: str | None, client_id: str | None) -> Message:

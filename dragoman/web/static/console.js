@@ -356,12 +356,12 @@ function replyFiles(message) {
   );
 }
 
-// -- files sent with a reply (e-mail conversations) ---------------------------------
+// -- files sent with a reply (e-mail and web chat conversations) ---------------------
 
-/** The attach button is there where the channel delivers files, in reply mode. */
+/** The attach button is there where the channel delivers files (boot.file_channels), in reply mode. */
 function refreshAttach() {
   const inbox = state.open ? state.inboxes.get(state.open.inbox_id) : null;
-  const allowed = Boolean(inbox && inbox.channel_type === "email" && state.mode === "reply");
+  const allowed = Boolean(inbox && boot.file_channels.includes(inbox.channel_type) && state.mode === "reply");
   nodes.attach.hidden = !allowed;
   if (!allowed) state.files = [];
   renderFiles();

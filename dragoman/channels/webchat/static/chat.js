@@ -252,6 +252,7 @@
       content: message.content,
       senderName: message.sender_name,
       createdAt: message.created_at,
+      files: message.files || [],
       status: "sent",
       error: null,
     });
@@ -304,6 +305,44 @@
     });
   }
 
+  function fileSize(bytes) {
+    return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  }
+
+  // A file the team sent: fetched with the visitor's token (a plain link
+  // could not carry it), then saved under its own name.
+  function fileButton(record, file, index) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "file-button";
+    button.dataset.testid = "message-file";
+    button.textContent = `${file.filename} · ${fileSize(file.size)}`;
+    button.addEventListener("click", async () => {
+      try {
+        const response = await fetch(`${API}/messages/${record.id}/files/${index}`, {
+          headers: { "X-Visitor-Token": state.token },
+          credentials: "omit",
+          cache: "no-store",
+        });
+        if (!response.ok) throw new Error(String(response.status));
+        const url = URL.createObjectURL(await response.blob());
+        const link = document.createElement("a");
+        link.href = url;
+        link.download = file.filename;
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      } catch (_) {
+        button.title = t("error_generic");
+        button.classList.add("file-failed");
+      }
+    });
+    item.append(button);
+    return item;
+  }
+
   function renderRecord(record) {
     let element = record.element;
     if (!element) {
@@ -315,9 +354,12 @@
       bubble.className = "bubble";
       // The text's own direction: a Spanish reply reads left to right in an Arabic widget.
       bubble.dir = "auto";
+      const files = document.createElement("ul");
+      files.className = "files";
+      files.dataset.testid = "message-files";
       const meta = document.createElement("div");
       meta.className = "meta";
-      element.append(sender, bubble, meta);
+      element.append(sender, bubble, files, meta);
       record.element = element;
       ui.messages.append(element);
       ui.emptyHint.hidden = true;
@@ -327,11 +369,13 @@
     element.dataset.direction = record.direction;
     element.dataset.state = record.status;
     if (record.clientId) element.dataset.clientId = record.clientId;
-    const [sender, bubble, meta] = element.children;
+    const [sender, bubble, files, meta] = element.children;
     sender.hidden = fromCustomer;
     sender.textContent = fromCustomer ? "" : record.senderName || t("support_team");
     if (fromCustomer) bubble.textContent = record.content;
     else fillWithLinks(bubble, record.content);
+    files.replaceChildren(...(record.files || []).map((file, index) => fileButton(record, file, index)));
+    files.hidden = !files.children.length;
     meta.replaceChildren();
     if (record.status === "pending") {
       meta.textContent = t("sending");
