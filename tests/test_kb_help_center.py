@@ -340,3 +340,23 @@ def test_the_article_editor_is_for_admins(client: TestClient, demo: DemoWorld, a
     admin = client.get("/app/kb/articles", headers=as_user(demo.user("admin")))
     assert admin.status_code == 200 and 'id="article-form"' in admin.text
     assert client.get("/app/kb/assets/kb_articles.js").status_code == 200
+
+
+def test_the_bot_page_names_the_articles_with_few_ways_of_asking(client: TestClient, demo: DemoWorld, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user(demo.user("admin"))
+    # The demo writes many ways of asking per article and language: nothing to name.
+    page = client.get("/app/kb/bot", headers=admin).text
+    assert 'data-testid="kb-thin-row"' not in page and "Every published article has at least 5 ways of asking" in page
+    created = client.post(
+        f"/api/v1/accounts/{demo.account_id}/kb/articles",
+        json={"slug": "gift-cards", "versions": [
+            {"language": "en", "title": "Gift cards", "summary": "From 10 to 200 euros.", "questions": ["Do you sell gift cards?"], "status": "published"},
+            {"language": "de", "title": "Gutscheine", "summary": "Von 10 bis 200 Euro.", "questions": ["Gutschein?"], "status": "draft"},
+        ]},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    page = client.get("/app/kb/bot", headers=admin).text
+    rows = re.findall(r'data-testid="kb-thin-row" data-language="(\w+)"><td>\w+</td><td>([^<]*)</td>', page)
+    # The English version is published with one way of asking; the German one is a draft the bot does not use.
+    assert rows == [("en", "Gift cards (1)")]

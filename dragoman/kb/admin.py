@@ -74,6 +74,9 @@ def bot_page(request: Request, db: Session = Depends(get_db)) -> Response:
             # Per language customers wrote in: how many articles it has, so that
             # an admin sees where customers ask in a language the base lacks.
             "versions_by_language": services.version_counts(db, account_id),
+            # Published versions with few ways of asking: where the bot is likely to miss.
+            "thinly_asked": services.thinly_asked(versions),
+            "min_ways": services.MIN_WAYS_OF_ASKING,
             "article_count": len(articles),
             "unanswered": [
                 e for e in services.list_exchanges(db, account_id, outcome="handoff", unresolved=True, limit=ROWS)
