@@ -452,6 +452,9 @@ class DovecotServer:
             return
         self._stopped = True
         _terminate(self.process)
+        # Its directory lives outside pytest's (see start_dovecot), so nothing
+        # else would remove it: each run left one in the temporary directory.
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
 def _dovecot_executable() -> str:
@@ -565,7 +568,9 @@ service stats {{
             if _imap_greets(port):
                 return server
             time.sleep(0.05)
-        server.stop()
+        # Stopped, not removed: its log says why, and the next try reuses the
+        # directory (the registered stop removes it at exit).
+        _terminate(process)
         tail = _tail(log_path) + "\n" + _tail(work_dir / "stdout.log")
         if "Address already in use" in tail:
             continue
