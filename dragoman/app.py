@@ -23,6 +23,7 @@ from dragoman.accounts.services import load_viewer
 from dragoman.channels.webchat import pages as webchat_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
+from dragoman.channels.webchat.services import visitor_file_limiter
 from dragoman.config import Settings
 from dragoman.contacts import routes as contact_routes
 from dragoman.conversations import routes as conversation_routes
@@ -123,6 +124,7 @@ def build_context(settings: Settings) -> AppContext:
         routing=routing,
         realtime=hub,
         visitor_tokens=VisitorTokens(settings.secret_key),
+        visitor_file_limiter=visitor_file_limiter(),
         webhook_worker=worker,
         writer=BatchWriter(factory),
         language=language,

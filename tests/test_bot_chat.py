@@ -346,3 +346,20 @@ def test_an_inbox_threshold_counts_only_for_the_scoring_it_was_set_for(
     assert seen[-1]["content"] == PHRASES["es"]["handoff"]
     handoff = [m for m in timeline(db, conversation_of(db)) if m.direction is Direction.activity][-1]
     assert handoff.attributes["reason"] == "low_score"
+
+
+def test_a_file_from_the_customer_goes_to_a_person(client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session) -> None:
+    customer = visitor(client, bot_demo, "es")
+    say(client, ctx, customer, "¿Dónde está mi pedido?")
+    assert conversation_of(db).bot_active
+    # A photo of what arrived broken: the bot cannot look at it, so it hands
+    # over at once (even while it waits for "did that help?"), searching nothing.
+    sent = client.post("/widget/api/files", files={"file": ("IMG_2041.jpg", b"\xff\xd8\xff photo", "image/jpeg")}, headers=customer)
+    assert sent.status_code == 201, sent.text
+    assert ctx.services["faq_bot"].wait_idle(30)
+    seen = client.get("/widget/api/session", headers=customer).json()["messages"]
+    assert seen[-1]["content"] == PHRASES["es"]["handoff"]
+    conversation = conversation_of(db)
+    assert not conversation.bot_active
+    handoff = [m for m in timeline(db, conversation) if m.direction is Direction.activity][-1]
+    assert handoff.attributes["reason"] == "sent_files"

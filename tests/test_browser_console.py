@@ -533,6 +533,10 @@ def test_an_admin_creates_an_agent_and_a_team_through_the_pages(
     page.locator("label.check", has_text="Sales").locator("input").check()
     # The FAQ bot is turned on here, with its own hand-off threshold; a bad one is refused by name.
     page.locator("label.check", has_text="The FAQ bot answers first").locator("input").check()
+    # Files from customers: off for a new inbox, turned on here.
+    files_switch = page.locator("label.check", has_text="Customers may send files in the chat").locator("input")
+    expect(files_switch).not_to_be_checked()
+    files_switch.check()
     page.locator("#f-bot_threshold").fill("1.5")
     page.get_by_test_id("dialog-submit").click()
     expect(page.locator("#form-dialog-error")).to_contain_text("settings.bot_threshold must be a number from 0 to 1")
@@ -545,6 +549,7 @@ def test_an_admin_creates_an_agent_and_a_team_through_the_pages(
     assert saved["settings"]["greeting"] == per_language
     assert saved["settings"]["bot"] is True and saved["settings"]["bot_threshold"] == 0.558 and saved["settings"]["csat"] is False
     assert saved["settings"]["bot_words_threshold"] == 0.3
+    assert saved["settings"]["customer_files"] is True
     # Opened again, the form shows what is set.
     japan_card.get_by_role("button", name="Edit").click()
     expect(page.locator("label.check", has_text="The FAQ bot answers first").locator("input")).to_be_checked()

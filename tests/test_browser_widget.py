@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, FrameLocator, Page, WebSocketRoute, expect
 
 from conftest import DemoWorld, LiveServer, api_token, bearer, wait_until
-from test_browser_console import WAIT_MS, browser, contexts, new_page  # noqa: F401  (fixtures)
+from test_browser_console import WAIT_MS, browser, contexts, conversation_item, new_page, signed_in_page  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -461,3 +461,38 @@ def test_the_customer_downloads_a_file_the_team_sent(page: Page, live_server: Li
         button.click()
     assert download.value.suggested_filename == "Invoice 4711.pdf"
     assert Path(download.value.path()).read_bytes() == invoice
+
+
+def test_the_customer_sends_a_file_the_agent_can_open(
+    page: Page, browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path  # noqa: F811
+) -> None:
+    chat = open_chat(page, live_server, "Eva")
+    send(chat, "The mug arrived broken, here is a photo")
+    photo = b"\xff\xd8\xff\xe0 JFIF broken mug" + bytes(2500)
+    with page.expect_file_chooser() as chooser:
+        chat.get_by_test_id("composer-attach").click()
+    chooser.value.set_files(files=[{"name": "broken mug.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    # Shown once, as the file (not its name twice), and sent.
+    sent = chat.get_by_test_id("message").last
+    expect(sent.get_by_test_id("message-file")).to_have_text("broken mug.jpg · 2 KB")
+    expect(sent.locator(".bubble")).to_be_hidden()
+    expect(sent).to_have_attribute("data-state", "sent")
+    page.wait_for_timeout(300)  # past the messages' 160 ms fade-in, for the picture
+    shoot(page, test_output_dir, "file-from-customer")
+    # The agent sees it in the conversation and downloads it.
+    conversation = only_conversation(Agent(live_server, demo, "admin"))
+    console = signed_in_page(contexts, browser, live_server, "admin")
+    conversation_item(console, conversation["id"]).click()
+    received = console.get_by_test_id("reply-files")
+    expect(received).to_contain_text("broken mug.jpg")
+    console.wait_for_timeout(300)
+    console.screenshot(path=str(test_output_dir / "console-file-from-customer.png"))
+    with console.expect_download() as download:
+        received.get_by_role("link", name="broken mug.jpg").click()
+    assert Path(download.value.path()).read_bytes() == photo
+    # A file over the limit is refused in the chat before it is sent.
+    with page.expect_file_chooser() as chooser:
+        chat.get_by_test_id("composer-attach").click()
+    chooser.value.set_files(files=[{"name": "video.mp4", "mimeType": "video/mp4", "buffer": bytes(10 * 1024 * 1024 + 1)}])
+    expect(chat.get_by_test_id("composer-error")).to_have_text("video.mp4 is larger than 10 MB, the most we accept.")
+    expect(chat.get_by_test_id("message")).to_have_count(2)

@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from conftest import DemoWorld
+from dragoman.channels.webchat.services import CUSTOMER_FILES_PER_HOUR
 from dragoman.conversations.models import Conversation, Message
 from dragoman.conversations.services import MAX_MESSAGE_CHARS
+from dragoman.core.files import MAX_FILE_BYTES
+from dragoman.inboxes.models import Inbox
 
 
 def start_visitor(client: TestClient, demo: DemoWorld) -> dict[str, str]:
@@ -155,5 +158,77 @@ def test_a_file_the_team_sends_is_offered_in_the_chat_and_only_its_visitor_downl
     assert client.get(f"/widget/api/messages/{shown['id']}/files/0", headers={"X-Visitor-Token": other["visitor_token"]}).status_code == 404
     assert client.get(f"/widget/api/messages/{shown['id']}/files/0").status_code == 401
     assert client.get(f"/widget/api/messages/{shown['id']}/files/1", headers=mine).status_code == 404
-    # The visitor's own message is not a file source.
+    # The visitor's own message has no file.
     assert client.get(f"/widget/api/messages/{sent['id']}/files/0", headers=mine).status_code == 404
+
+
+def test_a_visitor_sends_a_file_that_the_agent_downloads(client: TestClient, demo: DemoWorld, as_user: Any, db: Session) -> None:
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Eva", "language": "es"}).json()
+    mine = {"X-Visitor-Token": visitor["visitor_token"]}
+    photo = b"\x89PNG\r\n\x1a\n la taza rota" + bytes(3000)
+    sent = client.post(
+        "/widget/api/files", files={"file": ("taza rota.png", photo, "image/png")}, data={"client_id": "c-1"}, headers=mine
+    )
+    assert sent.status_code == 201, sent.text
+    message = sent.json()
+    # A message of its own: the file's name as its text, the file beside it.
+    assert message["direction"] == "incoming" and message["content"] == "taza rota.png" and message["client_id"] == "c-1"
+    assert message["files"] == [{"filename": "taza rota.png", "size": len(photo)}]
+    # Sent twice with the same client id (a retry after a lost answer): stored once.
+    again = client.post("/widget/api/files", files={"file": ("taza rota.png", photo, "image/png")}, data={"client_id": "c-1"}, headers=mine)
+    assert again.status_code == 201 and again.json()["id"] == message["id"]
+    assert stored_counts(db) == (1, 1)
+    # The visitor sees it in their chat and can download it again.
+    assert client.get("/widget/api/session", headers=mine).json()["messages"][-1]["files"] == message["files"]
+    assert client.get(f"/widget/api/messages/{message['id']}/files/0", headers=mine).content == photo
+
+    # The agent sees the file on the message (type kept, no language guessed
+    # from a file name) and downloads it.
+    admin = as_user(demo.user("admin"))
+    conversation = f"/api/v1/accounts/{demo.account_id}/conversations/{message['conversation_id']}"
+    stored = client.get(f"{conversation}/messages", headers=admin).json()
+    stored = stored if isinstance(stored, list) else stored["messages"]
+    files = stored[-1]["attributes"]["attachments"]
+    assert [(f["filename"], f["content_type"], f["size"]) for f in files] == [("taza rota.png", "image/png", len(photo))]
+    assert "language" not in stored[-1]["attributes"]
+    download = client.get(f"{conversation}/messages/{message['id']}/files/0", headers=admin)
+    assert download.status_code == 200 and download.content == photo
+    assert download.headers["content-disposition"].startswith("attachment;")
+
+
+def test_files_from_visitors_are_refused_by_field_and_nothing_is_stored(
+    client: TestClient, demo: DemoWorld, db: Session, ctx: Any
+) -> None:
+    visitor = start_visitor(client, demo)
+    empty = client.post("/widget/api/files", files={"file": ("nada.txt", b"", "text/plain")}, headers=visitor)
+    assert empty.status_code == 422 and empty.json()["field"] == "file" and "empty" in empty.json()["message"]
+    huge = client.post("/widget/api/files", files={"file": ("grande.bin", bytes(MAX_FILE_BYTES + 1), "application/octet-stream")}, headers=visitor)
+    assert huge.status_code == 422 and huge.json()["field"] == "file" and "10 MB" in huge.json()["message"]
+    folder = client.post("/widget/api/files", files={"file": ("../../etc/passwd", b"x", "text/plain")}, headers=visitor)
+    assert folder.status_code == 422 and folder.json()["field"] == "file"
+    assert client.post("/widget/api/files", files={"file": ("a.txt", b"x", "text/plain")}).status_code == 401
+    assert stored_counts(db) == (0, 0)
+
+    # An inbox that does not accept files (the default) refuses them, and
+    # its widget offers no button.
+    with ctx.session_factory() as session:
+        inbox = session.get(Inbox, demo.inbox_id)
+        inbox.settings = {**(inbox.settings or {}), "customer_files": False}
+        session.commit()
+    refused = client.post("/widget/api/files", files={"file": ("a.txt", b"x", "text/plain")}, headers=visitor)
+    assert refused.status_code == 403 and refused.json()["field"] == "file"
+    assert stored_counts(db) == (0, 0)
+    frame = client.get(f"/widget/{demo.website_token}").text
+    assert '"acceptsFiles": false' in frame and 'id="composer-attach"' in frame
+
+
+def test_a_visitor_sends_at_most_so_many_files_an_hour(client: TestClient, demo: DemoWorld, db: Session) -> None:
+    visitor = start_visitor(client, demo)
+    for number in range(CUSTOMER_FILES_PER_HOUR):
+        sent = client.post("/widget/api/files", files={"file": (f"foto {number}.jpg", f"{number}".encode(), "image/jpeg")}, headers=visitor)
+        assert sent.status_code == 201, sent.text
+    over = client.post("/widget/api/files", files={"file": ("una más.jpg", b"more", "image/jpeg")}, headers=visitor)
+    assert over.status_code == 429 and int(over.headers["retry-after"]) > 0
+    assert stored_counts(db) == (1, CUSTOMER_FILES_PER_HOUR)
+    # Writing is not limited by it.
+    assert client.post("/widget/api/messages", json={"content": "¿Las habéis recibido?"}, headers=visitor).status_code == 201

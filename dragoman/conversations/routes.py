@@ -21,7 +21,7 @@ from dragoman.conversations.schemas import (
     StoredFileOut,
 )
 from dragoman.core.errors import InvalidInput, NotFound
-from dragoman.core.files import download_of, store_file
+from dragoman.core.files import download_of, read_upload, store_file
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.language import services as language_services
@@ -142,7 +142,7 @@ def create_message(
     status_code=201,
     summary="Upload a file to send with a reply (multipart field file; e-mail conversations; at most 10 MB)",
 )
-async def upload_attachment(
+def upload_attachment(
     conversation_id: int,
     file: UploadFile,
     principal: Principal = Depends(account_principal),
@@ -152,19 +152,14 @@ async def upload_attachment(
     conversation = services.get_conversation(db, principal.viewer, conversation_id)
     services.check_file_channel(db, conversation, "file")
     filename = services.check_filename(file.filename, "file")
-    # One byte more than allowed is enough to refuse it; the rest is never read.
-    data = await file.read(services.MAX_FILE_BYTES + 1)
-    if not data:
-        raise InvalidInput("file is empty", field="file")
-    if len(data) > services.MAX_FILE_BYTES:
-        raise InvalidInput(f"file is larger than {services.MAX_FILE_BYTES // (1024 * 1024)} MB", field="file")
+    data = read_upload(file)
     digest = store_file(ctx.settings.data_dir / "attachments", data)
     return StoredFileOut(sha256=digest, filename=filename, content_type=file.content_type or "application/octet-stream", size=len(data))
 
 
 @router.get(
     "/{conversation_id}/messages/{message_id}/files/{index}",
-    summary="One file an agent sent with a reply, as a download",
+    summary="A file sent with a message (an agent's reply, a visitor's chat), as a download",
     response_class=FileResponse,
 )
 def download_reply_file(

@@ -368,7 +368,6 @@ def check_message_content(content: str | None) -> str:
 # channels do not yet.
 FILE_CHANNELS = ("email", "webchat")
 MAX_REPLY_FILES = 5
-MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def check_file_channel(db: Session, conversation: Conversation, field: str) -> None:
@@ -400,12 +399,17 @@ def check_reply_files(db: Session, conversation: Conversation, files: Sequence[A
         path = stored_file(directory, ref.sha256)
         if path is None:
             raise InvalidInput(f"{field}: no uploaded file {ref.sha256!r}; upload it first", field=field)
-        content_type = ref.content_type if _CONTENT_TYPE.match(ref.content_type or "") else "application/octet-stream"
-        kept.append({"filename": check_filename(ref.filename, f"{field}.filename"), "content_type": content_type, "size": path.stat().st_size, "sha256": ref.sha256})
+        kept.append({"filename": check_filename(ref.filename, f"{field}.filename"), "content_type": file_content_type(ref.content_type), "size": path.stat().st_size, "sha256": ref.sha256})
     return kept
 
 
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+
+def file_content_type(value: str | None) -> str:
+    """A file's type as its sender named it, when it is one; else the type
+    that claims nothing (it is only ever offered as a download)."""
+    return value if value and _CONTENT_TYPE.match(value) else "application/octet-stream"
 
 
 def receive_incoming_message(
@@ -416,6 +420,7 @@ def receive_incoming_message(
     source_id: str | None = None,
     attributes: dict[str, Any] | None = None,
     source_id_looked_up: bool = False,
+    detect_language: bool = True,
 ) -> tuple[Message, bool]:
     """Store what the customer wrote. Returns (message, created).
 
@@ -423,7 +428,8 @@ def receive_incoming_message(
     as it is, unchanged: channels redeliver, and a customer must not appear to
     have written twice. `source_id_looked_up`: the caller already looked the
     id up (`messages_by_source`, for a batch) and found nothing; the unique
-    constraint still refuses a duplicate stored since.
+    constraint still refuses a duplicate stored since. `detect_language`:
+    False when the content is no words of the customer's (a file's name).
     """
     text = check_message_content(content)
     if source_id is not None:
@@ -434,7 +440,8 @@ def receive_incoming_message(
             return existing, False
     # The message's language, detected here (well under a millisecond), and
     # the conversation's language weighed with it; translation comes later.
-    attributes = {**(attributes or {}), **language_services.note_incoming_message(db, conversation, text)}
+    if detect_language:
+        attributes = {**(attributes or {}), **language_services.note_incoming_message(db, conversation, text)}
     # Two deliveries of one message at the same instant can still race past
     # the check above on PostgreSQL; the unique constraint then refuses the
     # second, which the API answers with 409 and the channel retries.

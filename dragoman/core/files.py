@@ -1,6 +1,7 @@
 """Files kept under the data directory by their SHA-256: attachments of the
-mail customers send and files agents attach to replies. The same file sent
-twice is kept once, and a reader never sees half a file."""
+mail customers send, files agents attach to replies and files visitors send
+in the web chat. The same file sent twice is kept once, and a reader never
+sees half a file."""
 
 from __future__ import annotations
 
@@ -10,9 +11,26 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from fastapi import UploadFile
 from fastapi.responses import FileResponse
 
-from dragoman.core.errors import NotFound
+from dragoman.core.errors import InvalidInput, NotFound
+
+# One file sent over the API (an agent's reply, a visitor's chat), at most.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def read_upload(file: UploadFile, field: str = "file") -> bytes:
+    """An uploaded file's bytes (call it from a synchronous route: it reads
+    the spooled file directly); InvalidInput naming `field` when it is empty
+    or over MAX_FILE_BYTES. One byte more than allowed is enough to refuse
+    it: the rest is never read."""
+    data = file.file.read(MAX_FILE_BYTES + 1)
+    if not data:
+        raise InvalidInput(f"{field} is empty", field=field)
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(f"{field} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", field=field)
+    return data
 
 
 def store_file(directory: Path, data: bytes) -> str:

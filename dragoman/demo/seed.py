@@ -129,7 +129,7 @@ def seed_demo(db: Session) -> DemoSummary:
             name="Website chat",
             channel_type="webchat",
             team_ids=[team.id for team in teams.values()],
-            settings={"greeting": "Hi! How can we help you today?", "bot": True, "csat": True},
+            settings={"greeting": "Hi! How can we help you today?", "bot": True, "csat": True, "customer_files": True},
         )
     else:
         # A demo seeded before the FAQ bot (or surveys) existed gets them; an admin's "false" stays.

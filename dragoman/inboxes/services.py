@@ -84,7 +84,7 @@ def update_inbox(
 
 
 # Switches every channel may carry, and the FAQ bot's hand-off threshold.
-_SWITCHES = ("bot", "csat", "web_form")
+_SWITCHES = ("bot", "csat", "web_form", "customer_files")
 _THRESHOLDS = ("bot_threshold", "bot_words_threshold")
 
 

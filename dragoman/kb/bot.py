@@ -36,6 +36,7 @@ class Reason(str, Enum):
     always_human = "always_human"
     no_knowledge_base = "no_knowledge_base"
     agent_took_over = "agent_took_over"
+    sent_files = "sent_files"
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,11 @@ def feedback_of(text: str) -> bool | None:
     return None
 
 
-def settles_without_search(text: str, *, awaiting_feedback: bool) -> bool:
+def settles_without_search(text: str, *, awaiting_feedback: bool, sent_files: bool = False) -> bool:
     """Whether `decide` acts on this message whatever the search finds: a
-    request for a person, or an answer to "did that help?". The worker then
-    neither searches nor translates it."""
-    return asks_for_person(text) or (awaiting_feedback and feedback_of(text) is not None)
+    request for a person, a file, or an answer to "did that help?". The
+    worker then neither searches nor translates it."""
+    return sent_files or asks_for_person(text) or (awaiting_feedback and feedback_of(text) is not None)
 
 
 def near_misses(candidates: Sequence[Found], threshold: float, margin: float) -> list[Found]:
@@ -147,12 +148,16 @@ def decide(
     found: Found | None,
     threshold: float,
     has_knowledge_base: bool = True,
+    sent_files: bool = False,
 ) -> Decision:
     """The bot's move on one customer message. Order matters: a request for a
-    person wins over everything; an answer to "did that help?" is read as
-    such before being searched as a question."""
+    person wins over everything, then a file (a photo of the broken item, an
+    invoice: the bot cannot read it, a person must); an answer to "did that
+    help?" is read as such before being searched as a question."""
     if asks_for_person(text):
         return Decision(Action.handoff, Reason.asked_for_person)
+    if sent_files:
+        return Decision(Action.handoff, Reason.sent_files)
     feedback = feedback_of(text) if awaiting_feedback else None
     if feedback is True:
         return Decision(Action.thank, feedback=True)
@@ -292,4 +297,5 @@ HANDOFF_ACTIVITY_TEXT = {
     Reason.always_human: "The topic is handled by people; the bot handed the conversation over",
     Reason.no_knowledge_base: "The bot has no published articles yet and handed the conversation to a person",
     Reason.agent_took_over: "An agent took over the conversation from the bot",
+    Reason.sent_files: "The customer sent a file; the bot handed the conversation to a person",
 }

@@ -254,7 +254,10 @@ class BotWorker:
         language_of_words = _search_language(conversation, message)
         candidates: list[bot.Found] = []
         searched: dict[str, Any] | None = None
-        if not bot.settles_without_search(message.content, awaiting_feedback=session.awaiting_exchange_id is not None):
+        sent_files = bool((message.attributes or {}).get("attachments"))
+        if not bot.settles_without_search(
+            message.content, awaiting_feedback=session.awaiting_exchange_id is not None, sent_files=sent_files
+        ):
             candidates, searched = self._search(db, index, conversation.account_id, message.content, language_of_words)
         found = candidates[0] if candidates else None
         threshold, _ = inbox_threshold(settings, index.semantic)
@@ -265,6 +268,7 @@ class BotWorker:
             found=found,
             threshold=threshold,
             has_knowledge_base=bool(index.articles),
+            sent_files=sent_files,
         )
         if decision.feedback is not None and session.awaiting_exchange_id is not None:
             answered = db.get(BotExchange, session.awaiting_exchange_id)

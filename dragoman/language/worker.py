@@ -57,6 +57,8 @@ def translation_needed(
 ) -> TranslationResult | None:
     """The translation of a stored message into `target`, not yet stored;
     None when there is nothing to do (already there, same language)."""
+    if (message.attributes or {}).get("text_is_file_name"):
+        return None  # a file the customer sent, its name as the text
     source = services.message_language(message)
     existing = ((message.attributes or {}).get("translations") or {}).get(target)
     # Done, or impossible here (no engine, language unknown): only an engine

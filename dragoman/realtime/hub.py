@@ -129,11 +129,11 @@ def visitor_message_view(message: dict[str, Any]) -> dict[str, Any]:
         "sender_name": sender.get("name") if message["sender_type"] == "user" else None,
         "client_id": (message.get("source_id") or "").removeprefix("web:") or None,
         "created_at": message["created_at"],
-        # Files an agent sent: names and sizes; the widget fetches each by its index.
+        # Files an agent or the visitor sent: names and sizes; the widget
+        # fetches each by its index.
         "files": [
             {"filename": file.get("filename"), "size": file.get("size")}
             for file in ((message.get("attributes") or {}).get("attachments") or [])
-            if message["direction"] == "outgoing"
         ],
     }
 

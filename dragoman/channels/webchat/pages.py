@@ -27,7 +27,9 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from dragoman.conversations.services import MAX_MESSAGE_CHARS
+from dragoman.channels.webchat.services import accepts_customer_files
 from dragoman.core.errors import NotFound
+from dragoman.core.files import MAX_FILE_BYTES
 from dragoman.core.http import get_db
 from dragoman.core.i18n import SOURCE_LOCALE, Catalogs, N_, negotiate_locale
 from dragoman.demo.seed import DEMO_PASSWORD, demo_website_token
@@ -81,6 +83,9 @@ WIDGET_TEXTS: dict[str, str] = {
     "empty_message": N_("Write a message first."),
     "invalid_email": N_("Please enter a valid e-mail address, or leave the field empty."),
     "rate_limited": N_("You are sending messages very quickly. Please wait a moment."),
+    "attach_file": N_("Send a file"),
+    "file_too_large": N_("{name} is larger than {limit} MB, the most we accept."),
+    "file_empty": N_("{name} is empty."),
     "error_generic": N_("Something went wrong. Please try again."),
     "connecting": N_("Connecting…"),
     "reconnecting": N_("Connection lost. Reconnecting…"),
@@ -274,6 +279,9 @@ def frame_config(inbox: Inbox, website_token: str, initial: WidgetLanguage) -> d
         "apiBase": "/widget/api",
         "inboxName": inbox.name,
         "maxChars": MAX_MESSAGE_CHARS,
+        # Files from visitors: only where the inbox accepts them (settings.customer_files).
+        "acceptsFiles": accepts_customer_files(inbox),
+        "maxFileBytes": MAX_FILE_BYTES,
         "initialLanguage": initial.tag,
         "languages": [{"tag": lang.tag, "name": lang.name, "dir": lang.direction} for lang in languages],
         "texts": {lang.tag: widget_texts(lang.locale) for lang in languages},
@@ -333,6 +341,7 @@ def widget_frame(website_token: str, request: Request, db: Session = Depends(get
         "languages": widget_languages(),
         "texts": config["texts"][language.tag],
         "greeting": config["greetings"][language.tag],
+        "accepts_files": config["acceptsFiles"],
         "config": config,
     }
     return _render("widget.html", context, FRAME_SECURITY_HEADERS)

@@ -7,7 +7,7 @@ import contextlib
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Form, Header, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from dragoman.channels.webchat import services
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.core.errors import DragomanError
-from dragoman.core.files import download_of
+from dragoman.core.files import download_of, read_upload
 from dragoman.core.writer import BatchWriter
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.realtime.hub import RealtimeHub, VisitorConnection, visitor_message_view, websocket_closer
@@ -54,7 +54,7 @@ class WidgetMessage(BaseModel):
     sender_name: str | None
     client_id: str | None
     created_at: str
-    files: list[WidgetFile] = Field(default_factory=list, description="Files the team sent: GET /widget/api/messages/{id}/files/{index}")
+    files: list[WidgetFile] = Field(default_factory=list, description="Files sent with it (by the team or the visitor): GET /widget/api/messages/{id}/files/{index}")
 
 
 class WidgetSessionOut(BaseModel):
@@ -122,7 +122,36 @@ def post_message(
     return WidgetMessage(**visitor_message_view(message_out(db, message).model_dump(mode="json")))
 
 
-@router.get("/messages/{message_id}/files/{index}", summary="A file the team sent with a reply, as a download", response_class=FileResponse)
+@router.post(
+    "/files",
+    response_model=WidgetMessage,
+    status_code=201,
+    summary="Send the team a file (multipart field file, at most 10 MB; where the inbox accepts files)",
+)
+def post_file(
+    request: Request,
+    file: UploadFile,
+    client_id: str | None = Form(None, max_length=100, description="The widget's own id for the message"),
+    db: Session = Depends(get_db),
+    ctx: AppContext = Depends(app_context),
+    x_visitor_token: str | None = Header(None),
+) -> WidgetMessage:
+    visitor = services.resolve_visitor(db, tokens(request), x_visitor_token)
+    message = services.receive_visitor_file(
+        db,
+        visitor,
+        ctx.settings.data_dir / "attachments",
+        ctx.services["visitor_file_limiter"],
+        filename=file.filename,
+        content_type=file.content_type,
+        data=read_upload(file),
+        client_id=client_id,
+    )
+    db.commit()
+    return WidgetMessage(**visitor_message_view(message_out(db, message).model_dump(mode="json")))
+
+
+@router.get("/messages/{message_id}/files/{index}", summary="A file of the chat (the team's or the visitor's own), as a download", response_class=FileResponse)
 def download_file(
     message_id: int,
     index: int,

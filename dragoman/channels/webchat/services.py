@@ -1,8 +1,9 @@
-"""What a web visitor can do: start a chat, load it, write, change language."""
+"""What a web visitor can do: start a chat, load it, write, send a file, change language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,7 +13,9 @@ from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
-from dragoman.core.errors import NotAuthenticated, NotFound
+from dragoman.core.errors import Forbidden, NotAuthenticated, NotFound, RateLimited
+from dragoman.core.files import store_file
+from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BATCH_HINTS
 from dragoman.inboxes.models import Inbox
 from dragoman.inboxes.services import get_inbox_by_website_token
@@ -64,8 +67,9 @@ def visitor_history(db: Session, visitor: Visitor) -> tuple[Conversation | None,
 
 
 def visitor_message(db: Session, visitor: Visitor, message_id: int) -> Message:
-    """A reply the visitor was sent: in one of their conversations in this
-    inbox, and one a customer sees (not a note). Else NotFound."""
+    """A message of the visitor's chat: in one of their conversations in this
+    inbox, and one a customer sees (their own, or a reply; not a note). Else
+    NotFound."""
     message = db.get(Message, message_id)
     conversation = db.get(Conversation, message.conversation_id) if message is not None else None
     if (
@@ -73,9 +77,63 @@ def visitor_message(db: Session, visitor: Visitor, message_id: int) -> Message:
         or conversation is None
         or conversation.contact_id != visitor.contact.id
         or conversation.inbox_id != visitor.inbox.id
-        or message.direction is not Direction.outgoing
+        or message.direction not in (Direction.incoming, Direction.outgoing)
     ):
         raise NotFound(f"message {message_id} not found", field="message_id")
+    return message
+
+
+# Files a visitor sends: the inbox must accept them (settings.customer_files,
+# off unless an admin turns it on: they come from anyone on the website), and
+# one visitor sends at most this many an hour.
+CUSTOMER_FILES_PER_HOUR = 20
+
+
+def visitor_file_limiter() -> SlidingWindowLimiter:
+    """The app's count of files per visitor (in this process, as the login
+    limiter is)."""
+    return SlidingWindowLimiter(CUSTOMER_FILES_PER_HOUR, 3600)
+
+
+def accepts_customer_files(inbox: Inbox) -> bool:
+    return (inbox.settings or {}).get("customer_files") is True
+
+
+def receive_visitor_file(
+    db: Session,
+    visitor: Visitor,
+    directory: Path,
+    limiter: SlidingWindowLimiter,
+    *,
+    filename: str | None,
+    content_type: str | None,
+    data: bytes,
+    client_id: str | None,
+) -> Message:
+    """A file the visitor sent, as a message of its own: its name is the
+    text (what lists and notifications show), the file is in
+    attributes["attachments"] as agents' files are. Refused by field: an
+    inbox that does not accept files, a bad name, too many files."""
+    if not accepts_customer_files(visitor.inbox):
+        raise Forbidden("this chat does not accept files", field="file")
+    name = conversations.check_filename(filename, "file")
+    key = f"{visitor.inbox.id}:{visitor.contact.id}"
+    wait = limiter.retry_after(key)
+    if wait:
+        raise RateLimited(f"at most {CUSTOMER_FILES_PER_HOUR} files an hour; try again in {wait} s", retry_after=wait)
+    file = {"filename": name, "content_type": conversations.file_content_type(content_type), "size": len(data), "sha256": store_file(directory, data)}
+    message, created = store_message_from(
+        db,
+        visitor.contact.id,
+        visitor.inbox.id,
+        name,
+        client_id,
+        # No words of the customer's: no language to detect, nothing to translate.
+        attributes={"attachments": [file], "text_is_file_name": True},
+        detect_language=False,
+    )
+    if created:
+        limiter.hit(key)
     return message
 
 
@@ -147,9 +205,17 @@ def _batch_reads(db: Session) -> _BatchReads | None:
 
 
 def store_message_from(
-    db: Session, contact_id: int, inbox_id: int, content: str | None, client_id: str | None
+    db: Session,
+    contact_id: int,
+    inbox_id: int,
+    content: str | None,
+    client_id: str | None,
+    *,
+    attributes: dict[str, Any] | None = None,
+    detect_language: bool = True,
 ) -> tuple[Message, bool]:
-    """Returns (message, created); created is False for a resend already stored."""
+    """Returns (message, created); created is False for a resend already stored.
+    `attributes` and `detect_language` as conversations.receive_incoming_message takes them."""
     conversations.check_message_content(content)  # reject before creating a conversation
     source_id = socket_source_id(client_id)
     reads = _batch_reads(db)
@@ -173,7 +239,13 @@ def store_message_from(
         # The batch's next message from this contact goes to the same one.
         reads.conversations[(contact_id, inbox_id)] = (conversation, contact)
     message, created = conversations.receive_incoming_message(
-        db, conversation, content, source_id=source_id, source_id_looked_up=looked_up
+        db,
+        conversation,
+        content,
+        source_id=source_id,
+        source_id_looked_up=looked_up,
+        attributes=attributes,
+        detect_language=detect_language,
     )
     if reads is not None and source_id is not None:
         # A resend in the same batch finds it here, not in the database.

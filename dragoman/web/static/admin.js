@@ -423,6 +423,8 @@ function inboxForm(inbox, teams, onSaved) {
   // The FAQ bot answers on web chat; a satisfaction survey goes out on every channel.
   const switches = [["csat", t("inbox_csat")]];
   if (chat) switches.unshift(["bot", t("inbox_bot")]);
+  // Off until an admin turns it on: files come from anyone on the website.
+  if (chat) switches.push(["customer_files", t("inbox_customer_files")]);
   // A mail that opens a request is answered at once with its number.
   if (inbox && inbox.channel_type === "email") switches.push(["acknowledge", t("inbox_acknowledge")]);
   openDialog({

@@ -325,7 +325,8 @@ function messageNode(message) {
       "div",
       { class: "bubble" },
       isNote ? el("span", { class: "note-label" }, lockIcon(), t("private_note")) : null,
-      el("p", { class: "msg-text" }, message.content),
+      // A file the customer sent in the chat has its name as its text: shown once, as the file.
+      (message.attributes || {}).text_is_file_name ? null : el("p", { class: "msg-text" }, message.content),
       emailDetails(message),
       replyFiles(message),
     ),
@@ -339,7 +340,8 @@ function fileSize(bytes) {
     : t("size_mb", { size: (bytes / (1024 * 1024)).toFixed(1) });
 }
 
-/** Files an agent sent with a reply: downloads, as the customer got them by mail. */
+/** Files sent with a message (an agent's reply, or a file a customer sent in the
+ * chat): downloads, never shown inline. */
 function replyFiles(message) {
   const files = (message.attributes || {}).attachments || [];
   if (!files.length) return null;

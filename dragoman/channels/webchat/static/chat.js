@@ -40,6 +40,8 @@
     composer: $("composer"),
     composerInput: $("composer-input"),
     composerError: $("composer-error"),
+    attach: $("composer-attach"),
+    fileInput: $("composer-file"),
   };
 
   const state = {
@@ -110,6 +112,7 @@
     for (const element of document.querySelectorAll("[data-i18n-aria-label]")) {
       element.setAttribute("aria-label", t(element.dataset.i18nAriaLabel));
     }
+    for (const element of document.querySelectorAll("[data-i18n-title]")) element.title = t(element.dataset.i18nTitle);
     const greeting = config.greetings[state.language] || t("default_greeting");
     ui.greetingText.textContent = greeting;
     ui.prechatGreeting.textContent = greeting;
@@ -253,6 +256,7 @@
       senderName: message.sender_name,
       createdAt: message.created_at,
       files: message.files || [],
+      file: null, // the server has it: nothing to upload again
       status: "sent",
       error: null,
     });
@@ -309,8 +313,9 @@
     return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   }
 
-  // A file the team sent: fetched with the visitor's token (a plain link
-  // could not carry it), then saved under its own name.
+  // A file of the chat (the team's, or one the visitor sent): fetched with
+  // the visitor's token (a plain link could not carry it), then saved under
+  // its own name. Not before the server has it.
   function fileButton(record, file, index) {
     const item = document.createElement("li");
     const button = document.createElement("button");
@@ -318,6 +323,7 @@
     button.className = "file-button";
     button.dataset.testid = "message-file";
     button.textContent = `${file.filename} · ${fileSize(file.size)}`;
+    button.disabled = !record.id;
     button.addEventListener("click", async () => {
       try {
         const response = await fetch(`${API}/messages/${record.id}/files/${index}`, {
@@ -374,6 +380,9 @@
     sender.textContent = fromCustomer ? "" : record.senderName || t("support_team");
     if (fromCustomer) bubble.textContent = record.content;
     else fillWithLinks(bubble, record.content);
+    // A file the visitor sent has its name as its text: shown once, as the file.
+    const sent = record.files || [];
+    bubble.hidden = fromCustomer && sent.length === 1 && record.content === sent[0].filename;
     files.replaceChildren(...(record.files || []).map((file, index) => fileButton(record, file, index)));
     files.hidden = !files.children.length;
     meta.replaceChildren();
@@ -441,6 +450,64 @@
       element: null, id: null, clientId: newClientId(), conversationId: state.conversationId, direction: "incoming",
       content, senderName: null, createdAt: null, status: "pending", error: null,
     };
+    addPending(record);
+    transmit(record);
+    return true;
+  }
+
+  // A file goes over HTTP (the socket carries text frames only), as a message
+  // of its own; the server's copy replaces this one by its client id.
+  function sendFile(file) {
+    const limitMb = Math.round(config.maxFileBytes / (1024 * 1024));
+    if (file.size > config.maxFileBytes) {
+      showComposerError(t("file_too_large", { name: file.name, limit: limitMb }));
+      return;
+    }
+    if (file.size === 0) {
+      showComposerError(t("file_empty", { name: file.name }));
+      return;
+    }
+    showComposerError(null);
+    const record = {
+      element: null, id: null, clientId: newClientId(), conversationId: state.conversationId, direction: "incoming",
+      content: file.name, files: [{ filename: file.name, size: file.size }], file,
+      senderName: null, createdAt: null, status: "pending", error: null,
+    };
+    addPending(record);
+    uploadFile(record);
+  }
+
+  async function uploadFile(record) {
+    const form = new FormData();
+    form.append("file", record.file, record.file.name);
+    form.append("client_id", record.clientId);
+    let response;
+    let data = {};
+    try {
+      response = await fetch(`${API}/files`, {
+        method: "POST",
+        headers: { Accept: "application/json", "X-Visitor-Token": state.token },
+        body: form,
+        credentials: "omit",
+        cache: "no-store",
+      });
+      try { data = await response.json(); } catch (_) { data = {}; }
+    } catch (_) {
+      markFailed(record, t("error_generic"));
+      return;
+    }
+    if (response.ok) {
+      upsertMessage(data);
+      scrollToEnd(false);
+    } else if (response.status === 401) {
+      forgetVisitor();
+    } else {
+      markFailed(record, errorText(response.status, data));
+    }
+  }
+
+  // A message the visitor just wrote or sent, shown at once as "sending".
+  function addPending(record) {
     if (state.resolved) {
       // The server starts a new conversation for this message.
       state.resolved = false;
@@ -455,8 +522,6 @@
     state.records.push(record);
     renderRecord(record);
     scrollToEnd(true);
-    transmit(record);
-    return true;
   }
 
   function transmit(record) {
@@ -497,11 +562,13 @@
     record.status = "pending";
     record.error = null;
     renderRecord(record);
-    transmit(record);
+    if (record.file) uploadFile(record);
+    else transmit(record);
   }
 
   function resendPending() {
-    for (const record of state.records) if (record.status === "pending") transmit(record);
+    // A file's upload is under way or has failed with its own retry button.
+    for (const record of state.records) if (record.status === "pending" && !record.file) transmit(record);
   }
 
   // -- the socket --------------------------------------------------------------------
@@ -740,6 +807,16 @@
 
   ui.prechatForm.addEventListener("submit", startChat);
   ui.prechatLanguage.addEventListener("change", () => changeLanguage(ui.prechatLanguage.value));
+
+  if (config.acceptsFiles) {
+    ui.attach.addEventListener("click", () => ui.fileInput.click());
+    ui.fileInput.addEventListener("change", () => {
+      const [file] = ui.fileInput.files;
+      ui.fileInput.value = "";
+      if (file) sendFile(file);
+      ui.composerInput.focus();
+    });
+  }
 
   ui.composer.addEventListener("submit", (event) => {
     event.preventDefault();
