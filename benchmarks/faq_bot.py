@@ -6,8 +6,9 @@ CLINC150 (English): each of the 150 intents is an article whose example
 questions are its training utterances; the test split's in-scope questions
 must find their intent, and its out-of-scope (`oos_test`) questions must be
 handed over. The hand-off threshold is chosen on the validation split (the
-score that maximises the smaller of top-1 accuracy and hand-off recall), then
-applied to the test split; the bot's default threshold is shown beside it.
+score that maximises the smaller of top-1 accuracy and hand-off recall, each
+at its lower 95% bound: `balanced_threshold`), then applied to the test
+split; the bot's default threshold is shown beside it.
 
 The demo set (`dragoman/kb/eval/demo_store.jsonl`, 8 languages) runs against
 the demo store's knowledge base with the default threshold, as

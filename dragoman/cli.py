@@ -179,6 +179,7 @@ def command_bot_eval(args: argparse.Namespace) -> int:
         threshold = choice.threshold
         print(
             f"threshold that balances top-1 accuracy and hand-off recall on {args.file}: {threshold:.4g}\n"
+            f"(each at its lower 95% bound there: {choice.assured:.1%}; a figure from few questions keeps a margin)\n"
             f"(scoring {'by meaning and words' if index.semantic else 'by words only'}: set it as the inbox's "
             f"settings.{threshold_setting(index.semantic)}, in the console's inbox form)\n"
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dragoman.kb.evaluation import EvalFileError, LabelledQuestion, ScoredQuestion, balanced_threshold, evaluate, load_labelled
+from dragoman.kb.evaluation import EvalFileError, LabelledQuestion, ScoredQuestion, balanced_threshold, evaluate, load_labelled, lower_bound
 from dragoman.kb.portable import demo_knowledge_base
 from dragoman.kb.retrieval import Document, SearchIndex
 
@@ -163,6 +163,29 @@ def test_one_threshold_for_two_bases_keeps_the_worst_figure_highest() -> None:
     assert shared.threshold == 0.55
     assert (round(shared.top1, 2), shared.handoff_recall) == (0.67, 0.5)
     assert shared == balanced_threshold(b, a)
+
+
+def test_a_figure_from_few_questions_must_clear_a_margin() -> None:
+    # 1,000 answerable questions and 20 off-topic ones, scored evenly: the
+    # shares balance near 0.46, but there recall rests on 20 questions, where
+    # one more off-topic question answered costs 5 points. The chosen
+    # threshold asks recall for the margin its few questions need.
+    scored = [_scored(round(0.001 * i, 3)) for i in range(1, 1001)]
+    scored += [_scored(round(0.05 * j + 0.01, 3), out_of_scope=True) for j in range(20)]
+    shares_only = balanced_threshold(scored, z=0)
+    assert shares_only.threshold == 0.461 and (shares_only.top1, shares_only.handoff_recall) == (0.54, 0.5)
+    choice = balanced_threshold(scored)
+    assert choice.threshold == 0.561 and (choice.top1, choice.handoff_recall) == (0.44, 0.6)
+    # There the two lower bounds are as close as the counts allow.
+    assert choice.assured == min(lower_bound(440, 1000), lower_bound(12, 20))
+    assert abs(lower_bound(440, 1000) - lower_bound(12, 20)) < 0.03
+
+
+def test_the_lower_bound_narrows_with_more_questions() -> None:
+    assert lower_bound(0, 10) == 0.0 and lower_bound(5, 0) == 0.0
+    assert lower_bound(9, 10) < lower_bound(90, 100) < lower_bound(900, 1000) < 0.9
+    assert 0.75 < lower_bound(10, 10) < 1.0  # ten of ten is not a proof of always
+    assert lower_bound(9, 10, z=0) == 0.9
 
 
 def test_choosing_a_threshold_needs_both_kinds_of_question() -> None:

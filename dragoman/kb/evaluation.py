@@ -20,7 +20,9 @@ Figures, per language and overall:
 - time per answer: search time of one question (mean and 95th percentile).
 
 `choose_threshold` finds the hand-off threshold that balances top-1 accuracy
-and hand-off recall on a labelled file: the score scale depends on the
+and hand-off recall on a labelled file (each at the lower end of its 95%
+interval, so the figure with fewer questions behind it, usually recall,
+keeps a margin): the score scale depends on the
 knowledge base (its size, its languages), so an account with its own
 labelled questions can set its inbox's `bot_threshold` from its own data
 (`dragoman bot eval FILE --choose-threshold`).
@@ -31,6 +33,7 @@ from __future__ import annotations
 import bisect
 import csv
 import json
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -192,11 +195,38 @@ class ThresholdChoice:
     threshold: float
     top1: float  # on the questions it was chosen from
     handoff_recall: float
+    # The smaller of the two figures' lower confidence bounds there: what the
+    # choice maximised (see balanced_threshold).
+    assured: float = 0.0
 
 
-def balanced_threshold(*sets: list[ScoredQuestion]) -> ThresholdChoice:
+# How sure a chosen threshold's figures must be: the lower end of a one-sided
+# 95% interval. A file's off-topic questions are usually few (CLINC150's
+# validation split has 100 against 3,000 answerable ones; an account may
+# label 30), so one of them moves recall by whole points while top-1 barely
+# moves; comparing lower bounds rather than the raw shares asks the thin side
+# for a margin in proportion (docs/benchmarks.md, 2026-12-01, fourth session).
+CONFIDENCE_Z = 1.645
+
+
+def lower_bound(successes: int, total: int, z: float = CONFIDENCE_Z) -> float:
+    """The Wilson score interval's lower end for `successes` of `total`: a
+    share that more questions of the same kind would likely not fall under.
+    0 for no questions. Pure."""
+    if total <= 0:
+        return 0.0
+    share = successes / total
+    spread = z * z / total
+    centre = share + spread / 2
+    margin = z * math.sqrt(share * (1 - share) / total + spread / (4 * total))
+    return max(0.0, (centre - margin) / (1 + spread))
+
+
+def balanced_threshold(*sets: list[ScoredQuestion], z: float = CONFIDENCE_Z) -> ThresholdChoice:
     """The threshold that maximises the smaller of top-1 accuracy and
-    hand-off recall (ties: the lowest such threshold, which answers most).
+    hand-off recall, each taken at its lower confidence bound (`lower_bound`,
+    so a figure from few questions must clear a margin; z=0 compares the
+    shares themselves). Ties: the lowest such threshold, which answers most.
     Given several sets (two bases' development questions), the smallest over
     all of them: one shared threshold that none of them pays for alone; the
     choice then reports each figure's worst set. Each set needs in-scope and
@@ -211,14 +241,17 @@ def balanced_threshold(*sets: list[ScoredQuestion]) -> ThresholdChoice:
         if not in_scope_total or not out_of_scope:
             raise EvalFileError("choosing a threshold needs questions with an expected article and questions expected 'none'")
         counted.append((in_scope, in_scope_total, out_of_scope))
-    best = ThresholdChoice(0.0, -1.0, -1.0)
+    best = ThresholdChoice(0.0, -1.0, -1.0, -1.0)
     # Candidates: every score seen (answer from this score up); the counts
     # come from bisection, so a file of 10,000 questions is quick.
     for threshold in sorted({s.score for scored in sets for s in scored}):
-        top1 = min((len(right) - bisect.bisect_left(right, threshold)) / total for right, total, _ in counted)
-        recall = min(bisect.bisect_left(out, threshold) / len(out) for _, _, out in counted)
-        if min(top1, recall) > min(best.top1, best.handoff_recall):
-            best = ThresholdChoice(threshold, top1, recall)
+        answered = [(len(right) - bisect.bisect_left(right, threshold), total) for right, total, _ in counted]
+        handed = [(bisect.bisect_left(out, threshold), len(out)) for _, _, out in counted]
+        assured = min(lower_bound(done, total, z) for done, total in answered + handed)
+        if assured > best.assured:
+            top1 = min(done / total for done, total in answered)
+            recall = min(done / total for done, total in handed)
+            best = ThresholdChoice(threshold, top1, recall, assured)
     return best
 
 
