@@ -78,6 +78,11 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
     expect(card).to_contain_text("Paket beschädigt angekommen")
     # The account's own ticket fields, saved as the agent fills them in.
     expect(card).to_contain_text("Order number *")
+    # Solving it before the required field is filled in is refused, naming
+    # the field by its label, and the card keeps the status it had.
+    page.get_by_test_id("ticket-status").select_option("solved")
+    expect(page.locator(".toast", has_text="Order number must be filled in before the ticket is solved")).to_be_visible()
+    expect(page.get_by_test_id("ticket-status")).not_to_have_value("solved")
     page.get_by_test_id("ticket-field-order_number").fill("4711")
     page.get_by_test_id("ticket-field-order_number").press("Tab")
     page.get_by_test_id("ticket-field-reason").select_option("damaged")

@@ -362,6 +362,7 @@ def test_custom_ticket_fields_are_defined_per_account_checked_and_required_to_so
     # The order number is required before the ticket is solved; nothing changes until then.
     refused = client.patch(f"{base(demo)}/tickets/{created['id']}", json={"status": "solved"}, headers=agent)
     assert refused.status_code == 422 and refused.json()["field"] == "custom_fields.order_number"
+    assert refused.json()["reason"] == "required_to_solve"  # the console names the field by its label
     assert ticket(client, demo, agent, created["id"])["status"] == "new"
     solved = client.patch(
         f"{base(demo)}/tickets/{created['id']}",
@@ -553,8 +554,8 @@ def test_one_change_applies_to_many_tickets_and_a_ticket_it_cannot_apply_to_is_l
     )
     assert bulk.status_code == 200, bulk.text
     assert bulk.json()["updated"] == [ready["id"]]
-    assert [(f["ticket_id"], f["field"]) for f in bulk.json()["failed"]] == [
-        (first["id"], "custom_fields.order_number"), (second["id"], "custom_fields.order_number"),
+    assert [(f["ticket_id"], f["field"], f["reason"]) for f in bulk.json()["failed"]] == [
+        (first["id"], "custom_fields.order_number", "required_to_solve"), (second["id"], "custom_fields.order_number", "required_to_solve"),
     ]
     solved = ticket(client, demo, agent, ready["id"])
     assert (solved["status"], solved["priority"], solved["tags"], solved["assignee_id"]) == ("solved", "high", ["late-delivery"], maria)
@@ -571,7 +572,7 @@ def test_one_change_applies_to_many_tickets_and_a_ticket_it_cannot_apply_to_is_l
         f"{base(demo)}/tickets/bulk", json={"ticket_ids": [first["id"], second["id"], 999_999], "add_tags": ["vip"], "priority": "urgent"}, headers=agent
     )
     assert bulk.json()["updated"] == [first["id"], second["id"]]
-    assert [(f["ticket_id"], f["field"]) for f in bulk.json()["failed"]] == [(999_999, "ticket_id")]
+    assert [(f["ticket_id"], f["field"], f["reason"]) for f in bulk.json()["failed"]] == [(999_999, "ticket_id")]
     assert ticket(client, demo, agent, first["id"])["tags"] == ["refund", "vip"]
     assert ticket(client, demo, agent, second["id"])["priority"] == "urgent"
     # null takes the tickets away from their agent.

@@ -7,15 +7,20 @@ class DragomanError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # A word a client may say in its reader's language instead of the
+        # English message (the console does, for "required_to_solve").
+        self.reason = reason
 
     def as_dict(self) -> dict[str, object]:
         body: dict[str, object] = {"error": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
+        if self.reason:
+            body["reason"] = self.reason
         return body
 
 

@@ -74,5 +74,19 @@ def check_fields(definitions: dict[str, FieldDefinition], values: dict[str, Any]
     return out
 
 
+def label_for(labels: dict[str, str], language: str, key: str) -> str:
+    """A field's label for a reader of `language` (a tag: "de", "zh-Hans"):
+    theirs, else their base language's, else English, else any, else the key.
+    The console's fieldLabel does the same. Pure."""
+    wanted = language.lower()
+    for code, text in labels.items():
+        if code.lower() == wanted:
+            return text
+    for code, text in labels.items():
+        if code.lower().split("-")[0] == wanted.split("-")[0]:
+            return text
+    return labels.get("en") or next(iter(labels.values()), key)
+
+
 def missing_to_solve(definitions: dict[str, FieldDefinition], values: dict[str, Any]) -> list[str]:
     return [key for key, d in definitions.items() if d.required_to_solve and values.get(key) in (None, "")]

@@ -35,7 +35,8 @@ from dragoman.tickets import services
 from dragoman.tickets.schemas import TicketOut
 from dragoman.web.feature_pages import feature_asset, render_feature_page
 from dragoman.web.js_strings import JS_STRINGS
-from dragoman.web.rendering import feature_environment
+from dragoman.tickets.fields import label_for
+from dragoman.web.rendering import choose_locale, feature_environment, html_lang
 
 HERE = Path(__file__).parent
 ASSETS = {"tickets.css": "text/css", "tickets.js": "text/javascript"}
@@ -103,6 +104,7 @@ def tickets_page(
 
     def page_values(principal: Principal) -> dict[str, Any]:
         nonlocal problem
+        language = html_lang(choose_locale(request, principal.user.ui_locale))
         tickets: list[TicketOut] = []
         try:
             if before_id is not None and not before_id.isdigit():
@@ -151,6 +153,12 @@ def tickets_page(
                 for view in services.list_views(db, principal.viewer)
             ],
             "filters": {key: value for key, value in filters.items() if value},
+            # Each ticket field's label in the reader's language: a bulk
+            # change refused for an empty required field names it so.
+            "field_labels": {
+                field.key: label_for(dict(field.labels or {}), language, field.key)
+                for field in services.list_ticket_fields(db, principal.account_id)
+            },
         }
 
     response = render_feature_page(request, db, _environment(), "tickets.html", lambda principal: True, context=page_values)

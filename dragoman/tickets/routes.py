@@ -167,7 +167,7 @@ def bulk_update_tickets(body: TicketBulkIn, principal: Principal = Depends(accou
     )  # commits each ticket as it is changed
     return TicketBulkOut(
         updated=outcome.updated,
-        failed=[TicketBulkFailure(ticket_id=ticket_id, message=message, field=field) for ticket_id, message, field in outcome.failed],
+        failed=[TicketBulkFailure(ticket_id=f.ticket_id, message=f.message, field=f.field, reason=f.reason) for f in outcome.failed],
     )
 
 

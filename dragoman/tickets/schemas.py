@@ -148,6 +148,7 @@ class TicketBulkFailure(BaseModel):
     ticket_id: int
     message: str
     field: str | None
+    reason: str | None = Field(None, description="required_to_solve: the field named by `field` must be filled in first")
 
 
 class TicketBulkOut(BaseModel):

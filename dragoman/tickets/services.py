@@ -567,7 +567,11 @@ def set_ticket_status(db: Session, viewer: Viewer, ticket: Ticket, conversation:
     if status in (TicketStatus.solved, TicketStatus.closed) and previous not in (TicketStatus.solved, TicketStatus.closed):
         missing = missing_to_solve(field_definitions(db, ticket.account_id), dict(ticket.custom_fields or {}))
         if missing:
-            raise InvalidInput(f"custom_fields.{missing[0]} must be filled in before the ticket is solved", field=f"custom_fields.{missing[0]}")
+            raise InvalidInput(
+                f"custom_fields.{missing[0]} must be filled in before the ticket is solved",
+                field=f"custom_fields.{missing[0]}",
+                reason=REQUIRED_TO_SOLVE,
+            )
     ticket.status = status
     if status is TicketStatus.pending:
         pause_timers(db, ticket, conversation, now)
@@ -626,12 +630,23 @@ def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Con
 
 
 MAX_BULK_TICKETS = 100
+# The reason (DragomanError.reason) a ticket cannot be solved yet: a field
+# required to solve it is empty. The console names the field by its label.
+REQUIRED_TO_SOLVE = "required_to_solve"
+
+
+@dataclass(frozen=True)
+class BulkFailure:
+    ticket_id: int
+    message: str
+    field: str | None  # the field at fault
+    reason: str | None
 
 
 @dataclass(frozen=True)
 class BulkOutcome:
     updated: list[int]
-    failed: list[tuple[int, str, str | None]]  # ticket id, why, the field at fault
+    failed: list[BulkFailure]
 
 
 def update_tickets(
@@ -663,7 +678,7 @@ def update_tickets(
     if status is None and priority is None and not tags and not assign:
         raise InvalidInput("nothing to change: give status, priority, add_tags or assignee_id", field="status")
     updated: list[int] = []
-    failed: list[tuple[int, str, str | None]] = []
+    failed: list[BulkFailure] = []
     db.commit()  # whatever the caller did before stands on its own
     for ticket_id in ids:
         try:
@@ -674,7 +689,7 @@ def update_tickets(
             update_ticket(db, viewer, ticket, conversation, patch)
         except DragomanError as error:
             db.rollback()
-            failed.append((ticket_id, error.message, error.field))
+            failed.append(BulkFailure(ticket_id, error.message, error.field, error.reason))
         else:
             db.commit()
             updated.append(ticket_id)

@@ -220,6 +220,7 @@ JS_STRINGS: dict[str, str] = {
     "inbox_bot": N_("The FAQ bot answers first, from the knowledge base, and hands over to a person"),
     "inbox_csat": N_("Ask the customer for a rating when the conversation is resolved"),
     "inbox_acknowledge": N_("Answer each new request at once by mail, with its number, in the customer's language"),
+    "ticket_field_required_to_solve": N_("%(field)s must be filled in before the ticket is solved"),
     "inbox_customer_files": N_("Customers may send files in the chat (photos, documents; up to 10 MB each)"),
     "language": N_("Language"),
     "remove_file": N_("Remove %(name)s"),

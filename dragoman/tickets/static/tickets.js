@@ -9,6 +9,16 @@
 (function () {
   const config = JSON.parse(document.getElementById("tk-config").textContent);
   const strings = JSON.parse(document.getElementById("tk-strings").textContent);
+  const fieldLabels = JSON.parse(document.getElementById("tk-field-labels").textContent);
+
+  // Why a ticket was left as it was, in the reader's words where we have them.
+  function failureText(failure) {
+    const key = (failure.field || "").replace(/^custom_fields\./, "");
+    if (failure.reason === "required_to_solve" && key in fieldLabels) {
+      return strings.required_to_solve.replace("%(field)s", fieldLabels[key]);
+    }
+    return failure.message;
+  }
 
   async function callApi(method, path, body) {
     const response = await fetch(`/api/v1/accounts/${config.account_id}${path}`, {
@@ -103,7 +113,7 @@
       const list = document.createElement("ul");
       for (const failure of answer.failed) {
         const item = document.createElement("li");
-        item.textContent = `#${failure.ticket_id}: ${failure.message}`;
+        item.textContent = `#${failure.ticket_id}: ${failureText(failure)}`;
         list.append(item);
       }
       const again = document.createElement("a");

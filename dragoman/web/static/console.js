@@ -754,9 +754,18 @@ async function changeTicketStatus() {
     renderTicket();
     scheduleListReload();
   } catch (error) {
-    toast(errorText(error), "error");
+    toast(ticketErrorText(error), "error");
     renderTicket();
   }
+}
+
+/** A refused ticket change: a required field still empty is named by its
+ * label in the reader's language; anything else as the server says it. */
+function ticketErrorText(error) {
+  const reason = error instanceof ApiError ? error.body.reason : null;
+  const key = error instanceof ApiError ? (error.field || "").replace(/^custom_fields\./, "") : "";
+  const field = reason === "required_to_solve" ? state.ticketFields.find((item) => item.key === key) : null;
+  return field ? t("ticket_field_required_to_solve", { field: fieldLabel(field) }) : errorText(error);
 }
 
 function renderConversation() {
