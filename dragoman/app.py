@@ -24,6 +24,7 @@ from dragoman.channels.webchat import pages as webchat_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.channels.webchat.services import visitor_file_limiter
+from dragoman.conversations.file_sweeper import UnusedFileSweeper
 from dragoman.config import Settings
 from dragoman.contacts import routes as contact_routes
 from dragoman.conversations import routes as conversation_routes
@@ -125,6 +126,7 @@ def build_context(settings: Settings) -> AppContext:
         realtime=hub,
         visitor_tokens=VisitorTokens(settings.secret_key),
         visitor_file_limiter=visitor_file_limiter(),
+        file_sweeper=UnusedFileSweeper(factory, settings.data_dir / "attachments"),
         webhook_worker=worker,
         writer=BatchWriter(factory),
         language=language,
@@ -165,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ctx.services["sla"].start()
         ctx.services["email"].start()
         ctx.services["csat"].start()
+        ctx.services["file_sweeper"].start()
         if settings.run_background_workers:
             worker.start()
         # The garbage collector's full passes stopped every thread for
@@ -190,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ctx.services["sla"].stop,
                 ctx.services["email"].stop,
                 ctx.services["csat"].stop,
+                ctx.services["file_sweeper"].stop,
                 ctx.services["language"].close,
                 writer.stop,
                 ctx.engine.dispose,

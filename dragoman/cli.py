@@ -226,6 +226,24 @@ def command_tickets_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_files_prune(args: argparse.Namespace) -> int:
+    from dragoman.conversations.file_sweeper import remove_unused_files
+    from dragoman.core.db import make_engine, make_session_factory
+
+    if args.older_than_hours < 0:
+        print("dragoman: --older-than-hours must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            result = remove_unused_files(db, settings.data_dir / "attachments", args.older_than_hours * 3600)
+    finally:
+        engine.dispose()
+    print(f"{result.removed} unused files removed ({result.bytes_freed / (1024 * 1024):.1f} MB)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dragoman", description="Dragoman, a multilingual contact center.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -287,6 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes that parse mail ahead of the writer (0: none)"
     )
     tickets_import.set_defaults(func=command_tickets_import)
+
+    files = sub.add_parser("files", help="files kept for messages")
+    files_sub = files.add_subparsers(dest="files_command", required=True)
+    files_prune = files_sub.add_parser(
+        "prune", help="remove files no message names (uploaded, never sent), older than a day; the server does this every 6 hours"
+    )
+    files_prune.add_argument("--older-than-hours", type=float, default=24.0, help="leave files younger than this (default 24)")
+    files_prune.set_defaults(func=command_files_prune)
     return parser
 
 

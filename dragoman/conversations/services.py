@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import String, and_, bindparam, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Team, User
@@ -375,6 +375,22 @@ def check_file_channel(db: Session, conversation: Conversation, field: str) -> N
     channel = inbox.channel_type if inbox is not None else "unknown"
     if channel not in FILE_CHANNELS:
         raise InvalidInput(f"this conversation's channel ({channel}) cannot deliver files; e-mail and web chat can", field=field)
+
+
+def file_digests_in_use(db: Session) -> set[str]:
+    """Every file digest a message names: files agents sent, files visitors
+    sent (attributes["attachments"]) and received mail's attachments
+    (attributes["email"]["attachments"]). Only messages whose attributes
+    mention a digest are read, by their JSON text (the same on SQLite and
+    PostgreSQL)."""
+    used: set[str] = set()
+    rows = db.scalars(select(Message.attributes).where(cast(Message.attributes, String).like('%"sha256"%')))
+    for attributes in rows:
+        attributes = attributes or {}
+        for file in [*(attributes.get("attachments") or []), *((attributes.get("email") or {}).get("attachments") or [])]:
+            if isinstance(file, dict) and isinstance(file.get("sha256"), str):
+                used.add(file["sha256"])
+    return used
 
 
 def check_filename(name: str | None, field: str) -> str:

@@ -37,12 +37,34 @@ def store_file(directory: Path, data: bytes) -> str:
     """Keep `data`; its SHA-256 (hex) is its name from now on."""
     digest = hashlib.sha256(data).hexdigest()
     path = directory / digest[:2] / digest
-    if not path.exists():
+    if path.exists():
+        # Stored before: its time is renewed, so that the sweep of unused
+        # files (conversations.file_sweeper) sees it as just uploaded.
+        path.touch()
+    else:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".part")
         partial.write_bytes(data)
         partial.replace(path)
     return digest
+
+
+def unused_files(directory: Path, used: set[str], min_age_seconds: float, now: float) -> list[Path]:
+    """Files kept under `directory` that no message names (`used`: the
+    digests messages hold) and that were written more than `min_age_seconds`
+    before `now` (a file uploaded a moment ago may be about to be sent with
+    a reply). Half-written ones (.part) left by a crash count too."""
+    found: list[Path] = []
+    for path in sorted(directory.glob("??/*")):
+        if not path.is_file() or path.stem in used:
+            continue
+        try:
+            age = now - path.stat().st_mtime
+        except FileNotFoundError:  # removed meanwhile
+            continue
+        if age > min_age_seconds:
+            found.append(path)
+    return found
 
 
 def stored_file(directory: Path, digest: str) -> Path | None:

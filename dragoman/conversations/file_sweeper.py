@@ -1,0 +1,88 @@
+"""Files no message names any more, removed from `<data dir>/attachments`.
+
+Files are kept by digest (core/files.py) and uploaded before the reply that
+sends them, so a file an agent uploaded and never sent stayed on disk for
+ever. A thread looks every few hours; `dragoman files prune` does the same
+once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from dragoman.conversations.services import file_digests_in_use
+from dragoman.core.files import unused_files
+
+log = logging.getLogger(__name__)
+
+# A file younger than this is left alone: it may be on its way into a reply.
+MIN_AGE_SECONDS = 24 * 3600
+SWEEP_EVERY_SECONDS = 6 * 3600
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    removed: int
+    bytes_freed: int
+
+
+def remove_unused_files(db: Session, directory: Path, min_age_seconds: float = MIN_AGE_SECONDS, now: float | None = None) -> SweepResult:
+    """Remove the files under `directory` no message names, older than `min_age_seconds`."""
+    if not directory.is_dir():
+        return SweepResult(0, 0)
+    # The digests in use are read before the files are listed: a file a
+    # message names from now on is either in the set or younger than the
+    # age limit (store_file renews an existing file's time).
+    used = file_digests_in_use(db)
+    removed, freed = 0, 0
+    for path in unused_files(directory, used, min_age_seconds, time.time() if now is None else now):
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed, freed = removed + 1, freed + size
+    return SweepResult(removed, freed)
+
+
+class UnusedFileSweeper:
+    """Runs remove_unused_files every SWEEP_EVERY_SECONDS in its own thread."""
+
+    def __init__(self, session_factory: Callable[[], Session], directory: Path, every_seconds: float = SWEEP_EVERY_SECONDS) -> None:
+        self._factory = session_factory
+        self._directory = directory
+        self._every = every_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="dragoman-file-sweeper", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def sweep_now(self) -> SweepResult:
+        with self._factory() as db:
+            result = remove_unused_files(db, self._directory)
+        if result.removed:
+            log.info("removed %d unused files (%d bytes) from %s", result.removed, result.bytes_freed, self._directory)
+        return result
+
+    def _run(self) -> None:
+        # The first look waits a full period: start-up is busy enough.
+        while not self._stop.wait(self._every):
+            try:
+                self.sweep_now()
+            except Exception:  # noqa: BLE001 - the thread must outlive one bad sweep
+                log.exception("sweeping unused files failed")
