@@ -86,3 +86,32 @@ def test_the_form_is_off_unless_the_inbox_turns_it_on_and_an_address_is_limited(
     request = {"email": "ana@example.pt", "subject": "Encomenda", "description": "A minha encomenda não chegou.", "language": "pt"}
     assert [client.post(f"/support/{token}", data=request).status_code for _ in range(3)] == [200, 200, 429]
     assert "Demasiados pedidos do seu endereço" in client.post(f"/support/{token}", data=request).text
+
+
+def test_an_inbox_that_acknowledges_requests_mails_the_number_a_few_times_a_day_at_most(
+    client: TestClient, demo: DemoWorld, as_user: Any, mail_catcher: MailCatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = as_user(demo.user("admin"))
+    inbox = form_inbox(client, demo, admin, mail_catcher.port)
+    api = f"/api/v1/accounts/{demo.account_id}"
+    client.patch(f"{api}/inboxes/{inbox['id']}", json={"settings": {"acknowledge": True}}, headers=admin)
+    token = inbox["settings"]["form_token"]
+    monkeypatch.setattr(web_form, "_acknowledged", SlidingWindowLimiter(2, 24 * 3600))
+    request = {"email": "Lea@Example.fr", "subject": "Commande 5120", "description": "Ma commande n'est pas arrivée.", "language": "fr"}
+    assert client.post(f"/support/{token}", data=request).status_code == 200
+    ticket = client.get(f"{api}/tickets", headers=admin).json()["items"][0]
+    mailed = email.message_from_bytes(wait_until(lambda: mail_catcher.received, timeout=10)[0], policy=email.policy.default)
+    # The number, in the customer's language, marked as sent by no person.
+    assert mailed["To"] == "lea@example.fr" and mailed["Auto-Submitted"] == "auto-replied"
+    assert f"#{ticket['id']}" in mailed.get_content() and "Merci de nous avoir écrit" in mailed.get_content()
+
+    # The same address (in any case) is acknowledged twice a day here, then
+    # its requests still become tickets, without the mail; another address
+    # gets its own.
+    for _ in range(2):
+        assert client.post(f"/support/{token}", data={**request, "email": "lea@example.fr"}).status_code == 200
+    assert client.post(f"/support/{token}", data={**request, "email": "paul@example.fr"}).status_code == 200
+    assert len(client.get(f"{api}/tickets", headers=admin).json()["items"]) == 4
+    wait_until(lambda: len(mail_catcher.received) == 3, timeout=10)
+    recipients = sorted(email.message_from_bytes(raw, policy=email.policy.default)["To"].lower() for raw in mail_catcher.received)
+    assert recipients == ["lea@example.fr", "lea@example.fr", "paul@example.fr"]

@@ -5,7 +5,9 @@ An admin turns it on with `"web_form": true` in an e-mail inbox's settings;
 the inbox then gets a public `form_token` (it says which inbox, nothing
 more) and the form lives at /support/{form_token}. Texts are the widget's
 catalogue, in the customer's language. Bots are kept out by a field people
-never see and by a limit per address.
+never see and by a limit per address. Where the inbox acknowledges new
+requests, the customer gets the same "request received" mail as by mail,
+at most ACKNOWLEDGEMENTS_PER_DAY a day to one address.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dragoman.channels.webchat.pages import WidgetLanguage, language_for, render_customer_page, widget_languages, widget_texts
+from dragoman.channels.email.services import acknowledge_request
+from dragoman.conversations.models import Conversation
 from dragoman.core.errors import InvalidInput
 from dragoman.core.http import get_db
 from dragoman.core.ratelimit import SlidingWindowLimiter
@@ -32,6 +36,11 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Requests one address may send per hour through the form.
 REQUESTS_PER_HOUR = 10
 _limiter = SlidingWindowLimiter(REQUESTS_PER_HOUR, 3600)
+# Where the inbox acknowledges new requests (settings.acknowledge), the mail
+# goes to whatever address the form was given: without a limit per
+# recipient, anyone could make the shop mail someone else again and again.
+ACKNOWLEDGEMENTS_PER_DAY = 3
+_acknowledged = SlidingWindowLimiter(ACKNOWLEDGEMENTS_PER_DAY, 24 * 3600)
 
 def _language(request: Request, wanted: str | None) -> WidgetLanguage:
     return language_for(wanted, request.headers.get("accept-language"))
@@ -117,7 +126,15 @@ def send_request(
             key = (error.field or "description").split(".")[0]
             errors[key if key in values else "description"] = str(error)
         else:
+            address = email.strip().lower()
+            acknowledge = (inbox.settings or {}).get("acknowledge") is True and not _acknowledged.retry_after(address)
+            if acknowledge:
+                conversation = db.get(Conversation, ticket.conversation_id)
+                if conversation is not None:
+                    acknowledge_request(db, conversation, ticket.id)
             db.commit()
             _limiter.hit(client)
+            if acknowledge:
+                _acknowledged.hit(address)
             return _page(page_language, inbox=inbox, sent=texts["form_sent"].replace("{id}", str(ticket.id)).replace("{email}", email.strip()))
     return _page(page_language, 422, inbox=inbox, values=values, errors=errors)

@@ -224,12 +224,18 @@ def receive_email(
     )
     ticket = tickets.create_ticket(db, conversation, subject=mail.subject or "(no subject)", source="email", now=now)
     if settings.acknowledge:
-        # Sent after commit like any reply, answering the customer's mail.
-        text, language = acknowledgement(base_language(conversation.language), ticket.id)
-        conversations.send_bot_reply(
-            db, conversation, text, {"auto_reply": {"kind": "acknowledged", "language": language, "ticket_id": ticket.id}}
-        )
+        acknowledge_request(db, conversation, ticket.id)
     return Receipt("ticket", None, conversation.id, ticket.id, message.id)
+
+
+def acknowledge_request(db: Session, conversation: Conversation, ticket_id: int) -> Message:
+    """The "we received your request #N" mail, in the customer's language:
+    sent after commit like any reply (answering their mail, where there is
+    one). For a new request by mail or through the support form."""
+    text, language = acknowledgement(base_language(conversation.language), ticket_id)
+    return conversations.send_bot_reply(
+        db, conversation, text, {"auto_reply": {"kind": "acknowledged", "language": language, "ticket_id": ticket_id}}
+    )
 
 
 def receive_email_safely(
