@@ -404,7 +404,9 @@ def test_a_reply_or_an_accept_keeps_the_routed_chat(client: TestClient, demo: De
     admin = as_user(demo.user("admin"))
     maria = as_user(demo.user("maria"))
     maria_id = demo.user("maria").id
-    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}], answer_timeout_seconds=1)
+    # Long enough for the reply and the accept to arrive in time on a loaded
+    # machine (at 1 s, a CI run beside other work once missed it).
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}], answer_timeout_seconds=4)
     set_presence(client, maria, "online")
     replied = new_chat(client, demo, "Carmen", "es", "Hola")
     accepted = new_chat(client, demo, "Lucía", "es", "Buenas")
