@@ -480,7 +480,8 @@ def test_the_customer_sends_a_file_the_agent_can_open(
     page.wait_for_timeout(300)  # past the messages' 160 ms fade-in, for the picture
     shoot(page, test_output_dir, "file-from-customer")
     # The agent sees it in the conversation and downloads it.
-    conversation = only_conversation(Agent(live_server, demo, "admin"))
+    agent = Agent(live_server, demo, "admin")
+    conversation = only_conversation(agent)
     console = signed_in_page(contexts, browser, live_server, "admin")
     conversation_item(console, conversation["id"]).click()
     received = console.get_by_test_id("reply-files")
@@ -490,9 +491,30 @@ def test_the_customer_sends_a_file_the_agent_can_open(
     with console.expect_download() as download:
         received.get_by_role("link", name="broken mug.jpg").click()
     assert Path(download.value.path()).read_bytes() == photo
+    # A screenshot pasted into the message box, and a file dropped on the
+    # chat, are sent the same way.
+    frame_of(page).evaluate(
+        """() => {
+            const pasted = new DataTransfer();
+            pasted.items.add(new File(["PNG screenshot"], "screenshot.png", { type: "image/png" }));
+            document.getElementById("composer-input").dispatchEvent(new ClipboardEvent("paste", { clipboardData: pasted, bubbles: true, cancelable: true }));
+            const dropped = new DataTransfer();
+            dropped.items.add(new File(["%PDF receipt"], "receipt.pdf", { type: "application/pdf" }));
+            document.getElementById("chat").dispatchEvent(new DragEvent("drop", { dataTransfer: dropped, bubbles: true, cancelable: true }));
+        }"""
+    )
+    expect(chat.get_by_test_id("message-file").filter(has_text="screenshot.png")).to_be_enabled()
+    expect(chat.get_by_test_id("message-file").filter(has_text="receipt.pdf")).to_be_enabled()
+    expect(chat.get_by_test_id("composer-input")).to_have_value("")
+
+    def files_received() -> list[str]:
+        messages = agent.messages(conversation["id"])
+        return sorted(file["filename"] for m in messages for file in (m["attributes"] or {}).get("attachments") or [])
+
+    assert wait_until(lambda: files_received() == ["broken mug.jpg", "receipt.pdf", "screenshot.png"])
     # A file over the limit is refused in the chat before it is sent.
     with page.expect_file_chooser() as chooser:
         chat.get_by_test_id("composer-attach").click()
     chooser.value.set_files(files=[{"name": "video.mp4", "mimeType": "video/mp4", "buffer": bytes(10 * 1024 * 1024 + 1)}])
     expect(chat.get_by_test_id("composer-error")).to_have_text("video.mp4 is larger than 10 MB, the most we accept.")
-    expect(chat.get_by_test_id("message")).to_have_count(2)
+    expect(chat.get_by_test_id("message")).to_have_count(4)

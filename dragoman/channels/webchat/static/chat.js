@@ -816,6 +816,29 @@
       if (file) sendFile(file);
       ui.composerInput.focus();
     });
+    // A screenshot pasted into the message box, or files dropped on the
+    // chat, are sent as the paperclip sends them (each a message of its own).
+    ui.composerInput.addEventListener("paste", (event) => {
+      const files = [...((event.clipboardData && event.clipboardData.files) || [])];
+      if (!files.length) return; // text is pasted as text
+      event.preventDefault();
+      files.forEach(sendFile);
+    });
+    const carriesFiles = (event) => event.dataTransfer && [...event.dataTransfer.types].includes("Files");
+    ui.chat.addEventListener("dragover", (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      ui.chat.classList.add("dropping");
+    });
+    ui.chat.addEventListener("dragleave", (event) => {
+      if (!ui.chat.contains(event.relatedTarget)) ui.chat.classList.remove("dropping");
+    });
+    ui.chat.addEventListener("drop", (event) => {
+      ui.chat.classList.remove("dropping");
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      [...event.dataTransfer.files].forEach(sendFile);
+    });
   }
 
   ui.composer.addEventListener("submit", (event) => {
