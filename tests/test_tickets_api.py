@@ -572,7 +572,7 @@ def test_one_change_applies_to_many_tickets_and_a_ticket_it_cannot_apply_to_is_l
         f"{base(demo)}/tickets/bulk", json={"ticket_ids": [first["id"], second["id"], 999_999], "add_tags": ["vip"], "priority": "urgent"}, headers=agent
     )
     assert bulk.json()["updated"] == [first["id"], second["id"]]
-    assert [(f["ticket_id"], f["field"], f["reason"]) for f in bulk.json()["failed"]] == [(999_999, "ticket_id")]
+    assert [(f["ticket_id"], f["field"], f["reason"]) for f in bulk.json()["failed"]] == [(999_999, "ticket_id", None)]
     assert ticket(client, demo, agent, first["id"])["tags"] == ["refund", "vip"]
     assert ticket(client, demo, agent, second["id"])["priority"] == "urgent"
     # null takes the tickets away from their agent.
