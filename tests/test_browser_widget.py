@@ -5,6 +5,8 @@ exactly as a customer's website embeds it. Screenshots go to test_output_dir
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,18 @@ def only_conversation(agent: Agent) -> dict[str, Any]:
     items = wait_until(agent.conversations)
     assert len(items) == 1, items
     return items[0]
+
+
+def tiny_png(width: int, height: int) -> bytes:
+    """A real PNG (a colour gradient), as a phone's photo would be, only small."""
+    # Each row: filter type 0, then red, green, blue per pixel.
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 2 % 256, y * 3 % 256, 120)) for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def shoot(page: Page, output: Path, name: str) -> None:
@@ -468,13 +482,13 @@ def test_the_customer_sends_a_file_the_agent_can_open(
 ) -> None:
     chat = open_chat(page, live_server, "Eva")
     send(chat, "The mug arrived broken, here is a photo")
-    photo = b"\xff\xd8\xff\xe0 JFIF broken mug" + bytes(2500)
+    photo = tiny_png(120, 80)
     with page.expect_file_chooser() as chooser:
         chat.get_by_test_id("composer-attach").click()
-    chooser.value.set_files(files=[{"name": "broken mug.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    chooser.value.set_files(files=[{"name": "broken mug.png", "mimeType": "image/png", "buffer": photo}])
     # Shown once, as the file (not its name twice), and sent.
     sent = chat.get_by_test_id("message").last
-    expect(sent.get_by_test_id("message-file")).to_have_text("broken mug.jpg · 2 KB")
+    expect(sent.get_by_test_id("message-file")).to_have_text(f"broken mug.png · {round(len(photo) / 1024)} KB")
     expect(sent.locator(".bubble")).to_be_hidden()
     expect(sent).to_have_attribute("data-state", "sent")
     page.wait_for_timeout(300)  # past the messages' 160 ms fade-in, for the picture
@@ -485,11 +499,15 @@ def test_the_customer_sends_a_file_the_agent_can_open(
     console = signed_in_page(contexts, browser, live_server, "admin")
     conversation_item(console, conversation["id"]).click()
     received = console.get_by_test_id("reply-files")
-    expect(received).to_contain_text("broken mug.jpg")
+    expect(received).to_contain_text("broken mug.png")
+    # A picture is shown small above its link, decoded by the browser.
+    preview = received.get_by_test_id("file-preview")
+    expect(preview).to_be_visible()
+    assert wait_until(lambda: preview.evaluate("img => img.complete && img.naturalWidth") == 120)
     console.wait_for_timeout(300)
     console.screenshot(path=str(test_output_dir / "console-file-from-customer.png"))
     with console.expect_download() as download:
-        received.get_by_role("link", name="broken mug.jpg").click()
+        received.get_by_role("link", name="broken mug.png").click()
     assert Path(download.value.path()).read_bytes() == photo
     # A screenshot pasted into the message box, and a file dropped on the
     # chat, are sent the same way.
@@ -511,7 +529,11 @@ def test_the_customer_sends_a_file_the_agent_can_open(
         messages = agent.messages(conversation["id"])
         return sorted(file["filename"] for m in messages for file in (m["attributes"] or {}).get("attachments") or [])
 
-    assert wait_until(lambda: files_received() == ["broken mug.jpg", "receipt.pdf", "screenshot.png"])
+    assert wait_until(lambda: files_received() == ["broken mug.png", "receipt.pdf", "screenshot.png"])
+    # The pasted "screenshot" is no picture at all, whatever its name says:
+    # no preview, only its link.
+    expect(console.get_by_test_id("reply-files").filter(has_text="screenshot.png").get_by_role("link", name="screenshot.png")).to_be_visible()
+    expect(console.get_by_test_id("reply-files").filter(has_text="screenshot.png").get_by_test_id("file-preview")).to_have_count(0)
     # A file over the limit is refused in the chat before it is sent.
     with page.expect_file_chooser() as chooser:
         chat.get_by_test_id("composer-attach").click()

@@ -194,6 +194,17 @@ def test_a_visitor_sends_a_file_that_the_agent_downloads(client: TestClient, dem
     download = client.get(f"{conversation}/messages/{message['id']}/files/0", headers=admin)
     assert download.status_code == 200 and download.content == photo
     assert download.headers["content-disposition"].startswith("attachment;")
+    # A picture also as itself, for the console's preview: by its bytes, inline, never sniffed.
+    preview = client.get(f"{conversation}/messages/{message['id']}/files/0?preview=true", headers=admin)
+    assert preview.status_code == 200 and preview.content == photo
+    assert preview.headers["content-type"] == "image/png" and preview.headers["content-disposition"].startswith("inline;")
+    assert preview.headers["x-content-type-options"] == "nosniff"
+    # Markup that claims to be a picture (an SVG can carry a script) gets no preview.
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    claimed = client.post("/widget/api/files", files={"file": ("foto.png", svg, "image/png")}, headers=mine).json()
+    refused = client.get(f"{conversation}/messages/{claimed['id']}/files/0?preview=true", headers=admin)
+    assert refused.status_code == 422 and refused.json()["field"] == "preview"
+    assert client.get(f"{conversation}/messages/{claimed['id']}/files/0", headers=admin).headers["content-type"] == "application/octet-stream"
 
 
 def test_files_from_visitors_are_refused_by_field_and_nothing_is_stored(

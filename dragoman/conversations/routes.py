@@ -166,13 +166,14 @@ def download_reply_file(
     conversation_id: int,
     message_id: int,
     index: int,
+    preview: bool = Query(False, description="true: a picture (PNG, JPEG, GIF, WebP) shown as itself, for an <img>; anything else is refused"),
     principal: Principal = Depends(account_principal),
     db: Session = Depends(get_db),
     ctx: AppContext = Depends(app_context),
 ) -> FileResponse:
     message = services.get_message(db, services.get_conversation(db, principal.viewer, conversation_id), message_id)
     files = (message.attributes or {}).get("attachments") or []
-    return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}")
+    return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}", preview=preview)
 
 
 @router.post("/{conversation_id}/assignments", response_model=ConversationOut, summary="Assign to an agent and/or a team")

@@ -75,18 +75,60 @@ def stored_file(directory: Path, digest: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def download_of(directory: Path, files: Sequence[Mapping[str, Any]], index: int, owner: str) -> FileResponse:
+# Pictures a browser decodes and never runs, known by their first bytes
+# whatever type the sender claimed. SVG is markup that can carry a script,
+# so it is never among them.
+_IMAGE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def image_type(path: Path) -> str | None:
+    """The picture type of the file at `path` by its first bytes (PNG, JPEG,
+    GIF, WebP), or None for anything else."""
+    with path.open("rb") as file:
+        head = file.read(12)
+    for signature, media_type in _IMAGE_SIGNATURES:
+        if head.startswith(signature):
+            return media_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def download_of(
+    directory: Path, files: Sequence[Mapping[str, Any]], index: int, owner: str, *, preview: bool = False
+) -> FileResponse:
     """The `index`th of a message's files (as its attributes keep them) as a
-    download. Always a download, never shown inline: an HTML or SVG file from
-    a stranger must not run in the console's origin."""
+    download: never shown inline, since an HTML or SVG file from a stranger
+    must not run in the console's origin. With `preview`, a picture (its
+    bytes say PNG, JPEG, GIF or WebP) is served as that picture, for an <img>
+    in the console; anything else is refused, naming `preview`."""
     if not 0 <= index < len(files) or "sha256" not in files[index]:
         raise NotFound(f"{owner} has no file {index}", field="index")
     path = stored_file(directory, str(files[index]["sha256"]))
     if path is None:
         raise NotFound("the file is missing on this server", field="index")
-    filename = str(files[index].get("filename") or "file")
+    filename = quote(str(files[index].get("filename") or "file"))
+    if preview:
+        media_type = image_type(path)
+        if media_type is None:
+            raise InvalidInput(f"{owner}'s file {index} is not a picture that can be shown (PNG, JPEG, GIF or WebP)", field="preview")
+        return FileResponse(
+            path,
+            media_type=media_type,
+            headers={
+                "Content-Disposition": f"inline; filename*=UTF-8''{filename}",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Cache-Control": "private, max-age=3600",
+            },
+        )
     return FileResponse(
         path,
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "X-Content-Type-Options": "nosniff"},
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}", "X-Content-Type-Options": "nosniff"},
     )

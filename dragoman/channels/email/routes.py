@@ -1,8 +1,8 @@
-"""Downloading a mail's attachments (agents who may see its conversation)."""
+"""Downloading a mail's attachments (agents who may see its conversation), pictures also as previews."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
@@ -23,10 +23,11 @@ def download_attachment(
     conversation_id: int,
     message_id: int,
     index: int,
+    preview: bool = Query(False, description="true: a picture (PNG, JPEG, GIF, WebP) shown as itself, for an <img>; anything else is refused"),
     principal: Principal = Depends(account_principal),
     db: Session = Depends(get_db),
     ctx: AppContext = Depends(app_context),
 ) -> FileResponse:
     message = conversations.get_message(db, conversations.get_conversation(db, principal.viewer, conversation_id), message_id)
     attachments = ((message.attributes or {}).get("email") or {}).get("attachments") or []
-    return download_of(ctx.settings.data_dir / "attachments", attachments, index, f"message {message_id}")
+    return download_of(ctx.settings.data_dir / "attachments", attachments, index, f"message {message_id}", preview=preview)

@@ -348,13 +348,37 @@ function replyFiles(message) {
   return el(
     "ul",
     { class: "attachments", "data-testid": "reply-files", "aria-label": t("attachments") },
-    files.map((file, index) => el(
-      "li",
-      {},
-      el("a", { href: accountPath(`/conversations/${message.conversation_id}/messages/${message.id}/files/${index}`), download: file.filename }, file.filename),
-      " ",
-      el("span", { class: "muted" }, fileSize(file.size)),
-    )),
+    files.map((file, index) => fileItem(accountPath(`/conversations/${message.conversation_id}/messages/${message.id}/files/${index}`), file)),
+  );
+}
+
+// Pictures are shown small above their link (the server serves a preview
+// only when the file's bytes are PNG, JPEG, GIF or WebP); anything else is
+// a download only.
+const PICTURE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/** One file of a message: a download link with its size, and a preview for a picture. */
+function fileItem(href, file) {
+  const picture = PICTURE_TYPES.includes(file.content_type)
+    ? el("img", {
+      class: "file-preview",
+      src: `${href}?preview=true`,
+      alt: file.filename,
+      loading: "lazy",
+      "data-testid": "file-preview",
+      // Not a picture after all (its type was only claimed): the link stays.
+      onerror: (event) => event.target.remove(),
+    })
+    : null;
+  return el(
+    "li",
+    {},
+    // The same download as the name's link, left out of the tab order and
+    // of what a screen reader lists, so that each file is one link there.
+    picture ? el("a", { href, download: file.filename, class: "file-preview-link", tabindex: "-1", "aria-hidden": "true" }, picture) : null,
+    el("a", { href, download: file.filename }, file.filename),
+    " ",
+    el("span", { class: "muted" }, fileSize(file.size)),
   );
 }
 
@@ -416,13 +440,7 @@ function emailDetails(message) {
     parts.push(el(
       "ul",
       { class: "attachments", "data-testid": "attachments", "aria-label": t("attachments") },
-      files.map((file, index) => el(
-        "li",
-        {},
-        el("a", { href: accountPath(`/conversations/${message.conversation_id}/messages/${message.id}/attachments/${index}`), download: file.filename }, file.filename),
-        " ",
-        el("span", { class: "muted" }, fileSize(file.size)),
-      )),
+      files.map((file, index) => fileItem(accountPath(`/conversations/${message.conversation_id}/messages/${message.id}/attachments/${index}`), file)),
     ));
   }
   if (mail.html) {
