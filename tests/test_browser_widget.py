@@ -470,6 +470,7 @@ def test_the_customer_downloads_a_file_the_team_sent(page: Page, live_server: Li
     ).raise_for_status()
     button = chat.get_by_test_id("message-file")
     expect(button).to_have_text("Invoice 4711.pdf · 4 KB")
+    expect(chat.get_by_test_id("message-picture")).to_have_count(0)  # a document, no picture
     shoot(page, test_output_dir, "file-from-team")
     with page.expect_download() as download:
         button.click()
@@ -491,6 +492,10 @@ def test_the_customer_sends_a_file_the_agent_can_open(
     expect(sent.get_by_test_id("message-file")).to_have_text(f"broken mug.png · {round(len(photo) / 1024)} KB")
     expect(sent.locator(".bubble")).to_be_hidden()
     expect(sent).to_have_attribute("data-state", "sent")
+    # The customer sees the picture they sent.
+    picture = sent.get_by_test_id("message-picture")
+    expect(picture).to_be_visible()
+    assert wait_until(lambda: picture.evaluate("img => img.complete && img.naturalWidth") == 120)
     page.wait_for_timeout(300)  # past the messages' 160 ms fade-in, for the picture
     shoot(page, test_output_dir, "file-from-customer")
     # The agent sees it in the conversation and downloads it.

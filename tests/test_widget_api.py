@@ -149,7 +149,7 @@ def test_a_file_the_team_sends_is_offered_in_the_chat_and_only_its_visitor_downl
 
     # The chat shows the file's name and size, never where it is kept.
     shown = client.get("/widget/api/session", headers=mine).json()["messages"][-1]
-    assert shown["content"] == "Aquí la tienes." and shown["files"] == [{"filename": "Factura 4711.pdf", "size": len(invoice)}]
+    assert shown["content"] == "Aquí la tienes." and shown["files"] == [{"filename": "Factura 4711.pdf", "size": len(invoice), "picture": False}]
     download = client.get(f"/widget/api/messages/{shown['id']}/files/0", headers=mine)
     assert download.status_code == 200 and download.content == invoice
     assert download.headers["content-disposition"].startswith("attachment;")
@@ -173,7 +173,7 @@ def test_a_visitor_sends_a_file_that_the_agent_downloads(client: TestClient, dem
     message = sent.json()
     # A message of its own: the file's name as its text, the file beside it.
     assert message["direction"] == "incoming" and message["content"] == "taza rota.png" and message["client_id"] == "c-1"
-    assert message["files"] == [{"filename": "taza rota.png", "size": len(photo)}]
+    assert message["files"] == [{"filename": "taza rota.png", "size": len(photo), "picture": True}]
     # Sent twice with the same client id (a retry after a lost answer): stored once.
     again = client.post("/widget/api/files", files={"file": ("taza rota.png", photo, "image/png")}, data={"client_id": "c-1"}, headers=mine)
     assert again.status_code == 201 and again.json()["id"] == message["id"]
@@ -181,6 +181,10 @@ def test_a_visitor_sends_a_file_that_the_agent_downloads(client: TestClient, dem
     # The visitor sees it in their chat and can download it again.
     assert client.get("/widget/api/session", headers=mine).json()["messages"][-1]["files"] == message["files"]
     assert client.get(f"/widget/api/messages/{message['id']}/files/0", headers=mine).content == photo
+    # The chat shows it: the picture itself, by its bytes, to its visitor only.
+    seen = client.get(f"/widget/api/messages/{message['id']}/files/0?preview=true", headers=mine)
+    assert seen.status_code == 200 and seen.headers["content-type"] == "image/png" and seen.content == photo
+    assert client.get(f"/widget/api/messages/{message['id']}/files/0?preview=true").status_code == 401
 
     # The agent sees the file on the message (type kept, no language guessed
     # from a file name) and downloads it.

@@ -75,6 +75,10 @@ def stored_file(directory: Path, digest: str) -> Path | None:
     return path if path.is_file() else None
 
 
+# The types a sender may call a picture, that a client then asks to see as
+# one (?preview=true); the bytes decide, see image_type.
+PICTURE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
 # Pictures a browser decodes and never runs, known by their first bytes
 # whatever type the sender claimed. SVG is markup that can carry a script,
 # so it is never among them.

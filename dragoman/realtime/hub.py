@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from dragoman.accounts.permissions import Viewer, can_view_conversation
 from dragoman.core import events
+from dragoman.core.files import PICTURE_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def visitor_message_view(message: dict[str, Any]) -> dict[str, Any]:
         # Files an agent or the visitor sent: names and sizes; the widget
         # fetches each by its index.
         "files": [
-            {"filename": file.get("filename"), "size": file.get("size")}
+            {"filename": file.get("filename"), "size": file.get("size"), "picture": file.get("content_type") in PICTURE_TYPES}
             for file in ((message.get("attributes") or {}).get("attachments") or [])
         ],
     }

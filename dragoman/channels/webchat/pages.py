@@ -126,7 +126,9 @@ WIDGET_TEXTS: dict[str, str] = {
 # nothing loaded from elsewhere.
 FRAME_SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        # blob: for pictures of the chat, fetched with the visitor's token
+        # (only ones whose bytes the server found to be PNG, JPEG, GIF, WebP).
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *"
     ),
     "X-Content-Type-Options": "nosniff",

@@ -7,7 +7,7 @@ import contextlib
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Header, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Form, Header, Query, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -44,6 +44,7 @@ class VisitorOut(BaseModel):
 class WidgetFile(BaseModel):
     filename: str
     size: int
+    picture: bool = Field(False, description="Its sender called it a picture: the chat asks for ?preview=true to show it")
 
 
 class WidgetMessage(BaseModel):
@@ -156,13 +157,15 @@ def download_file(
     message_id: int,
     index: int,
     request: Request,
+    preview: bool = Query(False, description="true: a picture (PNG, JPEG, GIF, WebP) as itself, for the chat to show; anything else is refused"),
     db: Session = Depends(get_db),
     ctx: AppContext = Depends(app_context),
     x_visitor_token: str | None = Header(None),
 ) -> FileResponse:
     visitor = services.resolve_visitor(db, tokens(request), x_visitor_token)
     message = services.visitor_message(db, visitor, message_id)
-    return download_of(ctx.settings.data_dir / "attachments", (message.attributes or {}).get("attachments") or [], index, f"message {message_id}")
+    files = (message.attributes or {}).get("attachments") or []
+    return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}", preview=preview)
 
 
 @router.patch("/visitor", response_model=VisitorOut, summary="Change the visitor's language, name or e-mail")

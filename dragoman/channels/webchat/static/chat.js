@@ -345,8 +345,39 @@
         button.classList.add("file-failed");
       }
     });
+    if (file.picture && record.id) item.append(pictureOf(record, file, index));
     item.append(button);
     return item;
+  }
+
+  // A picture of the chat, shown above its button: fetched once with the
+  // visitor's token (an <img> cannot send it) and kept as an object URL.
+  // The server serves it only when its bytes are a picture; otherwise the
+  // button alone stays.
+  const pictures = new Map(); // "message/index" -> Promise of an object URL or null
+
+  function pictureOf(record, file, index) {
+    const image = document.createElement("img");
+    image.className = "file-picture";
+    image.alt = file.filename;
+    image.dataset.testid = "message-picture";
+    image.hidden = true;
+    const key = `${record.id}/${index}`;
+    if (!pictures.has(key)) {
+      pictures.set(key, fetch(`${API}/messages/${record.id}/files/${index}?preview=true`, {
+        headers: { "X-Visitor-Token": state.token },
+        credentials: "omit",
+      })
+        .then((response) => (response.ok ? response.blob() : null))
+        .then((blob) => (blob ? URL.createObjectURL(blob) : null))
+        .catch(() => null));
+    }
+    pictures.get(key).then((url) => {
+      if (!url) return;
+      image.src = url;
+      image.hidden = false;
+    });
+    return image;
   }
 
   function renderRecord(record) {
