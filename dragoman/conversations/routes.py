@@ -21,7 +21,7 @@ from dragoman.conversations.schemas import (
     StoredFileOut,
 )
 from dragoman.core.errors import InvalidInput, NotFound
-from dragoman.core.files import download_of, read_upload, store_file
+from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload, store_file
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.language import services as language_services
@@ -166,7 +166,7 @@ def download_reply_file(
     conversation_id: int,
     message_id: int,
     index: int,
-    preview: bool = Query(False, description="true: a picture (PNG, JPEG, GIF, WebP) shown as itself, for an <img>; anything else is refused"),
+    preview: bool = Query(False, description=PREVIEW_DESCRIPTION),
     principal: Principal = Depends(account_principal),
     db: Session = Depends(get_db),
     ctx: AppContext = Depends(app_context),

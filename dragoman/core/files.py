@@ -75,6 +75,9 @@ def stored_file(directory: Path, digest: str) -> Path | None:
     return path if path.is_file() else None
 
 
+# What the download routes say of their `preview` query parameter.
+PREVIEW_DESCRIPTION = "true: a picture (PNG, JPEG, GIF, WebP, known by its bytes) served as itself, to show; anything else is refused"
+
 # The types a sender may call a picture, that a client then asks to see as
 # one (?preview=true); the bytes decide, see image_type.
 PICTURE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal
 from dragoman.conversations import services as conversations
-from dragoman.core.files import download_of
+from dragoman.core.files import PREVIEW_DESCRIPTION, download_of
 from dragoman.core.http import AppContext, app_context, get_db
 
 router = APIRouter(prefix="/api/v1/accounts/{account_id}", tags=["email"])
@@ -23,7 +23,7 @@ def download_attachment(
     conversation_id: int,
     message_id: int,
     index: int,
-    preview: bool = Query(False, description="true: a picture (PNG, JPEG, GIF, WebP) shown as itself, for an <img>; anything else is refused"),
+    preview: bool = Query(False, description=PREVIEW_DESCRIPTION),
     principal: Principal = Depends(account_principal),
     db: Session = Depends(get_db),
     ctx: AppContext = Depends(app_context),

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from dragoman.channels.webchat import services
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.core.errors import DragomanError
-from dragoman.core.files import download_of, read_upload
+from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload
 from dragoman.core.writer import BatchWriter
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.realtime.hub import RealtimeHub, VisitorConnection, visitor_message_view, websocket_closer
@@ -157,7 +157,7 @@ def download_file(
     message_id: int,
     index: int,
     request: Request,
-    preview: bool = Query(False, description="true: a picture (PNG, JPEG, GIF, WebP) as itself, for the chat to show; anything else is refused"),
+    preview: bool = Query(False, description=PREVIEW_DESCRIPTION),
     db: Session = Depends(get_db),
     ctx: AppContext = Depends(app_context),
     x_visitor_token: str | None = Header(None),
