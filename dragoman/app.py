@@ -29,6 +29,7 @@ from dragoman.config import Settings
 from dragoman.contacts import routes as contact_routes
 from dragoman.conversations import routes as conversation_routes
 from dragoman.core.db import make_engine, make_session_factory
+from dragoman.core.edge import RequestLimits
 from dragoman.core.events import InProcessEventBus, attach_bus
 from dragoman.core.http import AppContext, install_error_handlers
 from dragoman.core.ratelimit import SlidingWindowLimiter
@@ -210,6 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    # Body size, JSON depth, storable text and 64-bit integers, for every route.
+    app.add_middleware(RequestLimits)
 
     # Swagger UI from a pinned PyPI package: the docs work with no internet.
     app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-assets")

@@ -8,6 +8,8 @@ event bus only after the transaction commits (see `core.events`).
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from dragoman.core.clock import utcnow
+from dragoman.core.errors import DragomanError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -79,45 +82,100 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return factory
 
 
-_WRITE_LOCK_HELD = "dragoman_sqlite_write_lock"
+# How long a session waits for another to finish writing before its request
+# is refused with 503: SQLite's own busy timeout is the same, so a write that
+# would have failed as "database is locked" fails the same way, only clearly.
+WRITE_LOCK_TIMEOUT_SECONDS = 10.0
 
 
-def serialize_sqlite_writes(factory: sessionmaker[Session]) -> None:
+class WriteLockTimeout(DragomanError):
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"the database is busy with other changes (waited {waited:.0f} s); retry")
+        self.retry_after = 1
+
+
+class SessionWriteLock:
+    """One writing session at a time, owned by the session, not by a thread.
+
+    A thread-owned lock breaks in a web server: FastAPI runs a sync route on
+    one pool thread and its session's clean-up on another, so a request that
+    failed half-way could never give a thread lock back and every later write
+    waited forever. Here any thread may release on the session's behalf, a
+    waiter gives up after `timeout_seconds`, and a session that is garbage
+    collected without being closed is noticed by the next waiter.
+    """
+
+    def __init__(self, timeout_seconds: float = WRITE_LOCK_TIMEOUT_SECONDS) -> None:
+        self._timeout = timeout_seconds
+        self._free = threading.Condition(threading.Lock())
+        self._holder: int | None = None  # id() of the holding session
+        self._holder_ref: weakref.ref[Any] | None = None
+
+    def acquire(self, owner: object) -> None:
+        key = id(owner)
+        deadline = time.monotonic() + self._timeout
+        with self._free:
+            while self._holder is not None and self._holder != key:
+                if self._holder_ref is not None and self._holder_ref() is None:
+                    break  # its session was collected without ending its transaction
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise WriteLockTimeout(self._timeout)
+                # Woken at once by a release; the slices only serve to notice
+                # a holder that was collected.
+                self._free.wait(min(remaining, 0.25))
+            if self._holder != key:
+                self._holder = key
+                # Weak: the lock must not keep a forgotten session alive.
+                self._holder_ref = _weak_or_none(owner)
+
+    def release(self, owner: object) -> None:
+        with self._free:
+            if self._holder == id(owner):
+                self._holder = None
+                self._holder_ref = None
+                self._free.notify()
+
+
+def _weak_or_none(owner: object) -> weakref.ref[Any] | None:
+    try:
+        return weakref.ref(owner)
+    except TypeError:  # plain objects (tests) cannot be weakly referenced
+        return None
+
+
+def serialize_sqlite_writes(factory: sessionmaker[Session], lock: SessionWriteLock | None = None) -> SessionWriteLock:
     """Let one session of this process write at a time.
 
     SQLite allows one writer. Without this, threads that write at once meet
     SQLite's busy handler, which sleeps in growing steps (up to 100 ms) before
     retrying: throughput falls and the slowest messages wait far longer than
     the work takes. A lock taken at a session's first write and released when
-    its transaction ends hands the database over with no sleeping. Readers are
-    never blocked (WAL).
+    its transaction ends, on whatever thread that happens, hands the database
+    over with no sleeping. Readers are never blocked (WAL).
     """
-    lock = threading.RLock()
-
-    def _acquire(session: Session) -> None:
-        if not session.info.get(_WRITE_LOCK_HELD):
-            lock.acquire()
-            session.info[_WRITE_LOCK_HELD] = True
-
-    def _release(session: Session, *_args: Any) -> None:
-        if session.info.pop(_WRITE_LOCK_HELD, False):
-            lock.release()
+    write_lock = lock or SessionWriteLock()
 
     @event.listens_for(factory, "before_flush")
     def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-        _acquire(session)
+        write_lock.acquire(session)
 
     @event.listens_for(factory, "do_orm_execute")
     def _before_dml(state: Any) -> None:
         if state.is_insert or state.is_update or state.is_delete:
-            _acquire(state.session)
+            write_lock.acquire(state.session)
 
     @event.listens_for(factory, "after_transaction_end")
     def _after_end(session: Session, transaction: Any) -> None:
         # Only the outermost transaction's end gives the lock back; a
         # SAVEPOINT's end leaves the write transaction open.
         if transaction.parent is None:
-            _release(session)
+            write_lock.release(session)
+
+    return write_lock
 
 
 @contextmanager

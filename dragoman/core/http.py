@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dragoman.config import Settings
-from dragoman.core.errors import DragomanError, RateLimited
+from dragoman.core.errors import DragomanError
 from dragoman.core.events import EventBus
 from dragoman.core.ratelimit import SlidingWindowLimiter
 
@@ -46,8 +46,12 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        # FastAPI may run this on another thread than the route: whatever the
+        # route left (an error half-way) ends here, and the write lock with it.
+        try:
+            session.rollback()
+        finally:
+            session.close()
 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
@@ -58,7 +62,8 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DragomanError)
     async def _domain_error(_request: Request, exc: DragomanError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

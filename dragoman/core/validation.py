@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from dragoman.core.edge import check_text
 from dragoman.core.errors import InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -17,7 +18,7 @@ def require_text(value: str | None, field: str, *, max_length: int, allow_empty:
         raise InvalidInput(f"{field} must not be empty", field=field)
     if len(text) > max_length:
         raise InvalidInput(f"{field} is {len(text)} characters long; the limit is {max_length}", field=field)
-    return text
+    return check_text(text, field)
 
 
 def require_email(value: str | None, field: str = "email") -> str:

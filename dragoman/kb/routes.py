@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, admin_principal, supervisor_principal
 from dragoman.core.clock import isoformat
+from dragoman.core.edge import parse_json
 from dragoman.core.errors import InvalidInput
 from dragoman.core.http import app_context, get_db
 from dragoman.core.validation import require_text
@@ -273,10 +274,7 @@ async def _body_text(request: Request) -> str:
 
 @router.post("/import", response_model=ImportOut, summary="Merge a knowledge-base JSON file (by slug; nothing is removed)")
 async def import_json(request: Request, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> ImportOut:
-    try:
-        raw = json.loads(await _body_text(request))
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"the file is not valid JSON ({exc.msg}, line {exc.lineno})", field="file") from None
+    raw = parse_json(await _body_text(request), field="file")
     data = portable.parse_knowledge_base(raw)
     summary = services.import_knowledge_base(db, principal.account_id, data)
     db.commit()

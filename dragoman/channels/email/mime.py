@@ -24,6 +24,8 @@ from html import unescape
 
 import nh3
 
+from dragoman.core.edge import storable_text
+
 MAX_EMAIL_BYTES = 25 * 1024 * 1024
 MAX_REFERENCES = 20
 
@@ -109,6 +111,10 @@ def _codec(charset: str | None) -> str:
 
 
 def _decode(data: bytes, charset: str | None, warnings: list[str]) -> str:
+    return storable_text(_decode_bytes(data, charset, warnings))
+
+
+def _decode_bytes(data: bytes, charset: str | None, warnings: list[str]) -> str:
     codec = _codec(charset)
     try:
         return data.decode(codec)
@@ -129,14 +135,15 @@ def _header(message: Message, name: str, warnings: list[str]) -> str:
         parts = email.header.decode_header(str(raw))
     except Exception:  # noqa: BLE001 - a broken header must not lose the mail
         warnings.append(f"undecodable {name} header")
-        return str(raw)
+        return storable_text(str(raw))
     text = []
     for value, charset in parts:
         if isinstance(value, bytes):
             text.append(_decode(value, charset or "utf-8", warnings))
         else:
             text.append(value)
-    return " ".join("".join(text).split())
+    # A raw 8-bit header arrives as surrogate escapes: read them as UTF-8.
+    return storable_text(" ".join("".join(text).split()))
 
 
 def _ids(value: str) -> list[str]:
@@ -212,7 +219,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception:  # noqa: BLE001 - never lose a mail to the parser
-        text = raw.decode("utf-8", errors="replace")
+        text = storable_text(raw.decode("utf-8", errors="replace"))
         return ParsedEmail(None, None, (), "", "", None, (), None, text, None, text, warnings=("unreadable MIME; stored as raw text",))
     for defect in message.defects:
         warnings.append(f"MIME defect: {type(defect).__name__}")
@@ -287,8 +294,8 @@ def _header_value(value: str, warnings: list[str]) -> str:
     try:
         parts = email.header.decode_header(value)
     except Exception:  # noqa: BLE001
-        return value
-    return "".join(_decode(v, c, warnings) if isinstance(v, bytes) else v for v, c in parts)
+        return storable_text(value)
+    return storable_text("".join(_decode(v, c, warnings) if isinstance(v, bytes) else v for v, c in parts))
 
 
 def thread_keys(parsed: ParsedEmail) -> tuple[str, ...]:

@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from dragoman.channels.webchat import services
 from dragoman.channels.webchat.adapter import VisitorTokens
-from dragoman.core.errors import DragomanError
+from dragoman.core.edge import parse_json
+from dragoman.core.errors import DragomanError, InvalidInput
 from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload
 from dragoman.core.writer import BatchWriter
 from dragoman.core.http import AppContext, app_context, get_db
@@ -220,11 +221,11 @@ async def visitor_socket(websocket: WebSocket, token: str | None = None) -> None
         while True:
             raw = await websocket.receive_text()
             try:
-                frame = json.loads(raw)
+                frame = parse_json(raw, field="frame")
                 if not isinstance(frame, dict):
-                    raise ValueError
-            except ValueError:
-                connection.offer(json.dumps({"event": "error", "message": "frames must be JSON objects"}))
+                    raise InvalidInput("frames must be JSON objects", field="frame")
+            except InvalidInput as exc:
+                connection.offer(json.dumps({"event": "error", **exc.as_dict()}))
                 continue
             if frame.get("type") == "ping":
                 connection.offer('{"event":"pong"}')
