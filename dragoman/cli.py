@@ -52,6 +52,9 @@ def command_serve(args: argparse.Namespace) -> int:
         # more CPU than the message itself in benchmarks/message_path.py.
         ws_per_message_deflate=False,
         proxy_headers=False,
+        # A stop (SIGTERM) waits this long for requests in flight, then ends
+        # them: an operator's stop must never hang on a stuck request.
+        timeout_graceful_shutdown=5,
     )
     return 0
 
