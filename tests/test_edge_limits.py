@@ -162,3 +162,12 @@ def test_the_rules_as_functions() -> None:
     assert refused.value.field == "file.articles.0.title"
     assert storable_text("caf\udcc3\udca9\x00") == "café"
     assert json.loads(json.dumps(storable_text("\udcff"))) == "\ufffd"
+
+
+def test_a_csv_import_with_nul_is_refused_whole(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    admin = bearer(api_token(ctx, demo.user("admin")))
+    csv_text = "article,language,question,answer\nshipping-time,en,How long\x00?,Three days\n"
+    answer = client.post(
+        f"/api/v1/accounts/{demo.account_id}/kb/import.csv", content=csv_text.encode(), headers={**admin, "Content-Type": "text/csv"}
+    )
+    assert answer.status_code == 422 and answer.json()["field"] == "file" and "NUL" in answer.json()["message"]

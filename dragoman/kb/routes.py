@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, admin_principal, supervisor_principal
 from dragoman.core.clock import isoformat
-from dragoman.core.edge import parse_json
+from dragoman.core.edge import check_text, parse_json
 from dragoman.core.errors import InvalidInput
 from dragoman.core.http import app_context, get_db
 from dragoman.core.validation import require_text
@@ -267,9 +267,10 @@ async def _body_text(request: Request) -> str:
     if len(raw) > MAX_IMPORT_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB", field="file")
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("the file is not UTF-8 text", field="file") from None
+    return check_text(text, "file")
 
 
 @router.post("/import", response_model=ImportOut, summary="Merge a knowledge-base JSON file (by slug; nothing is removed)")
