@@ -48,11 +48,20 @@ def test_an_agent_inserts_a_saved_reply_in_the_customers_language(
     box = page.get_by_test_id("reply-input")
     expect(box).to_have_value("Hola Lucía, soy Ada. ¿En qué puedo ayudarle hoy?")
     expect(page.locator("#composer-hint")).to_contain_text("Inserted in Spanish")
-    # Already in Spanish: not translated again.
-    expect(page.get_by_test_id("translate-toggle")).not_to_be_checked()
+    # Already in Spanish: the preview says it goes as written; the switch
+    # stays on, since what is sent decides, not what was inserted.
+    expect(page.get_by_test_id("translate-toggle")).to_be_checked()
+    expect(page.get_by_test_id("reply-preview")).to_contain_text("already in the customer's language")
     shoot(page, test_output_dir, "canned-reply-exact")
     page.get_by_test_id("reply-send").click()
     expect(page.locator(".msg-outgoing .msg-text").last).to_have_text("Hola Lucía, soy Ada. ¿En qué puedo ayudarle hoy?")
+    assert lucia.session()["messages"][-1]["content"] == "Hola Lucía, soy Ada. ¿En qué puedo ayudarle hoy?"
+    # The agent then writes in English: this one reaches her in Spanish.
+    box.fill("Your parcel will arrive tomorrow morning.")
+    page.get_by_test_id("reply-send").click()
+    expect(page.locator(".msg-outgoing .msg-text").last).to_have_text("Your parcel will arrive tomorrow morning.")
+    sent = lucia.session()["messages"][-1]["content"]
+    assert "mañana" in sent and "Your parcel" not in sent
 
     conversation_item(page, german).click()
     expect(page.locator("#conv-name")).to_have_text("Jonas Weber")
@@ -60,6 +69,18 @@ def test_an_agent_inserts_a_saved_reply_in_the_customers_language(
     expect(box).to_have_value("Hello Jonas, this is Ada. How can I help you today?")
     expect(page.locator("#composer-hint")).to_contain_text("No German (de) version: inserted in English (en)")
     shoot(page, test_output_dir, "canned-reply-translate")
+    # No engine serves English to German here: the first click sends
+    # nothing and says so; sending untranslated is a second, named action.
+    page.get_by_test_id("reply-send").click()
+    expect(page.locator("#composer-error")).to_contain_text("Not sent: it cannot be translated")
+    expect(page.get_by_test_id("reply-send")).to_have_text("Send untranslated")
+    expect(page.get_by_test_id("reply-preview-flag")).to_contain_text("No engine here translates your reply into German")
+    expect(page.locator(".msg-outgoing")).to_have_count(0)
+    shoot(page, test_output_dir, "reply-untranslated-warning")
+    page.get_by_test_id("reply-send").click()
+    expect(page.locator(".msg-outgoing .msg-text").last).to_have_text("Hello Jonas, this is Ada. How can I help you today?")
+    expect(page.get_by_test_id("reply-send")).to_have_text("Send")
+    assert jonas.session()["messages"][-1]["content"] == "Hello Jonas, this is Ada. How can I help you today?"
 
 
 def test_a_macro_says_what_it_will_do_and_does_it_when_sent(

@@ -286,3 +286,42 @@ def test_an_impossible_translation_is_not_redone_on_every_assignment(
     assert [e.name for e in heard].count(events.MESSAGE_UPDATED) == 1
     translations = _messages(client, demo, admin, conversation_id)[0]["attributes"]["translations"]
     assert translations["zh"]["reason"] == "not translated: no engine for es→zh"
+
+
+def test_an_integrators_reply_follows_the_language_it_is_written_in(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    """Without `translate`, English to a Spanish customer reaches her in
+    Spanish; Spanish goes as written; `translate: false` is the explicit
+    opt-out."""
+    visitor, conversation_id = _chat(client, demo, "Hola, ¿cuándo llega mi pedido?")
+    sam = as_user(demo.user("sam"))
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    english = client.post(f"{url}/messages", json={"content": "Your parcel will arrive tomorrow morning."}, headers=sam)
+    assert english.status_code == 201, english.text
+    assert "mañana" in english.json()["content"]
+    assert english.json()["attributes"]["original"]["content"] == "Your parcel will arrive tomorrow morning."
+    spanish = client.post(f"{url}/messages", json={"content": "Gracias por su paciencia, llegará mañana."}, headers=sam)
+    assert spanish.json()["content"] == "Gracias por su paciencia, llegará mañana."
+    assert "original" not in spanish.json()["attributes"]
+    as_written = client.post(f"{url}/messages", json={"content": "See you soon!", "translate": False}, headers=sam)
+    assert as_written.json()["content"] == "See you soon!"
+    received = [m["content"] for m in client.get("/widget/api/session", headers=visitor).json()["messages"][1:]]
+    assert received == [english.json()["content"], "Gracias por su paciencia, llegará mañana.", "See you soon!"]
+
+
+def test_a_reply_no_engine_can_translate_needs_the_explicit_send_untranslated(
+    client: TestClient, demo: DemoWorld, as_user: Any
+) -> None:
+    visitor, conversation_id = _chat(client, demo, "Hallo, wo ist meine Bestellung?", language="de")
+    sam = as_user(demo.user("sam"))
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    refused = client.post(f"{url}/messages", json={"content": "It ships tomorrow."}, headers=sam)
+    assert refused.status_code == 422 and refused.json()["error"] == "unsupported_language_pair"
+    assert refused.json()["field"] == "translate"
+    assert len(client.get("/widget/api/session", headers=visitor).json()["messages"]) == 1
+    sent = client.post(f"{url}/messages", json={"content": "It ships tomorrow.", "translate": False}, headers=sam)
+    assert sent.status_code == 201 and sent.json()["content"] == "It ships tomorrow."
+    # A note is for colleagues: never translated, never refused.
+    note = client.post(f"{url}/messages", json={"content": "Customer writes German", "message_type": "note"}, headers=sam)
+    assert note.status_code == 201

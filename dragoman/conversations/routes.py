@@ -113,7 +113,9 @@ def create_message(
     if body.attachments and body.message_type != "outgoing":
         raise InvalidInput("only a reply to the customer carries files", field="attachments")
     files = services.check_reply_files(db, conversation, body.attachments, app_context(request).settings.data_dir / "attachments")
-    if body.translate and body.message_type == "outgoing":
+    # Decided per send, not by a switch left from the last message.
+    translate = body.translate if body.translate is not None else conversation.language is not None
+    if translate and body.message_type == "outgoing":
         # 409 with the preview when a protected fact went missing and the
         # agent has not confirmed; 422 when no engine has the pair.
         content, attributes = language_services.prepare_translated_reply(

@@ -74,10 +74,14 @@ class NewMessageIn(BaseModel):
         "outgoing", description="outgoing: a reply the customer sees; note: only agents see it; incoming: on behalf of the contact (API only)"
     )
     source_id: str | None = Field(None, description="The channel's own id for the message; a repeat is stored once")
-    translate: bool = Field(
-        False,
-        description="outgoing only: content is in the agent's working language; the customer receives it translated "
-        "into the conversation's language (the original stays in attributes.original)",
+    translate: bool | None = Field(
+        None,
+        description="outgoing only. Left out or true: the reply's language is detected per send (among the agent's "
+        "languages and the customer's); text not in the conversation's language reaches the customer translated "
+        "(the original stays in attributes.original), and when no engine serves the pair the reply is refused "
+        "(422 unsupported_language_pair) rather than sent in a language the customer did not write in. "
+        "false: sent exactly as written (the explicit 'send untranslated'). A conversation with no language yet "
+        "gets the text as written unless translate is true.",
     )
     confirm: bool = Field(False, description="Send a translated reply even though the fact check flagged it (else 409)")
     translation: str | None = Field(None, description="With translate: the agent's own edit of the translation")

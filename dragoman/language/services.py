@@ -572,6 +572,31 @@ def user_working_language(db: Session, user_id: int) -> str:
     return (base_language(user.working_language) if user else None) or "en"
 
 
+def user_written_languages(db: Session, user_id: int) -> list[str]:
+    """The agent's working language first, then every language they write."""
+    user = db.get(User, user_id)
+    if user is None:
+        return ["en"]
+    written = [base_language(level.language) for level in user.languages if level.writing > 0]
+    return list(dict.fromkeys(code for code in (user_working_language(db, user_id), *written) if code))
+
+
+def language_of_reply(db: Session, user_id: int, text: str, customer: str) -> str:
+    """The language a reply is written in, decided per send: detected among
+    the languages the agent writes and the customer's, and the agent's
+    working language when the text is too short or unclear to tell. A saved
+    reply in the customer's language and the agent's own words in another
+    are then told apart however the reply box was set."""
+    candidates = list(dict.fromkeys((*user_written_languages(db, user_id), customer)))
+    if len(candidates) > 1:
+        found = shared_detection().detect(text, candidates)
+        # No minimum of words: among the few languages in play, even "Morgen."
+        # or "Gracias" is told apart reliably, and agents' short replies are common.
+        if found.language in candidates and found.confidence >= evidence.MIN_CONFIDENCE:
+            return str(found.language)
+    return candidates[0]
+
+
 # -- agent replies ------------------------------------------------------------------
 
 
@@ -634,10 +659,14 @@ def preview_reply(
 ) -> ReplyPreview:  # fmt: skip
     """What the customer would receive for the agent's `content`."""
     text = require_text(content, "content", max_length=MAX_TRANSLATION_CHARS)
-    source = base_language(require_language(source_language, "source_language")) if source_language else user_working_language(db, user_id)
     target = customer_language(conversation)
     if target is None:
         raise InvalidInput("the conversation has no language yet; set it first", field="language")
+    source = (
+        base_language(require_language(source_language, "source_language"))
+        if source_language
+        else language_of_reply(db, user_id, text, target)
+    )
     settings = get_settings(db, conversation.account_id)
     if edited_translation is not None:
         edited = require_text(edited_translation, "translation", max_length=MAX_TRANSLATION_CHARS)
@@ -647,13 +676,11 @@ def preview_reply(
             flags=["facts_missing"] if lost else [], missing_facts=lost,
         )  # fmt: skip
         return ReplyPreview(text, source, target, result, edited=True)
-    if source != target:
-        # An agent who reads Chinese may still answer an English customer in
-        # English: text clearly in the customer's language goes out as written.
-        found = shared_detection().detect(text, (source, target))
-        if found.language == target and evidence.message_counts(found.words, found.confidence):
-            unchanged = TranslationResult(source=target, target=target, status="translated", text=text)
-            return ReplyPreview(text, target, target, unchanged, not_needed=True)
+    if source == target:
+        # Written in the customer's language (a saved reply, or an agent who
+        # reads Chinese answering an English customer in English): as written.
+        unchanged = TranslationResult(source=target, target=target, status="translated", text=text)
+        return ReplyPreview(text, target, target, unchanged, not_needed=True)
     result = translate_for_account(db, runtime, conversation.account_id, text, source, target)
     if result.status != "translated":
         raise UnsupportedPairError(result.reason or no_engine_reason(source, target), field="translate")

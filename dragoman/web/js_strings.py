@@ -346,9 +346,11 @@ JS_STRINGS: dict[str, str] = {
     "preview_label": N_("The customer receives"),
     "preview_flags": N_("Fact check: %(facts)s missing from the translation. Edit your text, or send anyway."),
     "translation_not_sent": N_("Not sent: see the translation above, then send again."),
-    "sent_as_written": N_("your reply will be sent as written"),
     "already_in_language": N_("already in the customer's language: sent as written"),
     "send_anyway": N_("Send anyway"),
+    "send_untranslated": N_("Send untranslated"),
+    "untranslated_warning": N_("No engine here translates your reply into %(language)s. Write it in %(language)s, or send it untranslated if the customer reads your language."),
+    "not_sent_untranslated": N_("Not sent: it cannot be translated. Press “Send untranslated” to send it as written."),
     "bilingual_transcript": N_("Download the bilingual transcript"),
     # language settings and glossary (admin.js)
     "glossary": N_("Glossary"),

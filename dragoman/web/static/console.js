@@ -916,13 +916,13 @@ async function send() {
     const macro = state.macro;
     state.macro = null;
     if (macro && state.mode === "reply" && macro.conversationId === message.conversation_id) applyMacro(macro);
-    replyTranslation.clear();
+    replyTranslation.sent();
     appendMessage(message);
     scheduleListReload();
   } catch (error) {
     // The text stays in the box so nothing the agent wrote is lost.
     // A fact-check stop shows what went missing; sending again confirms.
-    nodes.composerError.textContent = replyTranslation.onError(error, content) ? t("translation_not_sent") : errorText(error);
+    nodes.composerError.textContent = replyTranslation.onError(error, content) ? replyTranslation.notSentText(content) : errorText(error);
   } finally {
     state.sending = false;
     nodes.send.disabled = false;
@@ -1143,11 +1143,9 @@ async function insertCannedReply(id) {
     const end = input.selectionEnd ?? input.value.length;
     input.value = input.value.slice(0, start) + filled.text + input.value.slice(end);
     input.selectionStart = input.selectionEnd = start + filled.text.length;
+    // Whether it is translated is decided when it is sent, from the text
+    // then in the box: the agent may still write around it in their own words.
     const customer = filled.customer_language;
-    if (customer && replyTranslation.active()) {
-      replyTranslation.enabled.checked = !filled.exact;
-      replyTranslation.refresh();
-    }
     // Only worth saying when the customer reads another language than the agent.
     const languageHint = !customer || !replyTranslation.active()
       ? ""

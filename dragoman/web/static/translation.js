@@ -102,8 +102,11 @@ export class ReplyTranslation {
     this.getConversation = getConversation;
     this.getMode = getMode;
     this.confirmFor = null;
-    // The server has no engine for this pair: replies go out as written.
+    // The server has no engine for this pair: no preview to ask for.
     this.unsupported = null;
+    // The text the agent was told cannot be translated: sending it again
+    // (the "Send untranslated" button) sends it as written.
+    this.untranslatedFor = null;
     this.shownFor = null;
     this.request = 0;
     this.timer = null;
@@ -171,6 +174,7 @@ export class ReplyTranslation {
   schedule(delay = PREVIEW_DEBOUNCE_MS) {
     clearTimeout(this.timer);
     if (this.input.value.trim() !== this.confirmFor) this.confirmFor = null;
+    if (this.input.value.trim() !== this.untranslatedFor) this.untranslatedFor = null;
     if (!this.on()) return;
     this.timer = setTimeout(() => this.preview(), delay);
   }
@@ -201,7 +205,7 @@ export class ReplyTranslation {
   noteUnsupported(error) {
     if (error instanceof ApiError && error.body.error === "unsupported_language_pair") {
       this.unsupported = this.getConversation().id;
-      this.flag.textContent = `${error.message} · ${t("sent_as_written")}`;
+      this.flag.textContent = t("untranslated_warning", { language: languageName(this.getConversation().language) });
       return true;
     }
     return false;
@@ -214,16 +218,31 @@ export class ReplyTranslation {
     this.flag.textContent = shown.needs_confirmation ? t("preview_flags", { facts: (shown.missing_facts || []).join(", ") }) : "";
   }
 
-  /** Extra fields for POST .../messages. */
+  /** Extra fields for POST .../messages. The server decides per send from
+   * the text itself whether it needs translating; only the agent's own
+   * choice for this one message (the switch off, or "Send untranslated"
+   * after the warning) sends it as written. */
   body(content) {
-    if (!this.on()) return {};
+    if (this.getMode() !== "reply") return {};
+    if (this.active() && !this.enabled.checked) return { translate: false };
+    if (this.untranslatedFor === content) return { translate: false };
     return { translate: true, confirm: this.confirmFor === content };
+  }
+
+  /** After a reply went out: the next one starts translated again. */
+  sent() {
+    this.enabled.checked = true;
+    this.untranslatedFor = null;
+    this.clear();
+    this.refresh();
   }
 
   /** A 409 from the fact check: show it and let the next send confirm. True if handled. */
   onError(error, content) {
     if (this.noteUnsupported(error)) {
       this.panel.hidden = false;
+      this.box.hidden = false;
+      this.untranslatedFor = content;
       return true;
     }
     if (!(error instanceof ApiError) || error.status !== 409 || !error.body.preview) return false;
@@ -233,6 +252,12 @@ export class ReplyTranslation {
   }
 
   sendLabel(content) {
+    if (this.untranslatedFor === content) return t("send_untranslated");
     return this.on() && this.confirmFor === content ? t("send_anyway") : null;
+  }
+
+  /** Why the last send was held back, in the agent's language. */
+  notSentText(content) {
+    return this.untranslatedFor === content ? t("not_sent_untranslated") : t("translation_not_sent");
   }
 }
