@@ -209,7 +209,8 @@ class OutboundAllow:
             literal = parse_ip_literal(entry)
             if literal is not None:
                 networks.append(ipaddress.ip_network(literal))
-            elif "/" not in entry and _HOST_NAME.match(entry):
+            # A name's last label is never all digits: "10.0.0.300" is a typo.
+            elif _HOST_NAME.match(entry) and not entry.rsplit(".", 1)[-1].isdigit():
                 hosts.add(entry)
             else:
                 raise ValueError(
