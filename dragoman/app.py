@@ -32,6 +32,7 @@ from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
 from dragoman.core.events import InProcessEventBus, attach_bus
 from dragoman.core.http import AppContext, install_error_handlers
+from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
 from dragoman.inboxes import routes as inbox_routes
@@ -72,6 +73,9 @@ Errors are JSON: `{"error": code, "message": text, "field": name}`.
 
 
 def build_context(settings: Settings) -> AppContext:
+    # A mistyped allow-list stops the start with its message rather than
+    # refusing every webhook later.
+    parse_allow(settings.outbound_allow)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     bus = InProcessEventBus()

@@ -73,6 +73,11 @@ class Settings:
     webhook_timeout_seconds: float = 5.0
     webhook_max_attempts: int = 8
     webhook_backoff_seconds: float = 2.0
+    # Where requests an account configures (webhooks) may go besides public
+    # addresses: on-premises receivers, as networks or host names separated by
+    # commas ("10.20.0.0/16, hooks.corp.example"). Empty: public addresses only
+    # (dragoman.core.outbound).
+    outbound_allow: str = ""
     run_background_workers: bool = True
     # Garbage-collector settings for a server process (app.py says why); off
     # where the app shares its process (tests build hundreds of apps).
@@ -119,6 +124,7 @@ class Settings:
             webhook_max_attempts=_env_int("DRAGOMAN_WEBHOOK_MAX_ATTEMPTS", 8),
             webhook_timeout_seconds=_env_float("DRAGOMAN_WEBHOOK_TIMEOUT_SECONDS", 5.0),
             webhook_backoff_seconds=_env_float("DRAGOMAN_WEBHOOK_BACKOFF_SECONDS", 2.0),
+            outbound_allow=os.environ.get("DRAGOMAN_OUTBOUND_ALLOW", ""),
             run_background_workers=_env_bool("DRAGOMAN_BACKGROUND_WORKERS", True),
             tune_gc=_env_bool("DRAGOMAN_TUNE_GC", True),
             apertium=_env_bool("DRAGOMAN_APERTIUM", True),

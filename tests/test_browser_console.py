@@ -572,9 +572,13 @@ def test_an_admin_manages_webhooks_and_reads_the_delivery_log(
     page = signed_in_page(contexts, browser, live_server, "admin")
     page.goto(f"{live_server.url}/app/admin/webhooks")
     page.get_by_test_id("add-button").click()
-    # Port 9 on localhost refuses connections: every attempt fails, which fills the log.
+    # This server itself is no receiver: the admin is told why.
     page.locator("#f-url").fill("http://127.0.0.1:9/dragoman")
     page.locator('input[name="events"][value="conversation_assigned"]').uncheck()
+    page.get_by_test_id("dialog-submit").click()
+    expect(page.locator("#form-dialog-error")).to_contain_text("127.0.0.1 is loopback (this machine); only public addresses")
+    # A name that never resolves (.invalid): every attempt fails, which fills the log.
+    page.locator("#f-url").fill("https://hooks.dragoman.invalid/dragoman")
     page.get_by_test_id("dialog-submit").click()
     card = page.get_by_test_id("webhook-card")
     expect(card).to_have_count(1)

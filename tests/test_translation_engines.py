@@ -4,9 +4,11 @@ service's wire format; then the chain's fallbacks."""
 
 from __future__ import annotations
 
+import http.server
 import io
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,3 +276,33 @@ def test_apertium_keeps_glossary_terms_and_facts(apertium: ApertiumEngine) -> No
     assert result.engine == "apertium" and result.flags == []
     for kept in ("Acme Cloud", "devolución", "$25.50", "ORD-77812", "ana@example.com", "2026-11-03"):
         assert kept in (result.text or "")
+
+
+def test_an_engine_error_keeps_a_short_clean_excerpt_of_the_answer() -> None:
+    """Agents read engine errors in a message's translation attempts: a
+    service's error page must not bring terminal escapes or pages of text."""
+
+    class Refusing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"\x1b[2J\x00bad\r\nrequest\x07 " + b"trace " * 400
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(EngineError) as caught:
+            LibreTranslateEngine(f"http://127.0.0.1:{server.server_address[1]}", backoff=0.0).translate("Hi", "en", "es")
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = str(caught.value)
+    assert message.startswith("libretranslate: HTTP 400: [2J bad request trace trace")
+    assert len(message) <= len("libretranslate: HTTP 400: ") + 200
+    assert not any(ch in message for ch in "\x1b\x00\r\n\x07")

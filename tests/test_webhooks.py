@@ -1,9 +1,16 @@
 """Outbound webhooks, end to end: the admin API, the outbox written with the
-change, signed delivery to a real HTTP receiver, back-off, give-up and retry."""
+change, signed delivery to a real HTTP receiver, back-off, give-up and retry,
+and the outbound guard (no private, loopback or metadata addresses unless the
+install's allow-list names them).
+
+The receivers here listen on 127.0.0.1, as an on-premises receiver would, so
+the tests that deliver allow it explicitly (`on_premises`); a new install
+refuses it. Names are resolved by `fake_dns`, never by the machine's DNS."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import random
 import re
@@ -30,6 +37,7 @@ from dragoman.config import Settings
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation
 from dragoman.core import events
+from dragoman.core import outbound
 from dragoman.core.clock import utcnow
 from dragoman.core.http import AppContext
 from dragoman.core.security import hmac_sha256_hex
@@ -39,6 +47,33 @@ from dragoman.webhooks.models import DeliveryStatus, WebhookDelivery
 from servers import free_port
 
 ALL_EVENTS = ["conversation_created", "message_created", "conversation_status_changed", "conversation_assigned"]
+# What the tests' install allows besides public addresses: the receivers' 127.0.0.1.
+LOCAL_RECEIVERS = "127.0.0.1"
+ON_PREMISES = outbound.OutboundAllow.parse(LOCAL_RECEIVERS)
+# A public address (documentation ranges are not public, so a real one).
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Host name -> addresses, for the guard's resolver; tests add names.
+    Other names do not resolve (saving them passes, sending fails), so no
+    test depends on the machine's DNS (which may map anything anywhere)."""
+    names: dict[str, list[str]] = {"localhost": ["127.0.0.1", "::1"]}
+
+    def resolve(host: str, port: int) -> list[outbound.IPAddress]:
+        if host.lower() not in names:
+            raise outbound.OutboundUnresolved(f"{host} does not resolve")
+        return [ipaddress.ip_address(a) for a in names[host.lower()]]
+
+    monkeypatch.setattr(outbound, "resolve_host", resolve)
+    return names
+
+
+@pytest.fixture
+def on_premises(settings: Settings) -> Settings:
+    settings.outbound_allow = LOCAL_RECEIVERS
+    return settings
 
 
 # -- a real receiver -------------------------------------------------------------------
@@ -58,11 +93,14 @@ class ReceivedRequest:
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every POST.
 
-    `fail_first` answers 500 to that many requests before answering 200;
-    `hold`, when set, keeps each request waiting until it is released."""
+    `fail_first` answers 500 (with `failure_body`) to that many requests
+    before answering 200; `hold`, when set, keeps each request waiting until
+    it is released."""
 
     url: str = ""
+    port: int = 0
     fail_first: int = 0
+    failure_body: bytes = b"receiver is down"
     requests: list[ReceivedRequest] = field(default_factory=list)
     in_flight: int = 0
     hold: threading.Event | None = None
@@ -92,7 +130,7 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 if failing:
                     receiver.fail_first -= 1
             status = 500 if failing else 200
-            answer = b"receiver is down" if failing else b"ok"
+            answer = receiver.failure_body if failing else b"ok"
             self.send_response(status)
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
@@ -105,10 +143,23 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(on_premises: Settings) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 that the install allows."""
+    yield from _run_receiver()
+
+
+@pytest.fixture
+def private_receiver() -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 that the install does not allow: what an
+    attacker would aim at (an internal service)."""
+    yield from _run_receiver()
+
+
+def _run_receiver() -> Iterator[Receiver]:
     recorder = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(recorder))
-    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/dragoman"
+    recorder.port = server.server_address[1]
+    recorder.url = f"http://127.0.0.1:{recorder.port}/hooks/dragoman"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -375,7 +426,9 @@ def test_a_savepoint_inside_the_change_neither_publishes_early_nor_writes_twice(
     """SQLAlchemy fires its commit events for a released SAVEPOINT too; only
     the real commit may write the outbox rows and tell the bus."""
     with ctx.session_factory() as session:
-        hook = webhooks.create_webhook(session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS)
+        hook = webhooks.create_webhook(
+            session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS, allow=ON_PREMISES
+        )
         session.commit()
     heard: list[str] = []
     ctx.bus.subscribe(lambda event: heard.append(event.name))
@@ -394,7 +447,9 @@ def test_a_savepoint_inside_the_change_neither_publishes_early_nor_writes_twice(
     assert [d.event for d in delivery_rows(ctx, hook.id)] == ["conversation_created", "message_created"]
 
 
-def test_a_rolled_back_change_creates_no_delivery(client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str]) -> None:
+def test_a_rolled_back_change_creates_no_delivery(
+    on_premises: Settings, client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str]
+) -> None:
     hook = add_webhook(client, demo, admin, "http://127.0.0.1:9/unused", ["message_created"])
     conversation_id = visitor_writes(client, demo, "Hola")["conversation_id"]
     before = len(delivery_rows(ctx, hook["id"]))
@@ -581,7 +636,9 @@ def test_deliveries_written_while_no_worker_runs_are_sent_when_it_starts(
 
 def test_a_due_delivery_is_claimed_by_one_worker_only(ctx: AppContext, demo: DemoWorld) -> None:
     with ctx.session_factory() as session:
-        hook = webhooks.create_webhook(session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS)
+        hook = webhooks.create_webhook(
+            session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS, allow=ON_PREMISES
+        )
         session.add_all(
             WebhookDelivery(account_id=demo.account_id, webhook_id=hook.id, event="message_created", payload="{}", next_attempt_at=utcnow())
             for _ in range(3)
@@ -621,6 +678,197 @@ def test_stop_ends_the_worker_thread(ctx: AppContext) -> None:
     worker.stop()  # twice is harmless
 
 
+# -- the outbound guard -----------------------------------------------------------------------------
+
+FORBIDDEN_URLS = [
+    "http://127.0.0.1/",
+    "http://127.0.0.1:6379/",
+    "http://[::1]/hooks",
+    "http://0.0.0.0:8000/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://2130706433/",  # 127.0.0.1 as one decimal number
+    "http://0x7f000001/",
+    "http://0177.0.0.1/",
+    "http://127.1/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:a9fe:a9fe]/",  # 169.254.169.254, IPv4-mapped
+    "http://10.0.0.5/",
+    "https://192.168.1.1/",
+    "http://172.16.0.1/",
+    "http://100.64.0.1/",
+    "http://[fd00:ec2::254]/",
+    "http://[fe80::1]/",
+    "http://224.0.0.1/",
+    "http://localhost:8080/",
+    "http://metadata.cloud.test/",  # a name that resolves to the metadata service
+]
+
+
+@pytest.mark.parametrize("url", FORBIDDEN_URLS)
+def test_a_webhook_to_an_internal_address_is_refused_naming_the_url(
+    client: TestClient, demo: DemoWorld, admin: dict[str, str], fake_dns: dict[str, list[str]], url: str
+) -> None:
+    fake_dns["metadata.cloud.test"] = ["169.254.169.254"]
+    created = client.post(hooks_url(demo), json={"url": url, "events": ["message_created"]}, headers=admin)
+    assert created.status_code == 422, created.text
+    assert created.json()["field"] == "url"
+    assert "only public addresses" in created.json()["message"]
+    assert "DRAGOMAN_OUTBOUND_ALLOW" in created.json()["message"]
+    assert client.get(hooks_url(demo), headers=admin).json() == []
+
+    # Changing a webhook's URL to one is refused too, and the stored URL stays.
+    hook = add_webhook(client, demo, admin, "https://hooks.partner.test/in", ["message_created"])
+    changed = client.patch(hooks_url(demo, f"/{hook['id']}"), json={"url": url}, headers=admin)
+    assert changed.status_code == 422, changed.text
+    assert changed.json()["field"] == "url"
+    assert client.get(hooks_url(demo), headers=admin).json()[0]["url"] == "https://hooks.partner.test/in"
+
+
+def test_the_refusal_says_which_address_and_why(client: TestClient, demo: DemoWorld, admin: dict[str, str]) -> None:
+    refused = client.post(hooks_url(demo), json={"url": "http://2130706433/", "events": ["message_created"]}, headers=admin)
+    assert refused.status_code == 422
+    assert "127.0.0.1" in refused.json()["message"]
+    assert "loopback" in refused.json()["message"]
+
+
+def _the_log_of(client: TestClient, demo: DemoWorld, admin: dict[str, str], hook_id: int) -> dict[str, Any]:
+    [logged] = wait_until(lambda: [d for d in deliveries(client, demo, admin, hook_id) if d["attempts"] >= 1])
+    return logged  # type: ignore[no-any-return]
+
+
+def test_a_name_that_resolves_to_this_machine_at_send_time_is_refused_and_logged(
+    client: TestClient,
+    demo: DemoWorld,
+    admin: dict[str, str],
+    private_receiver: Receiver,
+    fake_dns: dict[str, list[str]],
+) -> None:
+    """The name was public when the admin saved it; by the time of the send
+    its DNS answers 127.0.0.1 (rebinding, or a changed record)."""
+    fake_dns["hooks.partner.test"] = [PUBLIC_ADDRESS]
+    hook = add_webhook(client, demo, admin, f"http://hooks.partner.test:{private_receiver.port}/x", ["message_created"])
+    fake_dns["hooks.partner.test"] = ["127.0.0.1"]
+    visitor_writes(client, demo, "Hola")
+
+    logged = _the_log_of(client, demo, admin, hook["id"])
+    assert logged["status"] == "pending"  # retried later: DNS may change back
+    assert logged["last_status_code"] is None
+    assert logged["last_error"].startswith("refused: hooks.partner.test resolves to 127.0.0.1")
+    assert logged["attempt_log"][0]["error"] == logged["last_error"]
+    assert private_receiver.requests == []
+
+
+def test_a_webhook_saved_before_the_guard_to_localhost_is_refused_at_send_time(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], private_receiver: Receiver
+) -> None:
+    with ctx.session_factory() as session:
+        # Stored as an older version would have stored it, unchecked.
+        hook = webhooks.Webhook(
+            account_id=demo.account_id,
+            url=f"http://localhost:{private_receiver.port}/admin",
+            events=["message_created"],
+            secret="s",
+            active=True,
+        )
+        session.add(hook)
+        session.commit()
+        hook_id = hook.id
+    visitor_writes(client, demo, "Hola")
+
+    logged = _the_log_of(client, demo, admin, hook_id)
+    assert logged["last_error"].startswith("refused: localhost resolves to 127.0.0.1")
+    assert private_receiver.requests == []
+
+
+def test_with_the_allow_list_a_local_receiver_gets_the_delivery_under_its_own_name(
+    settings: Settings,
+    client: TestClient,
+    demo: DemoWorld,
+    admin: dict[str, str],
+    private_receiver: Receiver,
+    fake_dns: dict[str, list[str]],
+) -> None:
+    """The operator allows the on-premises receiver by name; the request goes
+    to the address that was checked and still names the host it is for."""
+    settings.outbound_allow = "crm.corp.test, 10.20.0.0/16"
+    fake_dns["crm.corp.test"] = ["127.0.0.1"]
+    hook = add_webhook(client, demo, admin, f"http://crm.corp.test:{private_receiver.port}/in", ["message_created"])
+    visitor_writes(client, demo, "Hola")
+
+    wait_until(lambda: private_receiver.requests)
+    assert private_receiver.requests[0].headers["Host"] == f"crm.corp.test:{private_receiver.port}"
+    assert private_receiver.requests[0].path == "/in"
+    wait_until(lambda: [d["status"] for d in deliveries(client, demo, admin, hook["id"])] == ["succeeded"])
+    # The allow-list names that host, not every local address.
+    refused = client.post(
+        hooks_url(demo), json={"url": f"http://127.0.0.1:{private_receiver.port}/", "events": ALL_EVENTS}, headers=admin
+    )
+    assert refused.status_code == 422
+    assert add_webhook(client, demo, admin, "http://10.20.3.4/in", ["message_created"])["url"] == "http://10.20.3.4/in"
+
+
+def test_the_delivery_log_keeps_a_short_clean_excerpt_of_the_answer(
+    client: TestClient, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    receiver.fail_first = 1
+    receiver.failure_body = (
+        b"\x1b[2J\x1b]0;pwned\x07Internal error\x00\r\n\tat db.internal:5432\r\n"
+        + "\u202eevil\u200b".encode()
+        + b"secret-line " * 500
+    )
+    hook = add_webhook(client, demo, admin, receiver.url, ["message_created"])
+    visitor_writes(client, demo, "Hola")
+
+    [delivery] = wait_until(lambda: [d for d in deliveries(client, demo, admin, hook["id"]) if d["status"] == "succeeded"])
+    error = delivery["attempt_log"][0]["error"]
+    assert delivery["attempt_log"][0]["status_code"] == 500
+    assert error.startswith("HTTP 500: [2J ]0;pwned Internal error at db.internal:5432 evil secret-line")
+    assert len(error) <= len("HTTP 500: ") + webhooks.RESPONSE_EXCERPT_CHARS
+    assert not any(ch in error for ch in "\x1b\x07\x00\r\n\t\u202e\u200b")
+
+
+def test_a_redirect_is_not_followed(
+    settings: Settings,
+    client: TestClient,
+    demo: DemoWorld,
+    admin: dict[str, str],
+    private_receiver: Receiver,
+    fake_dns: dict[str, list[str]],
+) -> None:
+    """A public receiver answering 302 to an internal address gets a failed
+    attempt, not a second request."""
+    redirecting = ThreadingHTTPServer(("127.0.0.1", 0), _redirect_to(private_receiver.url))
+    threading.Thread(target=redirecting.serve_forever, daemon=True).start()
+    try:
+        # Stands for a public receiver: allowed by name, while the address it
+        # redirects to is not.
+        fake_dns["public.partner.test"] = ["127.0.0.1"]
+        settings.outbound_allow = "public.partner.test"
+        hook = add_webhook(client, demo, admin, f"http://public.partner.test:{redirecting.server_address[1]}/", ["message_created"])
+        visitor_writes(client, demo, "Hola")
+        logged = _the_log_of(client, demo, admin, hook["id"])
+    finally:
+        redirecting.shutdown()
+        redirecting.server_close()
+    assert logged["last_status_code"] == 302
+    assert private_receiver.requests == []
+
+
+def _redirect_to(location: str) -> type[BaseHTTPRequestHandler]:
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args: Any) -> None:
+            return None
+
+    return Redirect
+
+
 # -- what a commit costs -----------------------------------------------------------------------------
 
 
@@ -641,7 +889,9 @@ def _count_webhook_queries(ctx: AppContext, work) -> int:  # type: ignore[no-unt
 
 def test_the_outbox_queries_only_for_commits_with_webhook_events(ctx: AppContext, demo: DemoWorld) -> None:
     with ctx.session_factory() as session:
-        webhooks.create_webhook(session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS)
+        webhooks.create_webhook(
+            session, demo.account_id, url="http://127.0.0.1:9/x", event_names=ALL_EVENTS, allow=ON_PREMISES
+        )
         viewer = load_viewer_of(session, demo, "admin")
         contact = contacts.create_contact(session, demo.account_id, name="Kim", email=None, language="ko")
         inbox = session.get(Inbox, demo.inbox_id)

@@ -8,8 +8,13 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, admin_principal
 from dragoman.core.http import app_context, get_db
+from dragoman.core.outbound import OutboundAllow, parse_allow
 from dragoman.webhooks import services
 from dragoman.webhooks.schemas import DeliveryOut, WebhookIn, WebhookOut, WebhookPatchIn, delivery_out, webhook_out
+
+def _allow(request: Request) -> OutboundAllow:
+    return parse_allow(app_context(request).settings.outbound_allow)
+
 
 router = APIRouter(prefix="/api/v1/accounts/{account_id}/webhooks", tags=["webhooks"])
 
@@ -20,18 +25,28 @@ def list_webhooks(principal: Principal = Depends(admin_principal), db: Session =
 
 
 @router.post("", response_model=WebhookOut, status_code=201, summary="Add a webhook; its signing secret is generated")
-def create_webhook(body: WebhookIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)) -> WebhookOut:
-    webhook = services.create_webhook(db, principal.account_id, url=body.url, event_names=body.events)
+def create_webhook(
+    body: WebhookIn, request: Request, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)
+) -> WebhookOut:
+    webhook = services.create_webhook(
+        db, principal.account_id, url=body.url, event_names=body.events, allow=_allow(request)
+    )
     db.commit()
     return webhook_out(webhook)
 
 
 @router.patch("/{webhook_id}", response_model=WebhookOut, summary="Change a webhook's URL, events or active flag")
 def patch_webhook(
-    webhook_id: int, body: WebhookPatchIn, principal: Principal = Depends(admin_principal), db: Session = Depends(get_db)
+    webhook_id: int,
+    body: WebhookPatchIn,
+    request: Request,
+    principal: Principal = Depends(admin_principal),
+    db: Session = Depends(get_db),
 ) -> WebhookOut:
     webhook = services.get_webhook(db, principal.account_id, webhook_id)
-    services.update_webhook(db, webhook, url=body.url, event_names=body.events, active=body.active)
+    services.update_webhook(
+        db, webhook, url=body.url, event_names=body.events, active=body.active, allow=_allow(request)
+    )
     db.commit()
     return webhook_out(webhook)
 

@@ -14,7 +14,10 @@ EVENTS_HELP = "Any of: " + ", ".join(EVENT_NAMES)
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(description="http:// or https:// address that receives the POSTs")
+    url: str = Field(
+        description="http:// or https:// address that receives the POSTs: a public address, or one the server's "
+        "DRAGOMAN_OUTBOUND_ALLOW names (private, loopback, link-local and metadata addresses are refused)"
+    )
     events: list[str] = Field(description=EVENTS_HELP)
 
 

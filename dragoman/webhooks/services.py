@@ -37,6 +37,15 @@ from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.events import Event
+from dragoman.core.outbound import (
+    OutboundAllow,
+    OutboundRefused,
+    check_destination,
+    guarded_client,
+    parse_allow,
+    refused_cause,
+    response_excerpt,
+)
 from dragoman.core.security import hmac_sha256_hex, new_token
 from dragoman.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 
@@ -61,14 +70,17 @@ MAX_BACKOFF_SECONDS = 3600.0
 USER_AGENT = f"Dragoman-Webhooks/{__version__}"
 SIGNATURE_HEADER = "X-Dragoman-Signature"
 # What a receiver's answer may add to `last_error`: enough to see why it
-# refused, not enough to fill the database with someone's error page.
+# refused, not enough to fill the database with someone's error page (and
+# cleaned of control characters by `core.outbound.response_excerpt`).
 RESPONSE_EXCERPT_CHARS = 200
 
 
 # -- managing webhooks ----------------------------------------------------------
 
 
-def check_url(url: str | None) -> str:
+def check_url(url: str | None, allow: OutboundAllow) -> str:
+    """A URL webhooks may POST to: http(s), a host, and an address that is
+    public or on the install's allow-list (the worker checks again on each send)."""
     text = (url or "").strip()
     if not text:
         raise InvalidInput("url must not be empty", field="url")
@@ -84,6 +96,10 @@ def check_url(url: str | None) -> str:
         raise InvalidInput("url must start with http:// or https://", field="url")
     if not host or any(ch.isspace() for ch in text):
         raise InvalidInput("url must name a host, e.g. https://example.com/hooks/dragoman", field="url")
+    try:
+        check_destination(text, allow)
+    except OutboundRefused as refused:
+        raise InvalidInput(f"url: {refused}", field="url") from None
     return text
 
 
@@ -99,10 +115,14 @@ def check_events(names: list[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def create_webhook(db: Session, account_id: int, *, url: str, event_names: list[str]) -> Webhook:
+def create_webhook(
+    db: Session, account_id: int, *, url: str, event_names: list[str], allow: OutboundAllow = OutboundAllow()
+) -> Webhook:
+    """`allow` is the install's allow-list (`Settings.outbound_allow`); by
+    default only public addresses may receive."""
     webhook = Webhook(
         account_id=account_id,
-        url=check_url(url),
+        url=check_url(url, allow),
         events=check_events(event_names),
         secret=new_token(),
         active=True,
@@ -130,13 +150,14 @@ def update_webhook(
     url: str | None = None,
     event_names: list[str] | None = None,
     active: bool | None = None,
+    allow: OutboundAllow = OutboundAllow(),
 ) -> Webhook:
     """Changes what is given; None leaves a field as it is.
 
     Pending deliveries go to the new URL on their next attempt, and wait
     (unsent) while the webhook is inactive."""
     if url is not None:
-        webhook.url = check_url(url)
+        webhook.url = check_url(url, allow)
     if event_names is not None:
         webhook.events = check_events(event_names)
     if active is not None:
@@ -309,16 +330,24 @@ def post_delivery(client: httpx.Client, url: str, headers: dict[str, str], body:
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 excerpt = b""
+                # Bytes enough for the excerpt's characters however they are
+                # encoded (UTF-8 needs at most 4 a character).
                 for chunk in response.iter_bytes():
                     excerpt += chunk
-                    if len(excerpt) >= RESPONSE_EXCERPT_CHARS:
+                    if len(excerpt) >= RESPONSE_EXCERPT_CHARS * 4:
                         break
-                text = excerpt.decode("utf-8", "replace")[:RESPONSE_EXCERPT_CHARS].strip()
+                text = response_excerpt(excerpt, RESPONSE_EXCERPT_CHARS)
                 error = f"HTTP {status_code}" + (f": {text}" if text else "")
     except httpx.TimeoutException:
         error = "timed out"
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        refused = refused_cause(exc)
+        if isinstance(refused, OutboundRefused):
+            error = f"refused: {response_excerpt(str(refused), 400)}"
+        elif refused is not None:
+            error = response_excerpt(str(refused), RESPONSE_EXCERPT_CHARS)
+        else:
+            error = response_excerpt(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
     return AttemptResult(status_code, error, int((time.monotonic() - started) * 1000))
 
 
@@ -443,8 +472,11 @@ class WebhookWorker:
         self._stopping.clear()
         self._wake.set()  # deliveries left from before a restart are due now
         settings = self.ctx.settings
-        self._client = httpx.Client(
-            timeout=settings.webhook_timeout_seconds, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        # Every connection is checked against the allow-list as it is then.
+        self._client = guarded_client(
+            lambda: parse_allow(settings.outbound_allow),
+            timeout=settings.webhook_timeout_seconds,
+            headers={"User-Agent": USER_AGENT},
         )
         self._pool = ThreadPoolExecutor(max_workers=self.SENDERS, thread_name_prefix="webhook-send")
         self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)

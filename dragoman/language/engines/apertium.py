@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from dragoman.core.outbound import response_excerpt
 from dragoman.language.engines import EngineError, EngineOutput, UnsupportedPair
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ class ApertiumEngine:
         except httpx.HTTPError as exc:
             raise EngineError(f"apertium: {type(exc).__name__} on {langpair}") from exc
         if response.status_code != 200:
-            raise EngineError(f"apertium: HTTP {response.status_code} on {langpair}: {response.text[:200]}")
+            raise EngineError(f"apertium: HTTP {response.status_code} on {langpair}: {response_excerpt(response.text)}")
         try:
             return str(response.json()["responseData"]["translatedText"])
         except (ValueError, KeyError, TypeError) as exc:

@@ -5,7 +5,17 @@ Each speaks its service's documented request and response format through one
 `httpx.Client` with a timeout; a connection error, a timeout, 429 or a 5xx is
 retried a couple of times with a short back-off, anything else fails at once.
 Every failure is an `EngineError` naming the engine, so the chain can log it
-and go on to the next engine.
+and go on to the next engine; what a service answered is kept only as a short
+excerpt without control characters (agents see it in a message's translation
+attempts).
+
+These engines' addresses come from the server's own environment
+(`DRAGOMAN_DEEPL_URL`, `DRAGOMAN_LIBRETRANSLATE_URL`, ...), set by its
+operator, never from an account: a LibreTranslate or a local LLM on
+127.0.0.1 is the usual on-premises set-up, and HTTPS_PROXY is honoured. So
+they do not go through `core.outbound`'s guard, which is for destinations an
+account chooses (webhooks). An engine whose address an account could set
+would have to use `core.outbound.guarded_client`.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from dragoman.core.outbound import response_excerpt
 from dragoman.language.engines import EngineError, EngineOutput
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -52,7 +63,7 @@ class HttpEngine:
                 last = f"HTTP {response.status_code}"
                 continue
             if response.status_code != 200:
-                raise EngineError(f"{self.name}: HTTP {response.status_code}: {response.text[:200]}")
+                raise EngineError(f"{self.name}: HTTP {response.status_code}: {response_excerpt(response.text)}")
             try:
                 return response.json()
             except ValueError as exc:

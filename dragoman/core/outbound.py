@@ -1,0 +1,404 @@
+"""The guard on HTTP requests that an account's configuration sends somewhere.
+
+An account admin chooses where webhooks go. Without a guard that choice lets
+them make this server POST to itself (127.0.0.1, [::1], 0.0.0.0), to the
+machines beside it (10.x, 192.168.x, fd00::/8) or to the cloud's metadata
+service (169.254.169.254), and read the answers in the delivery log: a
+server-side request forgery. So:
+
+* a destination's host is resolved and *every* address it resolves to must be
+  publicly routable (`blocked_reason`), unless the install's allow-list
+  (`DRAGOMAN_OUTBOUND_ALLOW`, `OutboundAllow`) names that host or network;
+* the connection goes to the very address that was checked: the check lives in
+  the socket layer of the HTTP client (`GuardedTransport`), so a name that
+  resolves to a public address for the check and to 127.0.0.1 a moment later
+  (DNS rebinding) gains nothing. The URL keeps its host name, so the Host
+  header, TLS SNI and the certificate check are for the name, as usual;
+* redirects are not followed, and proxies from the environment are not used
+  (a proxy would connect to a place the guard never saw);
+* what a receiver answers is kept only as a short excerpt without control
+  characters (`response_excerpt`).
+
+`check_destination` runs the same check when an admin saves a URL, so a bad
+address is refused with a clear message then rather than failing later.
+
+Everything up to `resolve_host` is pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import ssl
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpcore
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+ALLOW_SETTING = "DRAGOMAN_OUTBOUND_ALLOW"
+EXCERPT_CHARS = 200
+
+# Cloud providers' instance-metadata services. Each is also in a range refused
+# anyway (link-local, unique-local, CGNAT, IETF-reserved); naming them makes
+# the refusal say what the address is.
+METADATA_ADDRESSES: frozenset[IPAddress] = frozenset(
+    ipaddress.ip_address(text)
+    for text in (
+        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean...
+        "169.254.170.2",  # AWS ECS task metadata
+        "fd00:ec2::254",  # AWS over IPv6
+        "100.100.100.200",  # Alibaba Cloud
+        "192.0.0.192",  # Oracle Cloud
+    )
+)
+# Shared address space (carrier-grade NAT, RFC 6598): not "private" to
+# Python's ipaddress, but not reachable from the internet either.
+CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64,
+# RFC 6052 and RFC 8215): a gateway would turn them into that IPv4 address.
+NAT64_PREFIXES = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+class OutboundError(httpcore.ConnectError):
+    """A request that an outbound guard would not send. A subclass of
+    httpcore's ConnectError so that every caller that handles "could not
+    connect" (httpx maps it to httpx.ConnectError) handles this too."""
+
+
+class OutboundRefused(OutboundError):
+    """The destination is an address accounts may not reach."""
+
+
+class OutboundUnresolved(OutboundError):
+    """The host name does not resolve (now)."""
+
+
+# -- pure: what an address is ------------------------------------------------------
+
+
+def _ipv4_part(text: str) -> int | None:
+    """One dotted part as C's inet_aton reads it: 0x.. hex, 0.. octal, else decimal."""
+    try:
+        if text[:2].lower() == "0x":
+            return int(text[2:], 16) if text[2:] else 0
+        if len(text) > 1 and text.startswith("0"):
+            return int(text[1:], 8)
+        return int(text, 10) if text.isdigit() else None
+    except ValueError:
+        return None
+
+
+def parse_ip_literal(host: str) -> IPAddress | None:
+    """The address a URL's host names without DNS, or None for a host name.
+
+    Besides the usual forms this reads IPv4 written the ways that resolvers
+    (inet_aton) accept and that filters looking for "127.0.0.1" miss:
+    "2130706433", "0x7f000001", "0177.0.0.1", "127.1"."""
+    text = host.strip().strip("[]").rstrip(".")
+    if not text:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    parts = text.split(".")
+    if len(parts) > 4 or not all(re.fullmatch(r"0[xX][0-9a-fA-F]*|[0-9]+", part) for part in parts):
+        return None
+    values = [_ipv4_part(part) for part in parts]
+    if any(value is None for value in values):
+        return None
+    numbers = [value for value in values if value is not None]
+    # The last part fills the bytes the earlier ones leave: a.b is 8.24 bits,
+    # a.b.c is 8.8.16, a alone is all 32.
+    *leading, last = numbers
+    if any(value > 255 for value in leading) or last >= 256 ** (4 - len(leading)):
+        return None
+    value = last
+    for index, byte in enumerate(leading):
+        value += byte << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, where it stands for one
+    (::ffff:a.b.c.d, NAT64, 6to4, Teredo's client)."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if any(address in prefix for prefix in NAT64_PREFIXES):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def blocked_reason(address: IPAddress) -> str | None:
+    """Why accounts may not reach this address, or None when it is public."""
+    if address in METADATA_ADDRESSES:
+        return "the cloud metadata service"
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None:
+            reason = blocked_reason(inner)
+            if reason is not None:
+                return f"{reason} ({inner} inside an IPv6 address)"
+            if address.ipv4_mapped is not None or any(address in prefix for prefix in NAT64_PREFIXES):
+                return None  # it is that public IPv4 address
+    if address.is_unspecified:
+        return "unspecified (this machine)"
+    if address.is_loopback:
+        return "loopback (this machine)"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_multicast:
+        return "multicast"
+    if isinstance(address, ipaddress.IPv4Address) and address in CGNAT:
+        return "shared address space (carrier-grade NAT)"
+    if address.is_private:
+        return "private"
+    if address.is_reserved:
+        return "reserved"
+    if not address.is_global:
+        return "not publicly routable"
+    return None
+
+
+# -- pure: the install's allow-list ------------------------------------------------------
+
+
+_HOST_NAME = re.compile(r"^(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$")
+
+
+def _normal_host(host: str) -> str:
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+@dataclass(frozen=True)
+class OutboundAllow:
+    """Destinations the server's operator lets accounts reach although they
+    are not public: on-premises receivers. Networks (an address is a /32 or
+    /128) and host names; "*.corp.example" names every host under it."""
+
+    networks: tuple[IPNetwork, ...] = ()
+    hosts: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, text: str) -> OutboundAllow:
+        """Entries separated by commas or spaces; raises ValueError naming the bad one."""
+        networks: list[IPNetwork] = []
+        hosts: set[str] = set()
+        for raw in re.split(r"[,\s]+", text or ""):
+            entry = _normal_host(raw)
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+                continue
+            except ValueError:
+                pass
+            literal = parse_ip_literal(entry)
+            if literal is not None:
+                networks.append(ipaddress.ip_network(literal))
+            # A name's last label is never all digits: "10.0.0.300" is a typo.
+            elif _HOST_NAME.match(entry) and not entry.rsplit(".", 1)[-1].isdigit():
+                hosts.add(entry)
+            else:
+                raise ValueError(
+                    f"{ALLOW_SETTING}: {raw.strip()!r} is neither a network (10.0.0.0/8, 2001:db8::1) nor a host name"
+                )
+        return cls(tuple(networks), frozenset(hosts))
+
+    def allows_host(self, host: str) -> bool:
+        name = _normal_host(host)
+        return name in self.hosts or any(
+            entry.startswith("*.") and name.endswith(entry[1:]) for entry in self.hosts
+        )
+
+    def allows_address(self, address: IPAddress) -> bool:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address.version == network.version and address in network for network in self.networks)
+
+
+@lru_cache(maxsize=16)
+def parse_allow(text: str) -> OutboundAllow:
+    """`OutboundAllow.parse`, remembered: the setting is read on every request."""
+    return OutboundAllow.parse(text)
+
+
+def refusal(host: str, addresses: Iterable[IPAddress], allow: OutboundAllow) -> str | None:
+    """Why a request to `host`, which resolves to `addresses`, must not be sent;
+    None when it may. One refused address refuses the host: a resolver that
+    answers with a public and a private address must not get to choose."""
+    if allow.allows_host(host):
+        return None
+    for address in addresses:
+        if allow.allows_address(address):
+            continue
+        reason = blocked_reason(address)
+        if reason is not None:
+            shown = _normal_host(host)
+            names = shown if shown == str(address) else f"{shown} resolves to {address}, which"
+            return (
+                f"{names} is {reason}; only public addresses may be reached "
+                f"(the server's operator can allow on-premises receivers with {ALLOW_SETTING})"
+            )
+    return None
+
+
+# Control and format characters (NUL, ESC, bidi overrides, zero-width) and
+# line/paragraph separators: none belongs in one line of a log.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def response_excerpt(raw: bytes | str, limit: int = EXCERPT_CHARS) -> str:
+    """What a log may keep of a remote party's answer: at most `limit`
+    characters of text, control characters (terminal escapes, NUL, bidi
+    overrides) and runs of white space turned into one space."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    # Only the start matters; looking at all of a huge page would cost for nothing.
+    text = text[: limit * 4]
+    cleaned = "".join(" " if unicodedata.category(ch) in _CONTROL_CATEGORIES or ch.isspace() else ch for ch in text)
+    cleaned = re.sub(r" {2,}", " ", cleaned).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+# -- I/O: resolving and connecting ----------------------------------------------------------
+
+
+def resolve_host(host: str, port: int) -> list[IPAddress]:
+    """The addresses a host name resolves to, in the resolver's order (tests
+    replace this to map names without DNS)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise OutboundUnresolved(f"{host} does not resolve ({exc})") from None
+    found: list[IPAddress] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address not in found:
+            found.append(address)
+    if not found:
+        raise OutboundUnresolved(f"{host} does not resolve")
+    return found
+
+
+def checked_addresses(host: str, port: int, allow: OutboundAllow) -> list[IPAddress]:
+    """The addresses to connect to for `host`, every one of them checked;
+    raises OutboundRefused or OutboundUnresolved."""
+    literal = parse_ip_literal(host)
+    addresses = [literal] if literal is not None else resolve_host(host, port)
+    reason = refusal(host, addresses, allow)
+    if reason is not None:
+        raise OutboundRefused(reason)
+    return addresses
+
+
+def check_destination(url: str, allow: OutboundAllow) -> None:
+    """The check made when an admin saves a URL. Raises OutboundRefused; a
+    name that does not resolve yet passes (the receiver may not be set up
+    yet), since every send checks again."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        checked_addresses(host, port, allow)
+    except OutboundUnresolved:
+        pass
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """httpcore's socket layer, connecting only to checked addresses."""
+
+    def __init__(self, allow: Callable[[], OutboundAllow]) -> None:
+        self._allow = allow
+        self._sockets = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        last: httpcore.ConnectError | None = None
+        for address in checked_addresses(host, port, self._allow()):
+            try:
+                # An address, not the name: nothing is resolved again after the check.
+                return self._sockets.connect_tcp(str(address), port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:
+                last = exc
+        assert last is not None  # checked_addresses never returns an empty list
+        raise last
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise OutboundRefused("unix sockets are not outbound destinations")
+
+    def sleep(self, seconds: float) -> None:
+        self._sockets.sleep(seconds)
+
+
+# httpx's own defaults.
+_POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx's transport with `_GuardedBackend` underneath.
+
+    httpx 0.28 has no public way to give its transport a network backend
+    (encode/httpx#3749 proposes one), so the connection pool it builds is
+    replaced by one built the same way with the guarded backend. The tests
+    that send to a refused address fail if an httpx upgrade bypasses this."""
+
+    def __init__(self, allow: Callable[[], OutboundAllow]) -> None:
+        super().__init__(trust_env=False)
+        # Certificates are verified as httpx does by default, SSL_CERT_FILE /
+        # SSL_CERT_DIR included (an on-premises receiver's own CA).
+        ssl_context: ssl.SSLContext = httpx.create_ssl_context()
+        limits = _POOL_LIMITS
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_GuardedBackend(allow),
+        )
+
+
+def guarded_client(
+    allow: Callable[[], OutboundAllow], *, timeout: float, headers: dict[str, str] | None = None
+) -> httpx.Client:
+    """An httpx client for requests whose destination an account chose.
+
+    `allow` is asked on every connection, so a changed setting counts at once."""
+    return httpx.Client(
+        transport=GuardedTransport(allow),
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def refused_cause(exc: BaseException) -> OutboundError | None:
+    """The guard's refusal behind an httpx error, if that is what it is
+    (httpx re-raises httpcore's errors as its own, the original as the cause)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OutboundError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
