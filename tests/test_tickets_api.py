@@ -178,11 +178,15 @@ def test_warning_and_breach_fire_from_stored_deadlines_and_a_breach_raises_the_p
     assert restarted.sweep_now(start + timedelta(seconds=200)) == []
     assert restarted.sweep_now(start + timedelta(seconds=301)) == [(created["id"], "first_response", "warning")]
     assert restarted.sweep_now(start + timedelta(seconds=400)) == []  # told once
+    before_breach = timer(ticket(client, demo, admin, created["id"]), "first_response")
     fired = restarted.sweep_now(start + timedelta(seconds=601))
     assert (created["id"], "first_response", "breached") in fired
     after = ticket(client, demo, admin, created["id"])
     assert after["priority"] == "high"
     assert timer(after, "first_response")["breached"]
+    # The breached promise keeps its record: the high policy does not move its deadline.
+    assert timer(after, "first_response")["target_seconds"] == 600
+    assert timer(after, "first_response")["due_at"] == before_breach["due_at"]
     # The resolution promise now follows the high policy (one hour).
     assert timer(after, "resolution")["target_seconds"] == 3600
     lines = [

@@ -420,7 +420,10 @@ def retarget_timers(db: Session, ticket: Ticket, conversation: Conversation, now
     calendar, keeping the business time already used."""
     policy = _policy_for(db, conversation)
     for timer in _timers(db, ticket.id).values():
-        if timer.state not in ("running", "paused"):
+        if timer.state not in ("running", "paused") or timer.breached_at is not None:
+            # A breached promise keeps its record (target, deadline): a new
+            # policy's longer target or other calendar must not turn "overdue"
+            # back into "due in" while the breach stays on record.
             continue
         target = _target(policy, timer.metric) if policy is not None else None
         if policy is None or target is None:
