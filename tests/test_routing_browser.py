@@ -233,6 +233,20 @@ def test_an_admin_sets_up_a_queue_in_the_console(
     assert [(s["after_seconds"], s["min_language_level"], s["skill"], s["min_skill_level"]) for s in queue["steps"]] == [
         (0, 4, None, 0), (30, 2, None, 0), (90, 0, "billing", 2)
     ]
+    # Closed days set through the API survive a save in the console, which does not show them.
+    url = f"{live_server.url}/api/v1/accounts/{demo.account_id}/routing/queues/{queue['id']}"
+    kept = {k: v for k, v in queue.items() if k not in ("id", "open_now", "opens_at")}
+    put = httpx.put(url, json={**kept, "closed_dates": ["2026-12-24", "2026-12-31"], "holiday_subdivision": "MD"}, headers=admin)
+    assert put.status_code == 200, put.text
+    page.reload()
+    page.get_by_test_id("queue-item").first.click()
+    expect(page.locator("#editor-title")).to_have_text("Queue: Spanish")
+    page.get_by_test_id("save-queue").click()
+    expect(page.locator("#saved")).to_have_text("Saved.")
+    resaved = httpx.get(url, headers=admin).json()
+    assert resaved["closed_dates"] == ["2026-12-24", "2026-12-31"] and resaved["holiday_subdivision"] == "MD"
+    assert resaved["steps"] == queue["steps"] and resaved["ticket_after_seconds"] == 600
+
     agent = signed_in(browser, live_server, "maria")
     agent.goto(f"{live_server.url}/app/routing/queues")
     expect(agent.get_by_test_id("queues-forbidden")).to_be_visible()

@@ -112,7 +112,12 @@
   function collect() {
     const ticked = (name) => [...form.querySelectorAll(`input[name=${name}]:checked`)].map((box) => Number(box.value));
     const overflow = form.elements.overflow_queue_id.value;
+    // What the form does not show (the channel, extra closed days, the
+    // holiday region, whether it is enabled) keeps its stored value: a PUT
+    // replaces the whole queue, and saving must not wipe what was not seen.
+    const { id, open_now, opens_at, steps, ...kept } = state.current || {};
     return {
+      ...kept,
       name: form.elements.name.value.trim(),
       strategy: form.elements.strategy.value,
       position: Number(form.elements.position.value || 0),
