@@ -427,13 +427,18 @@ def test_a_gold_customer_gets_the_gold_policy_and_a_breach_can_take_the_ticket_b
 
     # María holds the gold ticket and does not answer in time: it goes back to the queue.
     maria = demo.user("maria")
-    assigned = client.post(f"{base(demo)}/conversations/{vip['conversation_id']}/assignments", json={"assignee_id": maria.id}, headers=admin)
+    teams = client.get(f"{base(demo)}/teams", headers=admin).json()
+    team_id = teams[0]["id"]
+    assigned = client.post(
+        f"{base(demo)}/conversations/{vip['conversation_id']}/assignments", json={"assignee_id": maria.id, "team_id": team_id}, headers=admin
+    )
     assert assigned.status_code == 200, assigned.text
     assert sla(ctx).wait_idle()
     start = at(vip["created_at"]).replace(tzinfo=None)
     assert (vip["id"], "first_response", "breached") in SlaRuntime(ctx.session_factory).sweep_now(start + timedelta(seconds=901))
     after = ticket(client, demo, admin, vip["id"])
-    assert after["assignee_id"] is None and after["team_id"] is None
+    # María loses it; her team keeps it, for another of its agents.
+    assert after["assignee_id"] is None and after["team_id"] == team_id
     line = [m for m in client.get(f"{base(demo)}/conversations/{vip['conversation_id']}/messages", headers=admin).json() if m["attributes"].get("activity") == "sla_reassigned"]
     assert line and line[0]["content"] == "SLA breached: taken from María García, back in the queue"
 

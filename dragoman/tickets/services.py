@@ -1171,19 +1171,20 @@ SLA_ACTOR = "SLA"
 
 
 def _take_back(db: Session, ticket: Ticket, conversation: Conversation, timer: SlaTimer) -> None:
-    """The breach's reassignment: whoever held the ticket loses it, and it is
-    back in line for routing (which gives it to the next free agent)."""
-    if conversation.assignee_id is None and conversation.team_id is None:
+    """The breach's reassignment: the agent who held the ticket loses it, and
+    it is back in line for routing (which gives it to the next free agent).
+    Its team stays: the team still owns the work, another of its agents takes it."""
+    if conversation.assignee_id is None:
         return
-    holder = db.get(User, conversation.assignee_id) if conversation.assignee_id is not None else None
-    name = holder.name if holder is not None else "the team"
+    holder = db.get(User, conversation.assignee_id)
+    name = holder.name if holder is not None else "the agent"
     viewer = Viewer(user_id=0, account_id=conversation.account_id, role=Role.admin, name=SLA_ACTOR)
     conversations.assign_conversation(
         db,
         viewer,
         conversation,
         assignee_id=None,
-        team_id=None,
+        team_id=conversation.team_id,
         activity=(
             f"SLA breached: taken from {name}, back in the queue",
             {"activity": "sla_reassigned", "actor": SLA_ACTOR, "from": name, "metric": timer.metric, "ticket_id": ticket.id},
