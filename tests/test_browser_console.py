@@ -656,3 +656,14 @@ def test_automatic_replies_and_the_bots_answer_and_hand_off_are_shown_as_such_in
     expect(chinese.locator(".msg-activity").last).to_contain_text("客户要求人工服务")
     expect(chinese.locator('[data-direction="outgoing"]').first).to_contain_text("自动回复")
     shoot(chinese, test_output_dir, "bot-exchange-chinese")
+
+
+def test_the_contact_panel_shows_the_detected_language_of_a_customer_who_chose_none(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld
+) -> None:
+    customer = Customer(live_server, demo.website_token, "Pablo", "pablo@example.es", language=None)  # type: ignore[arg-type]
+    first = customer.write("Hola, quisiera cambiar la dirección de entrega de mi pedido, por favor.")
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    conversation_item(page, first["conversation_id"]).click()
+    expect(page.locator("#ctx-conv-language")).to_have_text("Spanish (es)")
+    expect(page.locator("#ctx-language")).to_have_text("Spanish (es)")

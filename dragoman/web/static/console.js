@@ -579,7 +579,9 @@ function renderContext() {
   $("ctx-name").textContent = contactName(conversation);
   $("ctx-email").textContent = contact.email || "";
   $("ctx-email-fact").textContent = contact.email || t("unknown");
-  $("ctx-language").textContent = languageName(contact.language);
+  // A customer who never chose a language still writes in one: the
+  // conversation's detected language stands in until they choose.
+  $("ctx-language").textContent = languageName(contact.language || conversation.language);
   $("ctx-status").replaceChildren(el("span", { class: `pill pill-${conversation.status}` }, statusLabel(conversation.status)));
   $("ctx-priority").textContent = priorityLabel(conversation.priority);
   $("ctx-conv-language").textContent = languageName(conversation.language);
