@@ -17,6 +17,7 @@ from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token
 from dragoman.conversations.models import Message
 from dragoman.core.http import AppContext
 from dragoman.inboxes.models import Inbox
+from dragoman.kb.pages import matching_locale
 from servers import CHROMIUM_ARGS, chromium_executable
 
 
@@ -34,6 +35,22 @@ def test_the_root_sends_the_browser_to_its_language(client: TestClient, demo: De
     assert response.status_code == 302 and response.headers["location"] == f"{hc(demo)}/de"
     korean = client.get(hc(demo), headers={"Accept-Language": "ko"}, follow_redirects=False)
     assert korean.headers["location"] == f"{hc(demo)}/en"
+
+
+@pytest.mark.parametrize("spelling", ["zh-Hans", "zh-CN", "zh_Hans", "ZH", "zh-hans-CN"])
+def test_other_spellings_of_a_language_lead_to_its_pages(client: TestClient, demo: DemoWorld, spelling: str) -> None:
+    home = client.get(f"{hc(demo)}/{spelling}", follow_redirects=False)
+    assert home.status_code == 301 and home.headers["location"] == f"{hc(demo)}/zh"
+    search = client.get(f"{hc(demo)}/{spelling}/search", params={"q": "退货"}, follow_redirects=False)
+    assert search.status_code == 301 and search.headers["location"].startswith(f"{hc(demo)}/zh/search?q=")
+    assert client.get(f"{hc(demo)}/{spelling}").status_code == 200
+
+
+def test_the_rule_for_spellings_of_a_language() -> None:
+    assert matching_locale("pt-BR", ["pt-BR", "pt-PT"]) == "pt-BR"
+    assert matching_locale("pt", ["pt-BR", "pt-PT"]) is None  # two candidates: no guess
+    assert matching_locale("pt-AO", ["en", "pt-PT"]) == "pt-PT"
+    assert matching_locale("ko", ["en", "zh"]) is None
 
 
 def test_home_lists_categories_and_articles_in_the_language(client: TestClient, demo: DemoWorld) -> None:

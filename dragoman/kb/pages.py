@@ -127,6 +127,33 @@ def _not_found(account: Account | None, locale: str, languages: list[str]) -> HT
     )
 
 
+def matching_locale(requested: str, languages: list[str]) -> str | None:
+    """The help center's language that a BCP 47 form or alias names:
+    "zh-Hans", "zh-CN", "zh_Hans" and "ZH" all find "zh"; "pt-BR" finds
+    "pt-BR" if the base has it, else "pt". None when nothing matches. Pure."""
+    wanted = requested.replace("_", "-").lower()
+    by_lower = {code.lower(): code for code in languages}
+    if wanted in by_lower:
+        return by_lower[wanted]
+    base = wanted.split("-", 1)[0]
+    if base in by_lower:
+        return by_lower[base]
+    same_base = [code for code in languages if code.lower().split("-", 1)[0] == base]
+    return same_base[0] if len(same_base) == 1 else None
+
+
+def _alias_redirect(request: Request, account_id: int, locale: str, languages: list[str]) -> Response | None:
+    """One address per page: another spelling of a language the help center has redirects there."""
+    found = matching_locale(locale, languages)
+    if found is None or found == locale:
+        return None
+    prefix = f"/hc/{account_id}/{quote(locale)}"
+    path = request.url.path
+    rest = path[len(prefix):] if path.startswith(prefix) else ""
+    target = f"/hc/{account_id}/{found}{rest}" + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(target, status_code=301)
+
+
 def _context(db: Session, account_id: int, locale: str) -> tuple[Account | None, list[str]]:
     account = db.get(Account, account_id)
     languages = services.published_languages(db, account_id) if account else []
@@ -144,8 +171,10 @@ def help_center_root(account_id: int, request: Request, db: Session = Depends(ge
 
 
 @router.get("/hc/{account_id:int}/{locale}")
-def help_center_home(account_id: int, locale: str, db: Session = Depends(get_db)) -> Response:
+def help_center_home(account_id: int, locale: str, request: Request, db: Session = Depends(get_db)) -> Response:
     account, languages = _context(db, account_id, locale)
+    if account is not None and locale not in languages and (alias := _alias_redirect(request, account_id, locale, languages)):
+        return alias
     if account is None or locale not in languages:
         return _not_found(account, locale, languages)
     categories = services.list_categories(db, account_id)
@@ -180,6 +209,8 @@ def help_center_home(account_id: int, locale: str, db: Session = Depends(get_db)
 @router.get("/hc/{account_id:int}/{locale}/search")
 def help_center_search(account_id: int, locale: str, request: Request, q: str = "", db: Session = Depends(get_db)) -> Response:
     account, languages = _context(db, account_id, locale)
+    if account is not None and locale not in languages and (alias := _alias_redirect(request, account_id, locale, languages)):
+        return alias
     if account is None or locale not in languages:
         return _not_found(account, locale, languages)
     query = q.strip()[:MAX_QUESTION]
@@ -216,8 +247,10 @@ def _published_in(versions: list[KbArticleVersion], locale: str) -> KbArticleVer
 
 
 @router.get("/hc/{account_id:int}/{locale}/articles/{article_ref}")
-def help_center_article(account_id: int, locale: str, article_ref: str, db: Session = Depends(get_db)) -> Response:
+def help_center_article(account_id: int, locale: str, article_ref: str, request: Request, db: Session = Depends(get_db)) -> Response:
     account, languages = _context(db, account_id, locale)
+    if account is not None and locale not in languages and (alias := _alias_redirect(request, account_id, locale, languages)):
+        return alias
     identifier = article_ref.split("-", 1)[0]
     if account is None or not identifier.isdigit():
         return _not_found(account, locale if locale in languages else "en", languages)

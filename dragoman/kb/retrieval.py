@@ -54,6 +54,8 @@ import numpy as np
 from dragoman.kb.text import terms
 
 log = logging.getLogger(__name__)
+# bm25s logs a DEBUG line for every index it builds; the server's log is for operators.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Measured on CLINC150's validation split (docs/benchmarks.md).
 LEXICAL_WEIGHT = 0.2
