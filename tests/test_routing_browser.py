@@ -122,7 +122,7 @@ def test_the_agent_sees_why_a_chat_was_routed_to_them(
     page.get_by_test_id("conv-item").first.click()
     activities = page.locator('[data-testid="msg"][data-direction="activity"]')
     routed = activities.filter(has_text="Routed to María García")
-    expect(routed).to_contain_text("queue Website chat, step 1 (es ≥ 4)")
+    expect(routed).to_contain_text("queue Website chat, step 1 (Spanish (es) level 4 or better)")
     # One assignment, one line; the engine's full reason on hover.
     expect(activities.filter(has_text="María García")).to_have_count(1)
     assert "Routed to María García" in (routed.locator("span").first.get_attribute("title") or "")
@@ -135,8 +135,11 @@ def test_the_agent_sees_why_a_chat_was_routed_to_them(
     chinese.goto(f"{live_server.url}/app")
     chinese.get_by_test_id("conv-item").first.click()
     expect(chinese.locator('[data-testid="msg"][data-direction="activity"]').first).to_contain_text(
-        "由队列 Website chat 第 1 步（es ≥ 4）分配给 María García"
+        "由队列 Website chat 第 1 步（"
     )
+    # The step's rule in Chinese too, not routing's English.
+    line = chinese.locator('[data-testid="msg"][data-direction="activity"]').first.inner_text()
+    assert "水平 4 级及以上" in line and "level" not in line, line
     chinese.screenshot(path=str(test_output_dir / "routing-timeline-chinese.png"))
 
 

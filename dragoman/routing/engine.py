@@ -352,6 +352,19 @@ class _Queue:
     def is_open(self, now: float) -> bool:
         return self.spec.hours is None or self.spec.hours.is_open(now)
 
+    def rule_parts(self, index: int, language: str | None, skill: str | None) -> dict[str, Any]:
+        """The step's rule as data, for readers of other languages than `rule`'s English."""
+        step = self.spec.steps[index]
+        lang = step.language or language
+        wanted_skill = step.skill or skill
+        return {
+            "language": lang if step.min_language_level and lang else None,
+            "min_language_level": step.min_language_level if lang else 0,
+            "skill": wanted_skill if step.min_skill_level and wanted_skill else None,
+            "min_skill_level": step.min_skill_level if wanted_skill else 0,
+            "machine_translation": step.machine_translation,
+        }
+
     def rule(self, index: int, language: str | None, skill: str | None) -> str:
         cache_key = (index, language, skill)
         text = self.rules.get(cache_key)
@@ -1397,6 +1410,7 @@ class _AssignmentReason(Mapping[str, Any]):
                 "queue_id": queue.spec.id,
                 "step": step_index + 1 if step_index is not None else None,
                 "rule": queue.rule(step_index, spec.language, spec.skill) if step_index is not None else "sticky",
+                "rule_parts": queue.rule_parts(step_index, spec.language, spec.skill) if step_index is not None else None,
                 "strategy": queue.spec.strategy.value,
                 "waited_seconds": round(max(0.0, now - spec.enqueued_at), 1),
                 "language": spec.language,

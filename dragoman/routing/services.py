@@ -825,6 +825,7 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
                     "queue_id": decision.queue_id,
                     "step": decision.step,
                     "rule": decision.reason.get("rule"),
+                    "rule_parts": decision.reason.get("rule_parts"),
                     "strategy": decision.reason.get("strategy"),
                     "why": decision.reason.get("why"),
                     "candidates": decision.reason.get("candidates"),

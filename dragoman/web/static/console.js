@@ -138,7 +138,7 @@ function activityText(message) {
       return t("activity_status_resolved", { actor });
     case "routed": {
       const line = a.step
-        ? t("activity_routed_step", { assignee: a.assignee, queue: a.queue, step: a.step, rule: a.rule || "" })
+        ? t("activity_routed_step", { assignee: a.assignee, queue: a.queue, step: a.step, rule: ruleWords(a) })
         : t("activity_routed", { assignee: a.assignee, queue: a.queue });
       return a.machine_translation ? t("activity_routed_translation", { line }) : line;
     }
@@ -743,6 +743,20 @@ function saveTicketField(field, input) {
     renderTicket();
   });
   return fieldSaves;
+}
+
+/** A routing step's rule in the reader's language, from its parts (older
+ * lines carry only routing's English `rule`). */
+function ruleWords(activity) {
+  const parts = activity.rule_parts;
+  if (!parts) return activity.rule || "";
+  const needs = [];
+  if (parts.language && parts.min_language_level) {
+    needs.push(t("rule_language", { language: languageName(parts.language), level: parts.min_language_level }));
+  }
+  if (parts.skill && parts.min_skill_level) needs.push(t("rule_skill", { skill: parts.skill, skill_level: parts.min_skill_level }));
+  const who = needs.length ? needs.join(t("rule_and")) : t("rule_any_agent");
+  return parts.machine_translation ? t("rule_with_translation", { rule: who }) : who;
 }
 
 async function loadTicket(conversationId) {
