@@ -667,3 +667,23 @@ def test_the_contact_panel_shows_the_detected_language_of_a_customer_who_chose_n
     conversation_item(page, first["conversation_id"]).click()
     expect(page.locator("#ctx-conv-language")).to_have_text("Spanish (es)")
     expect(page.locator("#ctx-language")).to_have_text("Spanish (es)")
+
+
+def test_the_satisfaction_survey_is_signed_as_such_in_the_timeline(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld
+) -> None:
+    from test_csat import enable_surveys
+
+    enable_surveys(live_server.ctx, demo.inbox_id)
+    customer = Customer(live_server, demo.website_token, "Carmen", "carmen@example.es", "es")
+    first = customer.write("Hola, ¿dónde está mi pedido 4711?")
+    admin = bearer(api_token(live_server.ctx, demo.user("admin")))
+    url = f"{live_server.url}/api/v1/accounts/{demo.account_id}/conversations/{first['conversation_id']}"
+    assert httpx.post(f"{url}/messages", json={"content": "Ya ha salido, llega mañana."}, headers=admin).status_code == 201
+    assert httpx.post(f"{url}/toggle_status", json={"status": "resolved"}, headers=admin).status_code == 200
+    live_server.ctx.services["csat"].wait_idle()
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    page.get_by_test_id("status-filter").select_option("resolved")
+    conversation_item(page, first["conversation_id"]).click()
+    survey = page.locator('[data-testid="msg"][data-direction="outgoing"]').last
+    expect(survey.locator(".msg-author")).to_have_text("Satisfaction survey")

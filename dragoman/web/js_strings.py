@@ -19,6 +19,7 @@ JS_STRINGS: dict[str, str] = {
     "not_found": N_("It no longer exists, or you do not have access to it."),
     "unknown": N_("Unknown"),
     "someone": N_("Someone"),
+    "satisfaction_survey": N_("Satisfaction survey"),
     "just_now": N_("just now"),
     "today": N_("Today"),
     "yesterday": N_("Yesterday"),

@@ -192,6 +192,9 @@ function renderTabs() {
 function replyAuthor(message) {
   if ((message.attributes || {}).bot) return t("faq_bot");
   if ((message.attributes || {}).auto_reply) return t("automatic_reply");
+  if ((message.attributes || {}).csat) return t("satisfaction_survey");
+  // Another message the system sent on the team's behalf is the team's.
+  if (message.sender_type === "system") return t("automatic_reply");
   return (message.sender && message.sender.name) || t("someone");
 }
 
