@@ -545,3 +545,19 @@ def test_the_customer_sends_a_file_the_agent_can_open(
     chooser.value.set_files(files=[{"name": "video.mp4", "mimeType": "video/mp4", "buffer": bytes(10 * 1024 * 1024 + 1)}])
     expect(chat.get_by_test_id("composer-error")).to_have_text("video.mp4 is larger than 10 MB, the most we accept.")
     expect(chat.get_by_test_id("message")).to_have_count(4)
+
+
+def test_the_chat_follows_long_replies_to_the_end(page: Page, live_server: LiveServer, demo: DemoWorld) -> None:
+    """A visitor reading the end of the chat sees each new reply, however
+    long (a bot's answer is often taller than the chat's last lines)."""
+    chat = open_chat(page, live_server, "Emma Brown")
+    send(chat, "How do returns work?")
+    agent = Agent(live_server, demo, "maria")
+    conversation_id = only_conversation(agent)["id"]
+    paragraph = "You can return any item within 30 days of delivery, unused and in its original packaging. "
+    for number in range(1, 5):
+        agent.reply(conversation_id, f"Part {number}. " + paragraph * 4)
+        latest = chat.get_by_test_id("message").filter(has_text=f"Part {number}.")
+        expect(latest).to_be_visible()
+        expect(latest).to_be_in_viewport()
+    assert page.script_errors == []  # type: ignore[attr-defined]

@@ -528,8 +528,9 @@
       return;
     }
     if (response.ok) {
+      const following = nearEnd();
       upsertMessage(data);
-      scrollToEnd(false);
+      scrollToEnd(following);
     } else if (response.status === 401) {
       forgetVisitor();
     } else {
@@ -573,8 +574,9 @@
       return; // still pending: the socket resends it when it is back
     }
     if (result.ok) {
+      const following = nearEnd();
       upsertMessage(result.data);
-      scrollToEnd(false);
+      scrollToEnd(following);
     } else if (result.status === 401) {
       forgetVisitor();
     } else {
@@ -607,15 +609,20 @@
   function handleFrame(frame) {
     if (frame.event === "message" && frame.message) {
       const message = frame.message;
+      // Whether the visitor was reading the end is measured before the
+      // message is added: a long answer (the FAQ bot's) would otherwise
+      // push the end out of reach and the chat would stay where it was.
+      const following = nearEnd();
       const isNew = upsertMessage(message);
       if (isNew && message.direction === "outgoing" && !state.open) setUnread(state.unread + 1);
-      scrollToEnd(message.direction === "incoming");
+      scrollToEnd(following || message.direction === "incoming");
     } else if (frame.event === "status") {
       if (state.conversationId === null || frame.conversation_id >= state.conversationId) {
         state.conversationId = frame.conversation_id;
         state.resolved = frame.status === "resolved";
+        const following = nearEnd();
         renderResolved();
-        scrollToEnd(false);
+        scrollToEnd(following);
       }
     } else if (frame.event === "error") {
       const record = frame.client_id && state.records.find((r) => r.clientId === frame.client_id);
