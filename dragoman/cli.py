@@ -77,15 +77,19 @@ def command_db_upgrade(_args: argparse.Namespace) -> int:
 def command_demo(_args: argparse.Namespace) -> int:
     from dragoman.core.db import make_engine, make_session_factory, session_scope
     from dragoman.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
+    from dragoman.demo.showcase import seed_showcase
 
     settings = _settings()
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as db:
             summary = seed_demo(db)
+            shown = seed_showcase(db, summary.account_id)
     finally:
         engine.dispose()
     print("demo account " + ("created" if summary.created else "already present, left as it was"))
+    if shown.queues or shown.policies or shown.requests:
+        print(f"added {shown.queues} queues, {shown.policies} SLA policies and {shown.requests} open requests (tickets)")
     print(f"sign in with any of these (password: {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         print(f"  {user.role.value:<10} {user.email}")

@@ -37,8 +37,10 @@ def test_upgrade_demo_and_create_user(cli_env: dict[str, str]) -> None:
     first = _run(["demo"], cli_env)
     assert first.returncode == 0 and "demo account created" in first.stdout
     assert "li.wei@demo.dragoman.test" in first.stdout
+    assert "added 4 queues, 4 SLA policies and 7 open requests" in first.stdout
     again = _run(["demo"], cli_env)
     assert again.returncode == 0 and "already present" in again.stdout
+    assert "added" not in again.stdout  # nothing seeded twice
     created = _run(
         ["create-user", "--email", "Lin@Example.com", "--name", "Lin", "--role", "admin", "--password", "a-long-password", "--language", "zh-Hans:5"],
         cli_env,
