@@ -154,3 +154,23 @@ def test_scripts_use_only_strings_the_page_provides() -> None:
         assert any(key.startswith(prefix) for key in JS_STRINGS), prefix
     for key in ("status_open", "status_pending", "status_resolved", "availability_away", "role_supervisor"):
         assert key in JS_STRINGS
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [("/app/tickets", "Tickets"), ("/app/routing/wall", "Live wall"), ("/app/routing/queues", "Queues"), ("/app/kb/articles", "Knowledge base"), ("/app/kb/bot", "Knowledge base")],
+)
+def test_every_feature_page_keeps_the_main_navigation(client: TestClient, demo: DemoWorld, path: str, current: str) -> None:
+    sign_in(client, "admin@demo.dragoman.test")
+    page = client.get(path)
+    assert page.status_code == 200
+    nav = re.search(r'<nav class="topnav"[^>]*data-testid="main-nav">(.*?)</nav>', page.text, re.S)
+    assert nav, f"{path} has the console's main navigation"
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav.group(1))
+    assert [href for href, _ in links] == ["/app", "/app/tickets", "/app/routing/wall", "/app/routing/queues", "/app/kb/articles", "/app/admin/agents"]
+    assert re.search(r'aria-current="page">' + re.escape(current) + "<", nav.group(1))
+    # An agent's bar has only what an agent may open.
+    client.cookies.clear()
+    sign_in(client, "maria@demo.dragoman.test")
+    agent_nav = re.search(r'data-testid="main-nav">(.*?)</nav>', client.get("/app/tickets").text, re.S)
+    assert agent_nav and "/app/routing/queues" not in agent_nav.group(1) and "/app/settings/api-tokens" in agent_nav.group(1)
