@@ -209,6 +209,10 @@ def test_an_agent_turns_a_chat_into_a_ticket_once(client: TestClient, demo: Demo
         headers={"X-Visitor-Token": visitor.json()["visitor_token"]},
     )
     conversation_id = sent.json()["conversation_id"]
+    not_yet = client.get(f"{base(demo)}/conversations/{conversation_id}/ticket", headers=admin)
+    assert not_yet.status_code == 404 and not_yet.json()["field"] == "conversation_id"
+    asked = client.get(f"{base(demo)}/conversations/{conversation_id}/ticket", params={"if_any": "true"}, headers=admin)
+    assert asked.status_code == 200 and asked.json() is None
     made = client.post(f"{base(demo)}/conversations/{conversation_id}/ticket", json={"priority": "high", "tags": ["Refund"]}, headers=admin)
     assert made.status_code == 201, made.text
     body = made.json()

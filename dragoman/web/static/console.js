@@ -764,7 +764,8 @@ function ruleWords(activity) {
 
 async function loadTicket(conversationId) {
   try {
-    const ticket = await api("GET", accountPath(`/conversations/${conversationId}/ticket`));
+    // if_any: null for a conversation that is not a ticket, not a 404 per conversation opened.
+    const ticket = await api("GET", accountPath(`/conversations/${conversationId}/ticket?if_any=true`));
     if (state.open && state.open.id === conversationId) state.ticket = ticket;
   } catch (error) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
