@@ -832,3 +832,36 @@ def test_what_a_non_mail_service_answers_is_kept_short_and_without_control_chara
         assert len(error) <= 400 and "\x1b" not in error and "\x07" not in error
     finally:
         listener.close()
+
+
+def test_tls_is_verified_for_the_host_name_while_the_socket_goes_to_the_checked_address(
+    provider: Provider, dovecot: DovecotServer, fake_dns: dict[str, list[str]]
+) -> None:
+    """The guard replaces only the socket: STARTTLS, SMTP over TLS and IMAP
+    over TLS still check the certificate for the name in the settings (the
+    test certificate is for localhost and 127.0.0.1, not for mail.shop.test)."""
+    from dragoman.channels.email import imap
+    from dragoman.channels.email.adapter import open_smtp
+    from dragoman.channels.email.config import ImapMailbox, MailServer
+
+    fake_dns.update({"localhost": ["127.0.0.1"], "mail.shop.test": ["127.0.0.1"]})
+    pem = dovecot.cert_path.read_text()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(dovecot.cert_path, dovecot.cert_path.with_name("key.pem"))
+    implicit = Controller(Catcher(), hostname="127.0.0.1", port=free_port(), ssl_context=context)
+    implicit.start()
+    try:
+        allow = outbound.OutboundAllow.parse(f"127.0.0.1:{provider.port}, 127.0.0.1:{implicit.port}, 127.0.0.1:{dovecot.tls_port}")
+        for server in (
+            MailServer("localhost", provider.port, "starttls", PROVIDER_USER, PROVIDER_PASSWORD, pem),
+            MailServer("localhost", implicit.port, "tls", ca_certificates=pem),
+        ):
+            open_smtp(server, 10, allow).quit()
+            with pytest.raises(ssl.SSLCertVerificationError):
+                open_smtp(dataclasses.replace(server, host="mail.shop.test"), 10, allow)
+        box = ImapMailbox("localhost", dovecot.tls_port, "tls", ca_certificates=pem)
+        imap.close_mailbox(imap.open_mailbox(box, allow))
+        with pytest.raises(imap.MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+            imap.open_mailbox(dataclasses.replace(box, host="mail.shop.test"), allow)
+    finally:
+        implicit.stop()
