@@ -118,7 +118,13 @@ def build_context(settings: Settings) -> AppContext:
     sla = SlaRuntime(factory)
     bus.subscribe(sla.on_event)
     # E-mail: replies sent after commit, IMAP mailboxes read, the SMTP listener.
-    email = EmailRuntime(factory, settings.data_dir, smtp_listen=settings.smtp_listen, secret_key=settings.secret_key)
+    email = EmailRuntime(
+        factory,
+        settings.data_dir,
+        smtp_listen=settings.smtp_listen,
+        secret_key=settings.secret_key,
+        outbound_allow=lambda: parse_allow(settings.outbound_allow),
+    )
     bus.subscribe(email.on_event)
     # Satisfaction surveys offered when a conversation is resolved.
     csat = CsatRuntime(factory, settings.public_url)

@@ -211,7 +211,7 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):  # type
         time.sleep(interval)
 
 
-__all__ = ["DemoWorld", "LiveServer", "api_token", "bearer", "wait_until", "Inbox", "httpx"]
+__all__ = ["DemoWorld", "LiveServer", "allow_local_mail_servers", "api_token", "bearer", "wait_until", "Inbox", "httpx"]
 
 
 class MailCatcher:
@@ -226,11 +226,22 @@ class MailCatcher:
         return "250 OK"
 
 
+def allow_local_mail_servers(settings: Settings, *ports: int) -> None:
+    """The tests' mail servers listen on 127.0.0.1, which a new install does
+    not let accounts reach (core/outbound.py): allow exactly their ports, as
+    an operator allows an on-premises relay (DRAGOMAN_OUTBOUND_ALLOW=127.0.0.1:25).
+    Read at every connection, so an app already running sees it."""
+    entries = [settings.outbound_allow] if settings.outbound_allow else []
+    settings.outbound_allow = ", ".join(entries + [f"127.0.0.1:{port}" for port in ports])
+
+
 @pytest.fixture
-def mail_catcher() -> Iterator[MailCatcher]:
+def mail_catcher(settings: Settings) -> Iterator[MailCatcher]:
+    """A mail server on 127.0.0.1 that the install allows (its port only)."""
     from aiosmtpd.controller import Controller
 
     catcher = MailCatcher()
+    allow_local_mail_servers(settings, catcher.port)
     controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
     controller.start()
     yield catcher

@@ -11,7 +11,7 @@ from collections import Counter
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from conftest import free_port, seed_demo_world, wait_until
+from conftest import allow_local_mail_servers, free_port, seed_demo_world, wait_until
 from dragoman.core import events
 from dragoman.inboxes.services import INBOX_UPDATED
 from test_email_channel import make_inbox
@@ -43,6 +43,7 @@ def test_a_mailbox_change_that_arrives_while_the_app_stops_starts_no_reader(app:
     # stopped the new one.
     ctx = app.state.ctx
     closed = free_port()  # nothing listens: the reader keeps retrying, as against a mail server that is down
+    allow_local_mail_servers(ctx.settings, closed)
     box = {"host": "127.0.0.1", "port": closed, "security": "none", "username": "u", "password": "pw", "poll_seconds": 1, "idle": False}
     with TestClient(app) as client:
         demo = seed_demo_world(ctx)

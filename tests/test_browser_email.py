@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from conftest import DemoWorld, LiveServer, api_token, bearer, wait_until
+from conftest import DemoWorld, LiveServer, allow_local_mail_servers, api_token, bearer, wait_until
 from servers import free_port
 from test_browser_console import Customer, browser, contexts, conversation_item, shoot, signed_in_page  # noqa: F401
 
@@ -24,15 +24,17 @@ def test_an_agent_sees_a_mails_attachments_and_a_reply_that_did_not_go_out(
     admin = bearer(api_token(live_server.ctx, demo.user("admin")))
     api = f"{live_server.url}/api/v1/accounts/{demo.account_id}"
     teams = httpx.get(f"{api}/teams", headers=admin).json()
+    # Nothing listens on this port: the reply cannot leave (the install allows it, as a local relay).
+    closed = free_port()
+    allow_local_mail_servers(live_server.ctx.settings, closed)
     created = httpx.post(
         f"{api}/inboxes",
         json={
             "name": "Support mail",
             "channel_type": "email",
             "team_ids": [t["id"] for t in teams],
-            # Nothing listens on this port: the reply cannot leave.
             "settings": {"address": "support@shop.example", "receive": "smtp",
-                         "smtp": {"host": "127.0.0.1", "port": free_port(), "security": "none"}},
+                         "smtp": {"host": "127.0.0.1", "port": closed, "security": "none"}},
         },
         headers=admin,
     )

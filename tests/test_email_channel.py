@@ -11,8 +11,11 @@ import dataclasses
 import email
 import email.policy
 import imaplib
+import ipaddress
 import smtplib
+import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from email.header import Header
@@ -25,9 +28,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from fastapi.testclient import TestClient
 
-from conftest import DemoWorld, seed_demo_world, wait_until
+from conftest import DemoWorld, allow_local_mail_servers, seed_demo_world, wait_until
 from dragoman.app import create_app
 from dragoman.config import Settings
+from dragoman.core import outbound
 from dragoman.core.http import AppContext
 from dragoman.inboxes.models import Inbox
 from servers import DovecotServer, free_port, start_dovecot
@@ -86,9 +90,11 @@ def dovecot() -> Iterator[DovecotServer]:
 
 
 @pytest.fixture
-def provider(dovecot: DovecotServer) -> Iterator[Provider]:
+def provider(dovecot: DovecotServer, settings: Settings) -> Iterator[Provider]:
     # The certificate Dovecot's test setup made serves here too: one throwaway CA file.
     relay = Provider(dovecot.cert_path, dovecot.cert_path.with_name("key.pem"))
+    # An on-premises relay: the install allows 127.0.0.1 on its port, no other.
+    allow_local_mail_servers(settings, relay.port)
     relay.controller.start()
     yield relay
     relay.controller.stop()
@@ -101,7 +107,9 @@ def listen_port() -> int:
 
 @pytest.fixture
 def mail_app(settings: Settings, listen_port: int) -> Any:
-    return create_app(dataclasses.replace(settings, smtp_listen=f"127.0.0.1:{listen_port}"))
+    # The same Settings object, not a copy: the allow-list a test sets counts for the app.
+    settings.smtp_listen = f"127.0.0.1:{listen_port}"
+    return create_app(settings)
 
 
 @pytest.fixture
@@ -131,7 +139,7 @@ def smtp_settings(provider: Provider, dovecot: DovecotServer) -> dict[str, Any]:
         "security": "starttls",
         "username": PROVIDER_USER,
         "password": PROVIDER_PASSWORD,
-        "ca_file": str(dovecot.cert_path),
+        "ca_certificates": dovecot.cert_path.read_text(),
     }
 
 
@@ -394,6 +402,7 @@ def test_mail_in_every_common_charset_is_read_from_an_imap_mailbox_and_idle_hear
     mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, dovecot: DovecotServer
 ) -> None:
     admin = as_user(mail_demo.user("admin"))
+    allow_local_mail_servers(mail_ctx.settings, dovecot.tls_port)
     user = f"box{time.monotonic_ns()}@shop.example"
     dovecot.add_user(user, "imap-secret")
     samples = [
@@ -422,7 +431,7 @@ def test_mail_in_every_common_charset_is_read_from_an_imap_mailbox_and_idle_hear
             # TLS from the first byte, trusting the test server's own certificate;
             # polling only every 5 minutes, so only IDLE can bring the last mail in time.
             "imap": {"host": "127.0.0.1", "port": dovecot.tls_port, "security": "tls", "username": user,
-                     "password": "imap-secret", "ca_file": str(dovecot.cert_path), "poll_seconds": 300},
+                     "password": "imap-secret", "ca_certificates": dovecot.cert_path.read_text(), "poll_seconds": 300},
         },
     )
     tickets = wait_until(lambda: (t := tickets_of(mail_client, mail_demo, admin)) and len(t) == len(samples) and t, timeout=20)
@@ -456,13 +465,15 @@ def test_a_restart_reads_only_new_mail_and_sends_replies_that_had_not_gone_out(
     conn.login(user, "pw")
     conn.append("INBOX", None, None, mail(sender="a@example.net", subject="One", body="First question.", message_id="r1@example.net"))
     box = {"host": "127.0.0.1", "port": dovecot.port, "security": "starttls", "username": user, "password": "pw",
-           "ca_file": str(dovecot.cert_path), "poll_seconds": 1, "idle": False}
+           "ca_certificates": dovecot.cert_path.read_text(), "poll_seconds": 1, "idle": False}
+    down = free_port()  # a relay that is down at first
+    allow_local_mail_servers(settings, dovecot.port, down)
     app = create_app(settings)
     ctx: AppContext = app.state.ctx
     with TestClient(app) as client:
         demo = seed_demo_world(ctx)
         admin = as_user(demo.user("admin"))
-        make_inbox(client, demo, admin, {"address": user, "receive": "imap", "imap": box, "smtp": {**smtp_settings(provider, dovecot), "port": free_port()}})
+        make_inbox(client, demo, admin, {"address": user, "receive": "imap", "imap": box, "smtp": {**smtp_settings(provider, dovecot), "port": down}})
         [ticket] = wait_until(lambda: tickets_of(client, demo, admin), timeout=15)
         # The SMTP server is unreachable: the reply waits, marked for the agent.
         ctx.services["email"].retry_seconds = (60.0,)
@@ -609,3 +620,248 @@ def test_sealed_secrets_open_only_with_the_install_key() -> None:
     with pytest.raises(SecretUnreadable):
         unseal(sealed, "another key")
 
+
+
+# -- where an inbox's mail servers may be (core/outbound.py) ---------------------------------
+
+# A public address (documentation ranges are not public, so a real one).
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Host name -> addresses for the guard's resolver; a test changes them
+    between saving and connecting, as a DNS rebinding attack would. Other
+    names do not resolve, so nothing depends on the machine's DNS."""
+    names: dict[str, list[str]] = {"localhost": ["127.0.0.1", "::1"]}
+
+    def resolve(host: str, port: int) -> list[outbound.IPAddress]:
+        if host.lower() not in names:
+            raise outbound.OutboundUnresolved(f"{host} does not resolve")
+        return [ipaddress.ip_address(a) for a in names[host.lower()]]
+
+    monkeypatch.setattr(outbound, "resolve_host", resolve)
+    return names
+
+
+def post_inbox(client: TestClient, demo: DemoWorld, admin: dict[str, str], settings: dict[str, Any]) -> Any:
+    return client.post(f"{base(demo)}/inboxes", json={"name": "Relay", "channel_type": "email", "settings": settings}, headers=admin)
+
+
+@pytest.mark.parametrize(
+    ("server", "host", "said"),
+    [
+        ("smtp", "127.0.0.1", "loopback"),
+        ("smtp", "169.254.169.254", "metadata"),
+        ("smtp", "2130706433", "loopback"),  # 127.0.0.1 written as one decimal number
+        ("smtp", "0x7f.1", "loopback"),
+        ("smtp", "[::1]", "loopback"),
+        ("smtp", "10.1.2.3", "private"),
+        ("smtp", "localhost", "loopback"),
+        ("imap", "127.0.0.1", "loopback"),
+        ("imap", "100.100.100.200", "metadata"),
+        ("imap", "0xa9fea9fe", "metadata"),
+    ],
+)
+def test_a_mail_server_on_this_machine_or_an_internal_address_is_refused_when_saved(
+    client: TestClient, demo: DemoWorld, as_user: Any, fake_dns: dict[str, list[str]], server: str, host: str, said: str
+) -> None:
+    """An account admin could otherwise make this server talk SMTP or IMAP to
+    its own services or the cloud's metadata service and read the answers."""
+    admin = as_user(demo.user("admin"))
+    settings: dict[str, Any] = {"address": ADDRESS, "receive": "smtp"}
+    settings[server] = {"host": host, "port": 6379, "security": "none"}
+    if server == "imap":
+        settings["receive"] = "imap"
+    refused = post_inbox(client, demo, admin, settings)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == f"settings.{server}.host"
+    assert said in refused.json()["message"] and "DRAGOMAN_OUTBOUND_ALLOW" in refused.json()["message"]
+    assert not [i for i in client.get(f"{base(demo)}/inboxes", headers=admin).json() if i["name"] == "Relay"]
+
+
+def test_changing_a_saved_inbox_to_an_internal_server_is_refused_and_keeps_what_was_stored(
+    client: TestClient, demo: DemoWorld, as_user: Any, fake_dns: dict[str, list[str]]
+) -> None:
+    admin = as_user(demo.user("admin"))
+    fake_dns["smtp.provider.example"] = [PUBLIC_ADDRESS]
+    fake_dns["sneaky.example"] = [PUBLIC_ADDRESS, "10.0.0.8"]
+    created = post_inbox(client, demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": {"host": "smtp.provider.example", "port": 587}})
+    assert created.status_code == 201, created.text
+    url = f"{base(demo)}/inboxes/{created.json()['id']}"
+    for host in ("127.1", "sneaky.example"):
+        refused = client.patch(url, json={"settings": {"smtp": {"host": host, "port": 587}}}, headers=admin)
+        assert refused.status_code == 422 and refused.json()["field"] == "settings.smtp.host", refused.text
+    assert client.get(url, headers=admin).json()["settings"]["smtp"]["host"] == "smtp.provider.example"
+
+
+def test_the_trusted_certificates_are_pem_text_never_a_file_on_the_server(
+    client: TestClient, demo: DemoWorld, as_user: Any, dovecot: DovecotServer
+) -> None:
+    """A path would let an account admin make the server open any file it can
+    read and learn from the error whether it exists."""
+    admin = as_user(demo.user("admin"))
+    smtp = {"host": PUBLIC_ADDRESS, "port": 587}
+    for extra, field in (
+        ({"ca_file": "/etc/shadow"}, "settings.smtp.ca_file"),
+        ({"ca_certificates": "/etc/ssl/certs/ca-certificates.crt"}, "settings.smtp.ca_certificates"),
+        ({"ca_certificates": "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"}, "settings.smtp.ca_certificates"),
+        ({"ca_certificates": dovecot.cert_path.read_text() + dovecot.cert_path.with_name("key.pem").read_text()}, "settings.smtp.ca_certificates"),
+    ):
+        refused = post_inbox(client, demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": {**smtp, **extra}})
+        assert refused.status_code == 422 and refused.json()["field"] == field, (extra, refused.text)
+    saved = post_inbox(client, demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": {**smtp, "ca_certificates": dovecot.cert_path.read_text()}})
+    assert saved.status_code == 201, saved.text
+
+
+class Catcher:
+    """An SMTP server the install does not allow: it must never be reached."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+
+def reply_status(client: TestClient, demo: DemoWorld, admin: dict[str, str], conversation_id: int, message_id: int) -> dict[str, Any]:
+    [reply] = [m for m in messages_of(client, demo, admin, conversation_id) if m["id"] == message_id]
+    return reply["attributes"].get("email") or {}
+
+
+def test_a_name_that_resolves_to_this_machine_when_connecting_is_refused_and_nothing_is_sent(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, provider: Provider,
+    dovecot: DovecotServer, fake_dns: dict[str, list[str]],
+) -> None:
+    """The name is checked again at every connection, and the connection goes
+    to the address checked: a name that resolved to a public address when
+    saved and to 127.0.0.1 later (DNS rebinding) reaches nothing local,
+    although 127.0.0.1 is allowed on the relay's port."""
+    admin = as_user(mail_demo.user("admin"))
+    catcher = Catcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        fake_dns["relay.shop.example"] = [PUBLIC_ADDRESS]
+        inbox = make_inbox(mail_client, mail_demo, admin, {
+            "address": ADDRESS, "receive": "smtp",
+            "smtp": {"host": "relay.shop.example", "port": controller.port, "security": "none"},
+        })
+        fake_dns["relay.shop.example"] = ["127.0.0.1"]
+        receipt = mail_ctx.services["email"].receive_raw(
+            inbox["id"], mail(sender="eva@example.net", subject="Frage", body="Wo ist mein Paket?", message_id="rebind@example.net")
+        )
+        reply = mail_client.post(f"{base(mail_demo)}/conversations/{receipt.conversation_id}/messages", json={"content": "Wir schauen nach."}, headers=admin)
+        assert reply.status_code == 201, reply.text
+        status = wait_until(lambda: (s := reply_status(mail_client, mail_demo, admin, receipt.conversation_id, reply.json()["id"])).get("status") == "failed" and s)
+        assert "may not be reached" in status["error"] and "relay.shop.example resolves to 127.0.0.1" in status["error"]
+        assert catcher.received == [] and provider.delivered == []
+
+        # The same for a mailbox: saved while its name did not resolve (that
+        # passes: it may not be set up yet), then it resolves to this machine.
+        user = f"rebind{time.monotonic_ns()}@shop.example"
+        dovecot.add_user(user, "pw")
+        box = make_inbox(mail_client, mail_demo, admin, {
+            "address": user, "receive": "imap",
+            "imap": {"host": "imap.shop.example", "port": dovecot.port, "security": "none", "username": user, "password": "pw", "poll_seconds": 1, "idle": False},
+        })
+        fake_dns["imap.shop.example"] = ["127.0.0.1"]
+        poller = wait_until(lambda: mail_ctx.services["email"].poller(box["id"]))  # started off the request's thread
+        error = wait_until(lambda: "resolves to" in (poller.last_error or "") and poller.last_error, timeout=15)
+        assert "imap.shop.example resolves to 127.0.0.1, which is loopback" in error and poller.rounds == 0
+    finally:
+        controller.stop()
+
+
+def test_an_allow_list_entry_with_a_port_lets_the_local_relay_work_and_no_other_port(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, provider: Provider, dovecot: DovecotServer
+) -> None:
+    admin = as_user(mail_demo.user("admin"))
+    assert mail_ctx.settings.outbound_allow == f"127.0.0.1:{provider.port}"  # the provider fixture's entry, nothing more
+    # Another service on the same address (here Dovecot's IMAP port) stays out of reach.
+    refused = post_inbox(mail_client, mail_demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": {**smtp_settings(provider, dovecot), "port": dovecot.port}})
+    assert refused.status_code == 422 and refused.json()["field"] == "settings.smtp.host", refused.text
+    assert "127.0.0.1 is loopback" in refused.json()["message"]
+    inbox = make_inbox(mail_client, mail_demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": smtp_settings(provider, dovecot)})
+    receipt = mail_ctx.services["email"].receive_raw(
+        inbox["id"], mail(sender="ana@example.pt", subject="Encomenda", body="Onde está a minha encomenda?", message_id="port@example.pt")
+    )
+    first = mail_client.post(f"{base(mail_demo)}/conversations/{receipt.conversation_id}/messages", json={"content": "Estamos a verificar."}, headers=admin)
+    assert first.status_code == 201
+    assert wait_until(lambda: provider.delivered, timeout=10)[0].rcpt_tos == ["ana@example.pt"]
+
+    # The operator narrows the allow-list to another port: the next connection is refused.
+    mail_ctx.settings.outbound_allow = f"127.0.0.1:{dovecot.port}"
+    second = mail_client.post(f"{base(mail_demo)}/conversations/{receipt.conversation_id}/messages", json={"content": "Já foi enviada."}, headers=admin)
+    status = wait_until(lambda: (s := reply_status(mail_client, mail_demo, admin, receipt.conversation_id, second.json()["id"])).get("status") == "failed" and s)
+    assert "127.0.0.1 is loopback" in status["error"]
+    assert len(provider.delivered) == 1
+
+
+def test_what_a_non_mail_service_answers_is_kept_short_and_without_control_characters(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, settings: Settings
+) -> None:
+    """An allowed port where something else listens: the agent sees an
+    excerpt of its answer, never pages of it or terminal escapes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_junk() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"\x1b[2J\x1b[31mREDIS-LIKE " + b"secret-config " * 300 + b"\x07\r\n")
+
+    threading.Thread(target=answer_junk, daemon=True).start()
+    try:
+        allow_local_mail_servers(settings, port)
+        admin = as_user(mail_demo.user("admin"))
+        inbox = make_inbox(mail_client, mail_demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": {"host": "127.0.0.1", "port": port, "security": "none"}})
+        receipt = mail_ctx.services["email"].receive_raw(
+            inbox["id"], mail(sender="li@example.cn", subject="订单", body="我的订单在哪里？", message_id="junk@example.cn")
+        )
+        mail_ctx.services["email"].retry_seconds = (3600.0,)
+        reply = mail_client.post(f"{base(mail_demo)}/conversations/{receipt.conversation_id}/messages", json={"content": "正在查询。"}, headers=admin)
+        status = wait_until(lambda: (s := reply_status(mail_client, mail_demo, admin, receipt.conversation_id, reply.json()["id"])).get("error") and s)
+        error = status["error"]
+        assert "REDIS-LIKE secret-config" in error
+        assert len(error) <= 400 and "\x1b" not in error and "\x07" not in error
+    finally:
+        listener.close()
+
+
+def test_tls_is_verified_for_the_host_name_while_the_socket_goes_to_the_checked_address(
+    provider: Provider, dovecot: DovecotServer, fake_dns: dict[str, list[str]]
+) -> None:
+    """The guard replaces only the socket: STARTTLS, SMTP over TLS and IMAP
+    over TLS still check the certificate for the name in the settings (the
+    test certificate is for localhost and 127.0.0.1, not for mail.shop.test)."""
+    from dragoman.channels.email import imap
+    from dragoman.channels.email.adapter import open_smtp
+    from dragoman.channels.email.config import ImapMailbox, MailServer
+
+    fake_dns.update({"localhost": ["127.0.0.1"], "mail.shop.test": ["127.0.0.1"]})
+    pem = dovecot.cert_path.read_text()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(dovecot.cert_path, dovecot.cert_path.with_name("key.pem"))
+    implicit = Controller(Catcher(), hostname="127.0.0.1", port=free_port(), ssl_context=context)
+    implicit.start()
+    try:
+        allow = outbound.OutboundAllow.parse(f"127.0.0.1:{provider.port}, 127.0.0.1:{implicit.port}, 127.0.0.1:{dovecot.tls_port}")
+        for server in (
+            MailServer("localhost", provider.port, "starttls", PROVIDER_USER, PROVIDER_PASSWORD, pem),
+            MailServer("localhost", implicit.port, "tls", ca_certificates=pem),
+        ):
+            open_smtp(server, 10, allow).quit()
+            with pytest.raises(ssl.SSLCertVerificationError):
+                open_smtp(dataclasses.replace(server, host="mail.shop.test"), 10, allow)
+        box = ImapMailbox("localhost", dovecot.tls_port, "tls", ca_certificates=pem)
+        imap.close_mailbox(imap.open_mailbox(box, allow))
+        with pytest.raises(imap.MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+            imap.open_mailbox(dataclasses.replace(box, host="mail.shop.test"), allow)
+    finally:
+        implicit.stop()

@@ -109,7 +109,28 @@ def test_the_allow_list_takes_networks_addresses_and_host_names() -> None:
     assert OutboundAllow.parse("") == OutboundAllow()
 
 
-@pytest.mark.parametrize("entry", ["10.0.0.0/99", "10.0.0.300", "http://crm.local/", "crm.local:8080", "a b/c"])
+def test_an_allow_list_entry_with_a_port_allows_that_port_only() -> None:
+    """An operator allows a local mail relay (127.0.0.1:25) without letting
+    accounts reach every other service on the machine."""
+    allow = OutboundAllow.parse("127.0.0.1:25, [::1]:587 mail.internal:993, [fd00::/8]:143, 10.0.0.0/8:2525")
+    loopback, loopback6 = ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")
+    assert refusal("127.0.0.1", [loopback], allow, 25) is None
+    assert refusal("127.0.0.1", [loopback], allow, 6379) is not None
+    assert refusal("127.0.0.1", [loopback], allow) is not None  # no port known: port entries do not count
+    assert refusal("::1", [loopback6], allow, 587) is None and refusal("::1", [loopback6], allow, 25) is not None
+    assert refusal("MAIL.internal.", [ipaddress.ip_address("10.9.9.9")], allow, 993) is None
+    assert refusal("mail.internal", [ipaddress.ip_address("10.9.9.9")], allow, 25) is not None
+    assert refusal("box.corp", [ipaddress.ip_address("fd00::5")], allow, 143) is None
+    assert refusal("relay.corp", [ipaddress.ip_address("10.1.1.1")], allow, 2525) is None
+    assert refusal("relay.corp", [ipaddress.ip_address("10.1.1.1")], allow, 25) is not None
+    # A bare IPv6 address has colons of its own, and no port.
+    assert OutboundAllow.parse("::1").allows_address(loopback6, 9999)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    ["10.0.0.0/99", "10.0.0.300", "http://crm.local/", "crm.local:http", "crm.local:0", "127.0.0.1:65536", "[::1]587", "[::1", "a b/c"],
+)
 def test_a_bad_allow_list_entry_is_named(entry: str) -> None:
     with pytest.raises(ValueError, match="DRAGOMAN_OUTBOUND_ALLOW"):
         OutboundAllow.parse(f"10.0.0.0/8, {entry}")
@@ -213,6 +234,31 @@ def test_the_client_refuses_before_connecting(local_server: http.server.Threadin
             cause = outbound.refused_cause(caught.value)
             assert isinstance(cause, outbound.OutboundRefused)
             assert "127.0.0.1" in str(cause) and "loopback" in str(cause)
+
+
+def test_a_port_entry_lets_the_client_reach_that_port_and_no_other(local_server: http.server.ThreadingHTTPServer) -> None:
+    port = local_server.server_address[1]
+    with outbound.guarded_client(lambda: OutboundAllow.parse(f"127.0.0.1:{port}"), timeout=5) as client:
+        assert client.get(f"http://127.0.0.1:{port}/").status_code == 200
+    with outbound.guarded_client(lambda: OutboundAllow.parse(f"127.0.0.1:{port + 1}"), timeout=5) as client:
+        with pytest.raises(httpx.ConnectError) as caught:
+            client.get(f"http://127.0.0.1:{port}/")
+        assert isinstance(outbound.refused_cause(caught.value), outbound.OutboundRefused)
+
+
+def test_a_checked_socket_goes_to_the_address_checked_for_any_protocol(
+    monkeypatch: pytest.MonkeyPatch, local_server: http.server.ThreadingHTTPServer
+) -> None:
+    """What SMTP and IMAP connect with: the name resolved once, by the guard."""
+    port = local_server.server_address[1]
+    answers = iter([["127.0.0.1"], ["10.9.9.9"]])
+    monkeypatch.setattr(outbound, "resolve_host", lambda host, _port: [ipaddress.ip_address(a) for a in next(answers)])
+    with outbound.open_checked_socket("relay.corp.test", port, OutboundAllow.parse(f"127.0.0.1:{port}"), 5) as sock:
+        assert sock.getpeername() == ("127.0.0.1", port)
+    with pytest.raises(outbound.OutboundRefused, match="10.9.9.9"):
+        outbound.open_checked_socket("relay.corp.test", port, OutboundAllow.parse(f"127.0.0.1:{port}"), 5)
+    with pytest.raises(outbound.OutboundRefused, match="loopback"):
+        outbound.open_checked_socket("127.0.0.1", port, OutboundAllow(), 5)
 
 
 def test_saving_resolves_the_name_with_the_systems_resolver() -> None:

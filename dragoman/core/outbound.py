@@ -183,51 +183,98 @@ def _normal_host(host: str) -> str:
     return host.strip().strip("[]").rstrip(".").lower()
 
 
+def _split_port(raw: str) -> tuple[str, int | None]:
+    """An allow-list entry's host (or network) and the port it names, if any:
+    "127.0.0.1:25", "[::1]:587", "[fd00::/8]:993", "mail.internal:993". A bare
+    IPv6 address ("::1") has colons but no port: a port after one needs brackets."""
+    text = raw.strip()
+    port_text: str | None = None
+    if text.startswith("["):
+        inside, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(raw)
+        text, port_text = inside, (rest[1:] if rest else None)
+    elif text.count(":") == 1:
+        text, port_text = text.split(":")
+    if port_text is None:
+        return text, None
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(raw)
+    return text, int(port_text)
+
+
 @dataclass(frozen=True)
 class OutboundAllow:
     """Destinations the server's operator lets accounts reach although they
-    are not public: on-premises receivers. Networks (an address is a /32 or
-    /128) and host names; "*.corp.example" names every host under it."""
+    are not public: on-premises receivers and mail servers. Networks (an
+    address is a /32 or /128) and host names; "*.corp.example" names every
+    host under it. An entry with a port ("127.0.0.1:25") allows that port
+    only, so a local mail relay can be allowed without opening every other
+    service on the machine to what accounts configure."""
 
     networks: tuple[IPNetwork, ...] = ()
     hosts: frozenset[str] = frozenset()
+    network_ports: tuple[tuple[IPNetwork, int], ...] = ()
+    host_ports: frozenset[tuple[str, int]] = frozenset()
 
     @classmethod
     def parse(cls, text: str) -> OutboundAllow:
         """Entries separated by commas or spaces; raises ValueError naming the bad one."""
-        networks: list[IPNetwork] = []
-        hosts: set[str] = set()
+        networks: list[tuple[IPNetwork, int | None]] = []
+        hosts: set[tuple[str, int | None]] = set()
         for raw in re.split(r"[,\s]+", text or ""):
-            entry = _normal_host(raw)
-            if not entry:
+            if not raw.strip():
                 continue
             try:
-                networks.append(ipaddress.ip_network(entry, strict=False))
-                continue
+                host, port = _split_port(raw)
+                network = _allowed_network(host)
             except ValueError:
-                pass
-            literal = parse_ip_literal(entry)
-            if literal is not None:
-                networks.append(ipaddress.ip_network(literal))
-            # A name's last label is never all digits: "10.0.0.300" is a typo.
-            elif _HOST_NAME.match(entry) and not entry.rsplit(".", 1)[-1].isdigit():
-                hosts.add(entry)
-            else:
                 raise ValueError(
-                    f"{ALLOW_SETTING}: {raw.strip()!r} is neither a network (10.0.0.0/8, 2001:db8::1) nor a host name"
-                )
-        return cls(tuple(networks), frozenset(hosts))
-
-    def allows_host(self, host: str) -> bool:
-        name = _normal_host(host)
-        return name in self.hosts or any(
-            entry.startswith("*.") and name.endswith(entry[1:]) for entry in self.hosts
+                    f"{ALLOW_SETTING}: {raw.strip()!r} is neither a network (10.0.0.0/8, 2001:db8::1) nor a host name, "
+                    "optionally with a port (127.0.0.1:25, [::1]:587, mail.internal:993)"
+                ) from None
+            if network is not None:
+                networks.append((network, port))
+            else:
+                hosts.add((_normal_host(host), port))
+        return cls(
+            networks=tuple(network for network, port in networks if port is None),
+            hosts=frozenset(host for host, port in hosts if port is None),
+            network_ports=tuple((network, port) for network, port in networks if port is not None),
+            host_ports=frozenset((host, port) for host, port in hosts if port is not None),
         )
 
-    def allows_address(self, address: IPAddress) -> bool:
+    def allows_host(self, host: str, port: int | None = None) -> bool:
+        """Whether the host's name is allowed (on `port`; without a port only
+        entries for every port count)."""
+        name = _normal_host(host)
+        entries = [entry for entry in self.hosts]
+        entries += [entry for entry, allowed_port in self.host_ports if allowed_port == port]
+        return any(name == entry or (entry.startswith("*.") and name.endswith(entry[1:])) for entry in entries)
+
+    def allows_address(self, address: IPAddress, port: int | None = None) -> bool:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
-        return any(address.version == network.version and address in network for network in self.networks)
+        networks = list(self.networks) + [network for network, allowed_port in self.network_ports if allowed_port == port]
+        return any(address.version == network.version and address in network for network in networks)
+
+
+def _allowed_network(entry: str) -> IPNetwork | None:
+    """The network an allow-list entry names, None for a host name; ValueError for neither."""
+    text = _normal_host(entry)
+    if not text:
+        raise ValueError(entry)
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        pass
+    literal = parse_ip_literal(text)
+    if literal is not None:
+        return ipaddress.ip_network(literal)
+    # A name's last label is never all digits: "10.0.0.300" is a typo.
+    if _HOST_NAME.match(text) and not text.rsplit(".", 1)[-1].isdigit():
+        return None
+    raise ValueError(entry)
 
 
 @lru_cache(maxsize=16)
@@ -236,14 +283,15 @@ def parse_allow(text: str) -> OutboundAllow:
     return OutboundAllow.parse(text)
 
 
-def refusal(host: str, addresses: Iterable[IPAddress], allow: OutboundAllow) -> str | None:
-    """Why a request to `host`, which resolves to `addresses`, must not be sent;
-    None when it may. One refused address refuses the host: a resolver that
-    answers with a public and a private address must not get to choose."""
-    if allow.allows_host(host):
+def refusal(host: str, addresses: Iterable[IPAddress], allow: OutboundAllow, port: int | None = None) -> str | None:
+    """Why a connection to `host` (on `port`), which resolves to `addresses`,
+    must not be made; None when it may. One refused address refuses the host:
+    a resolver that answers with a public and a private address must not get
+    to choose."""
+    if allow.allows_host(host, port):
         return None
     for address in addresses:
-        if allow.allows_address(address):
+        if allow.allows_address(address, port):
             continue
         reason = blocked_reason(address)
         if reason is not None:
@@ -298,23 +346,42 @@ def checked_addresses(host: str, port: int, allow: OutboundAllow) -> list[IPAddr
     raises OutboundRefused or OutboundUnresolved."""
     literal = parse_ip_literal(host)
     addresses = [literal] if literal is not None else resolve_host(host, port)
-    reason = refusal(host, addresses, allow)
+    reason = refusal(host, addresses, allow, port)
     if reason is not None:
         raise OutboundRefused(reason)
     return addresses
 
 
-def check_destination(url: str, allow: OutboundAllow) -> None:
-    """The check made when an admin saves a URL. Raises OutboundRefused; a
-    name that does not resolve yet passes (the receiver may not be set up
-    yet), since every send checks again."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+def check_host(host: str, port: int, allow: OutboundAllow) -> None:
+    """The check made when an admin saves a destination. Raises
+    OutboundRefused; a name that does not resolve yet passes (the receiver
+    may not be set up yet), since every connection checks again."""
     try:
         checked_addresses(host, port, allow)
     except OutboundUnresolved:
         pass
+
+
+def check_destination(url: str, allow: OutboundAllow) -> None:
+    """`check_host` for a URL an admin saves."""
+    parts = urlsplit(url)
+    check_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80), allow)
+
+
+def open_checked_socket(host: str, port: int, allow: OutboundAllow, timeout: float | None) -> socket.socket:
+    """A TCP connection for a protocol other than HTTP (SMTP, IMAP) to a
+    destination an account chose: to one of the addresses `checked_addresses`
+    approved, never to what the name resolves to a moment later. TLS, where
+    the caller adds it, is still for the name. Raises OutboundRefused,
+    OutboundUnresolved, or the OSError of the last address tried."""
+    last: OSError | None = None
+    for address in checked_addresses(host, port, allow):
+        try:
+            return socket.create_connection((str(address), port), timeout)
+        except OSError as exc:
+            last = exc
+    assert last is not None  # checked_addresses never returns an empty list
+    raise last
 
 
 class _GuardedBackend(httpcore.NetworkBackend):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, admin_principal
 from dragoman.core.http import AppContext, app_context, get_db
+from dragoman.core.outbound import parse_allow
 from dragoman.channels.email.config import mask_secrets
 from dragoman.inboxes import services
 from dragoman.inboxes.models import Inbox
@@ -67,6 +68,7 @@ def create_inbox(
         team_ids=body.team_ids,
         settings=body.settings,
         secret_key=ctx.settings.secret_key,
+        outbound_allow=parse_allow(ctx.settings.outbound_allow),
     )
     db.commit()
     return inbox_out(db, inbox)
@@ -87,7 +89,13 @@ def patch_inbox(
 ) -> InboxOut:
     inbox = services.get_inbox(db, principal.account_id, inbox_id)
     services.update_inbox(
-        db, inbox, name=body.name, team_ids=body.team_ids, settings=body.settings, secret_key=ctx.settings.secret_key
+        db,
+        inbox,
+        name=body.name,
+        team_ids=body.team_ids,
+        settings=body.settings,
+        secret_key=ctx.settings.secret_key,
+        outbound_allow=parse_allow(ctx.settings.outbound_allow),
     )
     db.commit()
     return inbox_out(db, inbox)

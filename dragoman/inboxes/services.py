@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Team
 from dragoman.channels.email.config import keep_secrets, read_email_settings, seal_passwords
+from dragoman.channels.email.connections import check_mail_servers
 from dragoman.core import events
 from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.outbound import OutboundAllow
 from dragoman.core.security import new_token
 from dragoman.core.validation import require_text
 from dragoman.inboxes.models import Inbox, InboxTeam
@@ -32,13 +34,17 @@ def create_inbox(
     team_ids: Sequence[int] = (),
     settings: dict[str, Any] | None = None,
     secret_key: str | None = None,
+    outbound_allow: OutboundAllow = OutboundAllow(),
 ) -> Inbox:
-    """`secret_key`: seals an e-mail inbox's passwords before they are stored."""
+    """`secret_key`: seals an e-mail inbox's passwords before they are stored.
+    `outbound_allow`: the install's allow-list for the mail servers an e-mail
+    inbox names; by default only public ones."""
     if channel_type not in CHANNEL_TYPES:
         raise InvalidInput(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}", field="channel_type")
     check_common_settings(settings or {})
     if channel_type == "email":
-        read_email_settings(settings)  # refuses a bad setting before anything is stored
+        # Refuses a bad setting, or a server accounts may not reach, before anything is stored.
+        check_mail_servers(read_email_settings(settings), outbound_allow)
         settings = with_form_token(dict(settings or {}))
         if secret_key:
             settings = seal_passwords(settings, secret_key)
@@ -64,6 +70,7 @@ def update_inbox(
     team_ids: Sequence[int] | None = None,
     settings: dict[str, Any] | None = None,
     secret_key: str | None = None,
+    outbound_allow: OutboundAllow = OutboundAllow(),
 ) -> Inbox:
     if name is not None:
         inbox.name = require_text(name, "name", max_length=200)
@@ -71,7 +78,7 @@ def update_inbox(
         check_common_settings(settings)
         merged = keep_secrets({**(inbox.settings or {}), **settings}, dict(inbox.settings or {}))
         if inbox.channel_type == "email":
-            read_email_settings(merged)
+            check_mail_servers(read_email_settings(merged), outbound_allow)
             merged = with_form_token(merged)
             if secret_key:
                 merged = seal_passwords(merged, secret_key)

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from dragoman.channels.base import OutboundMessage
 from dragoman.channels.email.config import EmailSettings, MailServer
+from dragoman.channels.email.connections import GuardedSMTP, GuardedSMTPSSL
 from dragoman.channels.email.mime import build_reply
+from dragoman.core.outbound import EXCERPT_CHARS, OutboundAllow, OutboundError, OutboundRefused, response_excerpt
+
+
+# The most of an error a reply's status or the log keeps (a refusal's reason
+# with a long host name fits; a server's answer is cut shorter, `said`).
+ERROR_CHARS = 400
 
 
 class DeliveryError(Exception):
@@ -34,15 +41,24 @@ def _read_file(file: dict[str, str]) -> tuple[str, str, bytes]:
 
 
 def tls_context(server: MailServer) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=server.ca_file)
+    """Certificates verified for the host name, against the inbox's own CA
+    certificates where it has them, the system's otherwise."""
+    return ssl.create_default_context(cadata=server.ca_certificates)
 
 
-def open_smtp(server: MailServer, timeout: float) -> smtplib.SMTP:
-    """A logged-in SMTP connection. Raises smtplib/OSError errors as they come."""
+def said(raw: bytes | str, limit: int = EXCERPT_CHARS) -> str:
+    """What a mail server (or whatever answered on its port) said, as an
+    error may show it: a short excerpt without control characters."""
+    return response_excerpt(raw, limit)
+
+
+def open_smtp(server: MailServer, timeout: float, allow: OutboundAllow) -> smtplib.SMTP:
+    """A logged-in SMTP connection to an address the outbound guard allows.
+    Raises smtplib/OSError errors as they come, OutboundError when refused."""
     if server.security == "tls":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=tls_context(server))
+        smtp: smtplib.SMTP = GuardedSMTPSSL(server.host, server.port, allow=allow, timeout=timeout, context=tls_context(server))
     else:
-        smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
+        smtp = GuardedSMTP(server.host, server.port, allow=allow, timeout=timeout)
         if server.security == "starttls":
             smtp.starttls(context=tls_context(server))
     try:
@@ -57,8 +73,10 @@ def open_smtp(server: MailServer, timeout: float) -> smtplib.SMTP:
 class EmailAdapter:
     channel_type = "email"
 
-    def __init__(self, settings: EmailSettings, timeout: float = 30.0) -> None:
+    def __init__(self, settings: EmailSettings, allow: OutboundAllow = OutboundAllow(), timeout: float = 30.0) -> None:
+        """`allow`: the install's allow-list; by default only public mail servers."""
         self.settings = settings
+        self.allow = allow
         self.timeout = timeout
 
     def normalize_identity(self, raw: str) -> str:
@@ -84,14 +102,20 @@ class EmailAdapter:
             attachments=[_read_file(file) for file in headers.get("files") or ()],
         )
         try:
-            with open_smtp(server, self.timeout) as smtp:
+            with open_smtp(server, self.timeout, self.allow) as smtp:
                 smtp.send_message(mail, from_addr=self.settings.address, to_addrs=[message.recipient_id])
+        except OutboundRefused as refused:
+            # Sending again cannot help until the settings (or the allow-list) change.
+            raise DeliveryError(f"the SMTP server may not be reached: {said(str(refused), ERROR_CHARS)}", permanent=True) from None
+        except OutboundError as error:  # the name does not resolve (now)
+            raise DeliveryError(f"could not reach the SMTP server: {said(str(error), ERROR_CHARS)}", permanent=False) from None
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
-            raise DeliveryError(f"recipient refused: {error.recipients}", permanent=all(c >= 500 for c in codes)) from None
+            answers = "; ".join(f"{code} {said(text)}" for code, text in error.recipients.values())
+            raise DeliveryError(f"recipient refused: {answers}", permanent=all(c >= 500 for c in codes)) from None
         except smtplib.SMTPAuthenticationError as error:
-            raise DeliveryError(f"the SMTP server refused the login: {error.smtp_code} {error.smtp_error!r}", permanent=False) from None
+            raise DeliveryError(f"the SMTP server refused the login: {error.smtp_code} {said(error.smtp_error)}", permanent=False) from None
         except smtplib.SMTPResponseException as error:
-            raise DeliveryError(f"the SMTP server said {error.smtp_code} {error.smtp_error!r}", permanent=error.smtp_code >= 500) from None
+            raise DeliveryError(f"the SMTP server said {error.smtp_code} {said(error.smtp_error)}", permanent=error.smtp_code >= 500) from None
         except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as error:
-            raise DeliveryError(f"could not reach the SMTP server {server.host}:{server.port}: {error}", permanent=False) from None
+            raise DeliveryError(f"could not reach the SMTP server {server.host}:{server.port}: {said(str(error))}", permanent=False) from None

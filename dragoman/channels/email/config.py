@@ -4,11 +4,14 @@ server replies leave through.
 
 Stored in `inboxes.settings` as JSON; checked here so a bad setting is a 422
 naming the field (`settings.imap.port`), never a receiver that dies later.
-Pure: no I/O.
+Pure: no I/O. Whether the hosts may be reached at all is the outbound
+guard's question (channels/email/connections.py), asked when the settings
+are saved and at every connection.
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,6 +25,9 @@ SECRET_KEYS = ("password",)
 MASK = "********"
 # The largest mail any inbox may accept (its own max_bytes is at most this).
 MAX_BYTES_LIMIT = 100 * 1024 * 1024
+# A company's own CA certificates, as PEM text: a chain of a few certificates
+# is a few kilobytes.
+MAX_CA_CERTIFICATES_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,8 @@ class MailServer:
     security: str  # "tls": TLS from the first byte; "starttls": upgrade; "none": plain (a local relay)
     username: str | None = None
     password: str | None = None
-    # A PEM file of certificates to trust (a company's own CA); the system's otherwise.
-    ca_file: str | None = None
+    # PEM text of the certificates to trust (a company's own CA); the system's otherwise.
+    ca_certificates: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,23 @@ def _security(raw: dict[str, Any], field: str, default: str) -> str:
     return str(value)
 
 
+def _ca_certificates(raw: dict[str, Any], field: str) -> str | None:
+    """PEM text of one or more CA certificates, checked by loading them the
+    way a connection will (in memory: no file is involved)."""
+    value = raw.get("ca_certificates")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_CA_CERTIFICATES_CHARS:
+        raise InvalidInput(f"{field} must be PEM text of at most {MAX_CA_CERTIFICATES_CHARS} characters", field=field)
+    if "-----BEGIN CERTIFICATE-----" not in value or "PRIVATE KEY" in value:
+        raise InvalidInput(f"{field} must hold certificates only, as PEM text (-----BEGIN CERTIFICATE-----)", field=field)
+    try:
+        ssl.create_default_context(cadata=value)
+    except (ssl.SSLError, ValueError):
+        raise InvalidInput(f"{field}: the certificates could not be read (PEM text expected)", field=field) from None
+    return value
+
+
 def _server_fields(raw: Any, prefix: str, default_ports: dict[str, int], default_security: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InvalidInput(f"{prefix} must be an object with host, port and security", field=prefix)
@@ -90,8 +113,17 @@ def _server_fields(raw: Any, prefix: str, default_ports: dict[str, int], default
         "security": security,
         "username": _text(raw, "username", f"{prefix}.username"),
         "password": _text(raw, "password", f"{prefix}.password", max_length=1000),
-        "ca_file": _text(raw, "ca_file", f"{prefix}.ca_file", max_length=1000),
+        "ca_certificates": _ca_certificates(raw, f"{prefix}.ca_certificates"),
     }
+    if raw.get("ca_file") is not None:
+        # A path would let an account admin make the server open any file it
+        # can read (and tell from the error whether it exists and what it
+        # holds); the certificates themselves are all the connection needs.
+        raise InvalidInput(
+            f"{prefix}.ca_file: file paths on the server are not accepted; "
+            f"paste the certificates (PEM text) as {prefix}.ca_certificates",
+            field=f"{prefix}.ca_file",
+        )
     if fields["password"] and not fields["username"]:
         raise InvalidInput(f"{prefix}.username is required with a password", field=f"{prefix}.username")
     return fields

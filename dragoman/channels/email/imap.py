@@ -14,8 +14,10 @@ import ssl
 import time
 from collections.abc import Callable, Iterator
 
-from dragoman.channels.email.adapter import tls_context
+from dragoman.channels.email.adapter import ERROR_CHARS, said, tls_context
 from dragoman.channels.email.config import ImapMailbox
+from dragoman.channels.email.connections import GuardedIMAP4, GuardedIMAP4SSL
+from dragoman.core.outbound import OutboundAllow, OutboundError
 
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _FETCHED_UID = re.compile(rb"UID (\d+)")
@@ -27,20 +29,25 @@ class MailboxError(Exception):
     pass
 
 
-def open_mailbox(box: ImapMailbox, timeout: float = 30.0) -> imaplib.IMAP4:
+def open_mailbox(box: ImapMailbox, allow: OutboundAllow = OutboundAllow(), timeout: float = 30.0) -> imaplib.IMAP4:
     """Logged in, with the folder selected read-only (Dragoman never changes
-    the mailbox: no flags set, nothing moved)."""
+    the mailbox: no flags set, nothing moved). Only to a server the outbound
+    guard allows (`allow`: the install's allow-list)."""
+    conn: imaplib.IMAP4 | None = None
     try:
         if box.security == "tls":
-            conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(box.host, box.port, ssl_context=tls_context(box), timeout=timeout)
+            conn = GuardedIMAP4SSL(box.host, box.port, allow=allow, ssl_context=tls_context(box), timeout=timeout)
         else:
-            conn = imaplib.IMAP4(box.host, box.port, timeout=timeout)
+            conn = GuardedIMAP4(box.host, box.port, allow=allow, timeout=timeout)
             if box.security == "starttls":
                 conn.starttls(ssl_context=tls_context(box))
         if box.username:
             conn.login(box.username, box.password or "")
-    except (imaplib.IMAP4.error, OSError) as error:
-        raise MailboxError(f"could not open {box.host}:{box.port}: {error}") from None
+    except (imaplib.IMAP4.error, OSError, OutboundError) as error:
+        if conn is not None:
+            close_mailbox(conn)
+        # What answered may be anything (an HTTP server, a database): only a short, clean excerpt.
+        raise MailboxError(f"could not open {box.host}:{box.port}: {said(str(error), ERROR_CHARS)}") from None
     return conn
 
 

@@ -28,7 +28,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session as SmtpSession
 from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman.channels.email import imap, services
-from dragoman.channels.email.adapter import DeliveryError, EmailAdapter
+from dragoman.channels.email.adapter import ERROR_CHARS, DeliveryError, EmailAdapter, said
 from dragoman.channels.email.config import MAX_BYTES_LIMIT, ImapMailbox, read_email_settings, with_clear_passwords
 from dragoman.channels.email.models import MailboxCursor
 from dragoman.conversations import services as conversations
@@ -36,6 +36,7 @@ from dragoman.conversations.models import Conversation, Message
 from dragoman.core import events
 from dragoman.core.clock import utcnow
 from dragoman.core.errors import InvalidInput
+from dragoman.core.outbound import OutboundAllow
 from dragoman.core.secrets import SecretUnreadable
 from dragoman.inboxes.models import Inbox
 from dragoman.inboxes.services import INBOX_UPDATED
@@ -63,10 +64,14 @@ class EmailRuntime:
         *,
         smtp_listen: str = "",
         secret_key: str = "",
+        outbound_allow: Callable[[], OutboundAllow] = OutboundAllow,
         retry_seconds: tuple[float, ...] = RETRY_SECONDS,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._factory = factory
+        # The install's allow-list, asked at every connection so a changed
+        # setting counts at once; by default only public mail servers.
+        self.outbound_allow = outbound_allow
         self.attachment_dir = data_dir / "attachments"
         self.spool_dir = data_dir / "mail-kept"
         self._smtp_listen = smtp_listen
@@ -190,7 +195,7 @@ class EmailRuntime:
                 return self._failed(db, message, "the customer has no e-mail address", attempts + 1, True)
             db.commit()  # the Message-ID is kept before anything leaves
             try:
-                EmailAdapter(settings).send(outbound)
+                EmailAdapter(settings, self.outbound_allow()).send(outbound)
             except DeliveryError as error:
                 attempts += 1
                 final = error.permanent or attempts > len(self.retry_seconds)
@@ -204,6 +209,8 @@ class EmailRuntime:
             return "sent"
 
     def _failed(self, db: Session, message: Message, error: str, attempts: int, final: bool) -> str:
+        # Agents read it on the message: short, one line, whatever a server answered.
+        error = said(error, ERROR_CHARS)
         log.warning("reply %d not sent (attempt %d%s): %s", message.id, attempts, ", giving up" if final else "", error)
         services.mark_failed(db, message, error, attempts=attempts, final=final)
         self._publish_update(db, message)
@@ -395,7 +402,7 @@ class _MailboxPoller:
         while not self._stop.is_set():
             conn = None
             try:
-                conn = imap.open_mailbox(self.box)
+                conn = imap.open_mailbox(self.box, self.runtime.outbound_allow())
                 self.using_idle = self.box.idle and imap.supports_idle(conn)
                 while not self._stop.is_set():
                     self.runtime.read_mailbox(self.inbox_id, conn, self.box)
@@ -410,8 +417,9 @@ class _MailboxPoller:
                         conn.noop()
                         self._stop.wait(self.box.poll_seconds)
             except Exception as error:  # noqa: BLE001 - a poller outlives a server that goes away
-                self.last_error = str(error)
-                log.warning("IMAP inbox %d: %s; trying again in %.0f s", self.inbox_id, error, backoff)
+                # Whatever the server answered, only a short, clean excerpt is kept and logged.
+                self.last_error = said(str(error), ERROR_CHARS)
+                log.warning("IMAP inbox %d: %s; trying again in %.0f s", self.inbox_id, self.last_error, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 300.0)
             finally:
