@@ -687,3 +687,24 @@ def test_the_satisfaction_survey_is_signed_as_such_in_the_timeline(
     conversation_item(page, first["conversation_id"]).click()
     survey = page.locator('[data-testid="msg"][data-direction="outgoing"]').last
     expect(survey.locator(".msg-author")).to_have_text("Satisfaction survey")
+
+
+@pytest.mark.parametrize("who", ["maria", "li.wei"])
+def test_on_a_phone_the_console_shows_the_list_or_the_conversation(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, test_output_dir: Path, who: str
+) -> None:
+    customer = Customer(live_server, demo.website_token, "Lucía Fernández", "lucia@example.es", "es")
+    first = customer.write("Hola, ¿dónde está mi pedido DR-48213?")
+    page = signed_in_page(contexts, browser, live_server, who, width=390)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("#conv-list")).to_be_visible()
+    shoot(page, test_output_dir, f"phone-list-{who}")
+    conversation_item(page, first["conversation_id"]).click()
+    expect(page.locator("#conv-name")).to_have_text("Lucía Fernández")
+    expect(page.locator("#conv-list")).to_be_hidden()
+    expect(page.get_by_test_id("reply-input")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, test_output_dir, f"phone-conversation-{who}")
+    page.get_by_test_id("back-to-list").click()
+    expect(page.locator("#conv-list")).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}/app")

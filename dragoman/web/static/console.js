@@ -287,6 +287,7 @@ function scheduleListReload() {
 // -- the open conversation ---------------------------------------------------------
 
 function showPlaceholder(text) {
+  document.getElementById("main").classList.remove("has-open");
   state.open = null;
   nodes.conversation.hidden = true;
   nodes.context.hidden = true;
@@ -829,6 +830,8 @@ async function openConversation(id) {
     $("ticket-card").querySelector(".ticket-actions").open = false;
   }
   state.openId = id;
+  // On a phone one pane shows at a time: the open conversation replaces the list.
+  document.getElementById("main").classList.add("has-open");
   state.open = null;
   state.files = [];
   renderFiles();
@@ -1080,6 +1083,12 @@ function wire() {
   nodes.assignTeam.addEventListener("change", () => {
     const value = nodes.assignTeam.value;
     act("/assignments", { team_id: value ? Number(value) : null });
+  });
+  $("back-to-list").addEventListener("click", () => {
+    history.pushState({}, "", "/app");
+    state.openId = null;
+    showPlaceholder(t("pick_conversation"));
+    renderList();
   });
   window.addEventListener("popstate", () => {
     const id = Number(new URLSearchParams(window.location.search).get("conversation")) || null;
