@@ -21,7 +21,7 @@ from dragoman.conversations.schemas import (
     StoredFileOut,
 )
 from dragoman.core.errors import InvalidInput, NotFound
-from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload, store_file
+from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.language import services as language_services
@@ -112,7 +112,9 @@ def create_message(
     conversation = services.get_conversation(db, principal.viewer, conversation_id)
     if body.attachments and body.message_type != "outgoing":
         raise InvalidInput("only a reply to the customer carries files", field="attachments")
-    files = services.check_reply_files(db, conversation, body.attachments, app_context(request).settings.data_dir / "attachments")
+    files = services.check_reply_files(
+        db, conversation, body.attachments, app_context(request).settings.data_dir / "attachments", services.user_uploader(principal.user.id)
+    )
     # Decided per send, not by a switch left from the last message.
     translate = body.translate if body.translate is not None else conversation.language is not None
     if translate and body.message_type == "outgoing":
@@ -155,7 +157,10 @@ def upload_attachment(
     services.check_file_channel(db, conversation, "file")
     filename = services.check_filename(file.filename, "file")
     data = read_upload(file)
-    digest = store_file(ctx.settings.data_dir / "attachments", data)
+    digest = services.keep_file(
+        db, ctx.settings.data_dir / "attachments", data, account_id=conversation.account_id, uploader=services.user_uploader(principal.user.id)
+    )
+    db.commit()
     return StoredFileOut(sha256=digest, filename=filename, content_type=file.content_type or "application/octet-stream", size=len(data))
 
 
@@ -175,6 +180,7 @@ def download_reply_file(
 ) -> FileResponse:
     message = services.get_message(db, services.get_conversation(db, principal.viewer, conversation_id), message_id)
     files = (message.attributes or {}).get("attachments") or []
+    services.require_account_file(db, message.account_id, files, index)
     return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}", preview=preview)
 
 
