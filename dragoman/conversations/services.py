@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, delete, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.files import store_file, stored_file
+from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_language, require_text
 from dragoman.inboxes.models import Inbox
 from dragoman.language import services as language_services
@@ -129,6 +130,27 @@ def get_conversation(db: Session, viewer: Viewer, conversation_id: int) -> Conve
     return conversation
 
 
+def visible_contacts_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Contacts the viewer may read and edit: supervisors and admins every
+    contact of their account; an agent only the customers of conversations
+    the agent can see (the one visibility rule), since a contact's details
+    are part of those conversations."""
+    same_account = Contact.account_id == viewer.account_id
+    if viewer.sees_whole_account:
+        return same_account
+    seen = select(Conversation.id).where(Conversation.contact_id == Contact.id, visible_conversations_clause(viewer, Conversation))
+    return and_(same_account, seen.exists())
+
+
+def get_visible_contact(db: Session, viewer: Viewer, contact_id: int) -> Contact:
+    """The contact if the viewer may see it; 404 otherwise, exactly as for a
+    contact that does not exist or belongs to another account."""
+    contact = db.scalar(select(Contact).where(Contact.id == contact_id, visible_contacts_clause(viewer)))
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found", field="contact_id")
+    return contact
+
+
 @dataclass(frozen=True)
 class ConversationFilter:
     assignee: str = "all"  # mine | unassigned | my_teams | all
@@ -169,9 +191,13 @@ def list_conversations(db: Session, viewer: Viewer, spec: ConversationFilter) ->
     if spec.team_id is not None:
         statement = statement.where(Conversation.team_id == spec.team_id)
     if spec.query and spec.query.strip():
-        pattern = f"%{spec.query.strip().lower()}%"
+        pattern = contains_pattern(spec.query.strip().lower())
         statement = statement.join(Contact, Contact.id == Conversation.contact_id).where(
-            or_(func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern), Contact.phone.like(pattern))
+            or_(
+                func.lower(Contact.name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Contact.email).like(pattern, escape=LIKE_ESCAPE),
+                Contact.phone.like(pattern, escape=LIKE_ESCAPE),
+            )
         )
     if spec.before_id is not None:
         anchor = db.get(Conversation, spec.before_id)
