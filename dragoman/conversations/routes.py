@@ -180,7 +180,7 @@ def download_reply_file(
 ) -> FileResponse:
     message = services.get_message(db, services.get_conversation(db, principal.viewer, conversation_id), message_id)
     files = (message.attributes or {}).get("attachments") or []
-    services.require_account_file(db, message.account_id, files, index)
+    services.require_account_file(db, principal.account_id, files, index)
     return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}", preview=preview)
 
 

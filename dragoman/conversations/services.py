@@ -480,7 +480,7 @@ def account_has_file(db: Session, account_id: int, digest: str, uploader: str | 
 
 def require_account_file(db: Session, account_id: int, files: Sequence[Any], index: int) -> None:
     """Before a download: the `index`th of a message's files must belong to
-    the message's account. One that does not answers exactly as a file
+    the caller's account (`account_id`: the agent's, or the visitor's inbox's). One that does not answers exactly as a file
     missing on this server (core.files.download_of), so a digest planted in a
     message reveals nothing."""
     if 0 <= index < len(files) and isinstance(files[index], dict) and isinstance(files[index].get("sha256"), str):

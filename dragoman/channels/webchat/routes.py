@@ -167,7 +167,7 @@ def download_file(
     visitor = services.resolve_visitor(db, tokens(request), x_visitor_token)
     message = services.visitor_message(db, visitor, message_id)
     files = (message.attributes or {}).get("attachments") or []
-    conversations.require_account_file(db, message.account_id, files, index)
+    conversations.require_account_file(db, visitor.inbox.account_id, files, index)
     return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}", preview=preview)
 
 

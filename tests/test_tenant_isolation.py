@@ -1,0 +1,301 @@
+"""Tenant isolation as a matrix, generated from the app's OpenAPI: every
+route that takes an id, called by an admin of account B with the ids of
+account A's objects, answers 404 exactly as for a missing id, and nothing of
+A changes.
+
+Two accounts are seeded alike (one object of each kind, through the API and
+the services). For each route:
+- account A's id in the path (every /api/v1/accounts/{account_id} route);
+- B's own account in the path, with A's ids for every other id parameter;
+- B's own objects for all ids but one, which is A's (B's conversation with
+  A's message, B's ticket linked to A's ticket...).
+
+A new route is covered without writing a test; a route with a path
+parameter this file cannot fill fails with a message saying to add it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from conftest import api_token, bearer
+from dragoman.accounts import services as accounts
+from dragoman.accounts.models import Role
+from dragoman.config import Settings
+from dragoman.core.db import Base
+from dragoman.core.http import AppContext
+from dragoman.kb.models import BotExchange, BotOutcome
+
+PREFIX = "/api/v1/accounts/{account_id}"
+
+# Path parameters that are not ids: the same value for both accounts.
+PLAIN_PARAMETERS = {"index": "0", "language": "en", "target_language": "es"}
+
+# Routes that take an id yet are public by design, with the reason.
+NOT_TENANT_ROUTES = {
+    # The website token is the widget's public credential, printed in every
+    # page of the customer's site: anyone may start a chat with it.
+    ("POST", "/widget/api/{website_token}/visitors"): "public widget entry point",
+}
+
+# Some routes read a different object of the same kind: the mail
+# attachment route needs a received mail, not a chat message.
+PER_ROUTE_IDS = {
+    "/conversations/{conversation_id}/messages/{message_id}/attachments/{index}": {
+        "conversation_id": "mail_conversation_id",
+        "message_id": "mail_message_id",
+    },
+    "/conversations/{conversation_id}/canned_replies/{canned_reply_id}": {},
+}
+
+# Request bodies the generated minimal body does not fit (a handler that
+# checks its body before looking the ids up would answer 422, not 404).
+BODY_OVERRIDES: dict[tuple[str, str], Any] = {}
+
+
+@dataclass
+class World:
+    """One account and one object of each kind in it."""
+
+    account_id: int
+    headers: dict[str, str]
+    visitor_headers: dict[str, str]
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+def _ok(answer: Any, what: str) -> Any:
+    assert answer.status_code in (200, 201, 204), f"seeding {what}: {answer.status_code} {answer.text}"
+    return answer.json() if answer.status_code != 204 else None
+
+
+def seed_world(client: TestClient, ctx: AppContext, tag: str) -> World:
+    """An account named after `tag` with an admin and one of everything."""
+    with ctx.session_factory() as db:
+        account = accounts.create_account(db, f"Shop {tag}")
+        admin = accounts.create_user(db, account.id, email=f"admin@{tag}.test", name=f"Admin {tag}", password="admin-pass-123", role=Role.admin)
+        db.commit()
+        account_id = account.id
+    headers = bearer(api_token(ctx, admin))
+    base = f"/api/v1/accounts/{account_id}"
+    ids: dict[str, int] = {}
+
+    def post(path: str, body: Any) -> Any:
+        return _ok(client.post(base + path, json=body, headers=headers), path)
+
+    ids["team_id"] = post("/teams", {"name": f"Team {tag}"})["id"]
+    ids["agent_id"] = post(
+        "/agents", {"email": f"agent@{tag}.test", "name": f"Agent {tag}", "password": "agent-pass-123", "team_ids": [ids["team_id"]]}
+    )["id"]
+    ids["token_id"] = post("/api_tokens", {"name": f"integration {tag}"})["id"]
+    inbox = post("/inboxes", {"name": f"Chat {tag}", "team_ids": [ids["team_id"]], "settings": {"customer_files": True}})
+    ids["inbox_id"] = inbox["id"]
+    ids["webhook_id"] = post("/webhooks", {"url": f"https://hooks.{tag}.example/in", "events": ["message_created"]})["id"]
+
+    visitor = _ok(client.post(f"/widget/api/{inbox['website_token']}/visitors", json={"name": f"Customer {tag}", "language": "en"}), "visitor")
+    visitor_headers = {"X-Visitor-Token": visitor["visitor_token"]}
+    ids["contact_id"] = visitor["contact_id"]
+    first = _ok(client.post("/widget/api/messages", json={"content": f"hello from {tag}"}, headers=visitor_headers), "message")
+    ids["conversation_id"] = first["conversation_id"]
+    photo = _ok(client.post("/widget/api/files", files={"file": ("p.png", f"photo {tag}".encode(), "image/png")}, headers=visitor_headers), "file")
+    ids["message_id"] = photo["id"]
+
+    mail_inbox = post("/inboxes", {"name": f"Mail {tag}", "channel_type": "email", "settings": {"address": f"support@{tag}.example"}})
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = f"buyer@{tag}.example", f"support@{tag}.example", "Invoice", f"<m@{tag}>"
+    mail.set_content("Invoice attached.")
+    mail.add_attachment(f"invoice {tag}".encode(), maintype="application", subtype="pdf", filename="invoice.pdf")
+    receipt = ctx.services["email"].receive_raw(mail_inbox["id"], mail.as_bytes())
+    ids["mail_conversation_id"], ids["mail_message_id"] = receipt.conversation_id, receipt.message_id
+
+    ids["term_id"] = post("/glossary", {"term": f"Brand{tag}"})["id"]
+    ids["category_id"] = post("/kb/categories", {"slug": f"cat-{tag}", "names": {"en": f"Category {tag}"}})["id"]
+    ids["article_id"] = post(
+        "/kb/articles", {"slug": f"art-{tag}", "category_id": ids["category_id"], "versions": [{"language": "en", "title": f"Returns {tag}", "summary": "30 days"}]}
+    )["id"]
+    ids["skill_id"] = post("/routing/skills", {"name": f"skill-{tag}"})["id"]
+    ids["queue_id"] = post("/routing/queues", {"name": f"Queue {tag}", "inbox_ids": [ids["inbox_id"]], "team_ids": [ids["team_id"]]})["id"]
+    ids["policy_id"] = post("/sla_policies", {"name": f"SLA {tag}", "priority": "high", "first_response_seconds": 3600})["id"]
+    ids["ticket_id"] = post(f"/conversations/{ids['conversation_id']}/ticket", {"subject": f"Ticket {tag}"})["id"]
+    ids["other_id"] = post("/tickets", {"inbox_id": ids["inbox_id"], "email": f"other@{tag}.example", "subject": "Other", "description": "Another"})["id"]
+    post(f"/tickets/{ids['ticket_id']}/links", {"ticket_id": ids["other_id"]})
+    ids["view_id"] = post("/ticket_views", {"name": f"View {tag}", "filters": {"status": "open"}})["id"]
+    ids["field_id"] = post("/ticket_fields", {"key": f"order_{tag}", "type": "text", "labels": {"en": "Order"}})["id"]
+    ids["canned_reply_id"] = post("/canned_replies", {"shortcut": f"hi-{tag}", "title": "Hi", "versions": {"en": "Hello!"}})["id"]
+    with ctx.session_factory() as db:
+        # The FAQ bot writes these as it answers; here one is written as it would.
+        exchange = BotExchange(
+            account_id=account_id, conversation_id=ids["conversation_id"], language="en", question=f"question {tag}", outcome=BotOutcome.handoff
+        )
+        db.add(exchange)
+        db.commit()
+        ids["exchange_id"] = exchange.id
+    deliveries = client.get(f"{base}/webhooks/{ids['webhook_id']}/deliveries", headers=headers).json()
+    assert deliveries, "the webhook has a delivery of message.created"
+    ids["delivery_id"] = deliveries[0]["id"]
+    return World(account_id=account_id, headers=headers, visitor_headers=visitor_headers, ids=ids)
+
+
+def _operations(app: FastAPI) -> list[tuple[str, str, dict[str, Any]]]:
+    spec = app.openapi()
+    found = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete") and "{" in path:
+                found.append((method.upper(), path, operation))
+    return found
+
+
+def _path_parameters(path: str) -> list[str]:
+    return re.findall(r"{([^}]+)}", path)
+
+
+def _is_id(name: str) -> bool:
+    return name.endswith("_id")
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    return schema
+
+
+def minimal_value(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """The smallest value a JSON schema accepts, so that the handler runs
+    (and looks its ids up) instead of answering 422 about the body."""
+    schema = _resolve(spec, schema)
+    if "default" in schema:
+        return schema["default"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [o for o in schema[key] if _resolve(spec, o).get("type") != "null"]
+            return minimal_value(spec, options[0]) if options else None
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: minimal_value(spec, schema["properties"][name]) for name in schema.get("required", [])}
+    if kind == "array":
+        return [minimal_value(spec, schema["items"]) for _ in range(schema.get("minItems", 0))]
+    if kind == "string":
+        return "x" * max(1, schema.get("minLength", 1))
+    if kind in ("integer", "number"):
+        return max(1, schema.get("minimum", 1))
+    if kind == "boolean":
+        return False
+    return {}
+
+
+def _request_kwargs(spec: dict[str, Any], method: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    if (method, path) in BODY_OVERRIDES:
+        return {"json": BODY_OVERRIDES[(method, path)]}
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    if "multipart/form-data" in content:
+        return {"files": {"file": ("probe.txt", b"probe", "text/plain")}}
+    if "application/json" in content:
+        return {"json": minimal_value(spec, content["application/json"]["schema"])}
+    return {}
+
+
+def _fill(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"{([^}]+)}", lambda m: values[m.group(1)], path)
+
+
+def _values_for(path: str, world: World, name: str) -> str:
+    """The value of path parameter `name` in `world` for this route."""
+    if name == "account_id":
+        return str(world.account_id)
+    if name in PLAIN_PARAMETERS:
+        return PLAIN_PARAMETERS[name]
+    overrides = next((o for suffix, o in PER_ROUTE_IDS.items() if path.endswith(suffix)), {})
+    key = overrides.get(name, name)
+    if key not in world.ids:
+        pytest.fail(
+            f"tests/test_tenant_isolation.py cannot build {{{name}}} for {path}: seed one such object in seed_world "
+            f"(ids[{key!r}]), or list the parameter in PLAIN_PARAMETERS, or the route in NOT_TENANT_ROUTES with the reason"
+        )
+    return str(world.ids[key])
+
+
+def _snapshot(ctx: AppContext, account_id: int, data_dir: Path) -> dict[str, Any]:
+    """Every row of account A (tables with an account_id, and the rows of
+    their children reachable by conversation or message), and the files on disk."""
+    rows: dict[str, Any] = {}
+    with ctx.session_factory() as db:
+        for table in Base.metadata.sorted_tables:
+            columns = {c.name for c in table.columns}
+            if "account_id" not in columns:
+                continue
+            kept = [c for c in table.columns if c.name not in VOLATILE_COLUMNS.get(table.name, ())]
+            result = db.execute(select(*kept).where(table.c.account_id == account_id).order_by(*table.primary_key.columns))
+            rows[table.name] = [tuple(str(v) for v in row) for row in result]
+    rows["files"] = sorted(str(p.relative_to(data_dir)) for p in data_dir.rglob("*") if p.is_file())
+    return rows
+
+
+# Columns the server's own threads change on their own (webhook retries,
+# last use of a token): not something account B could have caused.
+VOLATILE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "api_tokens": ("last_used_at",),
+    "webhook_deliveries": ("status", "attempts", "next_attempt_at", "last_status_code", "last_error", "delivered_at", "attempt_log", "claimed_until"),
+}
+
+
+def test_every_route_with_an_id_answers_404_to_another_account(
+    client: TestClient, app: FastAPI, ctx: AppContext, settings: Settings
+) -> None:
+    a = seed_world(client, ctx, "alpha")
+    b = seed_world(client, ctx, "bravo")
+    spec = app.openapi()
+    before = _snapshot(ctx, a.account_id, settings.data_dir)
+    leaks: list[str] = []
+    tried = 0
+    for method, path, operation in _operations(app):
+        if (method, path) in NOT_TENANT_ROUTES:
+            continue
+        names = _path_parameters(path)
+        kwargs = _request_kwargs(spec, method, path, operation)
+        widget = path.startswith("/widget/")
+        headers = b.visitor_headers if widget else b.headers
+        cases: list[tuple[str, dict[str, str]]] = []
+        ours = {name: _values_for(path, a, name) for name in names}
+        if "account_id" in names:
+            cases.append(("A's account and ids", ours))
+        id_names = [name for name in names if _is_id(name) and name != "account_id"]
+        if not id_names and "account_id" not in names and not widget:
+            pytest.fail(f"{method} {path} takes {names} but none is an id this test knows: add it to PLAIN_PARAMETERS or NOT_TENANT_ROUTES")
+        theirs = {name: _values_for(path, b, name) for name in names}
+        if id_names:
+            cases.append(("B's account, A's ids", {**ours, **({"account_id": str(b.account_id)} if "account_id" in names else {})}))
+            if len(id_names) > 1:
+                for name in id_names:
+                    cases.append((f"B's ids but A's {name}", {**theirs, name: ours[name]}))
+        for label, values in cases:
+            url = _fill(path, values)
+            answer = client.request(method, url, headers=headers, **kwargs)
+            tried += 1
+            if answer.status_code != 404:
+                leaks.append(f"{method} {path} ({label}): {answer.status_code} {answer.text[:200]}")
+            elif "alpha" in answer.text.lower():
+                leaks.append(f"{method} {path} ({label}): the 404 names account A's data: {answer.text[:200]}")
+    print(f"{tried} requests as account B")
+    assert not leaks, "another account's ids must answer 404:\n" + "\n".join(leaks)
+    assert tried > 100
+    after = _snapshot(ctx, a.account_id, settings.data_dir)
+    changed = {name: (sorted(set(before[name]) - set(after[name])), sorted(set(after[name]) - set(before[name]))) for name in before if before[name] != after[name]}
+    assert not changed, f"a refused request changed account A's data (table: (rows before, rows after)): {changed}"
+
+
+def test_minimal_bodies_are_what_their_schemas_require() -> None:
+    spec = {"components": {"schemas": {"In": {"type": "object", "required": ["name", "ids"], "properties": {
+        "name": {"type": "string"}, "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1}, "note": {"type": "string"}}}}}}
+    assert minimal_value(spec, {"$ref": "#/components/schemas/In"}) == {"name": "x", "ids": [1]}
+    assert minimal_value(spec, {"anyOf": [{"type": "null"}, {"type": "integer"}]}) == 1
