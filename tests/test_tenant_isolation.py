@@ -299,3 +299,19 @@ def test_minimal_bodies_are_what_their_schemas_require() -> None:
         "name": {"type": "string"}, "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1}, "note": {"type": "string"}}}}}}
     assert minimal_value(spec, {"$ref": "#/components/schemas/In"}) == {"name": "x", "ids": [1]}
     assert minimal_value(spec, {"anyOf": [{"type": "null"}, {"type": "integer"}]}) == 1
+
+
+def test_an_address_used_in_another_account_can_be_a_user_here_and_reveals_nothing(client: TestClient, ctx: AppContext) -> None:
+    """E-mails are unique per account: creating a user never says whether
+    another account has the address; within one account it is still a 409."""
+    a = seed_world(client, ctx, "alpha")
+    b = seed_world(client, ctx, "bravo")
+    body = {"email": "AGENT@alpha.test", "name": "Same address", "password": "other-pass-123"}
+    created = client.post(f"/api/v1/accounts/{b.account_id}/agents", json=body, headers=b.headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["email"] == "agent@alpha.test"
+    again = client.post(f"/api/v1/accounts/{b.account_id}/agents", json=body, headers=b.headers)
+    assert again.status_code == 409 and again.json()["field"] == "email"
+    # Account A's agent is untouched and still theirs alone.
+    agents_of_a = client.get(f"/api/v1/accounts/{a.account_id}/agents", headers=a.headers).json()
+    assert [x["name"] for x in agents_of_a if x["email"] == "agent@alpha.test"] == ["Agent alpha"]
