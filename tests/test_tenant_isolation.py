@@ -96,6 +96,7 @@ def seed_world(client: TestClient, ctx: AppContext, tag: str) -> World:
         "/agents", {"email": f"agent@{tag}.test", "name": f"Agent {tag}", "password": "agent-pass-123", "team_ids": [ids["team_id"]]}
     )["id"]
     ids["token_id"] = post("/api_tokens", {"name": f"integration {tag}"})["id"]
+    ids["vendor_id"] = post("/vendors", {"name": f"Vendor {tag}"})["id"]
     inbox = post("/inboxes", {"name": f"Chat {tag}", "team_ids": [ids["team_id"]], "settings": {"customer_files": True}})
     ids["inbox_id"] = inbox["id"]
     ids["webhook_id"] = post("/webhooks", {"url": f"https://hooks.{tag}.example/in", "events": ["message_created"]})["id"]
@@ -299,6 +300,116 @@ def test_minimal_bodies_are_what_their_schemas_require() -> None:
         "name": {"type": "string"}, "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1}, "note": {"type": "string"}}}}}}
     assert minimal_value(spec, {"$ref": "#/components/schemas/In"}) == {"name": "x", "ids": [1]}
     assert minimal_value(spec, {"anyOf": [{"type": "null"}, {"type": "integer"}]}) == 1
+
+
+# Ids inside request bodies: which object of a world each field names.
+BODY_ID_FIELDS = {
+    "team_id": "team_id", "team_ids": "team_id", "actions.team_id": "team_id",
+    "vendor_id": "vendor_id",
+    "member_ids": "agent_id", "assignee_id": "agent_id",
+    "inbox_id": "inbox_id", "inbox_ids": "inbox_id",
+    "contact_id": "contact_id",
+    "category_id": "category_id", "article.category_id": "category_id",
+    "article_id": "article_id",
+    "queue_id": "queue_id", "overflow_queue_id": "queue_id",
+    "ticket_id": "other_id", "ticket_ids": "ticket_id", "into_ticket_id": "other_id",
+}
+# Body fields named like ids that name no stored object, with the reason.
+NOT_OBJECT_IDS = {
+    "source_id": "the channel's own message id, free text",
+    "client_id": "the widget's own message id, free text",
+}
+MISSING_ID = 987654321
+# Routes that answer 2xx to a missing id in the body by design, with the reason.
+REPORTS_MISSING_IN_ITS_ANSWER = {
+    ("POST", "/api/v1/accounts/{account_id}/tickets/bulk"): "a bulk change answers 200 and lists each ticket's failure by field",
+}
+
+
+def _body_id_fields(spec: dict[str, Any], schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """The dotted names of the fields of a body schema that name objects by id."""
+    schema = _resolve(spec, schema)
+    found: list[str] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            found += _body_id_fields(spec, option, prefix)
+    for name, prop in (schema.get("properties") or {}).items():
+        if name.endswith(("_id", "_ids")):
+            found.append(prefix + name)
+        found += _body_id_fields(spec, prop, f"{prefix}{name}.")
+    return found
+
+
+def _property(spec: dict[str, Any], schema: dict[str, Any], name: str) -> dict[str, Any]:
+    schema = _resolve(spec, schema)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            if name in (_resolve(spec, option).get("properties") or {}):
+                return _property(spec, option, name)
+    return schema["properties"][name]
+
+
+def _with_field(spec: dict[str, Any], schema: dict[str, Any], body: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """`body` with the field at `dotted` set to `value` (a list of it for an *_ids field)."""
+    body = dict(body)
+    head, _, rest = dotted.partition(".")
+    prop = _property(spec, schema, head)
+    if rest:
+        inner = body.get(head) if isinstance(body.get(head), dict) else minimal_value(spec, prop)
+        body[head] = _with_field(spec, prop, inner or {}, rest, value)
+    else:
+        body[head] = [value] if head.endswith("_ids") else value
+    return body
+
+
+def _masked(answer: Any) -> tuple[int, str]:
+    return answer.status_code, re.sub(r"\d+", "N", answer.text)
+
+
+def test_ids_in_request_bodies_answer_as_missing_ones(client: TestClient, app: FastAPI, ctx: AppContext, settings: Settings) -> None:
+    """Account B names one of A's objects inside a body (assign to A's
+    agent, a queue over A's inbox, merge into A's ticket...): the answer is
+    the one for an id that does not exist, and nothing is stored."""
+    a = seed_world(client, ctx, "alpha")
+    b = seed_world(client, ctx, "bravo")
+    spec = app.openapi()
+    before = _snapshot(ctx, a.account_id, settings.data_dir)
+    leaks: list[str] = []
+    tried = 0
+    for method, path, operation in _operations(app):
+        content = (operation.get("requestBody") or {}).get("content") or {}
+        if "application/json" not in content or (method, path) in NOT_TENANT_ROUTES:
+            continue
+        schema = content["application/json"]["schema"]
+        fields = [f for f in _body_id_fields(spec, schema) if f.rsplit(".", 1)[-1] not in NOT_OBJECT_IDS]
+        if not fields:
+            continue
+        names = _path_parameters(path)
+        url = _fill(path, {name: _values_for(path, b, name) for name in names})
+        base = BODY_OVERRIDES.get((method, path), minimal_value(spec, schema))
+        for dotted in fields:
+            if dotted not in BODY_ID_FIELDS:
+                pytest.fail(f"{method} {path}: body field {dotted} names an object this test cannot build: add it to BODY_ID_FIELDS or NOT_OBJECT_IDS")
+        # Every id the minimal body needs names B's own object...
+        for dotted in fields:
+            head = dotted.split(".")[0]
+            if head in base:
+                base = _with_field(spec, schema, base, dotted, b.ids[BODY_ID_FIELDS[dotted]])
+        # ...but the one field under test.
+        for dotted in fields:
+            headers = b.visitor_headers if path.startswith("/widget/") else b.headers
+            missing = client.request(method, url, headers=headers, json=_with_field(spec, schema, base, dotted, MISSING_ID))
+            theirs = client.request(method, url, headers=headers, json=_with_field(spec, schema, base, dotted, a.ids[BODY_ID_FIELDS[dotted]]))
+            tried += 1
+            if missing.status_code < 400 and (method, path) not in REPORTS_MISSING_IN_ITS_ANSWER:
+                leaks.append(f"{method} {path} {dotted}: a missing id was accepted ({missing.status_code} {missing.text[:150]})")
+            elif _masked(theirs) != _masked(missing):
+                leaks.append(f"{method} {path} {dotted}: A's id answers {theirs.status_code} {theirs.text[:150]} but a missing one {missing.status_code} {missing.text[:150]}")
+    assert not leaks, "ids of another account in a body must answer as missing ones:\n" + "\n".join(leaks)
+    assert tried > 20
+    after = _snapshot(ctx, a.account_id, settings.data_dir)
+    changed = {name: (sorted(set(before[name]) - set(after[name])), sorted(set(after[name]) - set(before[name]))) for name in before if before[name] != after[name]}
+    assert not changed, f"a refused request changed account A's data: {changed}"
 
 
 def test_an_address_used_in_another_account_can_be_a_user_here_and_reveals_nothing(client: TestClient, ctx: AppContext) -> None:
