@@ -167,3 +167,33 @@ def test_the_sweep_forgets_unsent_uploads_with_their_files_and_keeps_sent_ones(
     # The forgotten draft can no longer be sent; the sent files still download.
     assert _attach(client, ours["conversation"], admin, forgotten["sha256"]).status_code == 422
     assert client.get(f"{ours['conversation']}/messages/{ours['reply']['id']}/files/0", headers=admin).status_code == 200
+
+
+def test_the_migration_gives_files_messages_already_carry_to_their_accounts(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any, settings: Settings
+) -> None:
+    """Upgrading a server whose messages already carry files (migration
+    0018): each file becomes its account's, uploaded by the message's
+    sender, so every download keeps working and nothing else is granted."""
+    from alembic import command
+
+    from dragoman.conversations.models import FileUpload
+    from dragoman.core.migrate import alembic_config, upgrade_database
+
+    admin = as_user(demo.user("admin"))
+    ours = _demo_chat_with_files(client, demo, admin)
+    ctx.engine.dispose()  # the app's pooled connections must not hold the table
+    try:
+        command.downgrade(alembic_config(settings.database_url), "0017")
+    finally:
+        upgrade_database(settings.database_url)
+    with ctx.session_factory() as db:
+        rows = {(row.account_id, row.sha256, row.uploader) for row in db.scalars(select(FileUpload))}
+        photo_message = db.get(Message, ours["photo"]["id"])
+        contact_id = photo_message.sender_id
+    assert rows == {
+        (demo.account_id, ours["upload"]["sha256"], f"user:{demo.user('admin').id}"),
+        (demo.account_id, ours["photo"]["sha256"], f"contact:{contact_id}"),
+    }
+    download = client.get(f"{ours['conversation']}/messages/{ours['reply']['id']}/files/0", headers=admin)
+    assert download.status_code == 200 and download.content == b"%PDF contract of account A"
