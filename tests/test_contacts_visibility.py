@@ -46,6 +46,15 @@ def test_an_agent_reads_and_edits_only_contacts_of_conversations_they_can_see(
     assert edit.status_code == 404
     assert all(c["id"] != contact_id for c in client.get(f"{account}/contacts", headers=maria).json())
     assert client.get(f"{account}/contacts", params={"q": "kenji"}, headers=maria).json() == []
+    # Nor can she reach it by starting a conversation or a ticket with it
+    # (their answers would show the contact's details).
+    started = client.post(f"{account}/conversations", json={"contact_id": contact_id, "inbox_id": demo.inbox_id}, headers=maria)
+    assert started.status_code == 404 and started.json()["field"] == "contact_id"
+    ticket = client.post(
+        f"{account}/tickets", json={"contact_id": contact_id, "inbox_id": demo.inbox_id, "subject": "Hi", "description": "Hello"}, headers=maria
+    )
+    assert ticket.status_code == 404 and ticket.json()["field"] == "contact_id"
+    assert len(client.get(f"{account}/conversations", params={"status": "any"}, headers=admin).json()["items"]) == 1
     # Li Wei (Tech support) sees and edits it; the supervisor and admin see it.
     assert client.get(f"{account}/contacts/{contact_id}", headers=li_wei).json()["name"] == "Kenji Tanaka"
     assert client.patch(f"{account}/contacts/{contact_id}", json={"phone": "+81 3 1234 5678"}, headers=li_wei).status_code == 200

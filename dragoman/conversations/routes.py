@@ -7,7 +7,6 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal
-from dragoman.contacts.services import get_contact
 from dragoman.conversations import services
 from dragoman.conversations.schemas import (
     AssignmentIn,
@@ -62,7 +61,8 @@ def create_conversation(
     viewer = principal.viewer
     if not viewer.sees_whole_account and inbox.id not in viewer.inbox_ids:
         raise NotFound(f"inbox {body.inbox_id} not found", field="inbox_id")
-    contact = get_contact(db, principal.account_id, body.contact_id)
+    # A contact the agent may not see is one that does not exist for them.
+    contact = services.get_visible_contact(db, viewer, body.contact_id)
     conversation = services.start_conversation(db, inbox, contact, language=body.language)
     if body.content is not None:
         services.receive_incoming_message(db, conversation, body.content)
