@@ -480,9 +480,10 @@ def account_has_file(db: Session, account_id: int, digest: str, uploader: str | 
 
 def require_account_file(db: Session, account_id: int, files: Sequence[Any], index: int) -> None:
     """Before a download: the `index`th of a message's files must belong to
-    the caller's account (`account_id`: the agent's, or the visitor's inbox's). One that does not answers exactly as a file
-    missing on this server (core.files.download_of), so a digest planted in a
-    message reveals nothing."""
+    the caller's account (`account_id`: the agent's, or the visitor's
+    inbox's). One that does not answers exactly as a file missing on this
+    server (core.files.download_of), so a digest planted in a message
+    reveals nothing."""
     if 0 <= index < len(files) and isinstance(files[index], dict) and isinstance(files[index].get("sha256"), str):
         if not account_has_file(db, account_id, files[index]["sha256"]):
             raise NotFound("the file is missing on this server", field="index")
@@ -512,8 +513,10 @@ def check_reply_files(
     kept: list[dict[str, Any]] = []
     for index, ref in enumerate(files):
         field = f"attachments[{index}]"
-        path = stored_file(directory, ref.sha256)
-        if path is None or not account_has_file(db, conversation.account_id, ref.sha256, uploader):
+        # Ownership first: whether the bytes are on disk at all is only
+        # looked at for the account's own uploads.
+        path = stored_file(directory, ref.sha256) if account_has_file(db, conversation.account_id, ref.sha256, uploader) else None
+        if path is None:
             raise InvalidInput(f"{field}: no uploaded file {ref.sha256!r}; upload it first", field=field)
         kept.append({"filename": check_filename(ref.filename, f"{field}.filename"), "content_type": file_content_type(ref.content_type), "size": path.stat().st_size, "sha256": ref.sha256})
     return kept
