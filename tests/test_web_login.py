@@ -206,3 +206,41 @@ def test_login_page_shows_demo_credentials_only_when_the_demo_exists(client: Tes
     assert 'data-testid="demo-credentials"' in page
     assert LI_WEI in page and "admin@demo.dragoman.test" in page
     assert DEMO_PASSWORD in page
+
+
+def test_one_address_in_two_accounts_signs_in_where_the_password_fits(client: TestClient, demo: DemoWorld, ctx: AppContext) -> None:
+    """E-mails are unique per account: Li Wei also works for another company
+    on this install. The password picks the account; when it fits both, the
+    form asks which one, naming only those accounts."""
+    from dragoman.accounts import services as accounts
+    from dragoman.accounts.models import User
+
+    with ctx.session_factory() as db:
+        other = accounts.create_account(db, "Other Shop")
+        accounts.create_user(db, other.id, email=LI_WEI, name="Li Wei (Other Shop)", password="a-different-pass")
+        db.commit()
+        other_id = other.id
+
+    def signed_in_account(response) -> int:  # type: ignore[no-untyped-def]
+        assert response.status_code == 303, response.text
+        return int(client.get("/api/v1/profile").json()["account_id"])
+
+    assert signed_in_account(sign_in(client, LI_WEI)) == demo.account_id
+    client.cookies.clear()
+    assert signed_in_account(sign_in(client, LI_WEI, password="a-different-pass")) == other_id
+    client.cookies.clear()
+    assert sign_in(client, LI_WEI, password="wrong-for-both").status_code == 401
+
+    # The same password in both: choose.
+    with ctx.session_factory() as db:
+        user = db.scalar(select(User).where(User.account_id == other_id))
+        user.password_hash = accounts.hash_password(DEMO_PASSWORD)
+        db.commit()
+    client.cookies.clear()
+    asked = sign_in(client, LI_WEI)
+    assert asked.status_code == 200 and SESSION_COOKIE not in asked.cookies
+    assert "signs in to several accounts" in asked.text
+    assert re.findall(r'<option value="(\d+)">([^<]+)</option>', asked.text) == [(str(demo.account_id), "Dragoman Demo Store"), (str(other_id), "Other Shop")]
+    assert signed_in_account(sign_in(client, LI_WEI, account_id=str(other_id))) == other_id
+    client.cookies.clear()
+    assert signed_in_account(sign_in(client, LI_WEI, account_id=str(demo.account_id))) == demo.account_id

@@ -52,8 +52,12 @@ class Vendor(IdMixin, CreatedAtMixin, Base):
 
 class User(IdMixin, CreatedAtMixin, Base):
     __tablename__ = "users"
+    # An e-mail address is unique within an account, not across accounts: a
+    # person may work for two companies on one install, and an account must
+    # not learn which addresses another account has (a 409 would say so).
+    __table_args__ = (UniqueConstraint("account_id", "email"),)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))

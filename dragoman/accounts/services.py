@@ -100,8 +100,8 @@ def create_user(
     timezone: str = "UTC",
 ) -> User:
     email = require_email(email)
-    if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+    if db.scalar(select(User.id).where(User.account_id == account_id, User.email == email)) is not None:
+        raise Conflict(f"a user with e-mail {email} already exists in this account", field="email")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
     try:
@@ -317,12 +317,33 @@ def set_team_members(db: Session, team: Team, user_ids: Sequence[int]) -> None:
 # -- logins -----------------------------------------------------------------
 
 
-def authenticate(db: Session, email: str, password: str) -> User | None:
-    user = db.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or not user.active:
+class SeveralAccounts(Exception):
+    """The e-mail and password sign in to more than one account: the person
+    chooses one (only someone who knows the password learns the names)."""
+
+    def __init__(self, accounts: list[tuple[int, str]]) -> None:
+        super().__init__("choose the account to sign in to")
+        self.accounts = accounts
+
+
+def authenticate(db: Session, email: str, password: str, account_id: int | None = None) -> User | None:
+    """The active user with this e-mail and password. E-mails are unique per
+    account, so one address may belong to users of several accounts: the
+    password picks among them, and `account_id` when it fits several
+    (otherwise SeveralAccounts). None when nothing fits; every candidate's
+    password is checked, and a dummy one when there is none, so the time
+    taken does not say whether the address exists."""
+    statement = select(User).where(User.email == (email or "").strip().lower(), User.active)
+    if account_id is not None:
+        statement = statement.where(User.account_id == account_id)
+    candidates = list(db.scalars(statement.order_by(User.account_id)))
+    if not candidates:
         verify_password(password or "", DUMMY_PASSWORD_HASH)
         return None
-    return user if verify_password(password or "", user.password_hash) else None
+    matching = [user for user in candidates if verify_password(password or "", user.password_hash)]
+    if len(matching) > 1:
+        raise SeveralAccounts([(user.account_id, db.get(Account, user.account_id).name) for user in matching])  # type: ignore[union-attr]
+    return matching[0] if matching else None
 
 
 def start_session(db: Session, user: User, hours: int) -> tuple[str, AuthSession]:

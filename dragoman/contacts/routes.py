@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from dragoman.accounts.auth import Principal, account_principal
 from dragoman.contacts import services
 from dragoman.contacts.models import Contact
+from dragoman.conversations import services as conversations
 from dragoman.core.clock import isoformat
 from dragoman.core.http import get_db
 
@@ -63,7 +64,8 @@ def list_contacts(
     principal: Principal = Depends(account_principal),
     db: Session = Depends(get_db),
 ) -> list[ContactOut]:
-    return [contact_out(c) for c in services.search_contacts(db, principal.account_id, q)]
+    visible = conversations.visible_contacts_clause(principal.viewer)
+    return [contact_out(c) for c in services.search_contacts(db, principal.account_id, q, visible=visible)]
 
 
 @router.post("", response_model=ContactOut, status_code=201)
@@ -75,14 +77,14 @@ def create_contact(body: ContactIn, principal: Principal = Depends(account_princ
 
 @router.get("/{contact_id}", response_model=ContactOut)
 def read_contact(contact_id: int, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)) -> ContactOut:
-    return contact_out(services.get_contact(db, principal.account_id, contact_id))
+    return contact_out(conversations.get_visible_contact(db, principal.viewer, contact_id))
 
 
 @router.patch("/{contact_id}", response_model=ContactOut)
 def patch_contact(
     contact_id: int, body: ContactIn, principal: Principal = Depends(account_principal), db: Session = Depends(get_db)
 ) -> ContactOut:
-    contact = services.get_contact(db, principal.account_id, contact_id)
+    contact = conversations.get_visible_contact(db, principal.viewer, contact_id)
     services.update_contact(db, contact, **body.model_dump(exclude_unset=True))
     db.commit()
     return contact_out(contact)

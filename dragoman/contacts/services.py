@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from dragoman.contacts.models import Contact, ContactIdentity
 from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_email, optional_language, require_text
 
 _UNSET: object = object()
@@ -96,12 +97,22 @@ def get_contact(db: Session, account_id: int, contact_id: int) -> Contact:
     return contact
 
 
-def search_contacts(db: Session, account_id: int, query: str | None = None, limit: int = 50) -> list[Contact]:
+def search_contacts(
+    db: Session, account_id: int, query: str | None = None, limit: int = 50, visible: ColumnElement[bool] | None = None
+) -> list[Contact]:
+    """The account's contacts matching `query`, newest first; `visible`
+    narrows them to those the caller may see."""
     statement = select(Contact).where(Contact.account_id == account_id)
+    if visible is not None:
+        statement = statement.where(visible)
     if query and query.strip():
-        pattern = f"%{query.strip().lower()}%"
+        pattern = contains_pattern(query.strip().lower())
         statement = statement.where(
-            or_(func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern), Contact.phone.like(pattern))
+            or_(
+                func.lower(Contact.name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Contact.email).like(pattern, escape=LIKE_ESCAPE),
+                Contact.phone.like(pattern, escape=LIKE_ESCAPE),
+            )
         )
     # The API lists each contact's identities: load them for the page at once.
     statement = statement.options(selectinload(Contact.identities))

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from dragoman.conversations.services import file_digests_in_use
+from dragoman.conversations.services import file_uses, forget_unused_uploads
 from dragoman.core.files import unused_files
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,22 @@ class SweepResult:
 
 
 def remove_unused_files(db: Session, directory: Path, min_age_seconds: float = MIN_AGE_SECONDS, now: float | None = None) -> SweepResult:
-    """Remove the files under `directory` no message names, older than `min_age_seconds`."""
+    """Remove the files under `directory` no message names, older than
+    `min_age_seconds`, and forget the uploads (file_uploads) no message of
+    their account names once they are as old: an account keeps only the
+    files its messages carry and those it uploaded within the day."""
+    now = time.time() if now is None else now
+    # The files in use are read before anything is listed: a file a message
+    # names from now on is either in the set or younger than the age limit
+    # (keep_file renews an existing file's time and its upload's).
+    uses = file_uses(db)
+    forget_unused_uploads(db, uses, datetime.fromtimestamp(now - min_age_seconds, timezone.utc).replace(tzinfo=None))
+    db.commit()
     if not directory.is_dir():
         return SweepResult(0, 0)
-    # The digests in use are read before the files are listed: a file a
-    # message names from now on is either in the set or younger than the
-    # age limit (store_file renews an existing file's time).
-    used = file_digests_in_use(db)
+    used = {digest for _account_id, digest in uses}
     removed, freed = 0, 0
-    for path in unused_files(directory, used, min_age_seconds, time.time() if now is None else now):
+    for path in unused_files(directory, used, min_age_seconds, now):
         try:
             size = path.stat().st_size
             path.unlink()

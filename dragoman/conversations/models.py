@@ -84,3 +84,22 @@ class Message(IdMixin, CreatedAtMixin, Base):
     sender_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FileUpload(Base):
+    """Who put a file on this server: files are kept once per digest
+    (core/files.py), but each belongs only to the accounts, and within one to
+    the agent or customer, that uploaded those bytes. A digest alone
+    proves nothing: another account's file is treated as a missing one."""
+
+    __tablename__ = "file_uploads"
+    __table_args__ = (UniqueConstraint("account_id", "sha256", "uploader"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    # "user:<id>" (an agent, or an API token's user) or "contact:<id>" (a
+    # visitor's file, a customer's mail attachment).
+    uploader: Mapped[str] = mapped_column(String(40))
+    # Renewed by each upload of the same bytes, as the file's own time is:
+    # the sweep forgets uploads no message names once they are a day old.
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

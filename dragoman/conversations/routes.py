@@ -7,7 +7,6 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal
-from dragoman.contacts.services import get_contact
 from dragoman.conversations import services
 from dragoman.conversations.schemas import (
     AssignmentIn,
@@ -21,7 +20,7 @@ from dragoman.conversations.schemas import (
     StoredFileOut,
 )
 from dragoman.core.errors import InvalidInput, NotFound
-from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload, store_file
+from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.inboxes.services import get_inbox
 from dragoman.language import services as language_services
@@ -62,7 +61,8 @@ def create_conversation(
     viewer = principal.viewer
     if not viewer.sees_whole_account and inbox.id not in viewer.inbox_ids:
         raise NotFound(f"inbox {body.inbox_id} not found", field="inbox_id")
-    contact = get_contact(db, principal.account_id, body.contact_id)
+    # A contact the agent may not see is one that does not exist for them.
+    contact = services.get_visible_contact(db, viewer, body.contact_id)
     conversation = services.start_conversation(db, inbox, contact, language=body.language)
     if body.content is not None:
         services.receive_incoming_message(db, conversation, body.content)
@@ -112,7 +112,9 @@ def create_message(
     conversation = services.get_conversation(db, principal.viewer, conversation_id)
     if body.attachments and body.message_type != "outgoing":
         raise InvalidInput("only a reply to the customer carries files", field="attachments")
-    files = services.check_reply_files(db, conversation, body.attachments, app_context(request).settings.data_dir / "attachments")
+    files = services.check_reply_files(
+        db, conversation, body.attachments, app_context(request).settings.data_dir / "attachments", services.user_uploader(principal.user.id)
+    )
     # Decided per send, not by a switch left from the last message.
     translate = body.translate if body.translate is not None else conversation.language is not None
     if translate and body.message_type == "outgoing":
@@ -155,7 +157,10 @@ def upload_attachment(
     services.check_file_channel(db, conversation, "file")
     filename = services.check_filename(file.filename, "file")
     data = read_upload(file)
-    digest = store_file(ctx.settings.data_dir / "attachments", data)
+    digest = services.keep_file(
+        db, ctx.settings.data_dir / "attachments", data, account_id=conversation.account_id, uploader=services.user_uploader(principal.user.id)
+    )
+    db.commit()
     return StoredFileOut(sha256=digest, filename=filename, content_type=file.content_type or "application/octet-stream", size=len(data))
 
 
@@ -175,6 +180,7 @@ def download_reply_file(
 ) -> FileResponse:
     message = services.get_message(db, services.get_conversation(db, principal.viewer, conversation_id), message_id)
     files = (message.attributes or {}).get("attachments") or []
+    services.require_account_file(db, principal.account_id, files, index)
     return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}", preview=preview)
 
 

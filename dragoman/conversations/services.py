@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Team, User
@@ -23,6 +26,7 @@ from dragoman.conversations.models import (
     Conversation,
     ConversationStatus,
     Direction,
+    FileUpload,
     Message,
     Priority,
     SenderType,
@@ -31,7 +35,8 @@ from dragoman.conversations.schemas import ContactRef, ConversationOut, MessageO
 from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import InvalidInput, NotFound
-from dragoman.core.files import stored_file
+from dragoman.core.files import store_file, stored_file
+from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_language, require_text
 from dragoman.inboxes.models import Inbox
 from dragoman.language import services as language_services
@@ -125,6 +130,27 @@ def get_conversation(db: Session, viewer: Viewer, conversation_id: int) -> Conve
     return conversation
 
 
+def visible_contacts_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Contacts the viewer may read and edit: supervisors and admins every
+    contact of their account; an agent only the customers of conversations
+    the agent can see (the one visibility rule), since a contact's details
+    are part of those conversations."""
+    same_account = Contact.account_id == viewer.account_id
+    if viewer.sees_whole_account:
+        return same_account
+    seen = select(Conversation.id).where(Conversation.contact_id == Contact.id, visible_conversations_clause(viewer, Conversation))
+    return and_(same_account, seen.exists())
+
+
+def get_visible_contact(db: Session, viewer: Viewer, contact_id: int) -> Contact:
+    """The contact if the viewer may see it; 404 otherwise, exactly as for a
+    contact that does not exist or belongs to another account."""
+    contact = db.scalar(select(Contact).where(Contact.id == contact_id, visible_contacts_clause(viewer)))
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found", field="contact_id")
+    return contact
+
+
 @dataclass(frozen=True)
 class ConversationFilter:
     assignee: str = "all"  # mine | unassigned | my_teams | all
@@ -165,9 +191,13 @@ def list_conversations(db: Session, viewer: Viewer, spec: ConversationFilter) ->
     if spec.team_id is not None:
         statement = statement.where(Conversation.team_id == spec.team_id)
     if spec.query and spec.query.strip():
-        pattern = f"%{spec.query.strip().lower()}%"
+        pattern = contains_pattern(spec.query.strip().lower())
         statement = statement.join(Contact, Contact.id == Conversation.contact_id).where(
-            or_(func.lower(Contact.name).like(pattern), func.lower(Contact.email).like(pattern), Contact.phone.like(pattern))
+            or_(
+                func.lower(Contact.name).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(Contact.email).like(pattern, escape=LIKE_ESCAPE),
+                Contact.phone.like(pattern, escape=LIKE_ESCAPE),
+            )
         )
     if spec.before_id is not None:
         anchor = db.get(Conversation, spec.before_id)
@@ -377,20 +407,86 @@ def check_file_channel(db: Session, conversation: Conversation, field: str) -> N
         raise InvalidInput(f"this conversation's channel ({channel}) cannot deliver files; e-mail and web chat can", field=field)
 
 
-def file_digests_in_use(db: Session) -> set[str]:
-    """Every file digest a message names: files agents sent, files visitors
-    sent (attributes["attachments"]) and received mail's attachments
-    (attributes["email"]["attachments"]). Only messages whose attributes
-    mention a digest are read, by their JSON text (the same on SQLite and
-    PostgreSQL)."""
-    used: set[str] = set()
-    rows = db.scalars(select(Message.attributes).where(cast(Message.attributes, String).like('%"sha256"%')))
-    for attributes in rows:
-        attributes = attributes or {}
-        for file in [*(attributes.get("attachments") or []), *((attributes.get("email") or {}).get("attachments") or [])]:
-            if isinstance(file, dict) and isinstance(file.get("sha256"), str):
-                used.add(file["sha256"])
+def file_uses(db: Session) -> set[tuple[int, str]]:
+    """Every (account id, file digest) a message names: files agents sent,
+    files visitors sent (attributes["attachments"]) and received mail's
+    attachments (attributes["email"]["attachments"]). Only messages whose
+    attributes mention a digest are read, by their JSON text (the same on
+    SQLite and PostgreSQL)."""
+    used: set[tuple[int, str]] = set()
+    rows = db.execute(select(Message.account_id, Message.attributes).where(cast(Message.attributes, String).like('%"sha256"%')))
+    for account_id, attributes in rows:
+        used.update((account_id, digest) for digest in message_file_digests(attributes))
     return used
+
+
+def message_file_digests(attributes: dict[str, Any] | None) -> list[str]:
+    """The digests of the files a message's attributes name."""
+    attributes = attributes or {}
+    files = [*(attributes.get("attachments") or []), *((attributes.get("email") or {}).get("attachments") or [])]
+    return [file["sha256"] for file in files if isinstance(file, dict) and isinstance(file.get("sha256"), str)]
+
+
+def forget_unused_uploads(db: Session, uses: set[tuple[int, str]], uploaded_before: datetime) -> int:
+    """Delete the uploads made before `uploaded_before` whose file no message
+    of their account names (`uses`, from file_uses); returns how many."""
+    stale = [
+        upload_id
+        for upload_id, account_id, digest in db.execute(
+            select(FileUpload.id, FileUpload.account_id, FileUpload.sha256).where(FileUpload.uploaded_at < uploaded_before)
+        )
+        if (account_id, digest) not in uses
+    ]
+    for start in range(0, len(stale), 500):
+        db.execute(delete(FileUpload).where(FileUpload.id.in_(stale[start : start + 500])))
+    return len(stale)
+
+
+def user_uploader(user_id: int) -> str:
+    """How file_uploads names an agent (or an API token's user) who uploaded a file."""
+    return f"user:{user_id}"
+
+
+def contact_uploader(contact_id: int) -> str:
+    """How file_uploads names a customer whose file arrived (chat or mail)."""
+    return f"contact:{contact_id}"
+
+
+def keep_file(db: Session, directory: Path, data: bytes, *, account_id: int, uploader: str) -> str:
+    """Store `data` (core.files.store_file) as a file of `account_id`
+    uploaded by `uploader`, and return its digest. Every way a file reaches
+    this server goes through here, so an account can only ever send or read
+    bytes it was given itself. A second upload of the same bytes renews the
+    upload's time, as store_file renews the file's."""
+    digest = store_file(directory, data)
+    values = {"account_id": account_id, "sha256": digest, "uploader": uploader, "uploaded_at": utcnow()}
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(FileUpload).values(**values)
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account_id", "sha256", "uploader"], set_={"uploaded_at": statement.excluded.uploaded_at}
+        )
+    )
+    return digest
+
+
+def account_has_file(db: Session, account_id: int, digest: str, uploader: str | None = None) -> bool:
+    """Whether `account_id` (and, when given, that `uploader` in it) uploaded the file `digest`."""
+    statement = select(FileUpload.id).where(FileUpload.account_id == account_id, FileUpload.sha256 == digest)
+    if uploader is not None:
+        statement = statement.where(FileUpload.uploader == uploader)
+    return db.scalar(statement.limit(1)) is not None
+
+
+def require_account_file(db: Session, account_id: int, files: Sequence[Any], index: int) -> None:
+    """Before a download: the `index`th of a message's files must belong to
+    the caller's account (`account_id`: the agent's, or the visitor's
+    inbox's). One that does not answers exactly as a file missing on this
+    server (core.files.download_of), so a digest planted in a message
+    reveals nothing."""
+    if 0 <= index < len(files) and isinstance(files[index], dict) and isinstance(files[index].get("sha256"), str):
+        if not account_has_file(db, account_id, files[index]["sha256"]):
+            raise NotFound("the file is missing on this server", field="index")
 
 
 def check_filename(name: str | None, field: str) -> str:
@@ -401,9 +497,14 @@ def check_filename(name: str | None, field: str) -> str:
     return text
 
 
-def check_reply_files(db: Session, conversation: Conversation, files: Sequence[Any], directory: Path) -> list[dict[str, Any]]:
+def check_reply_files(
+    db: Session, conversation: Conversation, files: Sequence[Any], directory: Path, uploader: str
+) -> list[dict[str, Any]]:
     """The files a reply carries, as its attributes keep them; each must have
-    been uploaded to this server first. Raises InvalidInput naming the file."""
+    been uploaded by `uploader` (the agent sending the reply) in the
+    conversation's account first. Raises InvalidInput naming the file, the
+    same for a file never uploaded and for one only another account or
+    another agent uploaded."""
     if not files:
         return []
     check_file_channel(db, conversation, "attachments")
@@ -412,7 +513,9 @@ def check_reply_files(db: Session, conversation: Conversation, files: Sequence[A
     kept: list[dict[str, Any]] = []
     for index, ref in enumerate(files):
         field = f"attachments[{index}]"
-        path = stored_file(directory, ref.sha256)
+        # Ownership first: whether the bytes are on disk at all is only
+        # looked at for the account's own uploads.
+        path = stored_file(directory, ref.sha256) if account_has_file(db, conversation.account_id, ref.sha256, uploader) else None
         if path is None:
             raise InvalidInput(f"{field}: no uploaded file {ref.sha256!r}; upload it first", field=field)
         kept.append({"filename": check_filename(ref.filename, f"{field}.filename"), "content_type": file_content_type(ref.content_type), "size": path.stat().st_size, "sha256": ref.sha256})

@@ -107,7 +107,7 @@ def seed_demo(db: Session) -> DemoSummary:
             vendor_id = vendor.id
         teams[team_name] = accounts.create_team(db, account.id, team_name, vendor_id)
     for spec in DEMO_USERS:
-        if db.scalar(select(User.id).where(User.email == spec.email)) is not None:
+        if db.scalar(select(User.id).where(User.account_id == account.id, User.email == spec.email)) is not None:
             continue
         accounts.create_user(
             db,

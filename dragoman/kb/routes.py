@@ -332,6 +332,9 @@ def resolve_exchange(
             always_human=body.article.always_human,
             versions=_versions(body.article.versions),
         )
-    article = services.resolve_exchange(db, exchange, article_id=body.article_id, new_article=new_article)
+    # The new article's category was dropped before: it is checked (404 for
+    # one of another account, as for a missing one) and kept.
+    category_id = body.article.category_id if body.article is not None else None
+    article = services.resolve_exchange(db, exchange, article_id=body.article_id, new_article=new_article, category_id=category_id)
     db.commit()
     return article_out(db, article)

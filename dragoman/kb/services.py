@@ -668,11 +668,17 @@ def get_exchange(db: Session, account_id: int, exchange_id: int) -> BotExchange:
 
 
 def resolve_exchange(
-    db: Session, exchange: BotExchange, *, article_id: int | None = None, new_article: ArticleData | None = None
+    db: Session,
+    exchange: BotExchange,
+    *,
+    article_id: int | None = None,
+    new_article: ArticleData | None = None,
+    category_id: int | None = None,
 ) -> KbArticle:
     """Teach the bot an unanswered question: add it to an existing article's
     example questions (in the question's language), or create a new article
-    (a draft unless its versions say published) that starts with it."""
+    (a draft unless its versions say published, in `category_id` when given)
+    that starts with it."""
     if (article_id is None) == (new_article is None):
         raise InvalidInput("give either article_id or article", field="article_id")
     language = exchange.language or "en"
@@ -681,6 +687,7 @@ def resolve_exchange(
             db,
             exchange.account_id,
             slug=new_article.slug,
+            category_id=category_id,
             position=new_article.position,
             always_human=new_article.always_human,
             versions=new_article.versions,

@@ -115,6 +115,9 @@ def create_ticket(body: NewTicketIn, principal: Principal = Depends(account_prin
     viewer = principal.viewer
     if not viewer.sees_whole_account and inbox.id not in viewer.inbox_ids:
         raise NotFound(f"inbox {body.inbox_id} not found", field="inbox_id")
+    if body.contact_id is not None:
+        # A contact the agent may not see is one that does not exist for them.
+        conversations.get_visible_contact(db, viewer, body.contact_id)
     ticket = services.open_ticket(db, inbox, body)
     db.commit()
     return services.ticket_out(db, ticket)

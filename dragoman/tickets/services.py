@@ -31,6 +31,7 @@ from dragoman.core import events
 from dragoman.csat.models import CsatSurvey
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, DragomanError, InvalidInput, NotFound
+from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
 from dragoman.routing.hours import BusinessHours, Window
@@ -93,8 +94,7 @@ def tag_clause(tag: str) -> ColumnElement[bool]:
     a match on that text needs no JSON functions, which SQLite and
     PostgreSQL spell differently."""
     cleaned = require_text(tag, "tag", max_length=50).lower()  # as clean_tags stores it
-    needle = json.dumps(cleaned).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return cast(Ticket.tags, String).like(f"%{needle}%", escape="\\")
+    return cast(Ticket.tags, String).like(contains_pattern(json.dumps(cleaned)), escape=LIKE_ESCAPE)
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:

@@ -136,6 +136,7 @@ def _login_page(
     email: str = "",
     next_path: str = "/app",
     status_code: int = 200,
+    accounts_to_choose: list[tuple[int, str]] | None = None,
 ) -> Response:
     ctx = app_context(request)
     locale = choose_locale(request)
@@ -149,6 +150,7 @@ def _login_page(
             "email": email,
             "next_path": next_path,
             "csrf_token": _login_csrf_value(ctx, nonce),
+            "accounts_to_choose": accounts_to_choose or [],
             "demo_logins": _demo_logins(db),
             "demo_password": DEMO_PASSWORD,
         },
@@ -177,6 +179,13 @@ def login_form(request: Request, next: str | None = None, db: Session = Depends(
     return _login_page(request, db, next_path=_safe_next(next))
 
 
+def _chosen_account(value: str) -> int | None:
+    """The account the login form names, if any (anything else, a number too
+    large for the database included, means none was chosen)."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
 @router.post("/login")
 def login(
     request: Request,
@@ -184,6 +193,7 @@ def login(
     password: str = Form(""),
     csrf_token: str = Form(""),
     next: str = Form("/app"),
+    account_id: str = Form("", description="The account to sign in to, when the e-mail and password fit several"),
     db: Session = Depends(get_db),
 ) -> Response:
     ctx = app_context(request)
@@ -214,7 +224,18 @@ def login(
         response = _login_page(request, db, error=message, email=email, next_path=next_path, status_code=429)
         response.headers["Retry-After"] = str(wait)
         return response
-    user = accounts.authenticate(db, email, password)
+    try:
+        user = accounts.authenticate(db, email, password, _chosen_account(account_id))
+    except accounts.SeveralAccounts as several:
+        # The password was right for each: the person says which account.
+        return _login_page(
+            request,
+            db,
+            error=translations.gettext("This e-mail address signs in to several accounts. Choose one and enter the password again."),
+            email=email,
+            next_path=next_path,
+            accounts_to_choose=several.accounts,
+        )
     if user is None:
         ctx.login_limiter_ip.hit(ip_key)
         ctx.login_limiter_email.hit(email_key)

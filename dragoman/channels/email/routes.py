@@ -30,4 +30,5 @@ def download_attachment(
 ) -> FileResponse:
     message = conversations.get_message(db, conversations.get_conversation(db, principal.viewer, conversation_id), message_id)
     attachments = ((message.attributes or {}).get("email") or {}).get("attachments") or []
+    conversations.require_account_file(db, principal.account_id, attachments, index)
     return download_of(ctx.settings.data_dir / "attachments", attachments, index, f"message {message_id}", preview=preview)

@@ -41,7 +41,7 @@ from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, Direction, Message, SenderType
 from dragoman.core.clock import utcnow
-from dragoman.core.files import store_file, stored_file
+from dragoman.core.files import stored_file
 from dragoman.inboxes.models import Inbox
 from dragoman.language.detect import base_language
 from dragoman.tickets import services as tickets
@@ -89,12 +89,15 @@ def save_raw(spool_dir: Path, raw: bytes, reason: str) -> Path:
     return path
 
 
-def store_attachments(attachment_dir: Path, mail: ParsedEmail) -> list[dict[str, Any]]:
+def store_attachments(db: Session, attachment_dir: Path, mail: ParsedEmail, account_id: int, contact_id: int) -> list[dict[str, Any]]:
     """Attachments on disk by their SHA-256 (the same file sent twice is kept
-    once); the message keeps their names, types, sizes and digests."""
+    once), as files of the inbox's account sent by the customer; the message
+    keeps their names, types, sizes and digests."""
     stored: list[dict[str, Any]] = []
     for attachment in mail.attachments:
-        digest = store_file(attachment_dir, attachment.data)
+        digest = conversations.keep_file(
+            db, attachment_dir, attachment.data, account_id=account_id, uploader=conversations.contact_uploader(contact_id)
+        )
         stored.append(
             {
                 "filename": attachment.filename,
@@ -192,8 +195,6 @@ def receive_email(
         return Receipt("automatic", mail.automatic_reason, conversation.id if conversation else None)
     text, attributes = stored_content(mail)
     attributes["email"]["message_id"] = source_id
-    if mail.attachments:
-        attributes["email"]["attachments"] = store_attachments(attachment_dir, mail)
     if mail.html:
         attributes["email"]["html"] = sanitize_html(mail.html)[:MAX_STORED_HTML]
     if mail.to:
@@ -211,6 +212,8 @@ def receive_email(
         attributes["email"]["follow_up_of"] = ticket.id
         conversation = None
     if conversation is not None:
+        if mail.attachments:
+            attributes["email"]["attachments"] = store_attachments(db, attachment_dir, mail, inbox.account_id, conversation.contact_id)
         message, _created = conversations.receive_incoming_message(
             db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
         )
@@ -218,6 +221,8 @@ def receive_email(
         # hears this message like any customer message on a ticket.
         return Receipt("reply", None, conversation.id, ticket.id if ticket else None, message.id)
     contact = _contact_for(db, inbox, mail)
+    if mail.attachments:
+        attributes["email"]["attachments"] = store_attachments(db, attachment_dir, mail, inbox.account_id, contact.id)
     conversation = conversations.start_conversation(db, inbox, contact)
     message, _created = conversations.receive_incoming_message(
         db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True

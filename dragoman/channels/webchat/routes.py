@@ -21,6 +21,7 @@ from dragoman.core.files import PREVIEW_DESCRIPTION, download_of, read_upload
 from dragoman.core.writer import BatchWriter
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.realtime.hub import RealtimeHub, VisitorConnection, visitor_message_view, websocket_closer
+from dragoman.conversations import services as conversations
 from dragoman.conversations.services import message_out
 
 router = APIRouter(prefix="/widget/api", tags=["web chat widget"])
@@ -166,6 +167,7 @@ def download_file(
     visitor = services.resolve_visitor(db, tokens(request), x_visitor_token)
     message = services.visitor_message(db, visitor, message_id)
     files = (message.attributes or {}).get("attachments") or []
+    conversations.require_account_file(db, visitor.inbox.account_id, files, index)
     return download_of(ctx.settings.data_dir / "attachments", files, index, f"message {message_id}", preview=preview)
 
 

@@ -14,7 +14,6 @@ from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
 from dragoman.core.errors import Forbidden, NotAuthenticated, NotFound, RateLimited
-from dragoman.core.files import store_file
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BATCH_HINTS
 from dragoman.inboxes.models import Inbox
@@ -121,7 +120,7 @@ def receive_visitor_file(
     wait = limiter.retry_after(key)
     if wait:
         raise RateLimited(f"at most {CUSTOMER_FILES_PER_HOUR} files an hour; try again in {wait} s", retry_after=wait)
-    file = {"filename": name, "content_type": conversations.file_content_type(content_type), "size": len(data), "sha256": store_file(directory, data)}
+    file = {"filename": name, "content_type": conversations.file_content_type(content_type), "size": len(data), "sha256": conversations.keep_file(db, directory, data, account_id=visitor.inbox.account_id, uploader=conversations.contact_uploader(visitor.contact.id))}
     message, created = store_message_from(
         db,
         visitor.contact.id,
