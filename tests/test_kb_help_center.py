@@ -90,7 +90,9 @@ def test_search_finds_articles_and_says_so_when_nothing_matches(client: TestClie
     assert empty.status_code == 200 and 'data-testid="hc-no-results"' in empty.text
 
 
-@pytest.mark.parametrize("path", ["/ko", "/es/articles/999999-nope", "/es/articles/abc", "/es/nope/x"])
+@pytest.mark.parametrize(
+    "path", ["/ko", "/es/articles/999999-nope", "/es/articles/abc", "/es/nope/x", "/es/articles/99999999999999999999999-big"]
+)
 def test_missing_pages_are_a_friendly_404(client: TestClient, demo: DemoWorld, path: str) -> None:
     response = client.get(hc(demo) + path)
     assert response.status_code == 404
