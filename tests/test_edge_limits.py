@@ -15,7 +15,7 @@ from conftest import DemoWorld, api_token, bearer
 from dragoman.channels.email.mime import parse_email
 from dragoman.contacts.models import Contact
 from dragoman.conversations.models import Message
-from dragoman.core.edge import MAX_JSON_DEPTH, parse_json, storable_text, value_problem
+from dragoman.core.edge import MAX_JSON_DEPTH, parse_json, plain_integer, storable_text, value_problem
 from dragoman.core.errors import InvalidInput
 from dragoman.core.http import AppContext
 
@@ -171,3 +171,15 @@ def test_a_csv_import_with_nul_is_refused_whole(client: TestClient, ctx: AppCont
         f"/api/v1/accounts/{demo.account_id}/kb/import.csv", content=csv_text.encode(), headers={**admin, "Content-Type": "text/csv"}
     )
     assert answer.status_code == 422 and answer.json()["field"] == "file" and "NUL" in answer.json()["message"]
+
+
+def test_digits_that_are_not_ascii_are_not_numbers(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    from test_web_login import sign_in
+
+    assert plain_integer("42") == 42 and plain_integer("²") is None and plain_integer("１") is None
+    assert plain_integer(str(2**63)) is None and plain_integer("") is None and plain_integer("-1") is None
+    sign_in(client, "admin@demo.dragoman.test")
+    assert client.get("/app", params={"conversation": "²"}).status_code == 200
+    assert client.get("/app/tickets", params={"offset": "²"}).status_code in (200, 422)
+    assert client.get("/app/tickets", params={"team_id": "²"}).status_code in (200, 422)
+    assert client.get(f"/hc/{demo.account_id}/es/articles/²-x").status_code == 404

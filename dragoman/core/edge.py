@@ -132,13 +132,25 @@ def parse_json(raw: bytes | str, field: str = "body") -> Any:
         value = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError:
         raise InvalidInput(f"{field} is nested more than {MAX_JSON_DEPTH} levels deep", field=field) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"the {field} is not valid JSON ({exc.msg}, line {exc.lineno})", field=field) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{field} is not valid JSON ({exc})", field=field) from None
+        raise InvalidInput(f"the {field} is not valid JSON ({exc})", field=field) from None
     problem = value_problem(value)
     if problem is not None:
         name = field if problem.field == "body" else f"{field}.{problem.field}" if field != "body" else problem.field
         raise InvalidInput(f"{name} {problem.message}", field=name)
     return value
+
+
+def plain_integer(text: str | None) -> int | None:
+    """A non-negative integer written in ASCII digits that fits 64 bits, or
+    None. `str.isdigit()` alone also accepts "²" (which int() refuses) and
+    any length (which the database refuses)."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_INTEGER else None
 
 
 def _integer_problem(value: str) -> bool:

@@ -198,7 +198,7 @@ def _split_port(raw: str) -> tuple[str, int | None]:
         text, port_text = text.split(":")
     if port_text is None:
         return text, None
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
         raise ValueError(raw)
     return text, int(port_text)
 

@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import Account
-from dragoman.core.edge import MAX_INTEGER
+from dragoman.core.edge import plain_integer
 from dragoman.core.http import app_context, get_db
 from dragoman.core.i18n import negotiate_locale
 from dragoman.kb import services
@@ -252,11 +252,11 @@ def help_center_article(account_id: int, locale: str, article_ref: str, request:
     account, languages = _context(db, account_id, locale)
     if account is not None and locale not in languages and (alias := _alias_redirect(request, account_id, locale, languages)):
         return alias
-    identifier = article_ref.split("-", 1)[0]
-    # An id no article can have (beyond 64 bits) is a missing page, not a database error.
-    if account is None or not identifier.isdigit() or int(identifier) > MAX_INTEGER:
+    # An id no article can have (not ASCII digits, beyond 64 bits) is a missing page, not a server error.
+    identifier = plain_integer(article_ref.split("-", 1)[0])
+    if account is None or identifier is None:
         return _not_found(account, locale if locale in languages else "en", languages)
-    article = services.article_or_none(db, account_id, int(identifier))
+    article = services.article_or_none(db, account_id, identifier)
     versions = services.versions_of(db, [article.id]).get(article.id, []) if article else []
     version = _published_in(versions, locale)
     if article is None or version is None:

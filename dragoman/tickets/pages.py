@@ -37,6 +37,7 @@ from dragoman.web.feature_pages import feature_asset, render_feature_page
 from dragoman.web.js_strings import JS_STRINGS
 from dragoman.tickets.fields import label_for
 from dragoman.web.rendering import choose_locale, feature_environment, html_lang
+from dragoman.core.edge import plain_integer
 
 HERE = Path(__file__).parent
 ASSETS = {"tickets.css": "text/css", "tickets.js": "text/javascript"}
@@ -98,7 +99,7 @@ def tickets_page(
     db: Session = Depends(get_db),
 ) -> Response:
     problem: InvalidInput | None = None
-    skip = int(offset) if offset and offset.isdigit() else 0
+    skip = plain_integer(offset) or 0
     # What a saved view keeps (services.VIEW_FILTERS), as the address gives it.
     filters = {"status": status, "assignee": assignee, "priority": priority, "team_id": team_id, "tag": tag.strip(), "order": order}
 
@@ -107,13 +108,13 @@ def tickets_page(
         language = html_lang(choose_locale(request, principal.user.ui_locale))
         tickets: list[TicketOut] = []
         try:
-            if before_id is not None and not before_id.isdigit():
+            if before_id is not None and plain_integer(before_id) is None:
                 raise InvalidInput("before_id must be a ticket number", field="before_id")
-            if offset is not None and not offset.isdigit():
+            if offset is not None and plain_integer(offset) is None:
                 raise InvalidInput("offset must be 0 or more", field="offset")
             spec = replace(
                 services.view_filter(filters),
-                before_id=int(before_id) if before_id else None,
+                before_id=plain_integer(before_id),
                 offset=skip,
                 limit=PAGE_SIZE,
             )

@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from dragoman.accounts.models import Role, Team, User
 from dragoman.accounts.permissions import Viewer, visible_conversations_clause
 from dragoman.accounts.services import get_team
+from dragoman.core.edge import plain_integer
 from dragoman.contacts.models import Contact
 from dragoman.contacts.services import clean_tier, create_contact, get_contact
 from dragoman.conversations import services as conversations
@@ -1014,7 +1015,7 @@ def view_filter(filters: dict[str, str]) -> TicketFilter:
     """The list's filters as the page's address gives them (team_id "any",
     priority "any", status "all" mean no filter)."""
     team = filters.get("team_id", "any")
-    if team != "any" and not team.isdigit():
+    if team != "any" and plain_integer(team) is None:
         raise InvalidInput("team_id must be a team's number or any", field="team_id")
     status = filters.get("status", "unsolved")
     priority = filters.get("priority", "any")
@@ -1022,7 +1023,7 @@ def view_filter(filters: dict[str, str]) -> TicketFilter:
         status=None if status == "all" else status,
         assignee=filters.get("assignee", "all"),
         priority=None if priority == "any" else priority,
-        team_id=None if team == "any" else int(team),
+        team_id=None if team == "any" else plain_integer(team),
         tag=filters.get("tag") or None,
         order=filters.get("order", "newest"),
     )

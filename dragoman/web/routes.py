@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dragoman.core.edge import plain_integer
 from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import SESSION_COOKIE, Principal
 from dragoman.accounts.models import Account, User
@@ -183,7 +184,7 @@ def _chosen_account(value: str) -> int | None:
     """The account the login form names, if any (anything else, a number too
     large for the database included, means none was chosen)."""
     value = value.strip()
-    return int(value) if value.isdigit() and len(value) <= 18 else None
+    return plain_integer(value)
 
 
 @router.post("/login")
@@ -326,7 +327,7 @@ def console(request: Request, conversation: str | None = None, db: Session = Dep
         return _to_login(request)
     # The id only tells the script what to open; whether the reader may see it
     # is the API's answer, the same rule as everywhere else.
-    conversation_id = int(conversation) if conversation and conversation.isdigit() else None
+    conversation_id = plain_integer(conversation)
     context = _shell_context(db, reader, "console", conversation_id=conversation_id)
     return render_page(request, "console.html", reader.locale, context)
 
