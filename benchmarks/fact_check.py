@@ -17,6 +17,12 @@ pattern, a glossary of two brand names. For each marked fact:
 Whether a fact is preserved is decided here, from the person's marks, not
 by the product's own fact finder.
 
+Two passes: "protected" is what the product does (protect, translate,
+restore, check); "unprotected" sends the raw text to the engine and runs only
+the check on what comes back, so the check itself meets real engine damage
+("#DR.-48213", "SKU#-12#-XL", "diciembre 31, 2026"). "false alarms" counts
+translations flagged although every marked fact came through.
+
 Usage: python benchmarks/fact_check.py [--verbose]
 """
 
@@ -35,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import machine_description  # noqa: E402
 
 from dragoman.language.engines.apertium import ApertiumEngine  # noqa: E402
-from dragoman.language.glossary import GlossaryEntry  # noqa: E402
-from dragoman.language.pipeline import translate_text  # noqa: E402
+from dragoman.language.glossary import GlossaryEntry, lost_in_translation, protect  # noqa: E402
+from dragoman.language.pipeline import TranslationResult, translate_text  # noqa: E402
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "dragoman" / "language" / "eval" / "facts.jsonl"
 GLOSSARY = [GlossaryEntry("Acme Cloud"), GlossaryEntry("SwiftPay")]
@@ -50,9 +56,42 @@ def occurrences(fact: str, text: str) -> int:
     return len(re.findall(pattern, text))
 
 
+def unprotected(engine: ApertiumEngine, text: str, source: str, target: str) -> TranslationResult:
+    """The engine alone on the raw text, then the product's fact check."""
+    output = engine.translate(text, source, target).text
+    lost = lost_in_translation(protect(text, source, target, GLOSSARY), output)
+    return TranslationResult(source, target, "translated", text=output, flags=["facts_missing"] if lost else [], missing_facts=lost)
+
+
+def score(message: dict, result: TranslationResult, counts: Counter[str], misses: list[str], verbose: bool) -> None:
+    source, target = result.source, result.target
+    counts["translations"] += 1
+    if result.status != "translated":
+        counts["not translated"] += 1
+        return
+    output = result.text or ""
+    changed = False
+    for fact, count in Counter(message["facts"]).items():
+        for index in range(count):
+            counts["facts"] += 1
+            if occurrences(fact, output) > index:
+                counts["preserved"] += 1
+                continue
+            changed = True
+            if any(fact in lost or lost in fact for lost in result.missing_facts):
+                counts["flagged"] += 1
+            else:
+                counts["missed"] += 1
+                misses.append(f"{message['id']} {source}→{target}: {fact!r} not in {output!r}")
+    if not changed and result.flags:
+        counts["false alarms"] += 1
+    if (changed or result.flags) and verbose:
+        print(f"{message['id']} {source}→{target}: {output!r} flags={result.flags} missing={result.missing_facts}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--verbose", action="store_true", help="print every translation with a changed fact")
+    parser.add_argument("--verbose", action="store_true", help="print every translation with a changed fact or a flag")
     args = parser.parse_args()
     why = ApertiumEngine.available()
     if why is not None:
@@ -60,56 +99,44 @@ def main() -> int:
         return 2
     messages = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
     engine = ApertiumEngine()
-    totals: Counter[str] = Counter()
-    per_pair: dict[tuple[str, str], Counter[str]] = {}
-    misses: list[str] = []
+    passes = ("protected", "unprotected")
+    per_pair: dict[str, dict[tuple[str, str], Counter[str]]] = {name: {} for name in passes}
+    misses: dict[str, list[str]] = {name: [] for name in passes}
     try:
         for message in messages:
             source = message["language"]
             for target in LANGUAGES:
                 if target == source or not engine.supports(source, target):
                     continue
-                result = translate_text(message["text"], source, target, [engine], glossary=GLOSSARY)
-                counts = per_pair.setdefault((source, target), Counter())
-                counts["translations"] += 1
-                if result.status != "translated":
-                    counts["not translated"] += 1
-                    continue
-                output = result.text or ""
-                needed = Counter(message["facts"])
-                changed = False
-                for fact, count in needed.items():
-                    for index in range(count):
-                        counts["facts"] += 1
-                        if occurrences(fact, output) > index:
-                            counts["preserved"] += 1
-                            continue
-                        changed = True
-                        flagged = any(fact in lost or lost in fact for lost in result.missing_facts)
-                        if flagged:
-                            counts["flagged"] += 1
-                        else:
-                            counts["missed"] += 1
-                            misses.append(f"{message['id']} {source}→{target}: {fact!r} not in {output!r}")
-                if changed and args.verbose:
-                    print(f"{message['id']} {source}→{target}: {output!r} flags={result.flags} missing={result.missing_facts}")
+                results = {
+                    "protected": translate_text(message["text"], source, target, [engine], glossary=GLOSSARY),
+                    "unprotected": unprotected(engine, message["text"], source, target),
+                }
+                for name, result in results.items():
+                    counts = per_pair[name].setdefault((source, target), Counter())
+                    score(message, result, counts, misses[name], args.verbose)
     finally:
         engine.close()
-    for counts in per_pair.values():
-        totals.update(counts)
-    print(f"Fact check through Apertium: {len(messages)} messages, {len(per_pair)} language pairs, {totals['translations']} translations")
+    pairs = sorted(per_pair["protected"])
+    print(f"Fact check through Apertium: {len(messages)} messages, {len(pairs)} language pairs")
     print(f"machine: {machine_description()}")
     print(f"date: {datetime.date.today().isoformat()}")
-    print()
-    print(f"{'pair':8} {'facts':>6} {'preserved':>10} {'flagged':>8} {'missed':>7}")
-    for (source, target), counts in sorted(per_pair.items()):
-        print(f"{source}→{target:5} {counts['facts']:6} {counts['preserved']:10} {counts['flagged']:8} {counts['missed']:7}")
-    print(f"{'all':8} {totals['facts']:6} {totals['preserved']:10} {totals['flagged']:8} {totals['missed']:7}")
-    if totals["not translated"]:
-        print(f"not translated: {totals['not translated']}")
-    for line in misses:
-        print("MISSED", line)
-    return 1 if totals["missed"] else 0
+    total_missed = 0
+    for name in passes:
+        totals: Counter[str] = Counter()
+        print()
+        print(f"{name}: {'pair':8} {'facts':>6} {'preserved':>10} {'flagged':>8} {'missed':>7} {'false alarms':>13}")
+        for pair in pairs:
+            counts = per_pair[name][pair]
+            totals.update(counts)
+            label = f"{pair[0]}→{pair[1]}"
+            print(f"{'':{len(name) + 2}}{label:8} {counts['facts']:6} {counts['preserved']:10} {counts['flagged']:8} {counts['missed']:7} {counts['false alarms']:13}")
+        print(f"{'':{len(name) + 2}}{'all':8} {totals['facts']:6} {totals['preserved']:10} {totals['flagged']:8} {totals['missed']:7} {totals['false alarms']:13}"
+              f"   ({totals['translations']} translations, {totals['not translated']} not translated)")
+        total_missed += totals["missed"]
+        for line in misses[name]:
+            print(f"MISSED ({name})", line)
+    return 1 if total_missed else 0
 
 
 if __name__ == "__main__":
