@@ -596,10 +596,19 @@ def send_reply(
     files: list[dict[str, Any]] | None = None,
 ) -> Message:
     """`attributes`: a translated reply carries the agent's original there.
-    `files`: as `check_reply_files` gave them, kept in attributes["attachments"]."""
+    `files`: as `check_reply_files` gave them, kept in attributes["attachments"].
+
+    Replying to a conversation nobody holds makes it the replier's, as agents
+    expect: the customer is being answered by them, so routing must not hand
+    it to someone else, and the FAQ bot steps aside."""
     text = check_message_content(content)
     if files:
         attributes = {**(attributes or {}), "attachments": files}
+    if conversation.assignee_id is None:
+        # Locked and read again: of two agents replying at once, the first takes it.
+        lock_conversation(db, conversation)
+        if conversation.assignee_id is None:
+            assign_conversation(db, viewer, conversation, assignee_id=viewer.user_id)
     message = _add_message(
         db,
         conversation,
@@ -650,16 +659,17 @@ def lock_conversation(db: Session, conversation: Conversation) -> None:
     db.refresh(conversation)
 
 
-def a_person_has_replied(db: Session, conversation_id: int) -> bool:
-    """Whether an agent has written to the customer in this conversation (a note is not a reply)."""
-    statement = select(
-        exists().where(
-            Message.conversation_id == conversation_id,
-            Message.direction == Direction.outgoing,
-            Message.sender_type == SenderType.user,
-        )
+def a_person_has_replied(db: Session, conversation_id: int, since: datetime | None = None) -> bool:
+    """Whether an agent has written to the customer in this conversation
+    (since `since`, when given); a note is not a reply."""
+    condition = and_(
+        Message.conversation_id == conversation_id,
+        Message.direction == Direction.outgoing,
+        Message.sender_type == SenderType.user,
     )
-    return bool(db.scalar(statement))
+    if since is not None:
+        condition = and_(condition, Message.created_at >= since)
+    return bool(db.scalar(select(exists().where(condition))))
 
 
 def bot_may_speak(db: Session, conversation: Conversation) -> bool:
