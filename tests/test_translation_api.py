@@ -291,7 +291,8 @@ def test_a_reply_already_in_the_customers_language_goes_out_as_written(
     assert unsupported.status_code == 422
     assert unsupported.json()["error"] == "unsupported_language_pair"
     assert unsupported.json()["message"] == "not translated: no engine for zh→en"
-    assert len(client.get(f"{url}/messages", headers=li_wei).json()) == 2
+    sent_so_far = [m for m in client.get(f"{url}/messages", headers=li_wei).json() if m["direction"] != "activity"]
+    assert len(sent_so_far) == 2
 
 
 def test_an_impossible_translation_is_not_redone_on_every_assignment(
