@@ -13,7 +13,6 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
