@@ -47,8 +47,13 @@ def test_customer_to_agent_to_customer_over_the_api(client: TestClient, demo: De
     assert seen_by_customer["messages"][1]["sender_name"] == "María García"
 
     timeline = client.get(f"{base}/{conversation_id}/messages", headers=maria).json()
-    assert [m["direction"] for m in timeline] == ["incoming", "outgoing", "note"]
-    assert client.get(f"{base}/{conversation_id}", headers=maria).json()["unanswered_count"] == 0
+    # Replying to an unassigned conversation made it María's: one activity line says so.
+    assert [m["direction"] for m in timeline] == ["incoming", "activity", "outgoing", "note"]
+    assert timeline[1]["attributes"]["activity"] == "assigned" and timeline[1]["attributes"]["assignee"] == "María García"
+    after = client.get(f"{base}/{conversation_id}", headers=maria).json()
+    assert after["unanswered_count"] == 0 and after["assignee"]["name"] == "María García"
+    listing = client.get(base, headers=maria, params={"assignee": "mine"}).json()
+    assert [c["id"] for c in listing["items"]] == [conversation_id] and listing["counts"]["unassigned"] == 0
 
 
 def test_assign_resolve_reopen_leave_activity_lines(client: TestClient, demo: DemoWorld, as_user: Any) -> None:

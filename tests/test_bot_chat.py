@@ -5,7 +5,8 @@ has its own tests), and agents, routing and admins see what it did."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from dragoman.core import events
 from dragoman.core.http import AppContext
 from dragoman.inboxes.models import Inbox
 from dragoman.kb.bot import PHRASES
+from dragoman.kb.models import BotExchange
 from dragoman.language import services as language_services
 
 
@@ -363,3 +365,78 @@ def test_a_file_from_the_customer_goes_to_a_person(client: TestClient, bot_demo:
     assert not conversation.bot_active
     handoff = [m for m in timeline(db, conversation) if m.direction is Direction.activity][-1]
     assert handoff.attributes["reason"] == "sent_files"
+
+
+# -- the bot never speaks after a person ------------------------------------------------
+
+
+def _hold(ctx: AppContext, monkeypatch: pytest.MonkeyPatch, step: str) -> threading.Event:
+    """Hold the bot's worker at `step` ("handle": before it looks at the
+    message, as with a backlog after a restart; "_search": while it
+    searches) until the returned event is set."""
+    worker = ctx.services["faq_bot"]
+    gate = threading.Event()
+    original: Callable[..., Any] = getattr(worker, step)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert gate.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(worker, step, held)
+    return gate
+
+
+def _step_in(client: TestClient, demo: DemoWorld, as_user: Any, conversation_id: int, how: str) -> None:
+    maria = demo.user("maria")
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    if how == "reply":
+        done = client.post(f"{url}/messages", json={"content": "Hola Eva, lo miro ahora mismo."}, headers=as_user(maria))
+    else:
+        done = client.post(f"{url}/assignments", json={"assignee_id": maria.id}, headers=as_user(maria))
+    assert done.status_code in (200, 201), done.text
+
+
+def _nothing_from_the_bot(db: Session, conversation: Conversation) -> None:
+    conversation = conversation_of(db)
+    stored = timeline(db, conversation)
+    assert [m for m in stored if m.direction is Direction.outgoing and m.sender_type is SenderType.system] == []
+    assert db.scalars(select(BotExchange).where(BotExchange.conversation_id == conversation.id)).all() == []
+    assert not conversation.bot_active
+    assert [m.attributes.get("reason") for m in stored if m.direction is Direction.activity][-1] == "agent_took_over"
+
+
+@pytest.mark.parametrize("how", ["reply", "assign"])
+def test_bot_work_queued_before_a_person_stepped_in_is_dropped(
+    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session, as_user: Any, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """After a restart the bot works through its backlog: a question an agent
+    has answered (or taken) since it was queued gets nothing from the bot."""
+    gate = _hold(ctx, monkeypatch, "handle")
+    customer = visitor(client, bot_demo, "es")
+    assert client.post("/widget/api/messages", json={"content": "¿Dónde está mi pedido?"}, headers=customer).status_code == 201
+    conversation = conversation_of(db)
+    _step_in(client, bot_demo, as_user, conversation.id, how)
+    gate.set()
+    assert ctx.services["faq_bot"].wait_idle(30)
+    _nothing_from_the_bot(db, conversation)
+
+
+@pytest.mark.parametrize("how", ["reply", "assign"])
+def test_a_person_who_steps_in_while_the_bot_searches_silences_it(
+    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session, as_user: Any, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """Checked when the bot is about to send, not only when the work was
+    queued; and the agent never waits for the bot's search."""
+    gate = _hold(ctx, monkeypatch, "_search")
+    customer = visitor(client, bot_demo, "es")
+    assert client.post("/widget/api/messages", json={"content": "¿Dónde está mi pedido?"}, headers=customer).status_code == 201
+    conversation = conversation_of(db)
+    agent = threading.Thread(target=_step_in, args=(client, bot_demo, as_user, conversation.id, how))
+    agent.start()
+    agent.join(15)
+    waited = agent.is_alive()
+    gate.set()
+    agent.join(30)
+    assert not waited, "the agent's request waited for the bot"
+    assert ctx.services["faq_bot"].wait_idle(30)
+    _nothing_from_the_bot(db, conversation)

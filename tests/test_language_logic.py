@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from dragoman.language import evidence
 from dragoman.language.facts import check_order_pattern, find_facts, missing_facts
-from dragoman.language.glossary import GlossaryEntry, protect, restore
+from dragoman.language.glossary import GlossaryEntry, lost_in_translation, protect, restore
 from dragoman.language.pipeline import garbage_reason
 
 ORDER = r"\bORD-\d{5}\b"
@@ -49,6 +49,65 @@ def test_missing_facts_counts_repeats() -> None:
     assert missing_facts(facts, "2 articles, 2 cajas y 5 bolsas") == []
     assert [f.text for f in missing_facts(facts, "2 articles, cajas y 5 bolsas")] == ["2"]
     assert [f.text for f in missing_facts(facts, "2 articles, 2 cajas y bolsas")] == ["5"]
+
+
+def test_facts_are_found_without_any_setting() -> None:
+    """A fresh account has no order pattern: codes that mix letters and
+    digits, dates with month names and times are facts all the same."""
+    text = (
+        "Order #DR-48213 (SKU-12-XL, model A1B2C3, tracking 1Z999AA10123456784, ticket #48190) costs $12.50, "
+        "12,50 €, ¥1,200 or 1.299,00 EUR; due 2026-12-07, 07/12/2026, 7 Dec 2026 or December 31, 2026 at 09:30. "
+        "Call +34 612 345 678 or 555-0142, mail ana@example.es, see https://shop.example/faq."
+    )
+    found = {(fact.kind, fact.text) for fact in find_facts(text)}
+    assert found == {
+        ("code", "#DR-48213"), ("code", "SKU-12-XL"), ("code", "A1B2C3"), ("code", "1Z999AA10123456784"), ("code", "#48190"),
+        ("amount", "$12.50"), ("amount", "12,50 €"), ("amount", "¥1,200"), ("amount", "1.299,00 EUR"),
+        ("date", "2026-12-07"), ("date", "07/12/2026"), ("date", "7 Dec 2026"), ("date", "December 31, 2026"),
+        ("time", "09:30"), ("phone", "+34 612 345 678"), ("phone", "555-0142"),
+        ("email", "ana@example.es"), ("url", "https://shop.example/faq"),
+    }  # fmt: skip
+    # Words, plain numbers and text in scripts without spaces stay what they are.
+    assert [(f.kind, f.text) for f in find_facts("My e-mail from COVID times: 3 boxes, 订单DR48213已发货")] == [
+        ("number", "3"), ("code", "DR48213"),
+    ]
+
+
+def test_the_accounts_pattern_adds_to_the_default_facts() -> None:
+    found = {(fact.kind, fact.text) for fact in find_facts("Order ORD 55120 and parcel PK-9A1", r"ORD \d+")}
+    assert found == {("order", "ORD 55120"), ("code", "PK-9A1")}
+
+
+def test_a_code_is_protected_whole() -> None:
+    protected = protect("Your order #DR-48213 and SKU-12-XL", "en", "es")
+    assert protected.text == "Your order ZX0QZ and ZX1QZ"
+    assert protected.slots == ("#DR-48213", "SKU-12-XL")
+
+
+def test_the_check_flags_every_changed_fact() -> None:
+    """What Apertium does to unprotected facts, each flagged: the digits
+    surviving is not the fact surviving."""
+    source = "Order #DR-48213, SKU-12-XL for $12.50 by December 31, 2026; write to ana@example.es."
+    facts = find_facts(source)
+    assert missing_facts(facts, source) == []
+    changed = {
+        "#DR-48213": "Orden #DR.-48213, SKU-12-XL para $12.50 por December 31, 2026; escribe a ana@example.es.",
+        "SKU-12-XL": "Orden #DR-48213, SKU-12-#XL para $12.50 por December 31, 2026; escribe a ana@example.es.",
+        "$12.50": "Orden #DR-48213, SKU-12-XL para 12.50 por December 31, 2026; escribe a ana@example.es.",
+        "December 31, 2026": "Orden #DR-48213, SKU-12-XL para $12.50 por diciembre 31, 2026; escribe a ana@example.es.",
+        "ana@example.es": "Orden #DR-48213, SKU-12-XL para $12.50 por December 31, 2026; escribe a #ana@example.es.",
+    }
+    for fact, target in changed.items():
+        assert [f.text for f in missing_facts(facts, target)] == [fact], target
+    # A number is not found inside another fact that happens to contain it.
+    assert [f.text for f in missing_facts(find_facts("2 boxes for $12.50"), "cajas para $12.50")] == ["2"]
+    assert [f.text for f in missing_facts(find_facts("12 boxes, SKU-12-XL"), "cajas, SKU-12-XL")] == ["12"]
+
+
+def test_the_check_flags_a_lost_glossary_term() -> None:
+    protected = protect("Your Acme Cloud refund", "en", "es", GLOSSARY)
+    assert lost_in_translation(protected, "Tu reembolso de Acme Cloud") == []
+    assert lost_in_translation(protected, "Tu devolución de Acme Nube") == ["Acme Cloud", "reembolso"]
 
 
 def test_order_pattern_is_checked() -> None:

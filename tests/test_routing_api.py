@@ -627,3 +627,55 @@ def test_an_agent_given_a_language_over_the_api_is_routed_its_chats_without_a_re
     assert changed.status_code == 200, changed.text
     # No POST /routing/reload: the change itself reaches routing.
     assert wait_until(lambda: assignee_of(client, demo, admin, first) == sam_id)
+
+
+def test_replying_to_a_waiting_chat_makes_it_the_repliers_and_routing_leaves_it_with_them(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    ana, maria = as_user(demo.user("ana")), as_user(demo.user("maria"))
+    ana_id = demo.user("ana").id
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}])
+    set_presence(client, ana, "away")  # answers from the list, but gets no routed work
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola, ¿hay alguien?")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) is None
+    base = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    note = client.post(f"{base}/messages", json={"content": "Lo miro yo", "message_type": "note"}, headers=ana)
+    assert note.status_code == 201
+    assert assignee_of(client, demo, admin, conversation_id) is None  # a note is not an answer
+    reply = client.post(f"{base}/messages", json={"content": "Hola Carmen, dime.", "translate": False}, headers=ana)
+    assert reply.status_code == 201, reply.text
+    assert assignee_of(client, demo, admin, conversation_id) == ana_id
+    assigned = [m for m in messages(client, demo, admin, conversation_id) if m["attributes"].get("activity") == "assigned"]
+    assert [m["attributes"]["assignee"] for m in assigned] == [demo.user("ana").name]
+    # A Spanish speaker comes online with room to spare: the chat stays with Ana.
+    set_presence(client, maria, "online")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) == ana_id
+    # Replying to a chat someone holds does not take it from them.
+    other = client.post(f"{base}/messages", json={"content": "Carmen, soy la supervisora.", "translate": False}, headers=admin)
+    assert other.status_code == 201
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) == ana_id
+
+
+def test_a_routed_chat_a_colleague_answered_is_not_taken_back_for_want_of_an_answer(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin = as_user(demo.user("admin"))
+    maria, ana = as_user(demo.user("maria")), as_user(demo.user("ana"))
+    maria_id = demo.user("maria").id
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 2}], answer_timeout_seconds=3)
+    set_presence(client, maria, "online")
+    conversation_id = new_chat(client, demo, "Carmen", "es", "Hola")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == maria_id)
+    base = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    reply = client.post(f"{base}/messages", json={"content": "Hola Carmen, enseguida te atiende María.", "translate": False}, headers=admin)
+    assert reply.status_code == 201, reply.text
+    set_presence(client, ana, "online")  # free, and would get it if it were taken back
+    runtime: RoutingRuntime = ctx.services["routing"]
+    assert wait_until(lambda: runtime.answer_deadlines_pending() == 0, timeout=10)
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, conversation_id) == maria_id
+    assert "routing_no_answer" not in [m["attributes"].get("activity") for m in messages(client, demo, admin, conversation_id)]

@@ -168,6 +168,29 @@ def test_agent_reply_is_sent_in_the_customers_language_with_the_original_kept(
     assert client.post(f"{url}/translation_preview", json={"content": " "}, headers=sam).json()["field"] == "content"
 
 
+def test_order_numbers_and_other_facts_reach_the_customer_unchanged_without_any_setting(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    """The demo account has no order pattern: Apertium alone turns "#DR-48213"
+    into "#DR.-48213" and "SKU-12-XL" into "SKU-12-#XL"; protected by default,
+    they reach the customer as written, and an edit that changes one is stopped."""
+    visitor, conversation_id = _chat(client, demo, "Hola, ¿dónde está mi pedido #DR-48213?")
+    sam = as_user(demo.user("sam"))
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    text = "Your order #DR-48213 ships on 7 Dec 2026; the SKU-12-XL costs $12.50, tracking 1Z999AA10123456784."
+    sent = client.post(f"{url}/messages", json={"content": text, "translate": True}, headers=sam)
+    assert sent.status_code == 201, sent.text
+    content = sent.json()["content"]
+    assert content != text and sent.json()["attributes"]["original"]["engine"] == "apertium"
+    for fact in ("#DR-48213", "7 Dec 2026", "SKU-12-XL", "$12.50", "1Z999AA10123456784"):
+        assert fact in content
+    assert "#DR.-48213" not in content and "SKU-12-#XL" not in content
+    assert client.get("/widget/api/session", headers=visitor).json()["messages"][-1]["content"] == content
+    mangled = {"content": text, "translate": True, "translation": content.replace("#DR-48213", "#DR.-48213")}
+    stopped = client.post(f"{url}/messages", json=mangled, headers=sam)
+    assert stopped.status_code == 409 and stopped.json()["preview"]["missing_facts"] == ["#DR-48213"]
+
+
 @pytest.fixture
 def lossy_engine(ctx: AppContext, client: TestClient, demo: DemoWorld, as_user: Any) -> Iterator[FakeTranslationService]:
     """A LibreTranslate that loses numbers, first in the account's en→es chain."""
@@ -268,7 +291,8 @@ def test_a_reply_already_in_the_customers_language_goes_out_as_written(
     assert unsupported.status_code == 422
     assert unsupported.json()["error"] == "unsupported_language_pair"
     assert unsupported.json()["message"] == "not translated: no engine for zh→en"
-    assert len(client.get(f"{url}/messages", headers=li_wei).json()) == 2
+    sent_so_far = [m for m in client.get(f"{url}/messages", headers=li_wei).json() if m["direction"] != "activity"]
+    assert len(sent_so_far) == 2
 
 
 def test_an_impossible_translation_is_not_redone_on_every_assignment(

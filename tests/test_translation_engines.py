@@ -306,3 +306,17 @@ def test_an_engine_error_keeps_a_short_clean_excerpt_of_the_answer() -> None:
     assert message.startswith("libretranslate: HTTP 400: [2J bad request trace trace")
     assert len(message) <= len("libretranslate: HTTP 400: ") + 200
     assert not any(ch in message for ch in "\x1b\x00\r\n\x07")
+
+
+def test_apertium_keeps_codes_dates_and_brands_without_an_order_pattern(apertium: ApertiumEngine) -> None:
+    """Apertium alone writes "#DR.-48213", "SKU-12-#XL" and "diciembre 31, 2026"; with the default protection each stays as written."""
+    assert "#DR.-48213" in apertium.translate("Your order #DR-48213 ships today.", "en", "es").text
+    glossary = [GlossaryEntry("Acme Cloud")]
+    text = "Your order #DR-48213 and the SKU-12-XL ship by December 31, 2026; your Acme Cloud plan renews at 09:30."
+    result = translate_text(text, "en", "es", [apertium], glossary=glossary)
+    assert result.engine == "apertium" and result.flags == [] and result.missing_facts == []
+    for kept in ("#DR-48213", "SKU-12-XL", "December 31, 2026", "Acme Cloud", "09:30"):
+        assert kept in (result.text or "")
+    # Italian through Spanish: Apertium's "#" marks inside codes ("RMA#-7781#-B") never reach the text.
+    italian = translate_text("Il reso RMA-7781-B per il modello WM-8000X.", "it", "en", [apertium])
+    assert "RMA-7781-B" in (italian.text or "") and "WM-8000X" in (italian.text or "") and italian.flags == []

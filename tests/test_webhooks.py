@@ -911,7 +911,8 @@ def test_the_outbox_queries_only_for_commits_with_webhook_events(ctx: AppContext
         assert _count_webhook_queries(ctx, uninteresting) == 0
         assert _count_webhook_queries(ctx, two_interesting) == 1
         events_written = session.scalars(select(WebhookDelivery.event).order_by(WebhookDelivery.id)).all()
-        assert events_written == ["conversation_created", "message_created", "message_created"]
+        # The reply made the unassigned conversation the replier's: assigned, with its activity line.
+        assert events_written == ["conversation_created", "message_created", "message_created", "conversation_assigned", "message_created"]
 
 
 # -- pure parts --------------------------------------------------------------------------------------

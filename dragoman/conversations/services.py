@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, cast, delete, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, cast, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -596,10 +596,19 @@ def send_reply(
     files: list[dict[str, Any]] | None = None,
 ) -> Message:
     """`attributes`: a translated reply carries the agent's original there.
-    `files`: as `check_reply_files` gave them, kept in attributes["attachments"]."""
+    `files`: as `check_reply_files` gave them, kept in attributes["attachments"].
+
+    Replying to a conversation nobody holds makes it the replier's, as agents
+    expect: the customer is being answered by them, so routing must not hand
+    it to someone else, and the FAQ bot steps aside."""
     text = check_message_content(content)
     if files:
         attributes = {**(attributes or {}), "attachments": files}
+    if conversation.assignee_id is None:
+        # Locked and read again: of two agents replying at once, the first takes it.
+        lock_conversation(db, conversation)
+        if conversation.assignee_id is None:
+            assign_conversation(db, viewer, conversation, assignee_id=viewer.user_id)
     message = _add_message(
         db,
         conversation,
@@ -633,6 +642,44 @@ def send_bot_reply(db: Session, conversation: Conversation, content: str, attrib
     db.flush()
     _record(db, events.MESSAGE_CREATED, conversation, message=message)
     return message
+
+
+def lock_conversation(db: Session, conversation: Conversation) -> None:
+    """Take the conversation's row lock (PostgreSQL) or the write lock
+    (SQLite) until the transaction ends, and read it again: what this
+    transaction then decides from it cannot be overtaken by another's change."""
+    # A write that changes nothing takes the lock (not the primary key:
+    # SQLite moves a row whose rowid is written).
+    db.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(last_activity_at=Conversation.last_activity_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.refresh(conversation)
+
+
+def a_person_has_replied(db: Session, conversation_id: int, since: datetime | None = None) -> bool:
+    """Whether an agent has written to the customer in this conversation
+    (since `since`, when given); a note is not a reply."""
+    condition = and_(
+        Message.conversation_id == conversation_id,
+        Message.direction == Direction.outgoing,
+        Message.sender_type == SenderType.user,
+    )
+    if since is not None:
+        condition = and_(condition, Message.created_at >= since)
+    return bool(db.scalar(select(exists().where(condition))))
+
+
+def bot_may_speak(db: Session, conversation: Conversation) -> bool:
+    """Whether the FAQ bot may still write to the customer: it is handling
+    the conversation and no person has it (assigned) or has answered in it.
+    Locks the conversation first, so an agent's reply or assignment cannot
+    land between this check and the bot's message: call it in the
+    transaction that stores the bot's message, right before it."""
+    lock_conversation(db, conversation)
+    return conversation.bot_active and conversation.assignee_id is None and not a_person_has_replied(db, conversation.id)
 
 
 def end_bot_handling(db: Session, conversation: Conversation, text: str, attributes: dict[str, Any]) -> Conversation:

@@ -245,11 +245,16 @@ class BotWorker:
         conversation = db.get(Conversation, message.conversation_id) if message is not None else None
         if message is None or conversation is None or not conversation.bot_active:
             return
-        if conversation.assignee_id is not None:
-            # Someone took it before this message's turn came: theirs now.
+        if conversation.assignee_id is not None or conversations.a_person_has_replied(db, conversation.id):
+            # Someone took it or answered before this message's turn came
+            # (a backlog after a restart): theirs now.
             self.step_aside(db, conversation.id)
             return
-        session = self._session(db, conversation)
+        # Read only until the bot speaks: nothing is written (no lock held)
+        # while it searches, which may embed and translate for a while.
+        stored = db.get(BotSession, conversation.id)
+        awaiting_feedback = stored is not None and stored.awaiting_exchange_id is not None
+        unhelpful_answers = stored.unhelpful_answers if stored is not None else 0
         language = _customer_language(conversation, message)
         inbox = db.get(Inbox, conversation.inbox_id)
         settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
@@ -258,28 +263,43 @@ class BotWorker:
         candidates: list[bot.Found] = []
         searched: dict[str, Any] | None = None
         sent_files = bool((message.attributes or {}).get("attachments"))
-        if not bot.settles_without_search(
-            message.content, awaiting_feedback=session.awaiting_exchange_id is not None, sent_files=sent_files
-        ):
+        if not bot.settles_without_search(message.content, awaiting_feedback=awaiting_feedback, sent_files=sent_files):
             candidates, searched = self._search(db, index, conversation.account_id, message.content, language_of_words)
         found = candidates[0] if candidates else None
         threshold, _ = inbox_threshold(settings, index.semantic)
         decision = bot.decide(
             message.content,
-            awaiting_feedback=session.awaiting_exchange_id is not None,
-            unhelpful_answers=session.unhelpful_answers,
+            awaiting_feedback=awaiting_feedback,
+            unhelpful_answers=unhelpful_answers,
             found=found,
             threshold=threshold,
             has_knowledge_base=bool(index.articles),
             sent_files=sent_files,
         )
+        # An answer's link and translation are worked out before the lock below:
+        # an engine may take a while, and no write lock waits on it.
+        link: tuple[KbArticleVersion, str] | None = None
+        translated: dict[str, Any] | None = None
+        if decision.action is bot.Action.answer:
+            assert decision.found is not None
+            link = self._published_link(db, conversation, decision.found, language)
+            if link is not None:
+                translated = self._answer_in_customer_language(db, conversation.account_id, link[0], language)
+        # The moment of speaking, in the transaction that stores what the bot
+        # says: an agent who replied or took the conversation while the bot
+        # searched has it now, and the bot says nothing more.
+        if not conversations.bot_may_speak(db, conversation):
+            db.rollback()
+            self.step_aside(db, conversation.id)
+            return
+        session = self._session(db, conversation)
         if decision.feedback is not None and session.awaiting_exchange_id is not None:
             answered = db.get(BotExchange, session.awaiting_exchange_id)
             if answered is not None:
                 answered.helpful = decision.feedback
             session.awaiting_exchange_id = None
         if decision.action is bot.Action.answer:
-            self._answer(db, conversation, session, message, language, decision, searched)
+            self._answer(db, conversation, session, message, language, decision, link, translated, searched)
         elif decision.action is bot.Action.thank:
             conversations.send_bot_reply(db, conversation, bot.phrase(language, "thank"), {"bot": {"kind": "thanks"}})
             session.ended = "resolved"
@@ -404,17 +424,19 @@ class BotWorker:
         message: Message,
         language: str,
         decision: bot.Decision,
+        link: tuple[KbArticleVersion, str] | None,
+        translated: dict[str, Any] | None,
         searched: dict[str, Any] | None = None,
     ) -> None:
+        """`link`: the article's version and address (None once unpublished);
+        `translated`: its short answer in the customer's language, when machine-translated."""
         assert decision.found is not None
-        link = self._published_link(db, conversation, decision.found, language)
         if link is None:  # unpublished since the index was built
             unpublished = bot.Decision(bot.Action.handoff, bot.Reason.low_score, decision.found)
             self._hand_off(db, conversation, session, message, language, unpublished, None, searched)
             return
         version, url = link
         exchange = self._exchange(db, conversation, message, language, decision, BotOutcome.answered)
-        translated = self._answer_in_customer_language(db, conversation.account_id, version, language)
         if translated is not None:
             text = bot.answer_text(language, translated["text"], "", url, machine_translated=True)
         else:

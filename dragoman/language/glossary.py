@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dragoman.language.facts import Fact, find_facts
+from dragoman.language.facts import Fact, find_facts, missing_facts
 
 PLACEHOLDER = "ZX{index}QZ"
 # Engines may change the case, or split the token at a digit boundary.
@@ -40,6 +40,9 @@ class Protected:
     slots: tuple[str, ...]  # slot i: what placeholder i becomes in the target
     facts: tuple[Fact, ...]  # the source's protected facts (for the check afterwards)
     terms: tuple[str, ...]  # glossary terms found (for the record)
+    # What each glossary term must read in the target: the term itself, or its forced translation.
+    term_targets: tuple[str, ...] = ()
+    order_pattern: str | None = None
 
 
 _DENSE_RANGES = ((0x0E00, 0x0E7F), (0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
@@ -77,6 +80,7 @@ def protect(
         for index in range(fact.start, fact.end):
             taken[index] = True
     terms: list[str] = []
+    term_targets: list[str] = []
     # Longest terms first, so "Acme Cloud Pro" wins over "Acme Cloud".
     applicable = sorted((e for e in entries if e.term and e.applies(source, target)), key=lambda e: -len(e.term))
     for entry in applicable:
@@ -88,6 +92,7 @@ def protect(
             replacement = entry.translation if entry.translation is not None else match.group(0)
             spans.append((match.start(), match.end(), replacement))
             terms.append(match.group(0))
+            term_targets.append(replacement)
     spans.sort()
     pieces: list[str] = []
     slots: list[str] = []
@@ -98,7 +103,7 @@ def protect(
         slots.append(replacement)
         cursor = end
     pieces.append(text[cursor:])
-    return Protected("".join(pieces), tuple(slots), tuple(facts), tuple(terms))
+    return Protected("".join(pieces), tuple(slots), tuple(facts), tuple(terms), tuple(term_targets), order_pattern)
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,36 @@ def restore(translated: str, protected: Protected) -> Restored:
     missing = tuple(i for i in range(len(protected.slots)) if i not in seen)
     repeated = tuple(i for i, count in seen.items() if count > 1)
     return Restored(text, missing, repeated)
+
+
+def missing_terms(expected: Iterable[str], target: str) -> list[str]:
+    """Glossary texts the target does not contain as often as expected.
+    Longer ones claim their places first: "Acme" is not counted inside the
+    "Acme Cloud" that is also expected."""
+    needed: dict[str, int] = {}
+    for text in expected:
+        needed[text] = needed.get(text, 0) + 1
+    remaining = target
+    missing: list[str] = []
+    for text in sorted(needed, key=lambda item: (-len(item), item)):
+        pattern = re.compile(rf"(?<!\w){re.escape(text)}(?!\w)" if _is_spaced(text) else re.escape(text))
+        found = 0
+        for match in pattern.finditer(remaining):
+            if found == needed[text]:
+                break
+            found += 1
+            remaining = remaining[: match.start()] + "\x00" * len(match.group(0)) + remaining[match.end() :]
+        missing.extend([text] * (needed[text] - found))
+    return missing
+
+
+def lost_in_translation(protected: Protected, target: str) -> list[str]:
+    """The fact check: every protected fact and glossary term of the source
+    that the target (what the customer or agent would read) does not contain
+    unchanged. Used on an engine's answer, on remembered and corrected
+    translations and on an agent's own edit alike."""
+    lost = [fact.text for fact in missing_facts(list(protected.facts), target, protected.order_pattern)]
+    return lost + missing_terms(protected.term_targets, target)
 
 
 def strip_placeholders(text: str) -> str:

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from dragoman.language.engines import EngineError, Translator
-from dragoman.language.facts import missing_facts
-from dragoman.language.glossary import GlossaryEntry, Protected, protect, restore, strip_placeholders
+from dragoman.language.glossary import GlossaryEntry, Protected, lost_in_translation, protect, restore, strip_placeholders
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +103,7 @@ def _check(protected: Protected, translated: str) -> tuple[str, list[str], list[
     flags: list[str] = []
     if restored.missing_slots or restored.repeated_slots:
         flags.append("placeholders_lost")
-    lost = [fact.text for fact in missing_facts(list(protected.facts), restored.text)]
+    lost = lost_in_translation(protected, restored.text)
     if lost:
         flags.append("facts_missing")
     return restored.text, flags, lost
@@ -131,7 +130,7 @@ def translate_text(
         remembered = memory.get(engine.name) if memory is not None else None
         if remembered is not None:
             # Memory holds finished text: only the fact check applies to it.
-            lost = [fact.text for fact in missing_facts(list(protected.facts), remembered[0])]
+            lost = lost_in_translation(protected, remembered[0])
             result.text, result.engine, result.pivot = remembered[0], engine.name, remembered[1]
             result.status, result.from_memory = "translated", True
             result.flags = ["facts_missing"] if lost else []

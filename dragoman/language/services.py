@@ -28,8 +28,8 @@ from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import require_language, require_text
 from dragoman.language import evidence
 from dragoman.language.detect import DEFAULT_LANGUAGES, Detection, base_language, shared_detection
-from dragoman.language.facts import check_order_pattern, find_facts, missing_facts
-from dragoman.language.glossary import GlossaryEntry
+from dragoman.language.facts import check_order_pattern
+from dragoman.language.glossary import GlossaryEntry, lost_in_translation, protect
 from dragoman.language.models import ConversationLanguage, GlossaryTerm, LanguageSettings, TranslationMemory
 from dragoman.language.pipeline import TranslationResult, no_engine_reason, translate_text
 from dragoman.language.runtime import ENGINE_NAMES, LanguageRuntime
@@ -307,6 +307,15 @@ def glossary_entries(db: Session, account_id: int) -> list[GlossaryEntry]:
     ]
 
 
+def lost_facts(db: Session, account_id: int, text: str, source: str, target: str, translated: str) -> list[str]:
+    """The fact check for a translation no engine made just now (remembered,
+    corrected, or the agent's own edit): the same facts and glossary terms
+    the engine's answer is checked for."""
+    settings = get_settings(db, account_id)
+    protected = protect(text, source, target, glossary_entries(db, account_id), settings.order_pattern)
+    return lost_in_translation(protected, translated)
+
+
 def _bump_glossary(db: Session, account_id: int) -> None:
     _settings_row(db, account_id).glossary_version += 1
     db.info.get(_SETTINGS_KEY, {}).pop(account_id, None)
@@ -478,7 +487,7 @@ def translate_for_account(
     memory.load()
     corrected = memory.correction()
     if corrected is not None:
-        lost = [fact.text for fact in missing_facts(find_facts(text, settings.order_pattern), corrected.translated_text)]
+        lost = lost_facts(db, account_id, text, source, target, corrected.translated_text)
         return TranslationResult(
             source=source, target=target, status="translated", text=corrected.translated_text, engine=CORRECTION_ENGINE,
             flags=["facts_missing"] if lost else [], missing_facts=lost, from_memory=True,
@@ -667,10 +676,9 @@ def preview_reply(
         if source_language
         else language_of_reply(db, user_id, text, target)
     )
-    settings = get_settings(db, conversation.account_id)
     if edited_translation is not None:
         edited = require_text(edited_translation, "translation", max_length=MAX_TRANSLATION_CHARS)
-        lost = [fact.text for fact in missing_facts(find_facts(text, settings.order_pattern), edited)]
+        lost = lost_facts(db, conversation.account_id, text, source, target, edited)
         result = TranslationResult(
             source=source, target=target, status="translated", text=edited, engine="agent",
             flags=["facts_missing"] if lost else [], missing_facts=lost,

@@ -295,9 +295,11 @@ class RoutingRuntime:
         if conversation_id is None:
             return
         if event.name == events.MESSAGE_CREATED:
-            sender = ((data.get("message") or {}).get("sender") or {}).get("id")
-            if self._awaiting.get(conversation_id, (None,))[0] == sender:
-                del self._awaiting[conversation_id]  # answered in time
+            message = data.get("message") or {}
+            if message.get("direction") == "outgoing" and message.get("sender_type") == "user":
+                # Answered in time, by the agent or by a colleague: someone is
+                # answering the customer, and routing never moves it from them.
+                self._awaiting.pop(conversation_id, None)
             return
         if event.name == events.CONVERSATION_ASSIGNED:
             self._on_assigned(conversation_id, conversation, now)
@@ -436,7 +438,8 @@ class RoutingRuntime:
             agent_id, _deadline, seconds = awaiting
             with self._factory() as db:
                 self._returning.add(conversation_id)
-                if services.take_back_unanswered(db, conversation_id, agent_id, seconds):
+                assigned_at = services.from_epoch(deadline - seconds)
+                if services.take_back_unanswered(db, conversation_id, agent_id, seconds, assigned_at):
                     db.commit()
                 else:
                     self._returning.discard(conversation_id)

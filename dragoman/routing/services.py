@@ -591,16 +591,21 @@ def answer_timeouts(db: Session) -> dict[int, int]:
     }
 
 
-def take_back_unanswered(db: Session, conversation_id: int, agent_id: int, seconds: int) -> bool:
+def take_back_unanswered(db: Session, conversation_id: int, agent_id: int, seconds: int, assigned_at: datetime) -> bool:
     """The agent let a routed conversation go unanswered: it goes back to the
     queue (its wait keeps counting from when it first arrived) and the agent
     is set away, as a contact center does after a missed offer. False if it
-    is no longer theirs."""
+    is no longer theirs, or a person has answered the customer since
+    `assigned_at` (routing never moves a conversation someone is answering)."""
     conversation = db.get(Conversation, conversation_id)
     agent = db.get(User, agent_id)
-    if conversation is None or agent is None or conversation.assignee_id != agent_id:
+    if conversation is None or agent is None:
         return False
-    if conversation.status is not ConversationStatus.open:
+    # Locked and read again, so a reply committed a moment ago is seen.
+    conversations.lock_conversation(db, conversation)
+    if conversation.assignee_id != agent_id or conversation.status is not ConversationStatus.open:
+        return False
+    if conversations.a_person_has_replied(db, conversation_id, since=assigned_at):
         return False
     # Presence first: its event reaches the routing thread before the hand-back,
     # so the conversation is not offered straight back to the same agent.
@@ -802,6 +807,10 @@ def store_decision(db: Session, decision: Decision, now: datetime) -> str:
     conversation = db.get(Conversation, decision.conversation_id, with_for_update=True)
     if conversation is None:
         return CONVERSATION_CHANGED
+    if decision.outcome == "assigned":
+        # On SQLite too: the write lock, then the conversation as committed, so
+        # an agent's reply (which makes it theirs) a moment ago is seen.
+        conversations.lock_conversation(db, conversation)
     waited = decision.reason.get("waited_seconds")
     closed_until = from_epoch(decision.closed_until) if decision.closed_until is not None else None
     if decision.outcome == "assigned":
