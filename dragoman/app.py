@@ -41,6 +41,7 @@ from dragoman.kb import pages as kb_pages
 from dragoman.kb import routes as kb_routes
 from dragoman.kb.worker import BotWorker
 from dragoman.language import routes as language_routes
+from dragoman.language import services as language_services
 from dragoman.language.runtime import build_runtime
 from dragoman.language.worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
@@ -103,7 +104,9 @@ def build_context(settings: Settings) -> AppContext:
     translator = TranslationWorker(factory, language)
     bus.subscribe(translator.on_event)
     # Routing keeps its engine in its own thread; listeners only queue work.
-    routing = RoutingRuntime(factory)
+    routing = RoutingRuntime(
+        factory, translation_reach=lambda db, account_id: language_services.translation_reach(db, language, account_id)
+    )
     bus.subscribe(routing.on_event)
     # The FAQ bot answers in its own thread after commit (kb.worker).
     faq_bot = BotWorker(

@@ -679,3 +679,29 @@ def test_a_routed_chat_a_colleague_answered_is_not_taken_back_for_want_of_an_ans
     routing_idle(ctx)
     assert assignee_of(client, demo, admin, conversation_id) == maria_id
     assert "routing_no_answer" not in [m["attributes"].get("activity") for m in messages(client, demo, admin, conversation_id)]
+
+
+def test_the_translation_step_never_gives_a_chat_to_an_agent_no_engine_connects_with_the_customer(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    """The demo's Li Wei works in Chinese: no offline engine serves es↔zh or
+    ja↔zh, so the translation step leaves him Spanish and Japanese chats;
+    Sam works in English, which Apertium connects with Spanish both ways."""
+    admin = as_user(demo.user("admin"))
+    li_wei, sam = as_user(demo.user("li.wei")), as_user(demo.user("sam"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 4}, {"after_seconds": 0, "machine_translation": True}])
+    set_presence(client, li_wei, "online")
+    spanish = new_chat(client, demo, "Carmen", "es", "Hola, ¿dónde está mi pedido DR-48213?")
+    japanese = new_chat(client, demo, "Yuki", "ja", "こんにちは、注文 DR-48150 の配送先を変更したいです。")
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, spanish) is None and assignee_of(client, demo, admin, japanese) is None
+    set_presence(client, sam, "online")
+    sam_id = demo.user("sam").id
+    assert wait_until(lambda: assignee_of(client, demo, admin, spanish) == sam_id)
+    routing_idle(ctx)
+    assert assignee_of(client, demo, admin, japanese) is None  # nobody can read it: it waits
+    [routed] = [m for m in messages(client, demo, admin, spanish) if m["attributes"].get("activity") == "routed"]
+    assert routed["attributes"]["rule_parts"]["machine_translation"] is True
+    assert "en" in routed["attributes"]["rule_parts"]["translated_languages"]
+    assert "zh" not in routed["attributes"]["rule_parts"]["translated_languages"]
+    assert "translated both ways" in routed["attributes"]["rule"]

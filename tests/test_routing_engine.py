@@ -39,6 +39,7 @@ def agent(
     presence: Presence = Presence.online,
     teams: frozenset[int] = frozenset({TEAM}),
     inboxes: frozenset[int] = frozenset({INBOX}),
+    working: str | None = None,
 ) -> AgentSpec:
     return AgentSpec(
         id=ident,
@@ -50,6 +51,7 @@ def agent(
         inbox_ids=inboxes,
         capacity={Channel.chat: chat},
         presence=presence,
+        working_language=working,
     )
 
 
@@ -547,3 +549,35 @@ def test_a_shift_ends_and_starts_again_on_the_hour_in_the_agents_time_zone() -> 
     assert hours.next_change(utc(30, 1)) == utc(30, 8)  # Monday 10:00 in Tokyo: the shift ends at 17:00
     assert hours.next_change(utc(30, 9)) == utc(1, 0)  # Monday 18:00: Tuesday 09:00
     assert hours.next_change(utc(4, 9)) == utc(7, 0)  # Friday 18:00: Monday 09:00
+
+
+def test_a_translation_step_gives_a_chat_only_to_agents_an_engine_connects_both_ways() -> None:
+    """Engines serve es↔en but nothing between Japanese or Spanish and
+    Chinese: an agent working in Chinese is never given a Spanish or
+    Japanese chat by the translation step, even one who also writes some
+    English (the console translates into the working language); an agent
+    working in English is given the Spanish one."""
+    reach = {"es": frozenset({"en", "pt"}), "en": frozenset({"es"}), "ja": frozenset(), "zh": frozenset()}
+    spec = queue(steps=(Step(0, min_language_level=4), Step(10, machine_translation=True)), translation_reach=reach, default_skill=None)
+    chinese = agent(1, {"zh": 5, "en": 3}, skills={}, working="zh")
+    engine = engine_with(chinese, spec=spec)
+    engine.enqueue(chat(100, "es"), 0.0)
+    engine.enqueue(chat(101, "ja"), 0.0)
+    assert engine.tick(100.0) == []  # the translation step is open, but no engine links es or ja with zh
+    english = agent(2, {"en": 4}, skills={}, working="en")
+    decisions = engine.upsert_agent(english, 101.0)
+    assert [(d.conversation_id, d.agent_id, d.machine_translation) for d in decisions] == [(100, 2, True)]
+    assert decisions[0].reason["rule"] == "any agent (machine translation): writes es, or works in en or pt (translated both ways)"
+    assert decisions[0].reason["rule_parts"]["translated_languages"] == ["en", "pt"]
+    assert engine.is_waiting(101)  # Japanese still waits for someone who can read it
+    # Someone who writes Japanese, whatever their working language, may take it.
+    decisions = engine.upsert_agent(agent(3, {"ja": 2}, skills={}, working="zh"), 102.0)
+    assert [(d.conversation_id, d.agent_id) for d in decisions] == [(101, 3)]
+
+
+def test_without_known_reach_a_translation_step_admits_anyone_as_before() -> None:
+    spec = queue(steps=(Step(0, min_language_level=4), Step(10, machine_translation=True)), default_skill=None)
+    engine = engine_with(agent(1, {"zh": 5}, skills={}), spec=spec)
+    # Nobody online writes Spanish well: the first step is skipped at once.
+    decision = engine.enqueue(chat(100, "es"), 0.0)
+    assert decision.agent_id == 1 and decision.machine_translation

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dragoman.accounts.models import Account, TeamMember, User
+from dragoman.accounts.models import Account, TeamMember, User, UserLanguage
 from dragoman.contacts.models import Contact
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import require_language, require_text
@@ -462,6 +462,34 @@ def store_memory(db: Session, entries: list[TranslationMemory]) -> None:
 def chain_names(runtime: LanguageRuntime, settings: AccountLanguageSettings, source: str, target: str) -> list[str]:
     chains = settings.engine_chains
     return chains.get(f"{source}-{target}") or chains.get("*") or runtime.default_chain()
+
+
+def translation_served(runtime: LanguageRuntime, settings: AccountLanguageSettings, source: str, target: str) -> bool:
+    """Whether the account's engine chain for the pair has an engine for it."""
+    if source == target:
+        return True
+    return any(engine.supports(source, target) for engine in runtime.resolve(chain_names(runtime, settings, source, target)))
+
+
+def translation_reach(db: Session, runtime: LanguageRuntime, account_id: int) -> dict[str, frozenset[str]]:
+    """For each language a customer may write (the detector's and every
+    language the account's people write): the other languages an agent may
+    work in with machine translation, the account's engines serving both
+    directions (reading the customer, writing back). Routing's translation
+    step gives a chat only to agents who write one of these or the
+    customer's own."""
+    settings = get_settings(db, account_id)
+    written = db.scalars(
+        select(UserLanguage.language).join(User, User.id == UserLanguage.user_id).where(User.account_id == account_id)
+    ).all()
+    codes = sorted({*DEFAULT_LANGUAGES, *(code for code in (base_language(c) for c in written) if code)})
+    return {
+        customer: frozenset(
+            code for code in codes
+            if code != customer and translation_served(runtime, settings, customer, code) and translation_served(runtime, settings, code, customer)
+        )
+        for customer in codes
+    }  # fmt: skip
 
 
 def translate_for_account(

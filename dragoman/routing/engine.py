@@ -138,6 +138,12 @@ class QueueSpec:
     # After this long in line with nobody free, the conversation also becomes
     # a ticket (the customer is told its number); it keeps its place. 0: never.
     ticket_after_seconds: float = 0.0
+    # For each customer language: the languages an agent may work in with
+    # machine translation, because the account's engines serve both
+    # directions (reading the customer, writing to them). A machine
+    # translation step admits only agents who write the customer's language
+    # or one of these. None: not known, the step admits anyone (as before).
+    translation_reach: Mapping[str, frozenset[str]] | None = None
 
 
 @dataclass(slots=True)
@@ -155,6 +161,9 @@ class AgentSpec:
     capacity: Mapping[Channel, int] = field(default_factory=dict)
     presence: Presence = Presence.offline
     timezone: str = "UTC"
+    # The language the agent's console translates into: what a machine
+    # translation step needs an engine for, both ways with the customer's.
+    working_language: str | None = None
 
 
 @dataclass(slots=True)
@@ -280,6 +289,10 @@ def _agent_keys(spec: AgentSpec, channel: Channel) -> list[BucketKey]:
     skills = [(name, min(level, MAX_LEVEL)) for name, level in spec.skills.items() if level > 0]
     keys: list[BucketKey] = [_EVERYONE]
     keys += [(code, level, None, 0) for code, level in languages]
+    if spec.working_language:
+        # Machine translation steps look agents up by working language too.
+        working = WORKING_PREFIX + spec.working_language
+        keys += [(working, 1, None, 0)] + [(working, 1, name, level) for name, level in skills]
     keys += [(None, 0, name, level) for name, level in skills]
     keys += [(code, level, name, skill) for code, level in languages for name, skill in skills]
     return keys
@@ -363,31 +376,72 @@ class _Queue:
             "skill": wanted_skill if step.min_skill_level and wanted_skill else None,
             "min_skill_level": step.min_skill_level if wanted_skill else 0,
             "machine_translation": step.machine_translation,
+            # The working languages the engines connect with the customer's
+            # both ways (None: the step asks for none).
+            "translated_languages": translated_languages(step, language, self.spec.translation_reach),
         }
 
     def rule(self, index: int, language: str | None, skill: str | None) -> str:
         cache_key = (index, language, skill)
         text = self.rules.get(cache_key)
         if text is None:
-            text = self.rules[cache_key] = self.spec.steps[index].describe(language, skill)
+            step = self.spec.steps[index]
+            text = step.describe(language, skill)
+            readable = translated_languages(step, language, self.spec.translation_reach)
+            if readable is not None:
+                text += f": writes {language or step.language}" + (
+                    f", or works in {' or '.join(readable)} (translated both ways)" if readable else ""
+                )
+            self.rules[cache_key] = text
         return text
 
     def keys_for(self, index: int, language: str | None, skill: str | None) -> list[BucketKey]:
         cache_key = (index, language, skill)
         keys = self.step_keys.get(cache_key)
         if keys is None:
-            keys = _step_keys(self.spec.steps[index], language, skill)
+            keys = _step_keys(self.spec.steps[index], language, skill, self.spec.translation_reach)
             self.step_keys[cache_key] = keys
         return keys
 
 
-def _step_keys(step: Step, language: str | None, skill: str | None) -> list[BucketKey]:
+# Bucket keys of agents by working language (not a language they write).
+WORKING_PREFIX = "work:"
+
+
+def translated_languages(step: Step, language: str | None, reach: Mapping[str, frozenset[str]] | None) -> list[str] | None:
+    """The working languages that meet a machine-translation step for a
+    customer writing `language`: those the account's engines connect with it
+    both ways (the agent reads the customer translated and is translated
+    back). None when the step asks for none (no translation step, a
+    language level of its own, an unknown language or reach). An agent who
+    writes the customer's language meets the step too."""
+    lang = step.language or language
+    if not step.machine_translation or step.min_language_level or not lang or reach is None:
+        return None
+    return sorted(reach.get(lang, frozenset()))
+
+
+def _step_keys(
+    step: Step, language: str | None, skill: str | None, reach: Mapping[str, frozenset[str]] | None = None
+) -> list[BucketKey]:
     """The buckets whose agents meet `step`, best-qualified first (skill
     before language), so "most skilled" can stop at the first hit."""
     lang = step.language or language
     wanted_skill = step.skill or skill
-    need_lang = step.min_language_level if lang else 0
     need_skill = step.min_skill_level if wanted_skill else 0
+    working = translated_languages(step, language, reach)
+    if working is not None:
+        # Who writes the customer's language first (no translation needed),
+        # then who works in a language the engines connect with it.
+        if need_skill:
+            return [
+                key
+                for y in range(MAX_LEVEL, need_skill - 1, -1)
+                for key in [(lang, x, wanted_skill, y) for x in range(MAX_LEVEL, 0, -1)]
+                + [(WORKING_PREFIX + code, 1, wanted_skill, y) for code in working]
+            ]
+        return [(lang, x, None, 0) for x in range(MAX_LEVEL, 0, -1)] + [(WORKING_PREFIX + code, 1, None, 0) for code in working]
+    need_lang = step.min_language_level if lang else 0
     if need_lang and need_skill:
         return [
             (lang, x, wanted_skill, y)
@@ -406,12 +460,22 @@ def _widens(narrow: Step, wide: Step) -> bool:
     conversation's language and skill."""
     if wide.min_language_level and (narrow.language != wide.language or narrow.min_language_level < wide.min_language_level):
         return False
+    if wide.machine_translation and not wide.min_language_level and not (narrow.min_language_level and narrow.language == wide.language):
+        # A translation step asks for a language an engine serves: only a
+        # step that asks for the customer's own language is inside it.
+        return False
     return not wide.min_skill_level or (narrow.skill == wide.skill and narrow.min_skill_level >= wide.min_skill_level)
 
 
-def _meets(agent: _Agent, step: Step, language: str | None, skill: str | None, channel: Channel) -> bool:
+def _meets(
+    agent: _Agent, step: Step, language: str | None, skill: str | None, channel: Channel,
+    reach: Mapping[str, frozenset[str]] | None = None,
+) -> bool:  # fmt: skip
     lang = step.language or language
     wanted_skill = step.skill or skill
+    working = translated_languages(step, language, reach)
+    if working is not None and agent.language_level(lang, channel) == 0 and agent.spec.working_language not in working:
+        return False
     if step.min_language_level and lang and agent.language_level(lang, channel) < step.min_language_level:
         return False
     if step.min_skill_level and wanted_skill and agent.skill_level(wanted_skill) < step.min_skill_level:
@@ -1093,13 +1157,16 @@ class RoutingEngine:
         `agent` may take it, and at which step; None if never."""
         channel = queue.spec.channel
         cache_key = (language, skill, agent.seats[channel].levels.get(language, 0), agent.spec.skills.get(skill, 0) if skill is not None else 0)
+        if queue.spec.translation_reach is not None:
+            # A translation step's answer also depends on the agent's working language.
+            cache_key = (*cache_key, agent.spec.working_language)  # type: ignore[assignment]
         cached = queue.admit_cache.get(cache_key, _UNKNOWN)
         if cached is not _UNKNOWN:
             return cached  # type: ignore[return-value]
         result: tuple[float, int] | None = None
         opens = self._step_opens(queue, language, skill)
         for index, step in enumerate(queue.spec.steps):
-            if _meets(agent, step, language, skill, channel):
+            if _meets(agent, step, language, skill, channel, queue.spec.translation_reach):
                 result = (opens[index], index)
                 break
         queue.admit_cache[cache_key] = result

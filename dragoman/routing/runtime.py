@@ -49,9 +49,17 @@ class _Job:
 
 
 class RoutingRuntime:
-    def __init__(self, factory: sessionmaker[Session], clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        clock: Callable[[], float] = time.time,
+        translation_reach: services.TranslationReach | None = None,
+    ) -> None:
         self._factory = factory
         self._clock = clock
+        # Which languages machine translation connects, per account: what a
+        # translation step may promise (None: not checked).
+        self._translation_reach = translation_reach
         self.engine = RoutingEngine()
         self._jobs: queue_module.SimpleQueue[_Job | None] = queue_module.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -217,7 +225,7 @@ class RoutingRuntime:
 
     def _reload_queues(self, now: float) -> None:
         with self._factory() as db:
-            specs = services.queue_specs(db)
+            specs = services.queue_specs(db, self._translation_reach)
             self._answer_timeouts = services.answer_timeouts(db)
         wanted = {spec.id for spec in specs}
         decisions: list[Decision] = []

@@ -9,8 +9,8 @@ reads and writes the database.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -332,6 +332,7 @@ def agent_specs_and_schedules(
                 capacity=dict(capacities[user.id]),
                 presence=effective_presence(user, schedules.get(user.id), now),
                 timezone=user.timezone or "UTC",
+                working_language=base_language(user.working_language),
             )
         )
     return specs, schedules
@@ -576,9 +577,20 @@ def queue_spec(queue: RoutingQueue, names: dict[int, str]) -> QueueSpec:
     )
 
 
-def queue_specs(db: Session) -> list[QueueSpec]:
+TranslationReach = Callable[[Session, int], Mapping[str, frozenset[str]]]
+
+
+def queue_specs(db: Session, translation_reach: TranslationReach | None = None) -> list[QueueSpec]:
+    """Every enabled queue as the engine sees it; with `translation_reach`
+    (the account's engines, language.services.translation_reach), a machine
+    translation step admits only agents an engine connects with the customer."""
     names = skill_names(db)
-    return [queue_spec(queue, names) for queue in list_queues(db) if queue.enabled]
+    queues = [queue for queue in list_queues(db) if queue.enabled]
+    reach: dict[int, Mapping[str, frozenset[str]]] = {}
+    if translation_reach is not None:
+        for account_id in {queue.account_id for queue in queues}:
+            reach[account_id] = translation_reach(db, account_id)
+    return [replace(queue_spec(queue, names), translation_reach=reach.get(queue.account_id)) for queue in queues]
 
 
 def answer_timeouts(db: Session) -> dict[int, int]:
