@@ -11,7 +11,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from conftest import DemoWorld, wait_until
+from dragoman.core.clock import utcnow
 from dragoman.core.http import AppContext
+from dragoman.routing.models import RoutingConversation
 from dragoman.routing.runtime import RoutingRuntime
 
 
@@ -280,6 +282,11 @@ def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorl
     assert assignee_of(client, demo, admin, conversation_id) is None
     url = f"/api/v1/accounts/{demo.account_id}/routing/conversations/{conversation_id}"
     assert client.patch(url, json={"vip": True}, headers=admin).status_code == 204
+    # The customer has been waiting 75 s when a supervisor moves the chat.
+    with ctx.session_factory() as db:
+        extra = db.get(RoutingConversation, conversation_id)
+        extra.enqueued_at = (extra.enqueued_at or utcnow()) - timedelta(seconds=75)
+        db.commit()
     note = "The customer wants a refund for order 4711."
     transfer = client.patch(url, json={"queue_id": spanish["id"], "note": note}, headers=admin)
     assert transfer.status_code == 204
@@ -295,6 +302,8 @@ def test_vip_and_transfer_to_a_language_queue(client: TestClient, demo: DemoWorl
     routing_idle(ctx)
     decision = client.get(f"{url}/decisions", headers=admin).json()[-1]
     assert decision["queue_id"] == spanish["id"]
+    # The move kept the customer's wait; it did not start it again.
+    assert decision["reason"]["waited_seconds"] >= 75
 
 
 def test_the_wall_shows_queues_languages_and_agents(client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext) -> None:

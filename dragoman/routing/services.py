@@ -779,7 +779,11 @@ def set_conversation_routing(
                 field="queue_id",
             )
         extra.queue_id = queue_id
-        extra.enqueued_at = utcnow()
+        # A customer still waiting keeps their wait: moving the conversation
+        # to another queue does not make them wait less. One an agent held
+        # waits from now, as after any hand-back.
+        if conversation.assignee_id is not None:
+            extra.enqueued_at = utcnow()
     db.flush()
     return extra
 
