@@ -324,6 +324,40 @@ def test_the_wall_shows_queues_languages_and_agents(client: TestClient, demo: De
     assert client.get(f"/api/v1/accounts/{demo.account_id}/routing/wall", headers=agent).status_code == 403
 
 
+def test_the_walls_service_level_counts_a_chat_answered_when_the_agent_replies(
+    client: TestClient, demo: DemoWorld, as_user: Any, ctx: AppContext
+) -> None:
+    admin, supervisor, sam = as_user(demo.user("admin")), as_user(demo.user("supervisor")), as_user(demo.user("sam"))
+    make_queue(client, demo, admin, steps=[{"after_seconds": 0, "min_language_level": 0}], service_target_seconds=30)
+    set_presence(client, sam, "online")
+    conversation_id = new_chat(client, demo, "Emma", "en", "Hi, where is my parcel?")
+    assert wait_until(lambda: assignee_of(client, demo, admin, conversation_id) == demo.user("sam").id)
+    routing_idle(ctx)
+
+    def wall_queue() -> dict[str, Any]:
+        return client.get(f"/api/v1/accounts/{demo.account_id}/routing/wall", headers=supervisor).json()["queues"][0]
+
+    # Assigned, not answered: nothing answered yet, and not yet late.
+    assert (wall_queue()["answered_last_hour"], wall_queue()["service_level_last_hour"]) == (0, None)
+    reply = client.post(
+        f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}/messages",
+        json={"content": "It arrives tomorrow morning."},
+        headers=sam,
+    )
+    assert reply.status_code == 201
+    assert (wall_queue()["answered_last_hour"], wall_queue()["service_level_last_hour"]) == (1, 1.0)
+
+
+def test_the_service_level_rule() -> None:
+    from dragoman.routing.services import CustomerWait, service_level
+
+    assert service_level([], 30) == (0, None)
+    assert service_level([CustomerWait(10, True), CustomerWait(45, True)], 30) == (2, 0.5)
+    # Not answered: counts against the share only once past the target.
+    assert service_level([CustomerWait(10, True), CustomerWait(20, False)], 30) == (1, 1.0)
+    assert service_level([CustomerWait(10, True), CustomerWait(31, False)], 30) == (1, 0.5)
+
+
 # -- bad input --------------------------------------------------------------------------
 
 

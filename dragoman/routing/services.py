@@ -22,7 +22,7 @@ from dragoman.accounts.models import Availability, Role, Team, TeamMember, User
 from dragoman.accounts.permissions import Viewer
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
-from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
+from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, SenderType
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import require_language, require_text
@@ -990,28 +990,63 @@ def list_decisions(db: Session, conversation_id: int) -> list[RoutingDecision]:
     )
 
 
-def answered_since(db: Session, account_id: int, since: datetime) -> dict[int, list[float]]:
-    """Waits of conversations routed to an agent since `since`, per queue."""
-    rows = db.execute(
-        select(RoutingDecision.queue_id, RoutingDecision.waited_seconds).where(
+@dataclass(frozen=True)
+class CustomerWait:
+    seconds: float  # to the agent's first reply, or so far when not answered
+    answered: bool
+
+
+def waits_since(db: Session, account_id: int, since: datetime, now: datetime) -> dict[int, list[CustomerWait]]:
+    """Per queue, the customers' waits of conversations routed to an agent
+    since `since`, measured to the agent's first reply to the customer: being
+    assigned is not being answered."""
+    decisions = db.execute(
+        select(RoutingDecision.queue_id, RoutingDecision.conversation_id, RoutingDecision.waited_seconds, RoutingDecision.created_at).where(
             RoutingDecision.account_id == account_id,
             RoutingDecision.created_at >= since,
             RoutingDecision.outcome == "assigned",
         )
-    )
-    waits: dict[int, list[float]] = defaultdict(list)
-    for queue_id, waited in rows:
-        if queue_id is not None and waited is not None:
-            waits[queue_id].append(waited)
+    ).all()
+    replies: dict[int, list[datetime]] = defaultdict(list)
+    conversation_ids = {row.conversation_id for row in decisions}
+    if conversation_ids:
+        for conversation_id, moment in db.execute(
+            select(Message.conversation_id, Message.created_at)
+            .where(
+                Message.conversation_id.in_(conversation_ids),
+                Message.direction == Direction.outgoing,
+                Message.sender_type == SenderType.user,
+                Message.created_at >= since,
+            )
+            .order_by(Message.created_at)
+        ):
+            replies[conversation_id].append(moment)
+    waits: dict[int, list[CustomerWait]] = defaultdict(list)
+    for queue_id, conversation_id, waited, decided_at in decisions:
+        if queue_id is None or waited is None:
+            continue
+        first = next((moment for moment in replies[conversation_id] if moment >= decided_at), None)
+        until = first if first is not None else now
+        waits[queue_id].append(CustomerWait(waited + max(0.0, (until - decided_at).total_seconds()), first is not None))
     return waits
+
+
+def service_level(waits: Sequence[CustomerWait], target: int) -> tuple[int, float | None]:
+    """(answered, share answered within `target`). A chat not answered yet
+    counts against the share once its wait has passed the target, and not at
+    all before: it may still be answered in time. Pure."""
+    answered = [wait for wait in waits if wait.answered]
+    late = sum(1 for wait in waits if not wait.answered and wait.seconds > target)
+    counted = len(answered) + late
+    within = sum(1 for wait in answered if wait.seconds <= target)
+    return len(answered), (within / counted if counted else None)
 
 
 def service_levels(db: Session, account_id: int, now: datetime) -> dict[int, tuple[int, float | None, int]]:
     """queue id -> (answered in the last hour, share within target, target)."""
-    waits = answered_since(db, account_id, now - timedelta(hours=1))
+    waits = waits_since(db, account_id, now - timedelta(hours=1), now)
     result: dict[int, tuple[int, float | None, int]] = {}
     for queue in list_queues(db, account_id):
-        answered = waits.get(queue.id, [])
-        within = sum(1 for wait in answered if wait <= queue.service_target_seconds)
-        result[queue.id] = (len(answered), within / len(answered) if answered else None, queue.service_target_seconds)
+        answered, share = service_level(waits.get(queue.id, []), queue.service_target_seconds)
+        result[queue.id] = (answered, share, queue.service_target_seconds)
     return result
