@@ -4,6 +4,7 @@ crash test (tests/test_crash_safety.py) found, each kept as a plain test."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +102,25 @@ def _add_contact(ctx: AppContext, account_id: int) -> None:
     with ctx.session_factory() as db:
         db.add(Contact(account_id=account_id, name="written while the bot searched"))
         db.commit()
+
+
+def test_listeners_hear_a_commit_after_the_write_lock_is_given_back(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    """Found by the crash test: events were published with the committing
+    session still holding the SQLite write lock, so a listener that wrote
+    (with its own session) waited 10 s for it, and so did every customer."""
+    outcomes: list[str] = []
+
+    def write_on_message(event: Any) -> None:
+        if event.name == "message.created" and not outcomes:
+            started = time.monotonic()
+            try:
+                _add_contact(ctx, demo.account_id)
+                outcomes.append(f"wrote in {time.monotonic() - started:.1f} s")
+            except Exception as exc:  # noqa: BLE001 - reported below
+                outcomes.append(repr(exc))
+
+    ctx.bus.subscribe(write_on_message)
+    token = client.post(f"/widget/api/{demo.website_token}/visitors", json={"language": "en"}).json()["visitor_token"]
+    sent = client.post("/widget/api/messages", json={"content": "Hello"}, headers={"X-Visitor-Token": token})
+    assert sent.status_code == 201
+    assert len(outcomes) == 1 and outcomes[0].startswith("wrote in 0."), outcomes

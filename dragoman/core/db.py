@@ -176,6 +176,14 @@ def serialize_sqlite_writes(factory: sessionmaker[Session], lock: SessionWriteLo
         if state.is_insert or state.is_update or state.is_delete:
             _acquire(state.session)
 
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        # SQLite has ended the write transaction: given back before the
+        # session publishes its events (core.events runs every listener in
+        # this same hook), so no listener runs while holding the lock.
+        if not session.in_nested_transaction():
+            write_lock.release(session)
+
     @event.listens_for(factory, "after_transaction_end")
     def _after_end(session: Session, transaction: Any) -> None:
         # Only the outermost transaction's end gives the lock back; a
