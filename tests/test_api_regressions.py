@@ -124,3 +124,22 @@ def test_listeners_hear_a_commit_after_the_write_lock_is_given_back(client: Test
     sent = client.post("/widget/api/messages", json={"content": "Hello"}, headers={"X-Visitor-Token": token})
     assert sent.status_code == 201
     assert len(outcomes) == 1 and outcomes[0].startswith("wrote in 0."), outcomes
+
+
+def test_the_api_description_documents_errors_in_the_shape_they_are_answered(client: TestClient, demo: DemoWorld) -> None:
+    """FastAPI described every 422 as {"detail": [...]}, a shape this API never
+    sends, and no other error status at all: a client generated from the
+    description could not read a single error."""
+    spec = client.get("/api/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    error_shape = spec["components"]["schemas"]["ErrorOut"]
+    responses = spec["paths"]["/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413", "422"} <= set(responses)
+    assert responses["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+    assert set(spec["paths"]["/api/health"]["get"]["responses"]) == {"200"}
+    assert "429" in spec["paths"]["/widget/api/files"]["post"]["responses"]
+
+    token = client.post(f"/widget/api/{demo.website_token}/visitors", json={"language": "en"}).json()["visitor_token"]
+    refused = client.post("/widget/api/messages", json={"content": ""}, headers={"X-Visitor-Token": token})
+    assert refused.status_code == 422
+    assert set(error_shape["required"]) <= set(refused.json()) <= set(error_shape["properties"])
