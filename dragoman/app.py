@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from typing import Any
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -31,7 +32,7 @@ from dragoman.conversations import routes as conversation_routes
 from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
 from dragoman.core.events import InProcessEventBus, attach_bus
-from dragoman.core.http import AppContext, install_error_handlers
+from dragoman.core.http import AppContext, describe_error_responses, install_error_handlers
 from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
@@ -285,6 +286,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _authenticated_operation(operation: dict[str, Any]) -> bool:
+    """Asks for an API token, or for the web chat's visitor token."""
+    headers = {p.get("name", "").lower() for p in operation.get("parameters", []) if p.get("in") == "header"}
+    return "security" in operation or "x-visitor-token" in headers
+
+
 def _describe_authentication(app: FastAPI) -> None:
     """Tells the OpenAPI description (and Swagger's Authorize button) how to
     send an API token; the checks themselves live in `accounts.auth`."""
@@ -300,6 +307,7 @@ def _describe_authentication(app: FastAPI) -> None:
                 if path.startswith("/api/v1/") and not path.startswith("/api/v1/widget"):
                     for operation in operations.values():
                         operation["security"] = [{"apiToken": []}]
+            describe_error_responses(schema, authenticated=_authenticated_operation)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from pathlib import Path
@@ -182,6 +183,13 @@ class LiveServer:
 @pytest.fixture
 def live_server(app: FastAPI) -> Iterator[LiveServer]:
     """The app on a real port, served by uvicorn in a thread, for browsers and sockets."""
+    with serve_in_thread(app) as server:
+        yield server
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[LiveServer]:
+    """Serves `app` with uvicorn on a free loopback port until the block ends."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio")
     server = uvicorn.Server(config)

@@ -3,7 +3,7 @@ database session, and turning errors into clear 4xx answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,3 +99,68 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+
+# What each error status means; every one answers `ErrorOut`'s shape.
+ERROR_STATUSES: dict[int, str] = {
+    400: "Malformed: the body is not valid JSON, or not the form it must be",
+    401: "Not signed in: no token, or one that was revoked or has expired",
+    403: "Signed in, but not allowed to do this",
+    404: "No such thing in this account (another account's ids answer the same)",
+    409: "Conflicts with what is stored",
+    413: "The body is larger than this server takes",
+    422: "Invalid input: `field` names what was wrong",
+    429: "Too many requests: `Retry-After` says when to try again",
+    503: "The database is busy with other changes: retry",
+}
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "ErrorOut",
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "A code: invalid, not_found, not_authenticated, forbidden, conflict, ..."},
+        "message": {"type": "string"},
+        "field": {"type": "string", "description": "The input that was refused"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Every refused input, when several were"},
+        "reason": {"type": "string", "description": "A word a client may say in its reader's language"},
+    },
+}
+
+
+def describe_error_responses(schema: dict[str, Any], *, authenticated: Callable[[dict[str, Any]], bool]) -> None:
+    """Documents in an OpenAPI description the errors the handlers above and
+    the edge (core.edge) answer, in their real shape: FastAPI documents only
+    a 422 in a shape this API never sends. `authenticated` tells the
+    operations that need a token (401, 403)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorOut"] = ERROR_SCHEMA
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(method, path, operation, authenticated=authenticated(operation)):
+                responses[str(status)] = {
+                    "description": ERROR_STATUSES[status],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                }
+
+
+def error_statuses(method: str, path: str, operation: dict[str, Any], *, authenticated: bool) -> list[int]:
+    """The error statuses an operation can answer, from what it takes."""
+    statuses = []
+    takes_body = "requestBody" in operation
+    if takes_body:
+        statuses += [400, 413]
+    if authenticated:
+        statuses += [401, 403]
+    # Path ids, and ids named in a body or query, may name nothing.
+    if "{" in path or takes_body or operation.get("parameters"):
+        statuses.append(404)
+    if method.lower() != "get":
+        statuses += [409, 503]
+    if takes_body or operation.get("parameters"):
+        statuses.append(422)
+    if "429" in operation.get("responses", {}):
+        statuses.append(429)
+    return sorted(statuses)

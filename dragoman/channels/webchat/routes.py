@@ -130,6 +130,7 @@ def post_message(
     response_model=WidgetMessage,
     status_code=201,
     summary="Send the team a file (multipart field file, at most 10 MB; where the inbox accepts files)",
+    responses={429: {"description": "Too many files from this visitor this hour"}},
 )
 def post_file(
     request: Request,
