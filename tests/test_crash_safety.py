@@ -179,8 +179,9 @@ def _stored(database_url: str) -> list[tuple[int, str, int, int]]:
             rows = db.execute(
                 text(
                     "SELECT m.id, m.source_id, c.contact_id, c.id FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                    " WHERE m.source_id LIKE 'web:crash-%'"
-                )
+                    " WHERE m.source_id LIKE :pattern"
+                ),
+                {"pattern": "web:%:crash-%"},
             )
             return [(r[0], r[1], r[2], r[3]) for r in rows]
     finally:
@@ -218,13 +219,13 @@ def test_acknowledged_messages_survive_a_kill_exactly_once_and_resends_are_not_s
     by_source = Counter(source for _id, source, _contact, _conversation in after_restart)
     for customer in customers:
         for n, message_id in customer.acked.items():
-            source = f"web:{customer.client_id(n)}"
+            source = f"web:{customer.contact_id}:{customer.client_id(n)}"
             assert by_source[source] == 1, f"acknowledged {source} is stored {by_source[source]} times"
         for n in customer.unacked:
-            assert by_source[f"web:{customer.client_id(n)}"] <= 1
+            assert by_source[f"web:{customer.contact_id}:{customer.client_id(n)}"] <= 1
     stored_ids = {source: message_id for message_id, source, _contact, _conversation in after_restart}
     assert all(
-        stored_ids[f"web:{c.client_id(n)}"] == message_id for c in customers for n, message_id in c.acked.items()
+        stored_ids[f"web:{c.contact_id}:{c.client_id(n)}"] == message_id for c in customers for n, message_id in c.acked.items()
     ), "an acknowledged message changed its id"
 
     # Each customer resends what was never acknowledged, and the last
@@ -243,13 +244,13 @@ def test_acknowledged_messages_survive_a_kill_exactly_once_and_resends_are_not_s
     counts = Counter(source for _id, source, _contact, _conversation in final)
     duplicates = {source: count for source, count in counts.items() if count > 1}
     assert not duplicates, f"stored twice: {sorted(duplicates)[:10]}"
-    expected = {f"web:{c.client_id(n)}" for c in customers for n in c.acked}
+    expected = {f"web:{c.contact_id}:{c.client_id(n)}" for c in customers for n in c.acked}
     assert set(counts) == expected
     # Each message is its sender's, in one conversation per customer.
     owners = {c.client_id(1).rsplit("-", 1)[0]: c.contact_id for c in customers}
     conversations: dict[int, set[int]] = {}
     for _id, source, contact_id, conversation_id in final:
-        assert owners[source.removeprefix("web:").rsplit("-", 1)[0]] == contact_id, source
+        assert owners[source.split(":", 2)[2].rsplit("-", 1)[0]] == contact_id, source
         conversations.setdefault(contact_id, set()).add(conversation_id)
     assert all(len(ids) == 1 for ids in conversations.values())
 
@@ -280,4 +281,4 @@ def test_sigterm_stops_serve_within_seconds_while_requests_are_in_flight(server:
     assert not [r for c in customers for r in c.refused], [r for c in customers for r in c.refused]
     # What it acknowledged before stopping is stored.
     stored = Counter(source for _id, source, _contact, _conversation in _stored(server.database_url))
-    assert all(stored[f"web:{c.client_id(n)}"] == 1 for c in customers for n in c.acked)
+    assert all(stored[f"web:{c.contact_id}:{c.client_id(n)}"] == 1 for c in customers for n in c.acked)

@@ -247,3 +247,24 @@ def test_a_visitor_sends_at_most_so_many_files_an_hour(client: TestClient, demo:
     assert stored_counts(db) == (1, CUSTOMER_FILES_PER_HOUR)
     # Writing is not limited by it.
     assert client.post("/widget/api/messages", json={"content": "¿Las habéis recibido?"}, headers=visitor).status_code == 201
+
+
+def test_a_visitor_who_sends_another_visitors_message_id_gets_only_their_own_message(client: TestClient, demo: DemoWorld) -> None:
+    """The widget's message ids are the visitor's own: reusing another
+    visitor's id neither reveals that visitor's message nor drops this one."""
+
+    def visitor(name: str) -> dict[str, str]:
+        created = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": name, "language": "en"}).json()
+        return {"X-Visitor-Token": created["visitor_token"]}
+
+    alice, mallory = visitor("Alice"), visitor("Mallory")
+    first = client.post("/widget/api/messages", json={"content": "My card ends 4242", "client_id": "c-1"}, headers=alice)
+    assert first.status_code == 201
+    reused = client.post("/widget/api/messages", json={"content": "hello", "client_id": "c-1"}, headers=mallory)
+    assert reused.status_code == 201, reused.text
+    assert reused.json()["content"] == "hello" and reused.json()["id"] != first.json()["id"]
+    assert reused.json()["client_id"] == "c-1"
+    assert "4242" not in str(client.get("/widget/api/session", headers=mallory).json())
+    # Alice's own resend is still recognised as the same message.
+    again = client.post("/widget/api/messages", json={"content": "My card ends 4242", "client_id": "c-1"}, headers=alice)
+    assert again.json()["id"] == first.json()["id"]

@@ -119,6 +119,17 @@ def _saw(viewer: Viewer, conversation: dict[str, Any], previous: dict[str, Any])
     )
 
 
+def widget_client_id(source_id: str | None) -> str | None:
+    """The widget's own id of a visitor's message: stored as
+    "web:<contact id>:<client id>" (channels.webchat.services.socket_source_id),
+    or "web:<client id>" before ids were scoped to the visitor. Pure."""
+    if not source_id or not source_id.startswith("web:"):
+        return None
+    rest = source_id.removeprefix("web:")
+    contact, _, client = rest.partition(":")
+    return client if client and contact.isascii() and contact.isdigit() else rest or None
+
+
 def visitor_message_view(message: dict[str, Any]) -> dict[str, Any]:
     """What a customer may see of a message: no notes, no internal attributes."""
     sender = message.get("sender") or {}
@@ -128,7 +139,7 @@ def visitor_message_view(message: dict[str, Any]) -> dict[str, Any]:
         "direction": message["direction"],
         "content": message["content"],
         "sender_name": sender.get("name") if message["sender_type"] == "user" else None,
-        "client_id": (message.get("source_id") or "").removeprefix("web:") or None,
+        "client_id": widget_client_id(message.get("source_id")),
         "created_at": message["created_at"],
         # Files an agent or the visitor sent: names and sizes; the widget
         # fetches each by its index.

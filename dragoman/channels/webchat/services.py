@@ -160,8 +160,12 @@ class SocketWrite:
     client_id: str | None
 
 
-def socket_source_id(client_id: str | None) -> str | None:
-    return f"web:{client_id}" if client_id else None
+def socket_source_id(contact_id: int, client_id: str | None) -> str | None:
+    """The stored channel id of a visitor's message: the widget's own id,
+    scoped to the visitor. Scoped to the inbox alone, one visitor who sent
+    another's id got that visitor's message back, and theirs was dropped as
+    a resend. realtime.hub.visitor_message_view reads the widget's id back."""
+    return f"web:{contact_id}:{client_id}" if client_id else None
 
 
 @dataclass
@@ -193,7 +197,7 @@ def _batch_reads(db: Session) -> _BatchReads | None:
         in_inbox = [hint for hint in hints if hint.inbox_id == inbox_id]
         found = conversations.latest_conversations_and_contacts(db, inbox_id, [hint.contact_id for hint in in_inbox])
         reads.conversations.update({(contact_id, inbox_id): pair for contact_id, pair in found.items()})
-        source_ids = [sid for sid in (socket_source_id(hint.client_id) for hint in in_inbox) if sid is not None]
+        source_ids = [sid for sid in (socket_source_id(hint.contact_id, hint.client_id) for hint in in_inbox) if sid is not None]
         reads.stored.update({(inbox_id, sid): m for sid, m in conversations.messages_by_source(db, inbox_id, source_ids).items()})
         reads.looked_up.update((inbox_id, sid) for sid in source_ids)
         reads.language_evidence += language_services.load_language_evidence(
@@ -216,7 +220,7 @@ def store_message_from(
     """Returns (message, created); created is False for a resend already stored.
     `attributes` and `detect_language` as conversations.receive_incoming_message takes them."""
     conversations.check_message_content(content)  # reject before creating a conversation
-    source_id = socket_source_id(client_id)
+    source_id = socket_source_id(contact_id, client_id)
     reads = _batch_reads(db)
     looked_up = False
     if reads is not None and source_id is not None and (inbox_id, source_id) in reads.looked_up:
