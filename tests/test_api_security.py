@@ -216,3 +216,16 @@ def test_api_description_is_served_offline(client: TestClient) -> None:
         "/api/v1/accounts/{account_id}/teams",
     ):
         assert path in spec["paths"], path
+
+
+def test_the_last_admin_cannot_lock_the_account_out(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    admin = bearer(api_token(ctx, demo.user("admin")))
+    url = f"/api/v1/accounts/{demo.account_id}/agents/{demo.user('admin').id}"
+    for change, field in (({"role": "agent"}, "role"), ({"active": False}, "active")):
+        refused = client.patch(url, json=change, headers=admin)
+        assert refused.status_code == 409 and refused.json()["field"] == field, refused.text
+    assert client.get("/api/v1/profile", headers=admin).json()["role"] == "admin"
+    # With a second admin, the first may step down.
+    second = client.patch(f"/api/v1/accounts/{demo.account_id}/agents/{demo.user('supervisor').id}", json={"role": "admin"}, headers=admin)
+    assert second.status_code == 200, second.text
+    assert client.patch(url, json={"role": "supervisor"}, headers=admin).status_code == 200

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.models import (
@@ -127,6 +127,20 @@ def create_user(
     return user
 
 
+def _keep_an_admin(db: Session, user: User, field: str) -> None:
+    """An account must keep one active admin: the last one cannot step down or
+    be switched off (nobody could then manage people, inboxes or settings)."""
+    if user.role is not Role.admin or not user.active:
+        return
+    others = db.scalar(
+        select(func.count(User.id)).where(
+            User.account_id == user.account_id, User.role == Role.admin, User.active.is_(True), User.id != user.id
+        )
+    )
+    if not others:
+        raise Conflict("the account's last active admin must stay an active admin; make someone else admin first", field=field)
+
+
 def update_user(
     db: Session,
     user: User,
@@ -145,9 +159,14 @@ def update_user(
         user.name = require_text(name, "name", max_length=200)
     if role is not None:
         try:
-            user.role = Role(role)
+            new_role = Role(role)
         except ValueError:
             raise InvalidInput("role must be admin, supervisor or agent", field="role") from None
+        if new_role is not Role.admin:
+            _keep_an_admin(db, user, "role")
+        user.role = new_role
+    if active is False:
+        _keep_an_admin(db, user, "active")
     if password is not None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password")
