@@ -4,8 +4,8 @@ Checked here once, for every route present and future: a body no larger than
 a limit, JSON that is not nested absurdly deep, text that is valid Unicode
 without NUL (a lone surrogate such as "\\ud800" parses as JSON but cannot be
 stored: SQLite and PostgreSQL both refuse it, and PostgreSQL refuses NUL), and
-integers that fit the database's 64 bits (ids in paths, query parameters and
-bodies). Each refusal is a 4xx naming the field, as the rest of the API does.
+integers that fit an id column (32 bits on PostgreSQL: ids in paths, query
+parameters and bodies). Each refusal is a 4xx naming the field, as the rest of the API does.
 
 The checks are pure functions (`json_problem`, `text_problem`, ...) so that
 other edges that parse outside input themselves (the web chat's socket
@@ -95,7 +95,7 @@ def _join(path: str, key: object) -> str:
 
 def value_problem(value: Any, path: str = "") -> Problem | None:
     """The first thing in a parsed JSON value that cannot be stored: a string
-    with NUL or a lone surrogate (keys included), an integer beyond 64 bits,
+    with NUL or a lone surrogate (keys included), an integer beyond MAX_INTEGER,
     or nesting deeper than MAX_JSON_DEPTH. Iterative, so no input can exhaust
     the stack."""
     stack: list[tuple[Any, str, int]] = [(value, path, 0)]
@@ -108,7 +108,7 @@ def value_problem(value: Any, path: str = "") -> Problem | None:
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, (int, float)):
-            # A float beyond 64 bits would still become an out-of-range id.
+            # A float beyond MAX_INTEGER would still become an out-of-range id.
             if not -MAX_INTEGER <= item <= MAX_INTEGER:
                 return Problem(where or "body", f"is out of range (at most {MAX_INTEGER})")
         elif isinstance(item, (dict, list)):
@@ -148,7 +148,7 @@ def parse_json(raw: bytes | str, field: str = "body") -> Any:
 
 
 def plain_integer(text: str | None) -> int | None:
-    """A non-negative integer written in ASCII digits that fits 64 bits, or
+    """A non-negative integer written in ASCII digits up to MAX_INTEGER, or
     None. `str.isdigit()` alone also accepts "²" (which int() refuses) and
     any length (which the database refuses)."""
     if not text or not text.isascii() or not text.isdigit() or len(text) > 19:
