@@ -21,7 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlalchemy import event
 
-from conftest import _empty_all_tables, api_token, bearer, seed_demo_world, serve_in_thread
+from conftest import _empty_all_tables, api_token, bearer, seed_demo_world, serve_in_thread, wait_until
 from dragoman.app import create_app
 from dragoman.config import Settings
 from dragoman.core.http import AppContext
@@ -78,12 +78,10 @@ def _install_fault(ctx: AppContext, faults: Faults) -> None:
     event.listen(ctx.session_factory, "after_flush", fail_the_commit)
 
 
-def _customers_writing(url: str, website_token: str, faults: Faults, stop: threading.Event) -> None:
+def _customers_writing(url: str, headers: dict[str, str], faults: Faults, stop: threading.Event) -> None:
     """Customers writing all along, as on a live site: none may wait past the
     lock's time-out (503) or hang."""
     with httpx.Client(base_url=url, timeout=30) as client:
-        visitor = client.post(f"/widget/api/{website_token}/visitors", json={"name": "Beside", "language": "en"}).json()
-        headers = {"X-Visitor-Token": visitor["visitor_token"]}
         number = 0
         while not stop.is_set():
             number += 1
@@ -116,11 +114,15 @@ def fault_world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         with httpx.Client(base_url=server.url, timeout=30) as client:
             _seed_more(client, fuzz)
             visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Proof", "language": "en"}).json()
+            # Made before any fault is injected: the customer beside must exist.
+            beside_visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Beside", "language": "en"}).json()
         faults = Faults()
         _install_fault(server.ctx, faults)
         stop = threading.Event()
-        beside = threading.Thread(target=_customers_writing, args=(server.url, demo.website_token, faults, stop), daemon=True)
+        beside_headers = {"X-Visitor-Token": beside_visitor["visitor_token"]}
+        beside = threading.Thread(target=_customers_writing, args=(server.url, beside_headers, faults, stop), daemon=True)
         beside.start()
+        wait_until(lambda: faults.beside[201] > 0, timeout=15)
         WORLD = FaultWorld(fuzz, faults, {"X-Visitor-Token": visitor["visitor_token"]})
         # The fuzz module's hooks (existing ids, visitors' tokens) read its world.
         test_api_fuzz.WORLD = fuzz
