@@ -116,6 +116,7 @@ def build_context(settings: Settings) -> AppContext:
         public_url=settings.public_url,
         vector_dir=settings.data_dir / "kb",
         translation=language,
+        warm_up=settings.bot_warm_up,
     )
     bus.subscribe(faq_bot.on_event)
     # SLA clocks: deadlines stored, fired by their own thread when due.

