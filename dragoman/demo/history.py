@@ -21,9 +21,7 @@ keeps what it has.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +39,7 @@ from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
 from dragoman.core.clock import pinned_at, utcnow
 from dragoman.csat import services as csat
+from dragoman.demo.mail import mail_bytes
 from dragoman.demo.showcase import DEMO_MAIL_ADDRESS
 from dragoman.inboxes.models import Inbox
 from dragoman.kb.worker import BOT_NAME, BotWorker
@@ -399,7 +398,7 @@ class _History:
     def email_case(self, case: PastCase) -> None:
         assert self.email is not None
         at = _when(case.ago, self.now)
-        raw = sample_mail_bytes(case.name, case.email, DEMO_MAIL_ADDRESS, case.subject, case.customer[0], at)
+        raw = mail_bytes(case.name, case.email, DEMO_MAIL_ADDRESS, case.subject, case.customer[0], at)
         with pinned_at(at):
             receipt = email_services.receive_email(
                 self.db, self.email, raw, attachment_dir=self.data_dir / "attachments", spool_dir=self.data_dir / "mail-kept", now=at
@@ -496,18 +495,6 @@ def _routed(conversation: Conversation, agent: User, queue: RoutingQueue, langua
             "skill": None, "skill_level": None, "load": "0/3 chat", "why": "the matching agent idle the longest",
         },
     )  # fmt: skip
-
-
-def sample_mail_bytes(name: str, sender: str, to: str, subject: str, body: str, at: datetime) -> bytes:
-    """A customer's plain mail as their mail program would send it."""
-    mail = EmailMessage()
-    mail["From"] = f"{name} <{sender}>"
-    mail["To"] = to
-    mail["Subject"] = subject
-    mail["Date"] = format_datetime(at.replace(tzinfo=timezone.utc))
-    mail["Message-ID"] = make_msgid(domain=sender.split("@", 1)[1])
-    mail.set_content(body)
-    return mail.as_bytes()
 
 
 def history_seeded(db: Session, account_id: int) -> bool:
