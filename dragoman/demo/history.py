@@ -181,6 +181,11 @@ PAST_CASES: tuple[PastCase, ...] = (
         (Reply("Hi Mark, the carrier found your parcel at their Hamburg hub; it will be delivered on Thursday."),),
         agent="sam", subject="Tracking not moving for DR-47702", first_reply_after=timedelta(hours=9), priority="high",
     ),
+    PastCase(
+        _d(1, 9), "email", "en", "Olivia Grant", "olivia.grant@example.ie",
+        ("Hi, I returned order DR-47850 two weeks ago and still have no refund. Could you check, please?",),
+        subject="Still waiting for my refund (DR-47850)", priority="high", ends="open",
+    ),
     # -- web chats -----------------------------------------------------------------------
     PastCase(
         _d(21, 10), "chat", "en", "Sophie Turner", "sophie.turner@example.com",
@@ -242,6 +247,20 @@ PAST_CASES: tuple[PastCase, ...] = (
     PastCase(
         _d(1, 10), "chat", "zh", "赵敏", "zhao.min@example.cn",
         ("运费是多少？", "谢谢"), bot="answered",
+    ),
+    # Questions the knowledge base has no article for: the bot hands over,
+    # and the FAQ bot page lists them for an admin to turn into articles.
+    PastCase(
+        _d(11, 17), "chat", "en", "Noah Evans", "noah.evans@example.com",
+        ("Is there a shop in Madrid?",),
+        (Reply("Hi Noah, I'm Sam. We only sell online, but returns are free within 30 days, so you can try things on at home."),),
+        agent="sam", bot="handoff", first_reply_after=_m(1), rating=4,
+    ),
+    PastCase(
+        _d(2, 16), "chat", "es", "Elena Vidal", "elena.vidal@example.es",
+        ("¿Tenéis tienda física en Madrid?",),
+        (Reply("Hola Elena, soy María. Solo vendemos online, pero la devolución es gratis durante 30 días: puedes probártelo en casa."),),
+        agent="maria", bot="handoff", first_reply_after=_m(0.4), rating=5,
     ),
     # -- the last hour: the Live wall's service level ---------------------------------
     PastCase(
@@ -425,6 +444,9 @@ class _History:
                 moment += _m(25)
                 self._customer_writes(conversation, case.customer[index + 1], moment, ticket)
                 moment += _m(15)
+        if case.ends == "open":
+            # Nobody has answered yet: its promises came due as the hours went.
+            self._fire_due(ticket, self.now)
         self._end(conversation, case, agent, moment + _m(10), ticket)
 
     def chat_case(self, case: PastCase) -> None:
