@@ -128,6 +128,12 @@ class TranslationWorker:
 
     def start(self) -> None:
         if self._thread is None:
+            try:
+                self._queue_recent()
+            except Exception as exc:  # noqa: BLE001 - new messages are translated all the same
+                log.exception("looking for messages left untranslated failed")
+                if self.on_failure is not None:
+                    self.on_failure(exc)
             self._thread = threading.Thread(target=self._run, name="dragoman-translation", daemon=True)
             self._thread.start()
 
@@ -166,12 +172,6 @@ class TranslationWorker:
             self._put(_Job(conversation_id=conversation_id))
 
     def _run(self) -> None:
-        try:
-            self._queue_recent()
-        except Exception as exc:  # noqa: BLE001 - new messages are translated all the same
-            log.exception("looking for messages left untranslated failed")
-            if self.on_failure is not None:
-                self.on_failure(exc)
         while True:
             job = self._queue.get()
             if job is None or self._stopping.is_set():
