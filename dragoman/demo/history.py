@@ -40,7 +40,7 @@ from dragoman.conversations.models import Conversation, ConversationStatus, Dire
 from dragoman.core.clock import pinned_at, utcnow
 from dragoman.csat import services as csat
 from dragoman.demo.mail import mail_bytes
-from dragoman.demo.showcase import DEMO_MAIL_ADDRESS
+from dragoman.demo.showcase import DEMO_MAIL_ADDRESS, DEMO_QUEUES
 from dragoman.inboxes.models import Inbox
 from dragoman.kb.worker import BOT_NAME, BotWorker
 from dragoman.routing import services as routing
@@ -284,6 +284,7 @@ PAST_CASES: tuple[PastCase, ...] = (
     ),
 )
 
+
 @dataclass(frozen=True)
 class HistorySummary:
     conversations: int
@@ -301,8 +302,8 @@ class _History:
         self.email = db.scalar(select(Inbox).where(Inbox.account_id == account_id, Inbox.channel_type == "email").order_by(Inbox.id))
         self.users = {u.email.split("@")[0]: u for u in db.scalars(select(User).where(User.account_id == account_id))}
         self.queues = {q.name: q for q in db.scalars(select(RoutingQueue).where(RoutingQueue.account_id == account_id))}
-        # The bot as the server runs it, by words only: no model is loaded,
-        # and its decisions are the ones a customer would have had.
+        # The bot as the server runs it, by words only (no model to load in
+        # seconds): what it answered and handed over are its own decisions.
         factory = sessionmaker(bind=db.get_bind())
         self.bot = BotWorker(factory, semantic=False)
         self.summary = {"conversations": 0, "tickets": 0, "surveys": 0}
@@ -310,9 +311,9 @@ class _History:
     # -- shared steps ----------------------------------------------------------------
 
     def _queue_for(self, language: str) -> RoutingQueue | None:
-        name = {"en": "English", "es": "Spanish and Portuguese", "pt": "Spanish and Portuguese", "zh": "Chinese"}.get(
-            language, "Every other language"
-        )
+        """The demo's queue for the language: its own, else the one for every other."""
+        name = next((name for name, languages in DEMO_QUEUES if language in languages), None)
+        name = name or next(name for name, languages in DEMO_QUEUES if not languages)
         return self.queues.get(name)
 
     def _contact(self, case: PastCase, inbox: Inbox) -> Contact:
@@ -520,7 +521,10 @@ def _routed(conversation: Conversation, agent: User, queue: RoutingQueue, langua
 
 
 def history_seeded(db: Session, account_id: int) -> bool:
-    return db.scalar(select(Contact.id).where(Contact.account_id == account_id, Contact.email == PAST_CASES[0].email)) is not None
+    """Any customer of the past is there: seeded already (in part, when an
+    inbox was missing then), and never again."""
+    emails = [case.email for case in PAST_CASES]
+    return db.scalar(select(Contact.id).where(Contact.account_id == account_id, Contact.email.in_(emails)).limit(1)) is not None
 
 
 def seed_history(db: Session, account_id: int, data_dir: Path, now: datetime | None = None) -> HistorySummary:
