@@ -63,7 +63,7 @@ $(STAMP): pyproject.toml requirements-hashed.txt | system-packages
 # replies by e-mail are caught, never sent: admins read them on "Demo mail".
 run: install
 	$(VENV)/bin/dragoman db upgrade
-	$(VENV)/bin/dragoman demo
+	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" $(VENV)/bin/dragoman demo
 	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" \
 	DRAGOMAN_SMTP_LISTEN="$${DRAGOMAN_SMTP_LISTEN:-127.0.0.1:2525}" \
 	DRAGOMAN_MAIL_CATCHER="$${DRAGOMAN_MAIL_CATCHER:-true}" \

@@ -86,7 +86,7 @@ def command_demo(_args: argparse.Namespace) -> int:
         with session_scope(make_session_factory(engine)) as db:
             summary = seed_demo(db)
             shown = seed_showcase(db, summary.account_id)
-            past = seed_history(db, summary.account_id, settings.data_dir)
+            past = seed_history(db, summary.account_id, settings.data_dir, public_url=settings.public_url)
     finally:
         engine.dispose()
     print("demo account " + ("created" if summary.created else "already present, left as it was"))

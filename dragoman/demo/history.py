@@ -293,8 +293,9 @@ class HistorySummary:
 
 
 class _History:
-    def __init__(self, db: Session, account_id: int, data_dir: Path, now: datetime) -> None:
+    def __init__(self, db: Session, account_id: int, data_dir: Path, now: datetime, public_url: str) -> None:
         self.db = db
+        self.public_url = public_url
         self.account_id = account_id
         self.data_dir = data_dir
         self.now = now
@@ -305,7 +306,7 @@ class _History:
         # The bot as the server runs it, by words only (no model to load in
         # seconds): what it answered and handed over are its own decisions.
         factory = sessionmaker(bind=db.get_bind())
-        self.bot = BotWorker(factory, semantic=False)
+        self.bot = BotWorker(factory, semantic=False, public_url=public_url)
         self.summary = {"conversations": 0, "tickets": 0, "surveys": 0}
 
     # -- shared steps ----------------------------------------------------------------
@@ -395,7 +396,7 @@ class _History:
         # The survey thread offers it when the conversation is resolved.
         offered_at = at + timedelta(seconds=5)
         with pinned_at(offered_at):
-            survey = csat.offer_survey(self.db, conversation, "", now=offered_at)
+            survey = csat.offer_survey(self.db, conversation, self.public_url, now=offered_at)
             self.db.flush()
         self._mark_mailed(conversation, offered_at)
         if survey is None:
@@ -527,12 +528,16 @@ def history_seeded(db: Session, account_id: int) -> bool:
     return db.scalar(select(Contact.id).where(Contact.account_id == account_id, Contact.email.in_(emails)).limit(1)) is not None
 
 
-def seed_history(db: Session, account_id: int, data_dir: Path, now: datetime | None = None) -> HistorySummary:
+def seed_history(
+    db: Session, account_id: int, data_dir: Path, *, public_url: str = "", now: datetime | None = None
+) -> HistorySummary:
     """The demo store's past; nothing when it is there already. Needs the
-    showcase's queues and the e-mail inbox (seed_showcase) first."""
+    showcase's queues and the e-mail inbox (seed_showcase) first.
+    `public_url`: the server's address, for the links in the bot's answers
+    and the survey invitations (paths only without it)."""
     if history_seeded(db, account_id):
         return HistorySummary(0, 0, 0)
-    history = _History(db, account_id, data_dir, now or utcnow())
+    history = _History(db, account_id, data_dir, now or utcnow(), public_url)
     for case in sorted(PAST_CASES, key=lambda c: _when(c.ago, history.now)):
         if case.channel == "email":
             if history.email is not None:
