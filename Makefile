@@ -58,11 +58,16 @@ $(STAMP): pyproject.toml requirements-hashed.txt | system-packages
 	@touch $@
 
 # The demo's links (the bot's help-center links, mailed survey links) name
-# the address it serves at, unless DRAGOMAN_PUBLIC_URL says otherwise.
+# the address it serves at, unless DRAGOMAN_PUBLIC_URL says otherwise. Its
+# e-mail inbox receives mail sent to 127.0.0.1:2525 (the SMTP listener), and
+# replies by e-mail are caught, never sent: admins read them on "Demo mail".
 run: install
 	$(VENV)/bin/dragoman db upgrade
-	$(VENV)/bin/dragoman demo
-	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" $(VENV)/bin/dragoman serve --host 127.0.0.1 --port 8000
+	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" $(VENV)/bin/dragoman demo
+	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" \
+	DRAGOMAN_SMTP_LISTEN="$${DRAGOMAN_SMTP_LISTEN:-127.0.0.1:2525}" \
+	DRAGOMAN_MAIL_CATCHER="$${DRAGOMAN_MAIL_CATCHER:-true}" \
+	  $(VENV)/bin/dragoman serve --host 127.0.0.1 --port 8000
 
 # The suite runs once per database backend; the tests start their own PostgreSQL.
 # The two runs go side by side (one per core: each pytest is one process that

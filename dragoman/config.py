@@ -110,6 +110,10 @@ class Settings:
     # "host:port" where Dragoman receives mail by SMTP for inboxes set to
     # receive "smtp" (e.g. 127.0.0.1:2525 behind the company's mail relay); empty: off.
     smtp_listen: str = ""
+    # Trying Dragoman out (the demo, `make run`): replies by e-mail are kept
+    # in the data directory (mail-caught/) and shown to admins on the demo
+    # mail page instead of being sent; no mail leaves the install.
+    mail_catcher: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -148,4 +152,5 @@ class Settings:
             bot_warm_up=_env_bool("DRAGOMAN_BOT_WARM_UP", True),
             public_url=os.environ.get("DRAGOMAN_PUBLIC_URL", "").rstrip("/"),
             smtp_listen=os.environ.get("DRAGOMAN_SMTP_LISTEN", ""),
+            mail_catcher=_env_bool("DRAGOMAN_MAIL_CATCHER", False),
         )
