@@ -25,13 +25,15 @@ from dragoman.channels.webchat import pages as webchat_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.channels.webchat.services import visitor_file_limiter
-from dragoman.conversations.file_sweeper import UnusedFileSweeper
+from dragoman.conversations.file_sweeper import register_file_sweep
 from dragoman.config import Settings
 from dragoman.contacts import routes as contact_routes
 from dragoman.conversations import routes as conversation_routes
 from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
 from dragoman.core.events import InProcessEventBus, attach_bus
+from dragoman.core.jobs import JobRunner, register_job_pruning
+from dragoman.core.jobs import backlog as jobs_backlog
 from dragoman.core.http import AppContext, describe_error_responses, install_error_handlers
 from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
@@ -56,13 +58,14 @@ from dragoman.tickets import web_form as ticket_web_form
 from dragoman.tickets.runtime import SlaRuntime
 from dragoman.canned import routes as canned_routes
 from dragoman.csat import routes as csat_routes
-from dragoman.csat.runtime import CsatRuntime
+from dragoman.csat.runtime import register_survey_jobs
 from dragoman.channels.email import routes as email_routes
 from dragoman.channels.email.catcher import MailCatcher
 from dragoman.channels.email.runtime import EmailRuntime
 from dragoman.demo import pages as demo_pages
 from dragoman.web import routes as web_routes
 from dragoman.webhooks import routes as webhook_routes
+from dragoman.jobs import routes as job_routes
 from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,10 @@ def build_context(settings: Settings) -> AppContext:
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     bus = InProcessEventBus()
-    attach_bus(factory, bus, hooks=[enqueue_deliveries])
+    # Durable background work (core.jobs): features register their kinds below.
+    jobs = JobRunner(factory)
+    attach_bus(factory, bus, hooks=[enqueue_deliveries, jobs.transaction_hook])
+    bus.subscribe(jobs.on_event)
     ctx = AppContext(
         settings=settings,
         engine=engine,
@@ -135,17 +141,17 @@ def build_context(settings: Settings) -> AppContext:
     )
     bus.subscribe(email.on_event)
     # Satisfaction surveys offered when a conversation is resolved.
-    csat = CsatRuntime(factory, settings.public_url)
-    bus.subscribe(csat.on_event)
+    register_survey_jobs(jobs, settings.public_url)
+    register_file_sweep(jobs, settings.data_dir / "attachments")
+    register_job_pruning(jobs)
     ctx.services.update(
-        csat=csat,
+        jobs=jobs,
         email=email,
         sla=sla,
         routing=routing,
         realtime=hub,
         visitor_tokens=VisitorTokens(settings.secret_key),
         visitor_file_limiter=visitor_file_limiter(),
-        file_sweeper=UnusedFileSweeper(factory, settings.data_dir / "attachments"),
         webhook_worker=worker,
         writer=BatchWriter(factory),
         language=language,
@@ -185,8 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         faq_bot.start()
         ctx.services["sla"].start()
         ctx.services["email"].start()
-        ctx.services["csat"].start()
-        ctx.services["file_sweeper"].start()
+        ctx.services["jobs"].start()
         if settings.run_background_workers:
             worker.start()
         # The garbage collector's full passes stopped every thread for
@@ -211,8 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 faq_bot.stop,
                 ctx.services["sla"].stop,
                 ctx.services["email"].stop,
-                ctx.services["csat"].stop,
-                ctx.services["file_sweeper"].stop,
+                ctx.services["jobs"].stop,
                 ctx.services["language"].close,
                 writer.stop,
                 ctx.engine.dispose,
@@ -252,6 +256,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge base at start; until then answers wait)."""
         faq_bot: BotWorker = ctx.services["faq_bot"]
         translator: TranslationWorker = ctx.services["translation_worker"]
+        with ctx.session_factory() as db:
+            job_backlog = jobs_backlog(db)
         return {
             "status": "ok",
             "version": __version__,
@@ -259,6 +265,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Messages waiting for their translation or the bot's answer: a
             # growing number says the machine cannot keep up.
             "backlog": {"translation": translator.backlog, "faq_bot": faq_bot.backlog},
+            # Durable jobs (core.jobs): queued, running, dead, and how late the oldest due one is.
+            "jobs": job_backlog,
         }
 
     for module in (
@@ -280,6 +288,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         email_routes,
         demo_pages,
         webhook_routes,
+        job_routes,
         realtime_routes,
         webchat_routes,
         webchat_pages,

@@ -683,7 +683,7 @@ def test_the_satisfaction_survey_is_signed_as_such_in_the_timeline(
     url = f"{live_server.url}/api/v1/accounts/{demo.account_id}/conversations/{first['conversation_id']}"
     assert httpx.post(f"{url}/messages", json={"content": "Ya ha salido, llega mañana."}, headers=admin).status_code == 201
     assert httpx.post(f"{url}/toggle_status", json={"status": "resolved"}, headers=admin).status_code == 200
-    live_server.ctx.services["csat"].wait_idle()
+    live_server.ctx.services["jobs"].wait_idle()
     page = signed_in_page(contexts, browser, live_server, "admin")
     page.get_by_test_id("status-filter").select_option("resolved")
     conversation_item(page, first["conversation_id"]).click()

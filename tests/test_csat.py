@@ -43,7 +43,7 @@ def test_a_resolved_chat_invites_the_customer_to_rate_it_in_their_language(
     base = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
     client.post(f"{base}/messages", json={"content": "Ya ha salido, llega mañana."}, headers=maria)
     assert client.post(f"{base}/toggle_status", json={"status": "resolved"}, headers=maria).status_code == 200
-    ctx.services["csat"].wait_idle()
+    ctx.services["jobs"].wait_idle()
 
     # The customer sees the invitation in the chat, in Spanish, with the link.
     seen = wait_until(lambda: [m for m in client.get("/widget/api/session", headers=visitor).json()["messages"] if "/csat/" in m["content"]])
@@ -79,7 +79,7 @@ def test_a_resolved_chat_invites_the_customer_to_rate_it_in_their_language(
     # Reopened and resolved again with nothing new from the customer: not asked twice.
     client.post(f"{base}/toggle_status", json={"status": "open"}, headers=maria)
     client.post(f"{base}/toggle_status", json={"status": "resolved"}, headers=maria)
-    ctx.services["csat"].wait_idle()
+    ctx.services["jobs"].wait_idle()
     invitations = [m for m in client.get(f"{base}/messages", headers=maria).json() if m["attributes"].get("csat")]
     assert len(invitations) == 1
 
@@ -92,7 +92,7 @@ def test_inboxes_without_surveys_ask_nothing(client: TestClient, ctx: AppContext
     _visitor, conversation_id = new_chat(client, demo, "Jonas", "de", "Wo ist meine Bestellung?")
     base = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
     client.post(f"{base}/toggle_status", json={"status": "resolved"}, headers=maria)
-    ctx.services["csat"].wait_idle()
+    ctx.services["jobs"].wait_idle()
     assert not [m for m in client.get(f"{base}/messages", headers=maria).json() if m["attributes"].get("csat")]
     assert client.get(f"{base}/csat", headers=maria).status_code == 404
 
@@ -120,7 +120,7 @@ def test_a_solved_email_ticket_mails_the_survey_and_the_rating_lands_on_the_tick
     assert receipt.outcome == "ticket"
     solved = client.patch(f"{api}/tickets/{receipt.ticket_id}", json={"status": "solved"}, headers=admin)
     assert solved.status_code == 200, solved.text
-    ctx.services["csat"].wait_idle()
+    ctx.services["jobs"].wait_idle()
     mailed = wait_until(lambda: box.received, timeout=10)
     message = email.message_from_bytes(mailed[-1], policy=email.policy.default)
     assert message["To"] == "pierre@example.fr"

@@ -33,6 +33,7 @@ from dragoman.accounts.models import Role
 from dragoman.config import Settings
 from dragoman.core.db import Base
 from dragoman.core.http import AppContext
+from dragoman.core.jobs import JobStatus, enqueue
 from dragoman.kb.models import BotExchange, BotOutcome
 
 PREFIX = "/api/v1/accounts/{account_id}"
@@ -136,8 +137,13 @@ def seed_world(client: TestClient, ctx: AppContext, tag: str) -> World:
             account_id=account_id, conversation_id=ids["conversation_id"], language="en", question=f"question {tag}", outcome=BotOutcome.handoff
         )
         db.add(exchange)
+        # A job that failed for good (a dead letter an admin may retry), as the runner leaves one.
+        dead = enqueue(db, "test.dead", {"tag": tag}, account_id=account_id)
+        assert dead is not None
+        dead.status = JobStatus.dead
         db.commit()
         ids["exchange_id"] = exchange.id
+        ids["job_id"] = dead.id
     deliveries = client.get(f"{base}/webhooks/{ids['webhook_id']}/deliveries", headers=headers).json()
     assert deliveries, "the webhook has a delivery of message.created"
     ids["delivery_id"] = deliveries[0]["id"]

@@ -2,23 +2,23 @@
 
 Files are kept by digest (core/files.py) and uploaded before the reply that
 sends them, so a file an agent uploaded and never sent stayed on disk for
-ever. A thread looks every few hours; `dragoman files prune` does the same
+ever. A scheduled job looks every few hours; `dragoman files prune` does the same
 once."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime, timezone
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from dragoman.conversations.services import file_uses, forget_unused_uploads
 from dragoman.core.files import unused_files
+from dragoman.core.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -59,38 +59,16 @@ def remove_unused_files(db: Session, directory: Path, min_age_seconds: float = M
     return SweepResult(removed, freed)
 
 
-class UnusedFileSweeper:
-    """Runs remove_unused_files every SWEEP_EVERY_SECONDS in its own thread."""
+REMOVE_UNUSED_FILES = "files.remove_unused"
 
-    def __init__(self, session_factory: Callable[[], Session], directory: Path, every_seconds: float = SWEEP_EVERY_SECONDS) -> None:
-        self._factory = session_factory
-        self._directory = directory
-        self._every = every_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="dragoman-file-sweeper", daemon=True)
-            self._thread.start()
+def register_file_sweep(runner: JobRunner, directory: Path, every_seconds: float = SWEEP_EVERY_SECONDS) -> None:
+    """A scheduled job (core.jobs): once per period whatever the number of
+    processes; the first waits a full period, start-up is busy enough."""
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def sweep_now(self) -> SweepResult:
-        with self._factory() as db:
-            result = remove_unused_files(db, self._directory)
+    def sweep(db: Session, _payload: dict[str, Any]) -> None:
+        result = remove_unused_files(db, directory)
         if result.removed:
-            log.info("removed %d unused files (%d bytes) from %s", result.removed, result.bytes_freed, self._directory)
-        return result
+            log.info("removed %d unused files (%d bytes) from %s", result.removed, result.bytes_freed, directory)
 
-    def _run(self) -> None:
-        # The first look waits a full period: start-up is busy enough.
-        while not self._stop.wait(self._every):
-            try:
-                self.sweep_now()
-            except Exception:  # noqa: BLE001 - the thread must outlive one bad sweep
-                log.exception("sweeping unused files failed")
+    runner.every(REMOVE_UNUSED_FILES, every_seconds, sweep)

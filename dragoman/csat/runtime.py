@@ -1,65 +1,38 @@
-"""The survey thread: hears a conversation resolved (after commit) and
-offers its survey. Only `app.py` imports this module."""
+"""Surveys as durable jobs: a conversation resolved asks for one in the same
+transaction (core.jobs), so a survey is offered even if the process dies
+right after the agent resolved. Only `app.py` imports this module."""
 
 from __future__ import annotations
 
-import logging
-import queue as queue_module
-import threading
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from dragoman.conversations.models import Conversation
 from dragoman.core import events
+from dragoman.core.jobs import JobRunner, JobSpec
 from dragoman.csat import services
 
-log = logging.getLogger(__name__)
+OFFER_SURVEY = "csat.offer_survey"
 
 
-class CsatRuntime:
-    def __init__(self, factory: sessionmaker[Session], public_url: str) -> None:
-        self._factory = factory
-        self._public_url = public_url
-        self._jobs: queue_module.SimpleQueue[int | None] = queue_module.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._pending = 0
-        self._idle = threading.Condition()
+def survey_jobs(event: events.Event) -> Sequence[JobSpec]:
+    """A resolved conversation may get a survey (`offer_survey` decides)."""
+    if event.name != events.CONVERSATION_STATUS_CHANGED:
+        return ()
+    conversation = event.data.get("conversation") or {}
+    if conversation.get("status") != "resolved":
+        return ()
+    return (JobSpec(OFFER_SURVEY, {"conversation_id": int(conversation["id"])}, account_id=event.account_id),)
 
-    def start(self) -> None:
-        if self._thread is not None:  # started already: one thread, or one would never stop
-            return
-        self._thread = threading.Thread(target=self._run, name="dragoman-csat", daemon=True)
-        self._thread.start()
 
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
+def register_survey_jobs(runner: JobRunner, public_url: str) -> None:
+    def offer(db: Session, payload: dict[str, Any]) -> None:
+        # Runs at least once: offer_survey offers one survey per resolution.
+        conversation = db.get(Conversation, int(payload["conversation_id"]))
+        if conversation is not None:
+            services.offer_survey(db, conversation, public_url)
 
-    def on_event(self, event: events.Event) -> None:
-        if event.name != events.CONVERSATION_STATUS_CHANGED:
-            return
-        conversation = event.data.get("conversation") or {}
-        if conversation.get("status") == "resolved":
-            with self._idle:
-                self._pending += 1
-            self._jobs.put(int(conversation["id"]))
-
-    def wait_idle(self, timeout: float = 5.0) -> bool:
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
-
-    def _run(self) -> None:
-        while (conversation_id := self._jobs.get()) is not None:
-            try:
-                with self._factory() as db:
-                    conversation = db.get(Conversation, conversation_id)
-                    if conversation is not None and services.offer_survey(db, conversation, self._public_url):
-                        db.commit()
-            except Exception:  # noqa: BLE001 - the thread must outlive one bad job
-                log.exception("offering a survey for conversation %d failed", conversation_id)
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+    runner.handle(OFFER_SURVEY, offer)
+    runner.on_events(survey_jobs)

@@ -29,7 +29,7 @@ from dragoman.channels.email.mime import parse_email
 from dragoman.channels.email.runtime import EmailRuntime
 from dragoman.conversations import services as conversations
 from dragoman.core.clock import isoformat, utcnow
-from dragoman.core.errors import Conflict, InvalidInput
+from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.demo.mail import deliver_by_smtp, mail_bytes, pick_sample
 from dragoman.inboxes.models import Inbox
@@ -133,7 +133,8 @@ def drop_sample_mail(request: Request, principal: Principal = Depends(admin_prin
 def caught_mail(request: Request, principal: Principal = Depends(admin_principal)) -> list[CaughtMailOut]:
     catcher = _runtime(app_context(request)).catcher
     if catcher is None:
-        raise Conflict("this install sends mail; it catches none (DRAGOMAN_MAIL_CATCHER is off)")
+        # Nothing to read here: as for any other thing this install does not have.
+        raise NotFound("this install sends mail; it catches none (DRAGOMAN_MAIL_CATCHER is off)")
     return [
         CaughtMailOut(caught_at=isoformat(m.caught_at) or "", sender=m.sender, to=m.to, subject=m.subject, text=m.text, automatic=m.automatic)
         for m in catcher.recent(principal.account_id)
