@@ -383,6 +383,7 @@ JS_STRINGS: dict[str, str] = {
     "channel_email": N_("E-mail"),
     "channel_api": N_("API"),
     "add_email_inbox": N_("Add e-mail inbox"),
+    "email_inbox_created": N_("Inbox %(name)s created."),
     "email_inbox_name_example": N_("e.g. Support mail"),
     "mail_address": N_("E-mail address"),
     "mail_address_help": N_("The address customers write to."),

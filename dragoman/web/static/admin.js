@@ -156,8 +156,11 @@ function markInvalid(fieldName, message) {
   target.setAttribute("aria-invalid", "true");
   const note = el("span", { class: "field-error", role: "alert", "data-testid": "field-error" }, message);
   // Inside the field's label (or group) when it has one, so the message sits under its control.
+  // A line of a list (business hours) gets it right under that line.
+  const line = target.closest(".hours-line");
   const holder = target.closest(".field, td") || target;
-  if (holder === target) target.after(note);
+  if (line) line.after(note);
+  else if (holder === target) target.after(note);
   else holder.append(note);
   if (typeof target.focus === "function") target.focus();
 }
@@ -602,7 +605,7 @@ function emailInboxForm(inbox, teams, onSaved) {
       };
       if (creating) {
         await api("POST", accountPath("/inboxes"), { ...body, channel_type: "email" });
-        toast(t("inbox_created", { name: body.name }));
+        toast(t("email_inbox_created", { name: body.name }));
       } else {
         await api("PATCH", accountPath(`/inboxes/${inbox.id}`), body);
         toast(t("saved"));
@@ -1339,7 +1342,7 @@ function slaPolicyForm(policy, onSaved) {
         field(t("priority"), select("priority", PRIORITIES.map((priority) => [priority, t(`priority_${priority}`)]), policy ? policy.priority : "normal"), t("sla_priority_help")),
         field(t("sla_tier"), input("tier", { value: (policy && policy.tier) || "", autocomplete: "off", placeholder: "gold" }), t("sla_tier_help")),
       ),
-      el("fieldset", { class: "field" }, el("legend", { class: "field-label" }, t("sla_targets")), el("p", { class: "field-help" }, t("sla_targets_help")), el("div", { class: "field-row field-row-3" }, SLA_TARGETS.map((name) => durationField(name, policy ? policy[name] : null)))),
+      el("fieldset", { class: "field" }, el("legend", { class: "field-label" }, t("sla_targets")), el("p", { class: "field-help" }, t("sla_targets_help")), el("div", { class: "field-row field-row-even" }, SLA_TARGETS.map((name) => durationField(name, policy ? policy[name] : null)))),
       el(
         "div",
         { class: "field-row" },
@@ -1414,7 +1417,7 @@ async function showSlaPolicies() {
           el(
             "dl",
             { class: "facts facts-inline sla-targets" },
-            SLA_TARGETS.filter((name) => policy[name]).map((name) => [el("dt", {}, t(`sla_${name}`)), el("dd", {}, durationWords(policy[name]))]),
+            SLA_TARGETS.filter((name) => policy[name]).flatMap((name) => [el("dt", {}, t(`sla_${name}`)), el("dd", {}, durationWords(policy[name]))]),
           ),
         ),
         el("td", {}, hoursWords(policy)),
@@ -1566,5 +1569,7 @@ const SECTIONS = {
 };
 
 initShell();
+// On a phone the sections are a strip: the one open is scrolled into sight.
+document.querySelector('.settings-nav a[aria-current="page"]')?.scrollIntoView({ block: "nearest", inline: "center" });
 const section = document.getElementById("settings-body").dataset.section;
 SECTIONS[section]().catch(showLoadError);
