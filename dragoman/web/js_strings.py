@@ -483,4 +483,8 @@ JS_STRINGS: dict[str, str] = {
     "csat_rating_of": N_("%(rating)s of 5"),
     "csat_open_ticket": N_("Open ticket #%(id)s"),
     "csat_open_conversation": N_("Open the conversation"),
+    # a transfer's note nobody can translate for the taker
+    "transfer": N_("Transfer"),
+    "transfer_untranslated": N_("Transfer with the note as written"),
+    "handover_untranslatable": N_("Not transferred yet: %(readers)s cannot read %(language)s, and no engine here translates it for them. Write the note in a language they read, or transfer with the note as written."),
 }

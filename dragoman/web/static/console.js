@@ -544,6 +544,17 @@ function renderHandoverTargets(agents) {
   );
 }
 
+// A note nobody can translate for the taker goes only on a second, named
+// click: the note and target it was shown for (anything changed asks again).
+let handoverUntranslatedFor = null;
+
+function resetHandoverWarning() {
+  handoverUntranslatedFor = null;
+  $("handover-warning").hidden = true;
+  $("handover-warning").textContent = "";
+  $("handover-send").textContent = t("transfer");
+}
+
 async function sendHandover(event) {
   event.preventDefault();
   const conversation = state.open;
@@ -556,6 +567,8 @@ async function sendHandover(event) {
   const id = Number(rawId);
   const note = $("handover-note").value.trim() || null;
   const label = select.selectedOptions[0].textContent;
+  const attempt = `${select.value}\n${note}`;
+  const untranslated = handoverUntranslatedFor === attempt;
   try {
     if (kind === "queue") {
       // Routing finds the queue's best agent; the note waits for them.
@@ -563,13 +576,24 @@ async function sendHandover(event) {
       updateOpen(await api("GET", accountPath(`/conversations/${conversation.id}`)));
     } else {
       const body = kind === "team" ? { team_id: id, assignee_id: null, note } : { assignee_id: id, note };
+      if (untranslated) body.note_untranslated = true;
       updateOpen(await api("POST", accountPath(`/conversations/${conversation.id}/assignments`), body));
     }
     $("handover-note").value = "";
+    resetHandoverWarning();
     $("handover").open = false;
     toast(t("transferred_to", { target: label }));
     scheduleListReload();
   } catch (error) {
+    if (error instanceof ApiError && error.body.error === "note_untranslatable") {
+      // Nothing was transferred: say why, in the agent's language, and offer the second action.
+      const readers = (error.body.readers || []).map((reader) => reader.name).join(", ");
+      $("handover-warning").textContent = t("handover_untranslatable", { readers, language: languageName(error.body.language) });
+      $("handover-warning").hidden = false;
+      $("handover-send").textContent = t("transfer_untranslated");
+      handoverUntranslatedFor = attempt;
+      return;
+    }
     toast(errorText(error), "error");
   }
 }
@@ -1080,6 +1104,9 @@ function wire() {
     act("/assignments", { assignee_id: value ? Number(value) : null });
   });
   $("handover-form").addEventListener("submit", sendHandover);
+  // A changed note or target is asked about afresh.
+  $("handover-note").addEventListener("input", resetHandoverWarning);
+  $("handover-target").addEventListener("change", resetHandoverWarning);
   nodes.assignTeam.addEventListener("change", () => {
     const value = nodes.assignTeam.value;
     act("/assignments", { team_id: value ? Number(value) : null });
