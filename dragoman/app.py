@@ -47,6 +47,7 @@ from dragoman.language.runtime import build_runtime
 from dragoman.language.worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
+from dragoman.realtime.presence import ConsolePresence
 from dragoman.routing import pages as routing_pages
 from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
@@ -139,6 +140,7 @@ def build_context(settings: Settings) -> AppContext:
         sla=sla,
         routing=routing,
         realtime=hub,
+        presence=ConsolePresence(factory, lambda: settings.console_grace_seconds),
         visitor_tokens=VisitorTokens(settings.secret_key),
         visitor_file_limiter=visitor_file_limiter(),
         file_sweeper=UnusedFileSweeper(factory, settings.data_dir / "attachments"),
