@@ -393,3 +393,14 @@ def test_a_transfer_note_no_engine_translates_for_the_taker_needs_the_agents_sec
     assert to_sam.status_code == 200, to_sam.text
     translated = [m for m in _messages(client, demo, admin, second) if m["direction"] == "note"][-1]
     assert translated["attributes"]["translations"]["en"]["status"] == "translated"
+
+    # A ticket's transfer summary is held the same way (field summary).
+    sofia = as_user(demo.user("supervisor"))  # writes English and Spanish
+    ticket = client.post(f"/api/v1/accounts/{demo.account_id}/conversations/{second}/ticket", json={}, headers=sofia).json()
+    transfer = f"/api/v1/accounts/{demo.account_id}/tickets/{ticket['id']}/transfer"
+    summary = {"team_id": teams["Tech support"], "summary": "El cliente quiere devolver el pedido 4712; el paquete está sin abrir."}
+    held = client.post(transfer, json=summary, headers=sofia)
+    assert held.status_code == 422 and held.json()["field"] == "summary" and [r["name"] for r in held.json()["readers"]] == ["Li Wei"]
+    assert client.get(f"/api/v1/accounts/{demo.account_id}/tickets/{ticket['id']}", headers=sofia).json()["team_id"] != teams["Tech support"]
+    moved = client.post(transfer, json={**summary, "summary_untranslated": True}, headers=sofia)
+    assert moved.status_code == 200 and moved.json()["team_id"] == teams["Tech support"]

@@ -653,8 +653,8 @@ class NoteUntranslatable(InvalidInput):
 
     code = "note_untranslatable"
 
-    def __init__(self, message: str, language: str, readers: list[NoteReader]) -> None:
-        super().__init__(message, field="note")
+    def __init__(self, message: str, language: str, readers: list[NoteReader], field: str = "note") -> None:
+        super().__init__(message, field=field)
         self.language = language
         self.readers = readers
 
@@ -672,10 +672,13 @@ def note_language(db: Session, user_id: int, text: str) -> str:
     return language_of_reply(db, user_id, text, user_working_language(db, user_id))
 
 
-def check_note_reach(db: Session, runtime: LanguageRuntime, user_id: int, conversation: Any, text: str) -> None:
-    """Raises NoteUntranslatable when the note, in the language it is written
-    in, can be neither read nor machine-translated for one of its readers
-    (the conversation's new assignee or team). Call after the change."""
+def check_note_reach(
+    db: Session, runtime: LanguageRuntime, user_id: int, conversation: Any, text: str, *, field: str = "note", untranslated_flag: str = "note_untranslated"
+) -> None:
+    """Raises NoteUntranslatable (naming `field`) when the note, in the
+    language it is written in, can be neither read nor machine-translated for
+    one of its readers (the conversation's new assignee or team). Call after
+    the change; `untranslated_flag` is the request's way to send it anyway."""
     language = note_language(db, user_id, text)
     settings = get_settings(db, conversation.account_id)
     readers = [
@@ -694,9 +697,10 @@ def check_note_reach(db: Session, runtime: LanguageRuntime, user_id: int, conver
         names = ", ".join(f"{reader.name} ({reader.working_language})" for reader in left_out)
         raise NoteUntranslatable(
             f"no engine translates the note from {language} for {names}, and they do not read {language}; "
-            "write it in a language they read, or send it as written with note_untranslated: true",
+            f"write it in a language they read, or send it as written with {untranslated_flag}: true",
             language,
             left_out,
+            field,
         )
 
 
