@@ -59,6 +59,12 @@ def test_an_admin_sets_up_mail_and_sla_and_reads_satisfaction_in_the_console(
     card = page.get_by_test_id("inbox-card").filter(has_text="Support mail")
     expect(card).to_contain_text("support@shop.example")
     expect(card).to_contain_text("imap.shop.example:993")
+    # Trying the servers says, per server, that it does not work and why (these names do not resolve).
+    card.get_by_test_id("mail-test").click()
+    imap_check = card.locator('[data-testid="mail-check"][data-server="imap"]')
+    expect(imap_check).to_contain_text("IMAP server (incoming): does not work")
+    expect(imap_check).to_contain_text("imap.shop.example")
+    expect(card.locator('[data-testid="mail-check"][data-server="smtp"]')).to_contain_text("does not work")
     shoot_both_widths(page, test_output_dir, "inboxes")
     stored = next(i for i in httpx.get(f"{api}/inboxes", headers=admin).json() if i["name"] == "Support mail")
     assert stored["channel_type"] == "email"

@@ -615,6 +615,30 @@ function emailInboxForm(inbox, teams, onSaved) {
   });
 }
 
+/** Tries the inbox's saved servers and says, per server, whether it works and what it answered. */
+async function testMailServers(inbox, button, results) {
+  button.disabled = true;
+  results.hidden = false;
+  results.replaceChildren(el("li", { class: "muted" }, t("mail_testing")));
+  try {
+    const answer = await api("POST", accountPath(`/inboxes/${inbox.id}/test_connection`));
+    results.replaceChildren(
+      ...answer.checks.map((check) =>
+        el(
+          "li",
+          { class: `mail-check ${check.ok ? "mail-check-ok" : "mail-check-failed"}`, "data-testid": "mail-check", "data-server": check.server },
+          el("strong", {}, `${check.ok ? "✓" : "✗"} ${t(`mail_${check.server}_server`)}: ${check.ok ? t("mail_check_works") : t("mail_check_failed")}`),
+          el("span", { class: "muted" }, check.detail),
+        ),
+      ),
+    );
+  } catch (error) {
+    results.replaceChildren(el("li", { class: "mail-check mail-check-failed" }, errorText(error)));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 /** What an e-mail inbox's card says about its mail: address, how mail comes in, where replies leave. */
 function mailFacts(settings) {
   const server = (box) => (box && box.host ? `${box.host}${box.port ? `:${box.port}` : ""} · ${t(`mail_security_${box.security || "none"}`)}` : t("mail_not_set"));
@@ -626,6 +650,13 @@ function mailFacts(settings) {
     el("dt", {}, t("mail_smtp_server")),
     el("dd", {}, server(settings.smtp)),
   ];
+}
+
+function mailTestBox(inbox) {
+  const results = el("ul", { class: "mail-checks", hidden: true, "aria-live": "polite" });
+  const button = el("button", { type: "button", class: "btn btn-sm", "data-testid": "mail-test" }, t("mail_test"));
+  button.addEventListener("click", () => testMailServers(inbox, button, results));
+  return el("div", { class: "mail-test" }, button, el("span", { class: "field-help" }, t("mail_test_help")), results);
 }
 
 async function showInboxes() {
@@ -663,6 +694,7 @@ async function showInboxes() {
           greetingText((inbox.settings || {}).greeting) ? [el("dt", {}, t("greeting")), el("dd", {}, greetingText(inbox.settings.greeting))] : null,
           inbox.channel_type === "email" ? mailFacts(inbox.settings || {}) : null,
         ),
+        inbox.channel_type === "email" ? mailTestBox(inbox) : null,
         inbox.website_token
           ? el(
               "div",
