@@ -476,6 +476,8 @@ JS_STRINGS: dict[str, str] = {
     "csat_average": N_("Average"),
     "csat_satisfied": N_("Satisfied"),
     "csat_satisfied_help": N_("Ratings from 1 to 5; satisfied: 4 or 5. Each answer counts for the agent and team that resolved the conversation."),
+    "csat_agent": N_("Agent"),
+    "csat_channel": N_("Channel"),
     "csat_by_agent": N_("By agent"),
     "csat_by_team": N_("By team"),
     "csat_by_language": N_("By language"),

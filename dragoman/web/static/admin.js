@@ -1494,7 +1494,7 @@ function scoreCells(row) {
   ];
 }
 
-function scoreTable(title, testid, rows, nameOf) {
+function scoreTable(title, column, testid, rows, nameOf) {
   return el(
     "section",
     { class: "card score-card", "data-testid": testid },
@@ -1503,7 +1503,7 @@ function scoreTable(title, testid, rows, nameOf) {
       ? el(
           "table",
           { class: "data-table" },
-          el("thead", {}, el("tr", {}, [t("name"), t("csat_answers"), t("csat_average"), t("csat_satisfied")].map((header) => el("th", { scope: "col" }, header)))),
+          el("thead", {}, el("tr", {}, [column, t("csat_answers"), t("csat_average"), t("csat_satisfied")].map((header) => el("th", { scope: "col" }, header)))),
           el("tbody", {}, rows.map((row) => el("tr", { "data-key": String(row.key) }, el("td", {}, nameOf(row.key)), scoreCells(row)))),
         )
       : el("p", { class: "muted" }, t("csat_no_answers")),
@@ -1575,10 +1575,10 @@ async function showSatisfaction(period) {
     el(
       "div",
       { class: "score-grid" },
-      scoreTable(t("csat_by_agent"), "csat-by-agent", report.by_agent, agentName),
-      scoreTable(t("csat_by_team"), "csat-by-team", report.by_team, teamName),
-      scoreTable(t("csat_by_language"), "csat-by-language", report.by_language, languageLabel),
-      scoreTable(t("csat_by_channel"), "csat-by-channel", report.by_channel, channelLabel),
+      scoreTable(t("csat_by_agent"), t("csat_agent"), "csat-by-agent", report.by_agent, agentName),
+      scoreTable(t("csat_by_team"), t("team"), "csat-by-team", report.by_team, teamName),
+      scoreTable(t("csat_by_language"), t("language"), "csat-by-language", report.by_language, languageLabel),
+      scoreTable(t("csat_by_channel"), t("csat_channel"), "csat-by-channel", report.by_channel, channelLabel),
     ),
     el("h3", { class: "card-title csat-comments-title" }, t("csat_comments")),
     comments.length ? el("ul", { class: "csat-comments" }, comments) : el("div", { class: "empty-state" }, el("p", {}, t("csat_no_comments"))),
