@@ -199,10 +199,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.tune_gc:
             gc.freeze()
             gc.set_threshold(50_000, 20, 20)
+        # From now consoles can reconnect; the grace period counts from here.
+        ctx.services["presence"].start(asyncio.get_running_loop())
         try:
             yield
         finally:
             stop_each(
+                ctx.services["presence"].stop,
                 worker.stop,
                 ctx.services["routing"].stop,
                 translator.stop,

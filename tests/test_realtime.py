@@ -8,10 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from conftest import DemoWorld, api_token, bearer, wait_until
+from conftest import DemoWorld, api_token, bearer, seed_demo_world, wait_until
 from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import SESSION_COOKIE
-from dragoman.accounts.models import User
+from dragoman.accounts.models import Availability, User
+from dragoman.app import create_app
+from dragoman.config import Settings
 from dragoman.core.http import AppContext
 
 
@@ -215,3 +217,30 @@ def test_presence_follows_the_console_and_comes_back_when_the_agent_opens_it_aga
     with client.websocket_connect("/api/v1/realtime", headers=token) as socket:
         assert socket.receive_json()["event"] == "ready"
     assert availability() == "break"
+
+
+def test_after_a_restart_agents_whose_console_did_not_come_back_go_offline(settings: Settings) -> None:
+    settings.console_grace_seconds = 2.0
+    app = create_app(settings)
+    ctx: AppContext = app.state.ctx
+    demo = seed_demo_world(ctx)
+    maria_id, sam_id = demo.user("maria").id, demo.user("sam").id
+    with ctx.session_factory() as db:
+        for user_id in (maria_id, sam_id):
+            db.get(User, user_id).availability = Availability.online  # type: ignore[union-attr]
+        cookie, _row = accounts.start_session(db, db.get(User, sam_id), hours=1)  # type: ignore[arg-type]
+        db.commit()
+
+    def availability(user_id: int) -> tuple[Availability, Availability | None]:
+        with ctx.session_factory() as db:
+            user = db.get(User, user_id)
+            return user.availability, user.last_availability  # type: ignore[union-attr]
+
+    with TestClient(app) as client:
+        # Sam's console reconnects after the restart; María's browser was closed meanwhile.
+        client.cookies.set(SESSION_COOKIE, cookie)
+        with client.websocket_connect("/api/v1/realtime") as socket:
+            assert socket.receive_json()["event"] == "ready"
+            wait_until(lambda: availability(maria_id)[0] is Availability.offline, timeout=10)
+            assert availability(maria_id) == (Availability.offline, Availability.online)  # restored when she opens it
+            assert availability(sam_id)[0] is Availability.online
