@@ -404,3 +404,24 @@ def test_a_transfer_note_no_engine_translates_for_the_taker_needs_the_agents_sec
     assert client.get(f"/api/v1/accounts/{demo.account_id}/tickets/{ticket['id']}", headers=sofia).json()["team_id"] != teams["Tech support"]
     moved = client.post(transfer, json={**summary, "summary_untranslated": True}, headers=sofia)
     assert moved.status_code == 200 and moved.json()["team_id"] == teams["Tech support"]
+
+
+def test_messages_stored_while_no_translator_ran_are_translated_when_it_starts(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    """A server stopped with a backlog, or messages written by `dragoman
+    demo`: the next start translates them for their readers."""
+    from dragoman.language.worker import TranslationWorker
+
+    ctx.services["translation_worker"].stop()
+    _visitor, conversation_id = _chat(client, demo, "Hola, mi pedido ORD-55177 llegó roto")
+    admin = as_user(demo.user("admin"))
+    assert "translations" not in _messages(client, demo, admin, conversation_id)[0]["attributes"]
+    restarted = TranslationWorker(ctx.session_factory, ctx.services["language"])
+    restarted.start()
+    try:
+        assert restarted.wait_idle(30)
+    finally:
+        restarted.stop()
+    english = _messages(client, demo, admin, conversation_id)[0]["attributes"]["translations"]["en"]
+    assert english["status"] == "translated" and "ORD-55177" in english["text"]
