@@ -652,6 +652,9 @@ function mailFacts(settings) {
   ];
 }
 
+/** Whether there is a server to try: an IMAP mailbox mail is read from, or an SMTP server replies leave through. */
+const hasMailServers = (settings) => Boolean((settings.receive !== "smtp" && settings.imap && settings.imap.host) || (settings.smtp && settings.smtp.host));
+
 function mailTestBox(inbox) {
   const results = el("ul", { class: "mail-checks", hidden: true, "aria-live": "polite" });
   const button = el("button", { type: "button", class: "btn btn-sm", "data-testid": "mail-test" }, t("mail_test"));
@@ -694,7 +697,7 @@ async function showInboxes() {
           greetingText((inbox.settings || {}).greeting) ? [el("dt", {}, t("greeting")), el("dd", {}, greetingText(inbox.settings.greeting))] : null,
           inbox.channel_type === "email" ? mailFacts(inbox.settings || {}) : null,
         ),
-        inbox.channel_type === "email" ? mailTestBox(inbox) : null,
+        inbox.channel_type === "email" && hasMailServers(inbox.settings || {}) ? mailTestBox(inbox) : null,
         inbox.website_token
           ? el(
               "div",
