@@ -49,6 +49,7 @@ from dragoman.language.runtime import build_runtime
 from dragoman.language.worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
+from dragoman.realtime.presence import ConsolePresence
 from dragoman.routing import pages as routing_pages
 from dragoman.routing import routes as routing_routes
 from dragoman.routing.runtime import RoutingRuntime
@@ -150,6 +151,7 @@ def build_context(settings: Settings) -> AppContext:
         sla=sla,
         routing=routing,
         realtime=hub,
+        presence=ConsolePresence(factory, lambda: settings.console_grace_seconds),
         visitor_tokens=VisitorTokens(settings.secret_key),
         visitor_file_limiter=visitor_file_limiter(),
         webhook_worker=worker,
@@ -206,10 +208,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.tune_gc:
             gc.freeze()
             gc.set_threshold(50_000, 20, 20)
+        # From now consoles can reconnect; the grace period counts from here.
+        ctx.services["presence"].start(asyncio.get_running_loop())
         try:
             yield
         finally:
             stop_each(
+                ctx.services["presence"].stop,
                 worker.stop,
                 ctx.services["routing"].stop,
                 translator.stop,

@@ -66,6 +66,9 @@ class Settings:
     # on http://127.0.0.1 cannot use it or browsers would drop the cookie.
     secure_cookies: bool = False
     session_hours: int = 12
+    # How long an agent whose last console closed keeps their presence (a
+    # reload or a network blip reconnects well within it) before going offline.
+    console_grace_seconds: float = 60.0
     max_message_chars: int = 10_000
     login_attempts_per_ip: int = 20
     login_attempts_per_email: int = 5
@@ -127,6 +130,7 @@ class Settings:
             data_dir=data_dir,
             secure_cookies=_env_bool("DRAGOMAN_SECURE_COOKIES", False),
             session_hours=_env_int("DRAGOMAN_SESSION_HOURS", 12),
+            console_grace_seconds=_env_float("DRAGOMAN_CONSOLE_GRACE_SECONDS", 60.0),
             login_attempts_per_ip=_env_int("DRAGOMAN_LOGIN_ATTEMPTS_PER_IP", 20),
             login_attempts_per_email=_env_int("DRAGOMAN_LOGIN_ATTEMPTS_PER_EMAIL", 5),
             webhook_max_attempts=_env_int("DRAGOMAN_WEBHOOK_MAX_ATTEMPTS", 8),

@@ -8,12 +8,16 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from conftest import DemoWorld, MailCatcher, wait_until
+from dragoman.accounts.services import user_team_ids
+from dragoman.core.clock import utcnow
 from dragoman.core.http import AppContext
+from dragoman.csat.models import CsatSurvey
 from dragoman.inboxes.models import Inbox
 
 SURVEY_LINK = re.compile(r"/csat/([A-Za-z0-9_-]+)")
@@ -131,3 +135,59 @@ def test_a_solved_email_ticket_mails_the_survey_and_the_rating_lands_on_the_tick
     assert client.post(f"/csat/{token}", data={"rating": "2", "comment": "Trop long."}).status_code == 200
     ticket = client.get(f"{api}/tickets/{receipt.ticket_id}", headers=admin).json()
     assert ticket["csat"]["rating"] == 2 and ticket["csat"]["comment"] == "Trop long."
+
+
+def answered_surveys(ctx: AppContext, demo: DemoWorld, client: TestClient, answers: list[tuple[str, str, int, str | None, int]]) -> None:
+    """Stores answered surveys: (agent, language, rating, comment, days ago),
+    each on a chat of its own, as if the agent had resolved it."""
+    for number, (who, language, rating, comment, days_ago) in enumerate(answers):
+        _visitor, conversation_id = new_chat(client, demo, f"Customer {number}", language, "Hello")
+        with ctx.session_factory() as db:
+            agent = demo.user(who)
+            teams = user_team_ids(db, agent.id)
+            db.add(
+                CsatSurvey(
+                    account_id=demo.account_id, conversation_id=conversation_id, token=f"report-{number}", language=language,
+                    assignee_id=agent.id, team_id=teams[0] if teams else None, rating=rating, comment=comment,
+                    answered_at=utcnow() - timedelta(days=days_ago),
+                )
+            )
+            db.commit()
+
+
+def test_the_satisfaction_report_scores_a_period_per_agent_team_language_and_channel(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    answered_surveys(ctx, demo, client, [
+        ("maria", "es", 5, "Muy amable.", 1),
+        ("maria", "es", 3, None, 2),
+        ("li.wei", "zh-Hans", 4, "很快解决了", 3),
+        ("li.wei", "en", 1, "Nobody read my question.", 40),  # before the default 30 days
+    ])
+    supervisor = as_user(demo.user("supervisor"))
+    url = f"/api/v1/accounts/{demo.account_id}/csat/report"
+    report = client.get(url, headers=supervisor)
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["overall"] == {"answered": 3, "average": 4.0, "satisfied_percent": 66.7}
+    by_agent = {row["key"]: row for row in body["by_agent"]}
+    assert by_agent[demo.user("maria").id] == {"key": demo.user("maria").id, "answered": 2, "average": 4.0, "satisfied_percent": 50.0}
+    assert by_agent[demo.user("li.wei").id]["answered"] == 1
+    assert {row["key"]: row["answered"] for row in body["by_language"]} == {"es": 2, "zh-Hans": 1}
+    assert [(row["key"], row["answered"]) for row in body["by_channel"]] == [("webchat", 3)]
+    assert len(body["by_team"]) == 2
+    # Comments newest first; answers without one are not listed.
+    assert [c["comment"] for c in body["comments"]] == ["Muy amable.", "很快解决了"]
+
+    # A longer period includes the older answer; a day range is inclusive.
+    wider = client.get(url, params={"since": "2000-01-01", "until": body["until"]}, headers=supervisor)
+    assert wider.status_code == 422 and wider.json()["field"] == "since"  # more than a year
+    since = (date.fromisoformat(body["until"]) - timedelta(days=60)).isoformat()
+    assert client.get(url, params={"since": since}, headers=supervisor).json()["overall"]["answered"] == 4
+
+    # Bad input names the field; agents may not read it; another account sees nothing of it.
+    bad = client.get(url, params={"since": "yesterday"}, headers=supervisor)
+    assert bad.status_code == 422 and bad.json()["field"] == "since"
+    backwards = client.get(url, params={"since": "2026-05-02", "until": "2026-05-01"}, headers=supervisor)
+    assert backwards.status_code == 422 and backwards.json()["field"] == "since"
+    assert client.get(url, headers=as_user(demo.user("maria"))).status_code == 403

@@ -866,3 +866,27 @@ def test_tls_is_verified_for_the_host_name_while_the_socket_goes_to_the_checked_
             imap.open_mailbox(dataclasses.replace(box, host="mail.shop.test"), allow)
     finally:
         implicit.stop()
+
+
+def test_an_admin_tries_an_inbox_mail_servers_before_relying_on_them(
+    client: TestClient, demo: DemoWorld, as_user: Any, mail_catcher: Any
+) -> None:
+    admin = as_user(demo.user("admin"))
+    closed = free_port()  # nothing listens here
+    allow_local_mail_servers(client.app.state.ctx.settings, closed)  # type: ignore[attr-defined]
+    inbox = make_inbox(client, demo, admin, {
+        "address": "support@shop.example", "receive": "imap",
+        "imap": {"host": "127.0.0.1", "port": closed, "security": "none", "username": "support", "password": "imap-secret"},
+        "smtp": {"host": "127.0.0.1", "port": mail_catcher.port, "security": "none"},
+    })
+    url = f"{base(demo)}/inboxes/{inbox['id']}/test_connection"
+    answer = client.post(url, headers=admin)
+    assert answer.status_code == 200, answer.text
+    checks = {check["server"]: check for check in answer.json()["checks"]}
+    assert checks["smtp"]["ok"] is True and f"127.0.0.1:{mail_catcher.port}" in checks["smtp"]["detail"]
+    assert checks["imap"]["ok"] is False and f"could not open 127.0.0.1:{closed}" in checks["imap"]["detail"]
+    assert "imap-secret" not in answer.text
+    assert mail_catcher.received == []  # nothing was sent
+    # Only e-mail inboxes have servers; only admins try them.
+    assert client.post(f"{base(demo)}/inboxes/{demo.inbox_id}/test_connection", headers=admin).json()["field"] == "inbox_id"
+    assert client.post(url, headers=as_user(demo.user("supervisor"))).status_code == 403

@@ -12,6 +12,7 @@ from dragoman.language import evidence
 from dragoman.language.facts import check_order_pattern, find_facts, missing_facts
 from dragoman.language.glossary import GlossaryEntry, lost_in_translation, protect, restore
 from dragoman.language.pipeline import garbage_reason
+from dragoman.language.services import NoteReader, readers_left_out
 
 ORDER = r"\bORD-\d{5}\b"
 
@@ -240,3 +241,17 @@ def test_garbage_check() -> None:
     assert garbage_reason("ZX0QZ", "en") is None  # only a fact: nothing to judge
     assert garbage_reason("Hola, ¿qué tal?", "es") is None
     assert garbage_reason("Hola \ufffd", "es") == "broken characters"
+
+
+def test_a_note_leaves_out_only_readers_who_neither_read_it_nor_get_it_translated() -> None:
+    served = {("es", "en")}
+    readers = [
+        NoteReader("Sam", "en", frozenset({"en"})),  # es→en is served
+        NoteReader("María", "es", frozenset({"es", "en"})),  # works in it
+        NoteReader("Ana", "en", frozenset({"en", "tl", "es"})),  # reads it well enough
+        NoteReader("Li Wei", "zh", frozenset({"zh", "en"})),  # neither, and no es→zh
+    ]
+    left_out = readers_left_out("es", readers, lambda source, target: (source, target) in served)
+    assert [reader.name for reader in left_out] == ["Li Wei"]
+    # In English nobody is left out except whoever neither works in nor reads English.
+    assert [r.name for r in readers_left_out("en", readers, lambda source, target: False)] == []

@@ -8,7 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from conftest import DemoWorld, api_token, bearer
+from conftest import DemoWorld, api_token, bearer, seed_demo_world, wait_until
+from dragoman.accounts import services as accounts
+from dragoman.accounts.auth import SESSION_COOKIE
+from dragoman.accounts.models import Availability, User
+from dragoman.app import create_app
+from dragoman.config import Settings
 from dragoman.core.http import AppContext
 
 
@@ -152,3 +157,90 @@ def test_a_non_ascii_csrf_header_is_refused_not_a_crash(client: TestClient, ctx:
     client.cookies.set(SESSION_COOKIE, cookie)
     answer = client.patch("/api/v1/profile", json={"availability": "online"}, headers={"X-CSRF-Token": "jeton-forgé".encode()})
     assert answer.status_code == 403
+
+
+def test_presence_follows_the_console_and_comes_back_when_the_agent_opens_it_again(
+    client: TestClient, ctx: AppContext, demo: DemoWorld
+) -> None:
+    maria_id = demo.user("maria").id
+    with ctx.session_factory() as db:
+        cookie, _row = accounts.start_session(db, db.get(User, maria_id), hours=1)  # type: ignore[arg-type]
+        db.commit()
+    token = bearer(api_token(ctx, demo.user("maria")))
+
+    def availability() -> str:
+        return client.get("/api/v1/profile", headers=token).json()["availability"]  # type: ignore[no-any-return]
+
+    def console() -> Any:
+        return client.websocket_connect("/api/v1/realtime")
+
+    client.cookies.set(SESSION_COOKIE, cookie)
+
+    ctx.settings.console_grace_seconds = 0.2
+    assert client.patch("/api/v1/profile", json={"availability": "online"}, headers=token).status_code == 200
+    # Two consoles (two tabs): closing one keeps her online; closing the last, after the grace, offline.
+    with console() as first:
+        assert first.receive_json()["event"] == "ready"
+        with console() as second:
+            assert second.receive_json()["event"] == "ready"
+        first.send_text("ping")
+        assert _next_event(first, "pong") == {"event": "pong"}
+        assert availability() == "online"
+    wait_until(lambda: availability() == "offline")
+
+    # The next morning she opens the console: online again, and the page hears it.
+    with console() as socket:
+        assert socket.receive_json()["event"] == "ready"
+        changed = _next_event(socket, "user.presence_changed")
+        assert changed["data"] == {"user_id": maria_id, "availability": "online"}
+        assert availability() == "online"
+        # She chooses offline herself: that is what her next console keeps.
+        assert client.patch("/api/v1/profile", json={"availability": "offline"}, headers=token).status_code == 200
+    with console() as socket:
+        assert socket.receive_json()["event"] == "ready"
+        socket.send_text("ping")
+        assert _next_event(socket, "pong") == {"event": "pong"}
+        assert availability() == "offline"
+
+    # A reload within the grace period changes nothing.
+    ctx.settings.console_grace_seconds = 30
+    assert client.patch("/api/v1/profile", json={"availability": "break"}, headers=token).status_code == 200
+    with console() as socket:
+        assert socket.receive_json()["event"] == "ready"
+    with console() as socket:
+        assert socket.receive_json()["event"] == "ready"
+        socket.send_text("ping")
+        assert _next_event(socket, "pong") == {"event": "pong"}
+    assert availability() == "break"
+    # An integration's token socket is no one's console: it moves nothing.
+    ctx.settings.console_grace_seconds = 0.0
+    with client.websocket_connect("/api/v1/realtime", headers=token) as socket:
+        assert socket.receive_json()["event"] == "ready"
+    assert availability() == "break"
+
+
+def test_after_a_restart_agents_whose_console_did_not_come_back_go_offline(settings: Settings) -> None:
+    settings.console_grace_seconds = 2.0
+    app = create_app(settings)
+    ctx: AppContext = app.state.ctx
+    demo = seed_demo_world(ctx)
+    maria_id, sam_id = demo.user("maria").id, demo.user("sam").id
+    with ctx.session_factory() as db:
+        for user_id in (maria_id, sam_id):
+            db.get(User, user_id).availability = Availability.online  # type: ignore[union-attr]
+        cookie, _row = accounts.start_session(db, db.get(User, sam_id), hours=1)  # type: ignore[arg-type]
+        db.commit()
+
+    def availability(user_id: int) -> tuple[Availability, Availability | None]:
+        with ctx.session_factory() as db:
+            user = db.get(User, user_id)
+            return user.availability, user.last_availability  # type: ignore[union-attr]
+
+    with TestClient(app) as client:
+        # Sam's console reconnects after the restart; María's browser was closed meanwhile.
+        client.cookies.set(SESSION_COOKIE, cookie)
+        with client.websocket_connect("/api/v1/realtime") as socket:
+            assert socket.receive_json()["event"] == "ready"
+            wait_until(lambda: availability(maria_id)[0] is Availability.offline, timeout=10)
+            assert availability(maria_id) == (Availability.offline, Availability.online)  # restored when she opens it
+            assert availability(sam_id)[0] is Availability.online

@@ -186,6 +186,28 @@ def test_an_agent_transfers_a_chat_to_a_language_queue_with_a_note_the_taker_rea
     expect(note.locator(".msg-text")).to_contain_text("the parcel is unopened")
 
 
+def test_a_transfer_note_the_taker_cannot_read_is_held_until_the_agent_sends_it_as_written(
+    browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
+) -> None:
+    customer_writes(live_server, demo, "Carmen", "es", "Hola, quiero devolver mi pedido 4711.")
+    page = signed_in(browser, live_server, "maria")
+    page.goto(f"{live_server.url}/app")
+    page.get_by_test_id("conv-item").filter(has_text="Carmen").first.click()
+    page.get_by_test_id("handover").locator("summary").click()
+    page.get_by_test_id("handover-target").select_option(value=f"agent:{demo.user('li.wei').id}")
+    page.get_by_test_id("handover-note").fill("Quiere devolver el pedido 4711; el paquete está sin abrir.")
+    # Li Wei works in Chinese and does not read Spanish; no engine here serves es→zh.
+    page.get_by_test_id("handover-send").click()
+    warning = page.get_by_test_id("handover-warning")
+    expect(warning).to_contain_text("Li Wei")
+    expect(warning).to_contain_text("cannot read Spanish")
+    expect(page.get_by_test_id("handover-send")).to_have_text("Transfer with the note as written")
+    expect(page.locator("#assign-agent option:checked")).not_to_contain_text("Li Wei")
+    page.get_by_test_id("handover").screenshot(path=str(test_output_dir / "console-transfer-note-untranslatable.png"))
+    page.get_by_test_id("handover-send").click()
+    expect(page.locator(".toast")).to_contain_text("Transferred to Li Wei")
+
+
 def test_an_admin_sets_up_a_queue_in_the_console(
     browser: Browser, live_server: LiveServer, demo: DemoWorld, test_output_dir: Path
 ) -> None:

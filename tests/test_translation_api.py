@@ -351,6 +351,61 @@ def test_a_reply_no_engine_can_translate_needs_the_explicit_send_untranslated(
     assert note.status_code == 201
 
 
+def test_a_transfer_note_no_engine_translates_for_the_taker_needs_the_agents_second_word(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    _visitor, conversation_id = _chat(client, demo, "Hola, quiero devolver mi pedido 4711.")
+    maria = as_user(demo.user("maria"))
+    url = f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}"
+    note = "Quiere devolver el pedido 4711; el paquete está sin abrir."
+    # Li Wei works in Chinese and reads English, not Spanish; nothing here translates es→zh.
+    refused = client.post(f"{url}/assignments", json={"assignee_id": demo.user("li.wei").id, "note": note}, headers=maria)
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["error"] == "note_untranslatable" and body["field"] == "note" and body["language"] == "es"
+    assert body["readers"] == [{"name": "Li Wei", "working_language": "zh"}]
+    # Nothing changed: not assigned, no note.
+    after = client.get(url, headers=maria).json()
+    assert after["assignee"] is None
+    assert not [m for m in _messages(client, demo, maria, conversation_id) if m["direction"] == "note"]
+    # A team with Li Wei in it is refused too, naming only him.
+    teams = {team["name"]: team["id"] for team in client.get(f"/api/v1/accounts/{demo.account_id}/teams", headers=maria).json()}
+    team = client.post(f"{url}/assignments", json={"team_id": teams["Tech support"], "assignee_id": None, "note": note}, headers=maria)
+    assert team.status_code == 422 and [r["name"] for r in team.json()["readers"]] == ["Li Wei"]
+
+    # Said explicitly, it goes as written.
+    sent = client.post(
+        f"{url}/assignments", json={"assignee_id": demo.user("li.wei").id, "note": note, "note_untranslated": True}, headers=maria
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["assignee"]["id"] == demo.user("li.wei").id
+    admin = as_user(demo.user("admin"))  # María no longer sees a chat she handed over
+    written = [m for m in _messages(client, demo, admin, conversation_id) if m["direction"] == "note"][-1]
+    assert written["content"] == note and written["attributes"]["language"]["code"] == "es"
+
+    # Sam works in English: Apertium serves es→en, so the note just goes, translated.
+    _visitor, second = _chat(client, demo, "Hola, ¿dónde está mi pedido 4712?")
+    to_sam = client.post(
+        f"/api/v1/accounts/{demo.account_id}/conversations/{second}/assignments",
+        json={"assignee_id": demo.user("sam").id, "note": note},
+        headers=maria,
+    )
+    assert to_sam.status_code == 200, to_sam.text
+    translated = [m for m in _messages(client, demo, admin, second) if m["direction"] == "note"][-1]
+    assert translated["attributes"]["translations"]["en"]["status"] == "translated"
+
+    # A ticket's transfer summary is held the same way (field summary).
+    sofia = as_user(demo.user("supervisor"))  # writes English and Spanish
+    ticket = client.post(f"/api/v1/accounts/{demo.account_id}/conversations/{second}/ticket", json={}, headers=sofia).json()
+    transfer = f"/api/v1/accounts/{demo.account_id}/tickets/{ticket['id']}/transfer"
+    summary = {"team_id": teams["Tech support"], "summary": "El cliente quiere devolver el pedido 4712; el paquete está sin abrir."}
+    held = client.post(transfer, json=summary, headers=sofia)
+    assert held.status_code == 422 and held.json()["field"] == "summary" and [r["name"] for r in held.json()["readers"]] == ["Li Wei"]
+    assert client.get(f"/api/v1/accounts/{demo.account_id}/tickets/{ticket['id']}", headers=sofia).json()["team_id"] != teams["Tech support"]
+    moved = client.post(transfer, json={**summary, "summary_untranslated": True}, headers=sofia)
+    assert moved.status_code == 200 and moved.json()["team_id"] == teams["Tech support"]
+
+
 def test_messages_stored_while_no_translator_ran_are_translated_when_it_starts(
     client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
 ) -> None:

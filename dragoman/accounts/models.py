@@ -64,6 +64,11 @@ class User(IdMixin, CreatedAtMixin, Base):
     availability: Mapped[Availability] = mapped_column(
         Enum(Availability, native_enum=False, length=20), default=Availability.offline
     )
+    # The presence the console restores when the agent opens it again: the one
+    # they last chose, or the one they had when their last console closed.
+    last_availability: Mapped[Availability | None] = mapped_column(
+        Enum(Availability, native_enum=False, length=20), nullable=True
+    )
     # None: follow the browser's Accept-Language.
     ui_locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # The language the agent reads and writes in the console (used by translation).

@@ -50,6 +50,8 @@ def patch_profile(
     user = db.merge(principal.user)
     if body.availability is not None:
         services.set_availability(db, user, body.availability)
+        # The agent's own choice is what their next console starts with.
+        user.last_availability = user.availability
     services.update_user(
         db,
         user,

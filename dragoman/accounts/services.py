@@ -237,6 +237,27 @@ def set_availability(db: Session, user: User, availability: Availability | str) 
     return user
 
 
+def console_closed(db: Session, user_id: int) -> None:
+    """The agent's last console closed (and stayed closed through the grace
+    period): they go offline, their presence kept to restore next time."""
+    user = db.get(User, user_id)
+    if user is None or user.availability is Availability.offline:
+        return
+    user.last_availability = user.availability
+    set_availability(db, user, Availability.offline)
+
+
+def console_opened(db: Session, user_id: int) -> None:
+    """A console opened while the agent was offline because their console had
+    closed: their last presence comes back (an agent who chose offline stays so)."""
+    user = db.get(User, user_id)
+    if user is None or not user.active or user.availability is not Availability.offline:
+        return
+    if user.last_availability is None or user.last_availability is Availability.offline:
+        return
+    set_availability(db, user, user.last_availability)
+
+
 def load_viewer(db: Session, user: User) -> Viewer:
     team_ids = frozenset(user_team_ids(db, user.id))
     inbox_ids: frozenset[int] = frozenset()

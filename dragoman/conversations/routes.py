@@ -197,7 +197,11 @@ def assign(
     services.assign_conversation(db, principal.viewer, conversation, **changes)
     if body.note is not None and body.note.strip():
         # A transfer: the note is written after the change, so it is
-        # translated for the new agent or team.
+        # translated for the new agent or team. One they could neither read
+        # nor have translated is refused (the whole transfer with it) unless
+        # the agent chose to send it as written.
+        if not body.note_untranslated:
+            language_services.check_note_reach(db, ctx.services["language"], principal.user.id, conversation, body.note)
         services.add_translated_note(db, principal.viewer, ctx.services["language"], conversation, body.note, {"transfer": changes})
     db.commit()
     return services.conversation_out(db, conversation)

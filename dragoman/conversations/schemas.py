@@ -104,6 +104,12 @@ class AssignmentIn(BaseModel):
         None,
         description="A transfer's private note for the new agent or team, translated into each reader's working language",
     )
+    note_untranslated: bool = Field(
+        False,
+        description="true: the note goes as written even where neither the new agent (or a member of the new team) "
+        "reads its language nor an engine translates it for them; else such a note is refused (422 note_untranslatable, "
+        "naming language and readers) and nothing changes",
+    )
 
 
 class StatusIn(BaseModel):

@@ -731,7 +731,9 @@ def add_translated_note(
     reader their own. Call after the conversation's new assignee or team is
     set: they decide who reads it."""
     note = add_note(db, viewer, conversation, content)
-    source = language_services.user_working_language(db, viewer.user_id)
+    # The language it is written in (an agent may write a note in any
+    # language they write), as the transfer's check decided.
+    source = language_services.note_language(db, viewer.user_id, note.content)
     translations: dict[str, Any] = {}
     for target in language_services.working_languages(db, conversation):
         if target != source:

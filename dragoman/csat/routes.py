@@ -3,6 +3,7 @@ reads the answers (for supervisors' reports)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 
@@ -14,11 +15,14 @@ from dragoman.accounts.auth import Principal, account_principal, supervisor_prin
 from dragoman.channels.webchat.pages import language_for, render_customer_page, widget_texts
 from dragoman.conversations import services as conversations
 from dragoman.core.errors import InvalidInput, NotFound
+from dragoman.core.clock import utcnow
 from dragoman.core.http import get_db
 from dragoman.csat import services
 
 router = APIRouter(tags=["satisfaction"])
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+REPORT_DEFAULT_DAYS = 30
+REPORT_MAX_DAYS = 366
 
 
 def _page(request: Request, survey: services.CsatSurvey | None, *, error: str | None = None, status_code: int = 200) -> HTMLResponse:
@@ -70,6 +74,37 @@ def list_surveys(
     db: Session = Depends(get_db),
 ) -> list[dict[str, object]]:
     return [services.survey_out(s) for s in services.list_surveys(db, principal.account_id, answered)]
+
+
+def _day(value: str | None, field: str, default: date) -> date:
+    if value is None or value == "":
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} must be a date, YYYY-MM-DD", field=field) from None
+
+
+@router.get(
+    "/api/v1/accounts/{account_id}/csat/report",
+    summary="Satisfaction over a period: the score overall, per agent, team, language and channel, and the comments",
+)
+def satisfaction_report(
+    since: str | None = Query(None, description="First day (YYYY-MM-DD, UTC); default: 29 days before `until`"),
+    until: str | None = Query(None, description="Last day, included (YYYY-MM-DD, UTC); default: today"),
+    principal: Principal = Depends(supervisor_principal),
+    db: Session = Depends(get_db),
+) -> dict[str, object]:
+    last = _day(until, "until", utcnow().date())
+    first = _day(since, "since", last - timedelta(days=REPORT_DEFAULT_DAYS - 1))
+    if first > last:
+        raise InvalidInput("since must be on or before until", field="since")
+    if (last - first).days >= REPORT_MAX_DAYS:
+        raise InvalidInput(f"the period may be at most {REPORT_MAX_DAYS} days", field="since")
+    start = datetime.combine(first, time.min)
+    end = datetime.combine(last + timedelta(days=1), time.min)
+    report = services.satisfaction_report(services.answered_between(db, principal.account_id, start, end))
+    return {"since": first.isoformat(), "until": last.isoformat(), **report}
 
 
 @router.get("/api/v1/accounts/{account_id}/conversations/{conversation_id}/csat", summary="The conversation's latest survey (404: none)")

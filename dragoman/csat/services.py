@@ -9,6 +9,8 @@ customer by the channel they wrote on, with no code per channel here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -142,3 +144,110 @@ def list_surveys(db: Session, account_id: int, answered_only: bool, limit: int =
     if answered_only:
         statement = statement.where(CsatSurvey.rating.is_not(None))
     return list(db.scalars(statement.order_by(CsatSurvey.id.desc()).limit(limit)))
+
+
+# -- the satisfaction report ----------------------------------------------------
+
+# A 4 or a 5 counts as satisfied, as CSAT is usually reported.
+SATISFIED_FROM = 4
+# The report reads at most this many answers of a period (newest first).
+REPORT_LIMIT = 20000
+COMMENTS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class AnsweredSurvey:
+    """One answer, with what a report groups it by."""
+
+    rating: int
+    comment: str | None
+    answered_at: datetime
+    language: str | None
+    assignee_id: int | None
+    team_id: int | None
+    channel: str
+    conversation_id: int
+    ticket_id: int | None
+
+
+def score(ratings: Sequence[int]) -> dict[str, object]:
+    """How many answered, their average (1-5) and the share satisfied (4 or 5), in percent."""
+    answered = len(ratings)
+    if not answered:
+        return {"answered": 0, "average": None, "satisfied_percent": None}
+    satisfied = sum(1 for rating in ratings if rating >= SATISFIED_FROM)
+    return {
+        "answered": answered,
+        "average": round(sum(ratings) / answered, 2),
+        "satisfied_percent": round(100 * satisfied / answered, 1),
+    }
+
+
+def score_by(answers: Sequence[AnsweredSurvey], key: Callable[[AnsweredSurvey], object]) -> list[dict[str, object]]:
+    """The score per value of `key` (an agent, a team, a language, a
+    channel; None: answers without one), most answers first."""
+    groups: dict[object, list[int]] = {}
+    for answer in answers:
+        groups.setdefault(key(answer), []).append(answer.rating)
+    rows = [{"key": value, **score(ratings)} for value, ratings in groups.items()]
+    return sorted(rows, key=lambda row: (-int(row["answered"]), str(row["key"])))  # type: ignore[call-overload]
+
+
+def satisfaction_report(answers: Sequence[AnsweredSurvey]) -> dict[str, object]:
+    """Pure: the scores of a period overall and per agent, team, language and
+    channel, and its comments, newest first."""
+    newest = sorted(answers, key=lambda answer: answer.answered_at, reverse=True)
+    return {
+        "overall": score([answer.rating for answer in answers]),
+        "by_agent": score_by(answers, lambda answer: answer.assignee_id),
+        "by_team": score_by(answers, lambda answer: answer.team_id),
+        "by_language": score_by(answers, lambda answer: answer.language),
+        "by_channel": score_by(answers, lambda answer: answer.channel),
+        "comments": [
+            {
+                "rating": answer.rating,
+                "comment": answer.comment,
+                "answered_at": isoformat(answer.answered_at),
+                "language": answer.language,
+                "assignee_id": answer.assignee_id,
+                "team_id": answer.team_id,
+                "channel": answer.channel,
+                "conversation_id": answer.conversation_id,
+                "ticket_id": answer.ticket_id,
+            }
+            for answer in newest
+            if answer.comment
+        ][:COMMENTS_SHOWN],
+    }
+
+
+def answered_between(db: Session, account_id: int, start: datetime, end: datetime) -> list[AnsweredSurvey]:
+    """The account's answers given from `start` up to (not including) `end`, UTC."""
+    rows = db.execute(
+        select(CsatSurvey, Inbox.channel_type)
+        .join(Conversation, Conversation.id == CsatSurvey.conversation_id)
+        .join(Inbox, Inbox.id == Conversation.inbox_id)
+        .where(
+            CsatSurvey.account_id == account_id,
+            CsatSurvey.rating.is_not(None),
+            CsatSurvey.answered_at >= start,
+            CsatSurvey.answered_at < end,
+        )
+        .order_by(CsatSurvey.answered_at.desc())
+        .limit(REPORT_LIMIT)
+    )
+    return [
+        AnsweredSurvey(
+            rating=int(survey.rating),
+            comment=survey.comment,
+            answered_at=survey.answered_at,
+            language=survey.language,
+            assignee_id=survey.assignee_id,
+            team_id=survey.team_id,
+            channel=channel_type,
+            conversation_id=survey.conversation_id,
+            ticket_id=survey.ticket_id,
+        )
+        for survey, channel_type in rows
+        if survey.answered_at is not None
+    ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import phonenumbers
@@ -602,6 +602,106 @@ def working_languages(db: Session, conversation: Any) -> list[str]:
         account = db.get(Account, conversation.account_id)
         languages = [base_language(account.default_locale) if account else "en"]  # type: ignore[list-item]
     return languages
+
+
+def note_readers(db: Session, conversation: Any) -> list[User]:
+    """The people a transfer's note is for, as `working_languages` counts
+    them: the assignee; else the team's active members; else nobody in
+    particular (every active agent may take it, so no one reader decides)."""
+    if conversation.assignee_id is not None:
+        user = db.get(User, conversation.assignee_id)
+        return [user] if user is not None and user.active else []
+    if conversation.team_id is None:
+        return []
+    return list(
+        db.scalars(
+            select(User)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .where(TeamMember.team_id == conversation.team_id, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+# Reading a colleague's note needs a working reading level, not native.
+NOTE_READING_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class NoteReader:
+    name: str
+    working_language: str
+    reads: frozenset[str]  # base languages read at NOTE_READING_LEVEL or better
+
+
+def readers_left_out(note_language: str, readers: Iterable[NoteReader], served: Callable[[str, str], bool]) -> list[NoteReader]:
+    """Pure: the readers who could not read a note written in
+    `note_language`: they work in another language, do not read this one
+    well enough, and no engine translates it into their working language."""
+    return [
+        reader
+        for reader in readers
+        if reader.working_language != note_language
+        and note_language not in reader.reads
+        and not served(note_language, reader.working_language)
+    ]
+
+
+class NoteUntranslatable(InvalidInput):
+    """422: a transfer's note that no engine translates for whoever takes it;
+    sent as written only when the transferring agent says so."""
+
+    code = "note_untranslatable"
+
+    def __init__(self, message: str, language: str, readers: list[NoteReader], field: str = "note") -> None:
+        super().__init__(message, field=field)
+        self.language = language
+        self.readers = readers
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **super().as_dict(),
+            "language": self.language,
+            "readers": [{"name": r.name, "working_language": r.working_language} for r in self.readers],
+        }
+
+
+def note_language(db: Session, user_id: int, text: str) -> str:
+    """The language a note is written in: detected among the languages its
+    writer writes, their working language when unclear."""
+    return language_of_reply(db, user_id, text, user_working_language(db, user_id))
+
+
+def check_note_reach(
+    db: Session, runtime: LanguageRuntime, user_id: int, conversation: Any, text: str, *, field: str = "note", untranslated_flag: str = "note_untranslated"
+) -> None:
+    """Raises NoteUntranslatable (naming `field`) when the note, in the
+    language it is written in, can be neither read nor machine-translated for
+    one of its readers (the conversation's new assignee or team). Call after
+    the change; `untranslated_flag` is the request's way to send it anyway."""
+    language = note_language(db, user_id, text)
+    settings = get_settings(db, conversation.account_id)
+    readers = [
+        NoteReader(
+            name=user.name,
+            working_language=base_language(user.working_language) or "en",
+            reads=frozenset(
+                code for code in (base_language(level.language) for level in user.languages if level.reading >= NOTE_READING_LEVEL) if code
+            ),
+        )
+        for user in note_readers(db, conversation)
+        if user.id != user_id
+    ]
+    left_out = readers_left_out(language, readers, lambda source, target: translation_served(runtime, settings, source, target))
+    if left_out:
+        names = ", ".join(f"{reader.name} ({reader.working_language})" for reader in left_out)
+        raise NoteUntranslatable(
+            f"no engine translates the note from {language} for {names}, and they do not read {language}; "
+            f"write it in a language they read, or send it as written with {untranslated_flag}: true",
+            language,
+            left_out,
+            field,
+        )
 
 
 def user_working_language(db: Session, user_id: int) -> str:

@@ -14,6 +14,7 @@ from dragoman.accounts.auth import SESSION_COOKIE, api_token_from
 from dragoman.accounts.permissions import Viewer
 from dragoman.core.http import AppContext
 from dragoman.realtime.hub import AgentConnection, RealtimeHub, websocket_closer
+from dragoman.realtime.presence import ConsolePresence
 
 router = APIRouter()
 
@@ -62,8 +63,14 @@ async def agent_socket(websocket: WebSocket) -> None:
     connection = AgentConnection(send_text=websocket.send_text, close_socket=websocket_closer(websocket), viewer=viewer)
     hub.add_agent(connection)
     sender = asyncio.create_task(connection.pump())
+    # A signed-in browser is the live console; presence follows it (an
+    # integration's token socket is no one's console).
+    presence: ConsolePresence | None = ctx.services.get("presence") if token is None else None
     try:
         await websocket.send_json({"event": "ready", "data": {"user_id": viewer.user_id}})
+        if presence is not None:
+            # After "ready": the page hears its own presence come back.
+            await presence.opened(viewer.user_id)
         while True:
             # Agents act through the REST API; the socket only listens. Reading
             # keeps the close handshake and pings working.
@@ -73,6 +80,8 @@ async def agent_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        if presence is not None:
+            presence.closed(viewer.user_id)
         hub.remove_agent(connection)
         connection.close()
         sender.cancel()

@@ -299,7 +299,10 @@ def transfer_ticket(
     ctx: AppContext = Depends(app_context),
 ) -> TicketOut:
     ticket, conversation = services.get_ticket(db, principal.viewer, ticket_id)
-    services.transfer_ticket(db, principal.viewer, ctx.services["language"], ticket, conversation, body.team_id, body.summary)
+    services.transfer_ticket(
+        db, principal.viewer, ctx.services["language"], ticket, conversation, body.team_id, body.summary,
+        untranslated=body.summary_untranslated,
+    )  # fmt: skip
     db.commit()
     return services.ticket_out(db, ticket, conversation)
 

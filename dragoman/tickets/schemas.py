@@ -95,6 +95,11 @@ class MergeIn(BaseModel):
 class TransferIn(BaseModel):
     team_id: int
     summary: str = Field(description="What the team needs to know, in the sender's language; translated for each of its agents")
+    summary_untranslated: bool = Field(
+        False,
+        description="true: the summary goes as written even where a member of the team neither reads its language nor "
+        "has an engine translating it for them; else such a summary is refused (422 note_untranslatable) and nothing changes",
+    )
 
 
 class LinkIn(BaseModel):

@@ -35,6 +35,7 @@ from dragoman.core.errors import Conflict, DragomanError, InvalidInput, NotFound
 from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
+from dragoman.language import services as language_services
 from dragoman.routing.hours import BusinessHours, Window
 from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
@@ -765,15 +766,21 @@ def merge_tickets(db: Session, viewer: Viewer, source: Ticket, source_conversati
 
 
 def transfer_ticket(
-    db: Session, viewer: Viewer, runtime: Any, ticket: Ticket, conversation: Conversation, team_id: int, summary: str | None
-) -> Message:
+    db: Session, viewer: Viewer, runtime: Any, ticket: Ticket, conversation: Conversation, team_id: int, summary: str | None,
+    *, untranslated: bool = False,
+) -> Message:  # fmt: skip
     """Hand the ticket to an expert team: nobody on it holds it yet, and the
     sender's summary waits as a private note, translated into the working
     language of each of the team's agents (the console shows each reader
-    their own). Returns the note."""
+    their own). A summary one of them could neither read nor have translated
+    is refused unless `untranslated` (the sender's explicit choice). Returns the note."""
     team = get_team(db, ticket.account_id, team_id)
     text = require_text(summary, "summary", max_length=2000)
     conversations.assign_conversation(db, viewer, conversation, assignee_id=None, team_id=team.id)
+    if not untranslated:
+        language_services.check_note_reach(
+            db, runtime, viewer.user_id, conversation, text, field="summary", untranslated_flag="summary_untranslated"
+        )
     note = conversations.add_translated_note(
         db, viewer, runtime, conversation, text, {"transfer": {"team_id": team.id, "team": team.name, "ticket_id": ticket.id}}
     )

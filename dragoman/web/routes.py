@@ -48,9 +48,12 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dragoman_login_csrf"
 LOGIN_CSRF_FIELD = "csrf_token"
 
-ADMIN_SECTIONS = ("agents", "teams", "inboxes", "webhooks", "language", "ticket-fields", "saved-replies")
-# Sections supervisors manage too (the API lets them: saved replies are the team's words).
-SUPERVISOR_SECTIONS = ("saved-replies",)
+ADMIN_SECTIONS = (
+    "agents", "teams", "inboxes", "webhooks", "language", "ticket-fields", "sla-policies", "saved-replies", "satisfaction",
+)
+# Sections supervisors use too (the API lets them: saved replies are the team's
+# words, and satisfaction is read by whoever sees the whole account).
+SUPERVISOR_SECTIONS = ("saved-replies", "satisfaction")
 PERSONAL_SECTIONS = ("api-tokens",)
 
 

@@ -128,18 +128,41 @@ function openDialog({ title, fields, submitLabel, onSubmit }) {
   if (first) first.focus();
 }
 
-function markInvalid(fieldName) {
-  for (const node of dialogForm.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
-  if (!fieldName) return;
-  // "languages[0].reading" -> the control named like that, else its group.
-  const target =
+/** The control an API error names: "settings.imap.host" the control carrying
+ * that data-field or name, "languages[0].reading" the control named like
+ * that, else its group. */
+function invalidTarget(fieldName) {
+  const base = fieldName.split(/[.[]/)[0];
+  return (
+    dialogForm.querySelector(`[data-field="${CSS.escape(fieldName)}"]`) ||
     dialogForm.querySelector(`[name="${CSS.escape(fieldName)}"]`) ||
-    dialogForm.querySelector(`[name="${CSS.escape(fieldName.split(/[.[]/)[0])}"]`) ||
-    dialogForm.querySelector(`[data-name="${CSS.escape(fieldName.split(/[.[]/)[0])}"]`);
-  if (target) {
-    target.setAttribute("aria-invalid", "true");
-    if (typeof target.focus === "function") target.focus();
-  }
+    dialogForm.querySelector(`[data-field="${CSS.escape(fieldName.replace(/\[\d+\]$/, ""))}"]`) ||
+    dialogForm.querySelector(`[name="${CSS.escape(base)}"]`) ||
+    dialogForm.querySelector(`[data-name="${CSS.escape(base)}"]`)
+  );
+}
+
+function clearInvalid() {
+  for (const node of dialogForm.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  for (const node of dialogForm.querySelectorAll(".field-error")) node.remove();
+}
+
+/** Marks the field the API named and puts its message right beside it. */
+function markInvalid(fieldName, message) {
+  clearInvalid();
+  if (!fieldName) return;
+  const target = invalidTarget(fieldName);
+  if (!target) return;
+  target.setAttribute("aria-invalid", "true");
+  const note = el("span", { class: "field-error", role: "alert", "data-testid": "field-error" }, message);
+  // Inside the field's label (or group) when it has one, so the message sits under its control.
+  // A line of a list (business hours) gets it right under that line.
+  const line = target.closest(".hours-line");
+  const holder = target.closest(".field, td") || target;
+  if (line) line.after(note);
+  else if (holder === target) target.after(note);
+  else holder.append(note);
+  if (typeof target.focus === "function") target.focus();
 }
 
 dialogForm.addEventListener("submit", async (event) => {
@@ -147,13 +170,16 @@ dialogForm.addEventListener("submit", async (event) => {
   if (!submitHandler) return;
   dialogSubmit.disabled = true;
   dialogError.textContent = "";
-  markInvalid(null);
+  clearInvalid();
   try {
     await submitHandler(dialogForm);
     dialog.close();
   } catch (error) {
-    dialogError.textContent = errorText(error);
-    if (error instanceof ApiError) markInvalid(error.field);
+    // Beside the field it names, and by the buttons too: a long form may have
+    // scrolled the field out of sight.
+    const message = errorText(error);
+    dialogError.textContent = message;
+    if (error instanceof ApiError) markInvalid(error.field, message);
   } finally {
     dialogSubmit.disabled = false;
   }
@@ -474,11 +500,176 @@ function inboxForm(inbox, teams, onSaved) {
   });
 }
 
+// -- e-mail inboxes -------------------------------------------------------------
+
+const MAIL_SECURITY = ["tls", "starttls", "none"];
+// What the API shows instead of a stored password; sent back, it keeps the password.
+const PASSWORD_MASK = "********";
+
+/** One mail server's settings (IMAP in, SMTP out): host, port, security, sign-in. */
+function mailServerFields(kind, server, defaultSecurity) {
+  const prefix = `settings.${kind}`;
+  const stored = Boolean(server && server.password);
+  return el(
+    "fieldset",
+    { class: "field mail-server", "data-server": kind, "data-field": prefix },
+    el("legend", { class: "field-label" }, t(`mail_${kind}_server`)),
+    el("p", { class: "field-help" }, t(`mail_${kind}_help`)),
+    el(
+      "div",
+      { class: "field-row field-row-3" },
+      field(t("mail_host"), input(`${kind}_host`, { value: (server && server.host) || "", autocomplete: "off", placeholder: kind === "imap" ? "imap.example.com" : "smtp.example.com", "data-field": `${prefix}.host` })),
+      field(t("mail_port"), input(`${kind}_port`, { type: "number", min: 1, max: 65535, value: (server && server.port) || "", placeholder: t("mail_port_default"), "data-field": `${prefix}.port` })),
+      field(
+        t("mail_security"),
+        select(`${kind}_security`, MAIL_SECURITY.map((value) => [value, t(`mail_security_${value}`)]), (server && server.security) || defaultSecurity, { "data-field": `${prefix}.security` }),
+      ),
+    ),
+    el(
+      "div",
+      { class: "field-row" },
+      field(t("mail_username"), input(`${kind}_username`, { value: (server && server.username) || "", autocomplete: "off", "data-field": `${prefix}.username` })),
+      field(
+        t("password"),
+        // Never filled in: the stored password stays on the server.
+        input(`${kind}_password`, { type: "password", autocomplete: "new-password", placeholder: stored ? t("mail_password_kept") : "", "data-field": `${prefix}.password` }),
+        stored ? t("mail_password_stored") : null,
+      ),
+    ),
+    kind === "imap" ? field(t("mail_folder"), input("imap_folder", { value: (server && server.folder) || "INBOX", autocomplete: "off", "data-field": `${prefix}.folder` })) : null,
+  );
+}
+
+/** A server's settings from the form, over what was stored (its certificates,
+ * IDLE and polling stay as they were); null when no host is given. */
+function readMailServer(form, kind, before) {
+  const value = (name) => form.elements[`${kind}_${name}`].value.trim();
+  if (!value("host")) return null;
+  const server = { ...(before || {}), host: value("host"), security: form.elements[`${kind}_security`].value, username: value("username") || null };
+  const port = value("port");
+  if (port === "") delete server.port;
+  else server.port = Number(port);
+  const password = form.elements[`${kind}_password`].value;
+  if (password) server.password = password;
+  else if (before && before.password) server.password = PASSWORD_MASK;
+  else delete server.password;
+  if (kind === "imap") server.folder = value("folder") || "INBOX";
+  return server;
+}
+
+function emailInboxForm(inbox, teams, onSaved) {
+  const creating = !inbox;
+  const settings = inbox ? inbox.settings || {} : { receive: "imap" };
+  const receive = select("receive", [["imap", t("mail_receive_imap")], ["smtp", t("mail_receive_smtp")]], settings.receive || (settings.imap ? "imap" : "smtp"), { "data-field": "settings.receive" });
+  const imapBox = mailServerFields("imap", settings.imap, "tls");
+  const showImap = () => {
+    imapBox.hidden = receive.value !== "imap";
+  };
+  receive.addEventListener("change", showImap);
+  showImap();
+  const switches = [
+    ["csat", t("inbox_csat")],
+    ["acknowledge", t("inbox_acknowledge")],
+  ];
+  openDialog({
+    title: creating ? t("add_email_inbox") : t("edit_inbox", { name: inbox.name }),
+    fields: [
+      field(t("name"), input("name", { value: inbox ? inbox.name : "", required: true, autocomplete: "off", placeholder: t("email_inbox_name_example") })),
+      el(
+        "div",
+        { class: "field-row" },
+        field(t("mail_address"), input("address", { type: "email", value: settings.address || "", required: true, autocomplete: "off", placeholder: "support@example.com", "data-field": "settings.address" }), t("mail_address_help")),
+        field(t("mail_from_name"), input("from_name", { value: settings.from_name || "", autocomplete: "off", "data-field": "settings.from_name" }), t("mail_from_name_help")),
+      ),
+      field(t("mail_receive"), receive, t("mail_receive_help")),
+      imapBox,
+      mailServerFields("smtp", settings.smtp, "starttls"),
+      checkboxGroup("team_ids", t("teams_working_inbox"), teams.map((team) => [team.id, team.name]), inbox ? inbox.team_ids : [], t("no_teams_yet")),
+      checkboxGroup("switches", t("inbox_automation"), switches, switches.map(([name]) => name).filter((name) => settings[name] === true)),
+    ],
+    submitLabel: creating ? t("create_inbox") : t("save"),
+    onSubmit: async (form) => {
+      const ticked = checkedValues(form, "switches");
+      const mode = form.elements.receive.value;
+      const body = {
+        name: form.elements.name.value,
+        team_ids: checkedValues(form, "team_ids").map(Number),
+        settings: {
+          ...Object.fromEntries(switches.map(([name]) => [name, ticked.includes(name)])),
+          address: form.elements.address.value.trim(),
+          from_name: form.elements.from_name.value.trim() || null,
+          receive: mode,
+          imap: mode === "imap" ? readMailServer(form, "imap", settings.imap) : null,
+          smtp: readMailServer(form, "smtp", settings.smtp),
+        },
+      };
+      if (creating) {
+        await api("POST", accountPath("/inboxes"), { ...body, channel_type: "email" });
+        toast(t("email_inbox_created", { name: body.name }));
+      } else {
+        await api("PATCH", accountPath(`/inboxes/${inbox.id}`), body);
+        toast(t("saved"));
+      }
+      onSaved();
+    },
+  });
+}
+
+/** Tries the inbox's saved servers and says, per server, whether it works and what it answered. */
+async function testMailServers(inbox, button, results) {
+  button.disabled = true;
+  results.hidden = false;
+  results.replaceChildren(el("li", { class: "muted" }, t("mail_testing")));
+  try {
+    const answer = await api("POST", accountPath(`/inboxes/${inbox.id}/test_connection`));
+    results.replaceChildren(
+      ...answer.checks.map((check) =>
+        el(
+          "li",
+          { class: `mail-check ${check.ok ? "mail-check-ok" : "mail-check-failed"}`, "data-testid": "mail-check", "data-server": check.server },
+          el("strong", {}, `${check.ok ? "✓" : "✗"} ${t(`mail_${check.server}_server`)}: ${check.ok ? t("mail_check_works") : t("mail_check_failed")}`),
+          el("span", { class: "muted" }, check.detail),
+        ),
+      ),
+    );
+  } catch (error) {
+    results.replaceChildren(el("li", { class: "mail-check mail-check-failed" }, errorText(error)));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** What an e-mail inbox's card says about its mail: address, how mail comes in, where replies leave. */
+function mailFacts(settings) {
+  const server = (box) => (box && box.host ? `${box.host}${box.port ? `:${box.port}` : ""} · ${t(`mail_security_${box.security || "none"}`)}` : t("mail_not_set"));
+  return [
+    el("dt", {}, t("mail_address")),
+    el("dd", {}, settings.address || "—"),
+    el("dt", {}, t("mail_receive")),
+    el("dd", {}, settings.receive === "smtp" || !settings.imap ? t("mail_receive_smtp") : `${t("mail_receive_imap")} · ${server(settings.imap)}`),
+    el("dt", {}, t("mail_smtp_server")),
+    el("dd", {}, server(settings.smtp)),
+  ];
+}
+
+/** Whether there is a server to try: an IMAP mailbox mail is read from, or an SMTP server replies leave through. */
+const hasMailServers = (settings) => Boolean((settings.receive !== "smtp" && settings.imap && settings.imap.host) || (settings.smtp && settings.smtp.host));
+
+function mailTestBox(inbox) {
+  const results = el("ul", { class: "mail-checks", hidden: true, "aria-live": "polite" });
+  const button = el("button", { type: "button", class: "btn btn-sm", "data-testid": "mail-test" }, t("mail_test"));
+  button.addEventListener("click", () => testMailServers(inbox, button, results));
+  return el("div", { class: "mail-test" }, button, el("span", { class: "field-help" }, t("mail_test_help")), results);
+}
+
 async function showInboxes() {
   const [inboxes, teams] = await Promise.all([api("GET", accountPath("/inboxes")), api("GET", accountPath("/teams"))]);
   const teamNames = new Map(teams.map((team) => [team.id, team.name]));
   const reload = () => showInboxes().catch(showLoadError);
   onAdd(() => inboxForm(null, teams, reload));
+  const addEmail = document.getElementById("add-email-button");
+  addEmail.onclick = () => emailInboxForm(null, teams, reload);
+  addEmail.disabled = false;
   if (!inboxes.length) {
     content.replaceChildren(el("div", { class: "empty-state" }, el("p", {}, t("no_inboxes"))));
     return;
@@ -491,8 +682,12 @@ async function showInboxes() {
         el(
           "header",
           { class: "inbox-head" },
-          el("div", {}, el("h3", {}, inbox.name), el("p", { class: "muted" }, inbox.channel_type === "webchat" ? t("web_chat") : inbox.channel_type)),
-          el("button", { type: "button", class: "btn btn-sm", onclick: () => inboxForm(inbox, teams, reload) }, t("edit")),
+          el("div", {}, el("h3", {}, inbox.name), el("p", { class: "muted" }, t(`channel_${inbox.channel_type}`))),
+          el(
+            "button",
+            { type: "button", class: "btn btn-sm", onclick: () => (inbox.channel_type === "email" ? emailInboxForm : inboxForm)(inbox, teams, reload) },
+            t("edit"),
+          ),
         ),
         el(
           "dl",
@@ -500,7 +695,9 @@ async function showInboxes() {
           el("dt", {}, t("teams")),
           el("dd", {}, inbox.team_ids.map((id) => teamNames.get(id)).filter(Boolean).join(", ") || t("no_team_warning")),
           greetingText((inbox.settings || {}).greeting) ? [el("dt", {}, t("greeting")), el("dd", {}, greetingText(inbox.settings.greeting))] : null,
+          inbox.channel_type === "email" ? mailFacts(inbox.settings || {}) : null,
         ),
+        inbox.channel_type === "email" && hasMailServers(inbox.settings || {}) ? mailTestBox(inbox) : null,
         inbox.website_token
           ? el(
               "div",
@@ -1086,6 +1283,311 @@ async function showSavedReplies() {
   content.replaceChildren(table([t("reply_title"), t("reply_shortcut"), t("reply_versions"), t("macro_when_sent"), ""], rows, t("no_saved_replies")));
 }
 
+// -- SLA policies -----------------------------------------------------------------
+
+const SLA_TARGETS = ["first_response_seconds", "next_response_seconds", "resolution_seconds"];
+const BREACH_ACTIONS = ["notify", "raise_priority", "reassign"];
+const DURATION_UNITS = [["60", "unit_minutes"], ["3600", "unit_hours"], ["86400", "unit_days"]];
+const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6];
+
+/** A target such as 4 h as the form shows it: the largest unit that divides it. */
+function splitDuration(seconds) {
+  if (!seconds) return ["", "3600"];
+  for (const [unit] of [...DURATION_UNITS].reverse()) {
+    if (seconds % Number(unit) === 0) return [String(seconds / Number(unit)), unit];
+  }
+  return [String(Math.round(seconds / 60)), "60"];
+}
+
+/** "4 h", "1 d 2 h", "45 min": a target as the list shows it. */
+function durationWords(seconds) {
+  if (!seconds) return null;
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.round((seconds % 3600) / 60);
+  return [days ? t("span_days", { num: days }) : null, hours ? t("span_hours", { num: hours }) : null, minutes ? t("span_minutes", { num: minutes }) : null]
+    .filter(Boolean)
+    .join(" ");
+}
+
+function durationField(name, seconds) {
+  const [amount, unit] = splitDuration(seconds);
+  return field(
+    t(`sla_${name}`),
+    el(
+      "span",
+      { class: "duration", "data-field": name },
+      el("input", { type: "number", name: `${name}_amount`, min: 0, step: "any", value: amount, "aria-label": t(`sla_${name}`), class: "duration-amount" }),
+      el("select", { name: `${name}_unit`, "aria-label": t("unit") }, DURATION_UNITS.map(([value, key]) => el("option", { value, selected: value === unit }, t(key)))),
+    ),
+  );
+}
+
+function readDuration(form, name) {
+  const raw = form.elements[`${name}_amount`].value.trim();
+  if (raw === "") return null;
+  return Math.round(Number(raw) * Number(form.elements[`${name}_unit`].value));
+}
+
+/** One weekly window of business hours; names count rows so an error names its cell. */
+function businessHoursRow(hours, index) {
+  const row = el(
+    "div",
+    { class: "hours-line", "data-testid": "sla-hours-row", "data-field": `hours[${index}]` },
+    el("select", { name: "hours-weekday", "aria-label": t("weekday"), "data-field": `hours[${index}].weekday` }, WEEKDAYS.map((day) => el("option", { value: day, selected: day === hours.weekday }, t(`weekday_${day}`)))),
+    el("input", { name: "hours-start", value: hours.start, placeholder: "09:00", "aria-label": t("hours_from"), "data-field": `hours[${index}].start`, class: "hours-time" }),
+    el("span", { class: "muted" }, "–"),
+    el("input", { name: "hours-end", value: hours.end, placeholder: "18:00", "aria-label": t("hours_to"), "data-field": `hours[${index}].end`, class: "hours-time" }),
+    el("button", { type: "button", class: "btn btn-sm btn-quiet", "aria-label": t("remove"), onclick: () => row.remove() }, "✕"),
+  );
+  return row;
+}
+
+function readBusinessHours(form) {
+  return [...form.querySelectorAll(".hours-line")].map((row) => ({
+    weekday: Number(row.querySelector("[name=hours-weekday]").value),
+    start: row.querySelector("[name=hours-start]").value.trim(),
+    end: row.querySelector("[name=hours-end]").value.trim(),
+  }));
+}
+
+function timeZones() {
+  try {
+    return Intl.supportedValuesOf("timeZone");
+  } catch (error) {
+    return ["UTC"];
+  }
+}
+
+function slaPolicyForm(policy, onSaved) {
+  const creating = !policy;
+  const rows = el("div", { class: "hours-lines", "data-field": "hours" }, (policy ? policy.hours : []).map(businessHoursRow));
+  const addHours = () => {
+    const last = rows.lastElementChild ? readBusinessHours(dialogForm).at(-1) : null;
+    const next = last ? { weekday: (last.weekday + 1) % 7, start: last.start, end: last.end } : { weekday: 0, start: "09:00", end: "18:00" };
+    rows.append(businessHoursRow(next, rows.children.length));
+  };
+  openDialog({
+    title: creating ? t("add_sla_policy") : t("edit_sla_policy", { name: policy.name }),
+    fields: [
+      field(t("name"), input("name", { value: policy ? policy.name : "", required: true, autocomplete: "off", placeholder: t("sla_name_example") })),
+      el(
+        "div",
+        { class: "field-row" },
+        field(t("priority"), select("priority", PRIORITIES.map((priority) => [priority, t(`priority_${priority}`)]), policy ? policy.priority : "normal"), t("sla_priority_help")),
+        field(t("sla_tier"), input("tier", { value: (policy && policy.tier) || "", autocomplete: "off", placeholder: "gold" }), t("sla_tier_help")),
+      ),
+      el("fieldset", { class: "field" }, el("legend", { class: "field-label" }, t("sla_targets")), el("p", { class: "field-help" }, t("sla_targets_help")), el("div", { class: "field-row field-row-even" }, SLA_TARGETS.map((name) => durationField(name, policy ? policy[name] : null)))),
+      el(
+        "div",
+        { class: "field-row" },
+        field(t("sla_warn_at"), input("warn_percent", { type: "number", min: 1, max: 99, value: Math.round(100 * (policy ? policy.warn_ratio : 0.75)), "data-field": "warn_ratio" }), t("sla_warn_at_help")),
+        field(t("sla_breach_action"), select("breach_action", BREACH_ACTIONS.map((action) => [action, t(`sla_breach_${action}`)]), policy ? policy.breach_action : "notify")),
+      ),
+      el(
+        "fieldset",
+        { class: "field" },
+        el("legend", { class: "field-label" }, t("business_hours")),
+        el("p", { class: "field-help" }, t("business_hours_help")),
+        el("datalist", { id: "time-zones" }, timeZones().map((zone) => el("option", { value: zone }))),
+        field(t("time_zone"), input("timezone", { value: policy ? policy.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", list: "time-zones", autocomplete: "off" })),
+        rows,
+        el("button", { type: "button", class: "btn btn-sm", "data-testid": "add-sla-hours", onclick: addHours }, "+ ", t("add_hours")),
+        el(
+          "div",
+          { class: "field-row" },
+          field(t("holiday_country"), input("holiday_country", { value: (policy && policy.holiday_country) || "", autocomplete: "off", placeholder: "DE", maxlength: 8 }), t("holiday_country_help")),
+          field(t("holiday_subdivision"), input("holiday_subdivision", { value: (policy && policy.holiday_subdivision) || "", autocomplete: "off", placeholder: "BY", maxlength: 16 })),
+        ),
+      ),
+    ],
+    submitLabel: creating ? t("add_sla_policy") : t("save"),
+    onSubmit: async (form) => {
+      const percent = form.elements.warn_percent.value.trim();
+      const body = {
+        name: form.elements.name.value,
+        priority: form.elements.priority.value,
+        tier: form.elements.tier.value.trim() || null,
+        ...Object.fromEntries(SLA_TARGETS.map((name) => [name, readDuration(form, name)])),
+        warn_ratio: percent === "" ? 0.75 : Number(percent) / 100,
+        breach_action: form.elements.breach_action.value,
+        timezone: form.elements.timezone.value.trim() || "UTC",
+        hours: readBusinessHours(form),
+        holiday_country: form.elements.holiday_country.value.trim() || null,
+        holiday_subdivision: form.elements.holiday_subdivision.value.trim() || null,
+      };
+      if (creating) await api("POST", accountPath("/sla_policies"), body);
+      else await api("PUT", accountPath(`/sla_policies/${policy.id}`), body);
+      toast(t("saved"));
+      onSaved();
+    },
+  });
+}
+
+/** "Mon 09:00–18:00 · Tue …", or "Around the clock", and the time zone. */
+function hoursWords(policy) {
+  const windows = policy.hours.length
+    ? policy.hours.map((hours) => `${t(`weekday_short_${hours.weekday}`)} ${hours.start}–${hours.end}`).join(" · ")
+    : t("around_the_clock");
+  const holidays = policy.holiday_country ? ` · ${t("holidays_of", { country: [policy.holiday_country, policy.holiday_subdivision].filter(Boolean).join("-") })}` : "";
+  return [el("div", {}, windows), el("div", { class: "muted" }, `${policy.timezone}${holidays}`)];
+}
+
+async function showSlaPolicies() {
+  const policies = await api("GET", accountPath("/sla_policies"));
+  const reload = () => showSlaPolicies().catch(showLoadError);
+  onAdd(() => slaPolicyForm(null, reload));
+  const order = (policy) => PRIORITIES.indexOf(policy.priority);
+  const rows = [...policies]
+    .sort((a, b) => order(b) - order(a) || String(a.tier || "").localeCompare(String(b.tier || "")))
+    .map((policy) =>
+      el(
+        "tr",
+        { "data-testid": "sla-policy-row", "data-policy-id": policy.id },
+        el("td", {}, el("strong", {}, policy.name), policy.tier ? el("div", { class: "muted" }, t("sla_for_tier", { tier: policy.tier })) : null),
+        el("td", {}, el("span", { class: `pill priority-${policy.priority}` }, t(`priority_${policy.priority}`))),
+        el(
+          "td",
+          {},
+          el(
+            "dl",
+            { class: "facts facts-inline sla-targets" },
+            SLA_TARGETS.filter((name) => policy[name]).flatMap((name) => [el("dt", {}, t(`sla_${name}`)), el("dd", {}, durationWords(policy[name]))]),
+          ),
+        ),
+        el("td", {}, hoursWords(policy)),
+        el("td", {}, t(`sla_breach_${policy.breach_action}`)),
+        el(
+          "td",
+          { class: "actions" },
+          el("button", { type: "button", class: "btn btn-sm", onclick: () => slaPolicyForm(policy, reload) }, t("edit")),
+          el(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-sm btn-danger-quiet",
+              onclick: async () => {
+                if (!window.confirm(t("confirm_delete_sla_policy", { name: policy.name }))) return;
+                try {
+                  await api("DELETE", accountPath(`/sla_policies/${policy.id}`));
+                  toast(t("sla_policy_deleted"));
+                  reload();
+                } catch (error) {
+                  toast(errorText(error), "error");
+                }
+              },
+            },
+            t("delete"),
+          ),
+        ),
+      ),
+    );
+  content.replaceChildren(table([t("name"), t("priority"), t("sla_targets"), t("business_hours"), t("sla_breach_action"), ""], rows, t("no_sla_policies")));
+}
+
+// -- satisfaction -------------------------------------------------------------------
+
+const isoDay = (date) => date.toISOString().slice(0, 10);
+
+function scoreCells(row) {
+  return [
+    el("td", { class: "num" }, String(row.answered)),
+    el("td", { class: "num" }, row.average === null ? "—" : row.average.toFixed(2)),
+    el("td", { class: "num" }, row.satisfied_percent === null ? "—" : `${row.satisfied_percent}%`),
+  ];
+}
+
+function scoreTable(title, column, testid, rows, nameOf) {
+  return el(
+    "section",
+    { class: "card score-card", "data-testid": testid },
+    el("h3", { class: "card-title" }, title),
+    rows.length
+      ? el(
+          "table",
+          { class: "data-table" },
+          el("thead", {}, el("tr", {}, [column, t("csat_answers"), t("csat_average"), t("csat_satisfied")].map((header) => el("th", { scope: "col" }, header)))),
+          el("tbody", {}, rows.map((row) => el("tr", { "data-key": String(row.key) }, el("td", {}, nameOf(row.key)), scoreCells(row)))),
+        )
+      : el("p", { class: "muted" }, t("csat_no_answers")),
+  );
+}
+
+function stars(rating) {
+  return el("span", { class: `csat-rating csat-rating-${rating}`, title: t("csat_rating_of", { rating }) }, "★".repeat(rating), el("span", { class: "csat-rating-rest" }, "★".repeat(5 - rating)));
+}
+
+async function showSatisfaction(period) {
+  const until = (period && period.until) || isoDay(new Date());
+  const since = (period && period.since) || isoDay(new Date(Date.now() - 29 * 86400000));
+  const [report, agents, teams] = await Promise.all([
+    api("GET", accountPath(`/csat/report?since=${encodeURIComponent(since)}&until=${encodeURIComponent(until)}`)),
+    api("GET", accountPath("/agents")),
+    api("GET", accountPath("/teams")),
+  ]);
+  const agentNames = new Map(agents.map((agent) => [agent.id, agent.name]));
+  const teamNames = new Map(teams.map((team) => [team.id, team.name]));
+  const agentName = (id) => (id === null ? t("csat_no_agent") : agentNames.get(id) || `#${id}`);
+  const teamName = (id) => (id === null ? t("csat_no_team") : teamNames.get(id) || `#${id}`);
+  const languageLabel = (code) => (code === null ? t("unknown") : languageName(code));
+  const channelLabel = (channel) => t(`channel_${channel}`);
+
+  const sinceInput = el("input", { type: "date", name: "since", value: report.since, max: report.until, "data-testid": "csat-since" });
+  const untilInput = el("input", { type: "date", name: "until", value: report.until, "data-testid": "csat-until" });
+  const periodError = el("p", { class: "form-error", role: "alert" });
+  const periodForm = el(
+    "form",
+    { class: "period-form", "data-testid": "csat-period" },
+    el("label", { class: "field" }, el("span", { class: "field-label" }, t("period_from")), sinceInput),
+    el("label", { class: "field" }, el("span", { class: "field-label" }, t("period_to")), untilInput),
+    el("button", { type: "submit", class: "btn" }, t("show")),
+    periodError,
+  );
+  periodForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    sinceInput.removeAttribute("aria-invalid");
+    try {
+      await showSatisfaction({ since: sinceInput.value, until: untilInput.value });
+    } catch (error) {
+      periodError.textContent = errorText(error);
+      if (error instanceof ApiError && error.field) periodForm.querySelector(`[name="${CSS.escape(error.field)}"]`)?.setAttribute("aria-invalid", "true");
+    }
+  });
+
+  const overall = report.overall;
+  const kpi = (label, value, testid) => el("div", { class: "kpi", "data-testid": testid }, el("span", { class: "kpi-value" }, value), el("span", { class: "kpi-label" }, label));
+  const comments = report.comments.map((item) =>
+    el(
+      "li",
+      { class: "csat-comment", "data-testid": "csat-comment" },
+      el("div", { class: "csat-comment-head" }, stars(item.rating), el("span", { class: "muted" }, [formatDateTime(item.answered_at), agentName(item.assignee_id), languageLabel(item.language), channelLabel(item.channel)].join(" · "))),
+      el("p", { class: "csat-comment-text", lang: item.language || undefined }, item.comment),
+      el("a", { href: `/app?conversation=${item.conversation_id}`, class: "csat-comment-link" }, item.ticket_id ? t("csat_open_ticket", { id: item.ticket_id }) : t("csat_open_conversation")),
+    ),
+  );
+  content.replaceChildren(
+    periodForm,
+    el(
+      "div",
+      { class: "kpis" },
+      kpi(t("csat_answers"), String(overall.answered), "csat-answered"),
+      kpi(t("csat_average"), overall.average === null ? "—" : `${overall.average.toFixed(2)} / 5`, "csat-average"),
+      kpi(t("csat_satisfied"), overall.satisfied_percent === null ? "—" : `${overall.satisfied_percent}%`, "csat-satisfied"),
+    ),
+    el("p", { class: "field-help" }, t("csat_satisfied_help")),
+    el(
+      "div",
+      { class: "score-grid" },
+      scoreTable(t("csat_by_agent"), t("csat_agent"), "csat-by-agent", report.by_agent, agentName),
+      scoreTable(t("csat_by_team"), t("team"), "csat-by-team", report.by_team, teamName),
+      scoreTable(t("csat_by_language"), t("language"), "csat-by-language", report.by_language, languageLabel),
+      scoreTable(t("csat_by_channel"), t("csat_channel"), "csat-by-channel", report.by_channel, channelLabel),
+    ),
+    el("h3", { class: "card-title csat-comments-title" }, t("csat_comments")),
+    comments.length ? el("ul", { class: "csat-comments" }, comments) : el("div", { class: "empty-state" }, el("p", {}, t("csat_no_comments"))),
+  );
+}
+
 // -- start ----------------------------------------------------------------------
 
 const SECTIONS = {
@@ -1096,9 +1598,13 @@ const SECTIONS = {
   language: showLanguage,
   "ticket-fields": showTicketFields,
   "saved-replies": showSavedReplies,
+  "sla-policies": showSlaPolicies,
+  satisfaction: showSatisfaction,
   "api-tokens": showTokens,
 };
 
 initShell();
+// On a phone the sections are a strip: the one open is scrolled into sight.
+document.querySelector('.settings-nav a[aria-current="page"]')?.scrollIntoView({ block: "nearest", inline: "center" });
 const section = document.getElementById("settings-body").dataset.section;
 SECTIONS[section]().catch(showLoadError);

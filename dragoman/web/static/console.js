@@ -544,6 +544,15 @@ function renderHandoverTargets(agents) {
   );
 }
 
+// A note nobody can translate for the taker goes only on a second, named
+// click: the note and target it was shown for (anything changed asks again).
+let handoverUntranslatedFor = null;
+
+function resetHandoverWarning() {
+  handoverUntranslatedFor = null;
+  hideUntranslatable($("handover-warning"), $("handover-send"));
+}
+
 async function sendHandover(event) {
   event.preventDefault();
   const conversation = state.open;
@@ -556,6 +565,8 @@ async function sendHandover(event) {
   const id = Number(rawId);
   const note = $("handover-note").value.trim() || null;
   const label = select.selectedOptions[0].textContent;
+  const attempt = `${select.value}\n${note}`;
+  const untranslated = handoverUntranslatedFor === attempt;
   try {
     if (kind === "queue") {
       // Routing finds the queue's best agent; the note waits for them.
@@ -563,13 +574,20 @@ async function sendHandover(event) {
       updateOpen(await api("GET", accountPath(`/conversations/${conversation.id}`)));
     } else {
       const body = kind === "team" ? { team_id: id, assignee_id: null, note } : { assignee_id: id, note };
+      if (untranslated) body.note_untranslated = true;
       updateOpen(await api("POST", accountPath(`/conversations/${conversation.id}/assignments`), body));
     }
     $("handover-note").value = "";
+    resetHandoverWarning();
     $("handover").open = false;
     toast(t("transferred_to", { target: label }));
     scheduleListReload();
   } catch (error) {
+    // Nothing was transferred: say why, in the agent's language, and offer the second action.
+    if (showUntranslatable(error, $("handover-warning"), $("handover-send"))) {
+      handoverUntranslatedFor = attempt;
+      return;
+    }
     toast(errorText(error), "error");
   }
 }
@@ -663,7 +681,8 @@ function renderTicket() {
 }
 
 /** Transfer, merge and link: each a small form in the ticket card. */
-async function ticketAction(path, body, done) {
+/** `onError`: a caller's own answer to an error (true: handled, no toast). */
+async function ticketAction(path, body, done, onError) {
   if (!state.ticket) return;
   try {
     const ticket = await api("POST", accountPath(`/tickets/${state.ticket.id}${path}`), body);
@@ -674,19 +693,56 @@ async function ticketAction(path, body, done) {
     toast(done);
     return true;
   } catch (error) {
-    toast(errorText(error), "error");
+    if (!(onError && onError(error))) toast(errorText(error), "error");
     return false;
   }
 }
 
+/** A transfer's note (or ticket summary) that nobody can translate for the
+ * taker: says who cannot read it, in the agent's language, and turns the
+ * button into the second, named action. True when it was that refusal. */
+function showUntranslatable(error, warning, button) {
+  if (!(error instanceof ApiError) || error.body.error !== "note_untranslatable") return false;
+  const readers = (error.body.readers || []).map((reader) => reader.name).join(", ");
+  warning.textContent = t("handover_untranslatable", { readers, language: languageName(error.body.language) });
+  warning.hidden = false;
+  button.textContent = t("transfer_untranslated");
+  return true;
+}
+
+function hideUntranslatable(warning, button) {
+  warning.hidden = true;
+  warning.textContent = "";
+  button.textContent = t("transfer");
+}
+
+// The summary and team a ticket transfer was warned about: only the same
+// again, on the second click, goes as written.
+let transferUntranslatedFor = null;
+
 function wireTicketActions() {
+  const resetTransferWarning = () => {
+    transferUntranslatedFor = null;
+    hideUntranslatable($("transfer-warning"), $("transfer-send"));
+  };
+  $("transfer-summary").addEventListener("input", resetTransferWarning);
+  $("transfer-team").addEventListener("change", resetTransferWarning);
   $("transfer-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const teamId = Number($("transfer-team").value);
     const summary = $("transfer-summary").value.trim();
     const team = state.teams.find((item) => item.id === teamId);
-    if (await ticketAction("/transfer", { team_id: teamId, summary }, t("ticket_transferred", { team: team ? team.name : "" }))) {
+    const attempt = `${teamId}\n${summary}`;
+    const body = { team_id: teamId, summary };
+    if (transferUntranslatedFor === attempt) body.summary_untranslated = true;
+    const warned = (error) => {
+      if (!showUntranslatable(error, $("transfer-warning"), $("transfer-send"))) return false;
+      transferUntranslatedFor = attempt;
+      return true;
+    };
+    if (await ticketAction("/transfer", body, t("ticket_transferred", { team: team ? team.name : "" }), warned)) {
       $("transfer-summary").value = "";
+      resetTransferWarning();
     }
   });
   $("merge-form").addEventListener("submit", async (event) => {
@@ -1080,6 +1136,9 @@ function wire() {
     act("/assignments", { assignee_id: value ? Number(value) : null });
   });
   $("handover-form").addEventListener("submit", sendHandover);
+  // A changed note or target is asked about afresh.
+  $("handover-note").addEventListener("input", resetHandoverWarning);
+  $("handover-target").addEventListener("change", resetHandoverWarning);
   nodes.assignTeam.addEventListener("change", () => {
     const value = nodes.assignTeam.value;
     act("/assignments", { team_id: value ? Number(value) : null });
