@@ -111,6 +111,9 @@ def ctx(app: FastAPI) -> AppContext:
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
+        # The FAQ bot hands every customer over while it starts (milliseconds
+        # with word matching): tests begin once it is ready.
+        assert app.state.ctx.services["faq_bot"].wait_ready(30)
         yield test_client
 
 
