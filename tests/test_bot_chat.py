@@ -457,7 +457,7 @@ def test_while_the_bot_starts_its_page_says_so_and_customers_go_to_a_person_at_o
     page = client.get("/app/kb/bot", headers=supervisor).text
     assert 'data-testid="kb-bot-starting"' in page and "The FAQ bot is starting" in page
     chinese = client.get("/app/kb/bot", headers={**supervisor, "Accept-Language": "zh-CN"}).text
-    assert "FAQ 机器人正在启动" in chinese
+    assert "常见问题机器人正在启动" in chinese
     customer = visitor(client, bot_demo, "es")
     seen = say(client, ctx, customer, "¿Dónde está mi pedido?")
     assert seen[-1]["content"] == PHRASES["es"]["starting"]

@@ -123,20 +123,50 @@ _person_lemmatiser = simplemma.Lemmatizer(
 )
 
 
-def _lemmas(text: str, language: str) -> tuple[str, ...]:
-    """The words of `text` as lemmas of `language` (for the inflected ones),
-    lower case, accents off."""
-    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
-    if language in _INFLECTED:
-        words = [_person_lemmatiser.lemmatize(word, language).lower() for word in words]
-    return tuple(strip_accents(word) for word in words)
+# A word is lemmatised only when it contains the first letters of one of the
+# language's words for a person (Arabic prefixes come before them, so "in",
+# not "starts with"): most messages then load no dictionary at all, and the
+# first "оператором" of a process loads Russian's alone (a second or two).
+_STEM_LETTERS = 4
+
+
+def _fold(word: str) -> str:
+    return strip_accents(unicodedata.normalize("NFKC", word).lower())
 
 
 @lru_cache(maxsize=1)
-def _person_phrases() -> dict[str, list[tuple[str, ...]]]:
-    """_PERSON_WORDS as lemma sequences, per language (loaded on first use:
-    simplemma reads a language's dictionary then)."""
-    return {language: [_lemmas(phrase, language) for phrase in phrases] for language, phrases in _PERSON_WORDS.items()}
+def _person_stems() -> dict[str, frozenset[str]]:
+    return {
+        language: frozenset(_fold(word)[:_STEM_LETTERS] for phrase in phrases for word in _WORD.findall(phrase.lower()))
+        for language, phrases in _PERSON_WORDS.items()
+        if language in _INFLECTED
+    }
+
+
+def _lemmas(text: str, language: str) -> tuple[str, ...] | None:
+    """The words of `text`, lower case, accents off; for an inflected
+    language as its lemmas where they may be one of its words for a person,
+    and None when none may be (nothing to look for, no dictionary loaded)."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    stems = _person_stems().get(language)
+    if stems is None:
+        return tuple(strip_accents(word) for word in words)
+    out = []
+    hit = False
+    for word in words:
+        folded = strip_accents(word)
+        if any(stem in folded for stem in stems):
+            hit = True
+            folded = strip_accents(_person_lemmatiser.lemmatize(word, language).lower())
+        out.append(folded)
+    return tuple(out) if hit else None
+
+
+@lru_cache(maxsize=len(_PERSON_WORDS))
+def _person_phrases(language: str) -> list[tuple[str, ...]]:
+    """One language's _PERSON_WORDS as lemma sequences (its dictionary loads
+    the first time a message may hold one of them)."""
+    return [_lemmas(phrase, language) or () for phrase in _PERSON_WORDS[language]]
 
 
 def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -151,9 +181,9 @@ def asks_for_person(text: str) -> bool:
     are tried, each lemmatised as that language."""
     if any(word in text for word in _PERSON_DENSE):
         return True
-    for language, phrases in _person_phrases().items():
+    for language in _PERSON_WORDS:
         words = _lemmas(text, language)
-        if any(_contains(words, phrase) for phrase in phrases):
+        if words is not None and any(_contains(words, phrase) for phrase in _person_phrases(language)):
             return True
     return False
 

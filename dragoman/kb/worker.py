@@ -118,6 +118,7 @@ class BotWorker:
         # Set once the start's work is all done (full indexes included).
         self._warm_up_done = threading.Event()
         self._warm_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -151,6 +152,12 @@ class BotWorker:
             self._warm_thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._warm_thread is not None:
+            # Between two indexes it stops at once; inside the model's C code
+            # (embedding a base) it cannot be interrupted, as below.
+            self._warm_thread.join(timeout=5)
+            self._warm_thread = None
         if self._thread is not None:
             self._queue.put(None)
             # Short: the thread may be inside the model's C code embedding a
@@ -234,9 +241,10 @@ class BotWorker:
                     self.indexes.get(db, account_id, quick=True)
             self._warmed_up.set()
             log.info("the FAQ bot is ready (%d knowledge bases)", len(accounts))
-            bot.asks_for_person("")  # loads its dictionaries (seconds) before the customers' messages need them
             with self._factory() as db:
                 for account_id in accounts:
+                    if self._stopping.is_set():
+                        return
                     self.indexes.get(db, account_id)
         except Exception:  # noqa: BLE001 - the bot then builds on first use
             log.exception("the FAQ bot could not prepare its indexes at start")
