@@ -28,7 +28,8 @@ language) use. A question about something the shop never wrote about names
 things no article mentions, however close it sits in meaning. Last, the
 score is put on the base's own scale: less how high questions no base
 answers (jokes, recipes, sport, in ten languages) score there
-(BACKGROUND_QUESTIONS), so that one default threshold suits a base of 8
+(BACKGROUND_QUESTIONS), and a little by its passages per article, so that
+one default threshold suits a base of 8
 articles with a body each and one of 16 articles with 250 ways of asking.
 
 The classifier's energy (the log-sum-exp of its logits, an
@@ -61,7 +62,7 @@ log = logging.getLogger(__name__)
 # bm25s logs a DEBUG line for every index it builds; the server's log is for operators.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-# Measured on CLINC150's validation split (docs/benchmarks.md).
+# Measured on CLINC150's validation split (earlier rounds, in git history of docs/benchmarks.md).
 LEXICAL_WEIGHT = 0.2
 LEXICAL_SATURATION = 5.0  # bm25 / (bm25 + this): 0..1, half at a score of 5
 BACKGROUND_WEIGHT = 0.5
@@ -71,7 +72,7 @@ SEMANTIC_TOP_PASSAGES = 3
 # trained by full-batch gradient descent; its probability is added with this
 # weight (the temperature and training on CLINC150's validation split; the
 # weight and DEFAULT_THRESHOLD on that split and the demo store's development
-# set together, docs/benchmarks.md).
+# set together, earlier rounds of docs/benchmarks.md).
 CLASSIFIER_WEIGHT = 0.03
 CLASSIFIER_TEMPERATURE = 0.03
 CLASSIFIER_EPOCHS = 600
@@ -81,8 +82,8 @@ CLASSIFIER_L2 = 1e-4
 # (0..1, words weighted by their rarity in the base) counts with this weight:
 # an off-topic question near the shop's subjects ("can I wash the linen at
 # 60 degrees?") sits close to an article in meaning but names things no
-# article mentions. Chosen on both development splits (docs/benchmarks.md,
-# 2026-12-01, fourth round).
+# article mentions. Chosen on both development splits (an earlier round of
+# docs/benchmarks.md, 2026-12-01).
 COVERAGE_WEIGHT = 0.02
 # Every base has its own score scale: a base rich in example questions (the
 # demo's, about 250 passages per article in 8 languages) scores any question,
@@ -94,7 +95,7 @@ COVERAGE_WEIGHT = 0.02
 # subtracted and BACKGROUND_LEVEL added (so thresholds stay on the familiar
 # 0..1 scale). On the development sets (two ordinary bases and the demo's,
 # docs/benchmarks.md, FAQ bot) the thresholds each base would want alone lay
-# 0.028 apart this way, 0.060 apart with the passage-count shift it replaces.
+# 0.028 apart this way, 0.059 apart with a passage-count shift alone.
 # The 90th percentile rather than the maximum: a base that does answer one of
 # them (a cooking shop asked how to boil an egg) must not move its scale.
 BACKGROUND_QUANTILE = 0.9
