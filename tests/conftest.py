@@ -187,6 +187,8 @@ class LiveServer:
 def live_server(app: FastAPI) -> Iterator[LiveServer]:
     """The app on a real port, served by uvicorn in a thread, for browsers and sockets."""
     with serve_in_thread(app) as server:
+        # As for the test client: customers' messages find the FAQ bot ready.
+        assert app.state.ctx.services["faq_bot"].wait_ready(30)
         yield server
 
 
