@@ -238,7 +238,6 @@ class BotWorker:
             with self._factory() as db:
                 accounts = services.accounts_with_articles(db)
                 for account_id in accounts:
-                    self.lexical_indexes.get(db, account_id)
                     self.indexes.get(db, account_id, quick=True)
             self._warmed_up.set()
             log.info("the FAQ bot is ready (%d knowledge bases)", len(accounts))
@@ -246,6 +245,9 @@ class BotWorker:
                 for account_id in accounts:
                     if self._stopping.is_set():
                         return
+                    # The help center's search until the full index exists
+                    # (it reads the bot's index when one is built).
+                    self.lexical_indexes.get(db, account_id)
                     self.indexes.get(db, account_id)
         except Exception:  # noqa: BLE001 - the bot then builds on first use
             log.exception("the FAQ bot could not prepare its indexes at start")
