@@ -178,7 +178,7 @@ def command_bot_eval(args: argparse.Namespace) -> int:
         print(f"dragoman: --kb {kb_path}: {detail}", file=sys.stderr)
         return EXIT_USAGE
     slugs = {article.slug for article in knowledge_base.articles}
-    unknown = sorted({q.expected for q in questions if q.expected != "none" and q.expected not in slugs})
+    unknown = sorted({q.expected for q in questions if q.expected not in ("none", "person") and q.expected not in slugs})
     if unknown:
         print(f"dragoman: {args.file}: expected articles not in the knowledge base: {', '.join(unknown[:10])}", file=sys.stderr)
         return EXIT_USAGE
@@ -295,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
         "eval",
         help="measure the bot on labelled questions: top-1 accuracy, hand-off precision and recall, per language",
     )
-    bot_eval.add_argument("file", help="JSON Lines, JSON or CSV with question, language, expected (an article slug or 'none')")
+    bot_eval.add_argument("file", help="JSON Lines, JSON or CSV with question, language, expected (an article slug, 'none' or 'person')")
     bot_eval.add_argument("--kb", help="a knowledge-base export (JSON); the demo store's when omitted")
     bot_threshold = bot_eval.add_mutually_exclusive_group()
     bot_threshold.add_argument("--threshold", type=float, help="hand off below this score (default: the bot's)")

@@ -124,6 +124,9 @@ def ctx(app: FastAPI) -> AppContext:
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
+        # The FAQ bot hands every customer over while it starts (milliseconds
+        # with word matching): tests begin once it is ready.
+        assert app.state.ctx.services["faq_bot"].wait_ready(30)
         yield test_client
 
 
@@ -265,6 +268,8 @@ class LiveServer:
 def live_server(app: FastAPI) -> Iterator[LiveServer]:
     """The app on a real port, served by uvicorn in a thread, for browsers and sockets."""
     with serve_in_thread(app) as server:
+        # As for the test client: customers' messages find the FAQ bot ready.
+        assert app.state.ctx.services["faq_bot"].wait_ready(30)
         yield server
 
 

@@ -440,3 +440,27 @@ def test_a_person_who_steps_in_while_the_bot_searches_silences_it(
     assert not waited, "the agent's request waited for the bot"
     assert ctx.services["faq_bot"].wait_idle(30)
     _nothing_from_the_bot(db, conversation)
+
+
+# -- while the bot starts ---------------------------------------------------------------
+
+
+def test_while_the_bot_starts_its_page_says_so_and_customers_go_to_a_person_at_once(
+    client: TestClient, bot_demo: DemoWorld, ctx: AppContext, db: Session, as_user, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    worker = ctx.services["faq_bot"]
+    page = client.get("/app/kb/bot", headers=as_user(bot_demo.user("supervisor"))).text
+    assert 'data-testid="kb-bot-starting"' not in page  # ready: nothing to say
+    # The model and the first index still loading (minutes on a slow machine).
+    monkeypatch.setattr(type(worker), "starting", property(lambda self: True))
+    supervisor = as_user(bot_demo.user("supervisor"))
+    page = client.get("/app/kb/bot", headers=supervisor).text
+    assert 'data-testid="kb-bot-starting"' in page and "The FAQ bot is starting" in page
+    chinese = client.get("/app/kb/bot", headers={**supervisor, "Accept-Language": "zh-CN"}).text
+    assert "常见问题机器人正在启动" in chinese
+    customer = visitor(client, bot_demo, "es")
+    seen = say(client, ctx, customer, "¿Dónde está mi pedido?")
+    assert seen[-1]["content"] == PHRASES["es"]["starting"]
+    conversation = conversation_of(db)
+    assert not conversation.bot_active  # a person's now, for routing to assign
+    assert timeline(db, conversation)[-1].attributes["reason"] == "starting"

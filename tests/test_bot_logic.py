@@ -39,6 +39,16 @@ REFUND = Found(article_id=2, score=0.6, always_human=True, slug="refunds")
         "我要找人工客服",
         "担当者と話したい",
         "أريد التحدث مع موظف",
+        # Inflected forms: lemmatised, not listed.
+        "хочу поговорить с оператором",
+        "соедините меня с живым человеком",
+        "можно связаться с сотрудником поддержки?",
+        "chcę rozmawiać z konsultantem",
+        "czy mogę porozmawiać z człowiekiem?",
+        "وصلني بالموظف من فضلك",
+        "أريد التكلم مع الموظفين",
+        "з'єднайте мене з оператором",
+        "상담원 연결해 주세요",
     ],
 )
 def test_a_request_for_a_person_is_heard_in_each_language(text: str) -> None:
@@ -47,7 +57,15 @@ def test_a_request_for_a_person_is_heard_in_each_language(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Where is my order?", "Can another person collect my parcel?", "personne ne répond", "agentur", "¿dónde está mi pedido?"],
+    [
+        "Where is my order?",
+        "Can another person collect my parcel?",
+        "personne ne répond",
+        "agentur",
+        "¿dónde está mi pedido?",
+        "Где моя посылка?",
+        "我妈妈坐轮椅，机场有人帮忙吗？",
+    ],
 )
 def test_ordinary_questions_are_not_requests_for_a_person(text: str) -> None:
     assert not asks_for_person(text)
@@ -157,3 +175,11 @@ def test_every_language_has_every_phrase_and_unknown_languages_fall_back_to_engl
 )
 def test_the_search_is_skipped_only_where_its_result_cannot_matter(text: str, awaiting_feedback: bool, settled: bool) -> None:
     assert settles_without_search(text, awaiting_feedback=awaiting_feedback) is settled
+
+
+def test_while_the_bot_starts_every_question_goes_to_a_person_with_a_line_that_says_so() -> None:
+    decision = decide("where is my order?", awaiting_feedback=False, unhelpful_answers=0, found=ORDER, threshold=0.5, starting=True)
+    assert decision.action is Action.handoff and decision.reason is Reason.starting
+    assert "starting" in handoff_text("en", starting=True)
+    assert handoff_text("zh", starting=True) == PHRASES["zh"]["starting"]
+    assert handoff_text("es", starting=True) != handoff_text("es")

@@ -53,6 +53,7 @@ def _small_base_and_questions(tmp_path: Path, *more_rows: str) -> tuple[Path, Pa
         "how do I return shoes,en,returns",
         "¿dónde está mi pedido?,es,track",
         "what is the weather in Paris,en,none",
+        "хочу поговорить с оператором,ru,person",
         *more_rows,
     ]
     labelled.write_text("\n".join(rows) + "\n")
@@ -67,10 +68,13 @@ def test_eval_prints_figures_per_language(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line[:3] in ("en ", "es ", "all")}
     assert set(lines) == {"en", "es", "all"}
-    # language, in-scope, out-of-scope, top-1 %, ...
-    assert lines["en"][1:4] == ["2", "1", "100.0"]
-    assert lines["es"][1:4] == ["1", "0", "100.0"]
-    assert lines["all"][7] == "100.0"  # hand-off recall: the weather question went to a person
+    # language, in-scope, out-of-scope, requests for a person, top-1 %, ...
+    assert lines["en"][1:5] == ["2", "1", "0", "100.0"]
+    assert lines["es"][1:5] == ["1", "0", "0", "100.0"]
+    assert lines["all"][8] == "100.0"  # hand-off recall: the weather question went to a person
+    # The request for a person, in Russian and inflected, handed over as such.
+    russian = next(line.split() for line in result.stdout.splitlines() if line.startswith("ru "))
+    assert russian[3] == "1" and russian[9] == "100.0"
     assert "BM25 only" in result.stdout and "ms/ans" in result.stdout
 
 
@@ -206,7 +210,7 @@ def test_eval_chooses_a_threshold_for_the_accounts_own_questions(tmp_path: Path)
     # The report below is at that threshold: every question lands right.
     assert f"hand-off below score {chosen:.4g}" in result.stdout
     overall = next(line.split() for line in result.stdout.splitlines() if line.startswith("all "))
-    assert overall[3] == "100.0" and overall[7] == "100.0"
+    assert overall[4] == "100.0" and overall[8] == "100.0"
 
     no_off_topic = tmp_path / "in_scope_only.csv"
     no_off_topic.write_text("question,language,expected\nwhere is my order,en,track\n")

@@ -56,9 +56,12 @@ def bot_page(request: Request, db: Session = Depends(get_db)) -> Response:
         account_id = principal.account_id
         articles = services.list_articles(db, account_id)
         versions = services.versions_of(db, [a.id for a in articles])
-        scoring = app_context(request).services["faq_bot"].scoring()
+        faq_bot = app_context(request).services["faq_bot"]
+        scoring = faq_bot.scoring()
         return {
             "is_admin": principal.viewer.is_admin,
+            # The model and the first indexes are loading: customers are handed over meanwhile.
+            "starting": faq_bot.starting,
             "percent": _percent,
             "scoring": scoring,
             "default_threshold": default_threshold(scoring.semantic),

@@ -12,6 +12,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
+
+import simplemma
+from simplemma.strategies import DefaultStrategy
+from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
 
 from dragoman.kb.text import strip_accents
 
@@ -37,6 +42,7 @@ class Reason(str, Enum):
     no_knowledge_base = "no_knowledge_base"
     agent_took_over = "agent_took_over"
     sent_files = "sent_files"
+    starting = "starting"  # the bot's model or index was still loading
 
 
 @dataclass(frozen=True)
@@ -57,22 +63,30 @@ class Decision:
     feedback: bool | None = None  # the customer's answer to "did that help?", when this message was one
 
 
-# Words that ask for a person, in the languages the widget offers. Spaced
-# languages match whole words (accents ignored); Chinese and Japanese match
-# anywhere in the text. French "personne" is left out: it also means "nobody".
+# Words that ask for a person, per language. Spaced languages are matched on
+# lemmas (simplemma, per language, accents ignored), so every inflected form
+# counts: Russian "оператором", Polish "konsultantem", Arabic "بالموظف" with
+# its prefixes. A phrase matches as consecutive lemmas. Chinese, Japanese,
+# Korean and Thai match anywhere in the text. French "personne" is left out:
+# it also means "nobody".
 _PERSON_WORDS = {
-    "en": ["agent", "human", "a person", "real person", "representative", "operator", "someone real", "talk to someone", "speak to someone"],
-    "es": ["humano", "agente", "una persona", "persona real", "operador", "asesor"],
-    "fr": ["humain", "agent", "conseiller", "operateur", "vraie personne", "quelqu'un de reel"],
-    "de": ["mensch", "menschen", "mitarbeiter", "berater", "agent", "echte person"],
+    "en": ["agent", "human", "a person", "real person", "representative", "operator", "someone real", "talk to someone", "speak to someone", "live person"],
+    "es": ["humano", "agente", "una persona", "persona real", "persona de verdad", "operador", "asesor"],
+    "fr": ["humain", "agent", "conseiller", "operateur", "opérateur", "vraie personne", "quelqu'un de reel"],
+    "de": ["mensch", "mitarbeiter", "berater", "agent", "echte person", "kundenberater"],
     "pt": ["humano", "atendente", "agente", "uma pessoa", "pessoa real", "operador"],
     "it": ["operatore", "umano", "una persona", "agente"],
     "nl": ["medewerker", "mens", "echt persoon"],
-    "tr": ["temsilci", "insan", "operator"],
-    "ar": ["موظف", "انسان", "شخص حقيقي", "وكيل", "خدمة العملاء"],
-    "ru": ["оператор", "человек", "сотрудник"],
+    "tr": ["temsilci", "insan", "operatör"],
+    "pl": ["konsultant", "człowiek", "pracownik", "operator", "żywy człowiek"],
+    "uk": ["оператор", "людина", "співробітник", "консультант"],
+    "ar": ["موظف", "انسان", "إنسان", "شخص حقيقي", "وكيل", "خدمة العملاء"],
+    "ru": ["оператор", "человек", "сотрудник", "консультант", "живой человек"],
 }
-_PERSON_DENSE = ["人工", "真人", "客服", "转人工", "担当者", "オペレーター", "人間", "有人", "상담원", "사람", "เจ้าหน้าที่", "พนักงาน"]
+_PERSON_DENSE = [
+    "人工", "真人", "客服", "转人工", "有人吗", "担当者", "オペレーター", "人間", "スタッフ", "상담원", "상담사", "직원", "사람",
+    "เจ้าหน้าที่", "พนักงาน",
+]  # fmt: skip
 
 _YES = {
     "yes", "yeah", "yep", "yup", "ok", "okay", "thanks", "thank you", "great", "perfect", "it did", "that helped",
@@ -98,12 +112,80 @@ def _has_phrase(normalised: str, phrase: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(_normalise(phrase))}(?!\w)", normalised) is not None
 
 
+# Lemmatised here: the languages whose words for a person change with their
+# case or take prefixes. The others' forms are few and listed above.
+# simplemma keeps 8 dictionaries loaded by default and reloads one (seconds)
+# when a ninth is asked for: this lemmatiser keeps its own, so the bot's
+# check never evicts the search's dictionaries nor they its own.
+_INFLECTED = ("ru", "uk", "pl", "ar", "de", "tr")
+_person_lemmatiser = simplemma.Lemmatizer(
+    lemmatization_strategy=DefaultStrategy(dictionary_factory=DefaultDictionaryFactory(cache_max_size=len(_INFLECTED)))
+)
+
+
+# A word is lemmatised only when it contains the first letters of one of the
+# language's words for a person (Arabic prefixes come before them, so "in",
+# not "starts with"): most messages then load no dictionary at all, and the
+# first "оператором" of a process loads Russian's alone (a second or two).
+_STEM_LETTERS = 4
+
+
+def _fold(word: str) -> str:
+    return strip_accents(unicodedata.normalize("NFKC", word).lower())
+
+
+@lru_cache(maxsize=1)
+def _person_stems() -> dict[str, frozenset[str]]:
+    return {
+        language: frozenset(_fold(word)[:_STEM_LETTERS] for phrase in phrases for word in _WORD.findall(phrase.lower()))
+        for language, phrases in _PERSON_WORDS.items()
+        if language in _INFLECTED
+    }
+
+
+def _lemmas(text: str, language: str) -> tuple[str, ...] | None:
+    """The words of `text`, lower case, accents off; for an inflected
+    language as its lemmas where they may be one of its words for a person,
+    and None when none may be (nothing to look for, no dictionary loaded)."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    stems = _person_stems().get(language)
+    if stems is None:
+        return tuple(strip_accents(word) for word in words)
+    out = []
+    hit = False
+    for word in words:
+        folded = strip_accents(word)
+        if any(stem in folded for stem in stems):
+            hit = True
+            folded = strip_accents(_person_lemmatiser.lemmatize(word, language).lower())
+        out.append(folded)
+    return tuple(out) if hit else None
+
+
+@lru_cache(maxsize=len(_PERSON_WORDS))
+def _person_phrases(language: str) -> list[tuple[str, ...]]:
+    """One language's _PERSON_WORDS as lemma sequences (its dictionary loads
+    the first time a message may hold one of them)."""
+    return [_lemmas(phrase, language) or () for phrase in _PERSON_WORDS[language]]
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    width = len(phrase)
+    return width > 0 and any(words[i : i + width] == phrase for i in range(len(words) - width + 1))
+
+
 def asks_for_person(text: str) -> bool:
-    """True when the customer asks for a human, in any language we know the words of."""
-    normalised = _normalise(text)
+    """True when the customer asks for a human, in any language we know the
+    words of, in any inflected form. The message's language is not trusted
+    (a short "оператора!" is often detected wrongly): every language's words
+    are tried, each lemmatised as that language."""
     if any(word in text for word in _PERSON_DENSE):
         return True
-    return any(_has_phrase(normalised, phrase) for phrases in _PERSON_WORDS.values() for phrase in phrases)
+    for language in _PERSON_WORDS:
+        words = _lemmas(text, language)
+        if words is not None and any(_contains(words, phrase) for phrase in _person_phrases(language)):
+            return True
+    return False
 
 
 def feedback_of(text: str) -> bool | None:
@@ -149,15 +231,19 @@ def decide(
     threshold: float,
     has_knowledge_base: bool = True,
     sent_files: bool = False,
+    starting: bool = False,
 ) -> Decision:
     """The bot's move on one customer message. Order matters: a request for a
     person wins over everything, then a file (a photo of the broken item, an
     invoice: the bot cannot read it, a person must); an answer to "did that
-    help?" is read as such before being searched as a question."""
+    help?" is read as such before being searched as a question. While the
+    bot is `starting` (nothing to search yet) a person takes every question."""
     if asks_for_person(text):
         return Decision(Action.handoff, Reason.asked_for_person)
     if sent_files:
         return Decision(Action.handoff, Reason.sent_files)
+    if starting:
+        return Decision(Action.handoff, Reason.starting)
     feedback = feedback_of(text) if awaiting_feedback else None
     if feedback is True:
         return Decision(Action.thank, feedback=True)
@@ -178,6 +264,7 @@ def decide(
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
+        "starting": "Our automatic assistant is still starting up, so I'm passing you to a colleague, who will answer here shortly.",
         "translated": "(Translated automatically.)",
         "ask": "Did this answer your question? Reply yes or no.",
         "more": "Read more:",
@@ -187,6 +274,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Glad I could help! Write again any time.",
     },
     "es": {
+        "starting": "Nuestro asistente automático aún se está iniciando, así que te paso con un compañero, que te responderá aquí en breve.",
         "translated": "(Traducido automáticamente.)",
         "ask": "¿Ha respondido esto a tu pregunta? Responde sí o no.",
         "more": "Más información:",
@@ -196,6 +284,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "¡Me alegro de haberte ayudado! Escríbenos cuando quieras.",
     },
     "fr": {
+        "starting": "Notre assistant automatique est encore en train de démarrer : je vous passe un collègue, qui vous répondra ici très bientôt.",
         "translated": "(Traduit automatiquement.)",
         "ask": "Cela a-t-il répondu à votre question ? Répondez oui ou non.",
         "more": "En savoir plus :",
@@ -205,6 +294,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Ravi d'avoir pu vous aider ! Écrivez-nous quand vous voulez.",
     },
     "de": {
+        "starting": "Unser automatischer Assistent startet gerade noch, darum verbinde ich Sie mit einem Kollegen, der Ihnen hier gleich antwortet.",
         "translated": "(Automatisch übersetzt.)",
         "ask": "Hat das Ihre Frage beantwortet? Antworten Sie mit Ja oder Nein.",
         "more": "Mehr dazu:",
@@ -214,6 +304,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Schön, dass ich helfen konnte! Schreiben Sie jederzeit wieder.",
     },
     "pt": {
+        "starting": "O nosso assistente automático ainda está a iniciar, por isso vou passá-lo a um colega, que responderá aqui em breve.",
         "translated": "(Traduzido automaticamente.)",
         "ask": "Isto respondeu à sua pergunta? Responda sim ou não.",
         "more": "Saiba mais:",
@@ -223,6 +314,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Ainda bem que ajudei! Escreva sempre que precisar.",
     },
     "it": {
+        "starting": "Il nostro assistente automatico si sta ancora avviando, quindi ti passo a un collega, che ti risponderà qui a breve.",
         "translated": "(Tradotto automaticamente.)",
         "ask": "Ho risposto alla tua domanda? Rispondi sì o no.",
         "more": "Per saperne di più:",
@@ -232,6 +324,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "Felice di esserti stato utile! Scrivici quando vuoi.",
     },
     "zh": {
+        "starting": "我们的自动助手还在启动中，我将为您转接同事，他们很快会在这里回复您。",
         "translated": "（机器翻译）",
         "ask": "这解答了您的问题吗？请回复“是”或“否”。",
         "more": "了解更多：",
@@ -241,6 +334,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "很高兴能帮到您！有问题随时联系我们。",
     },
     "ja": {
+        "starting": "自動アシスタントはまだ起動中のため、担当者におつなぎします。まもなくこちらでお返事します。",
         "translated": "（自動翻訳）",
         "ask": "ご質問の答えになりましたか？「はい」か「いいえ」でお答えください。",
         "more": "詳しくはこちら：",
@@ -250,6 +344,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thank": "お役に立ててよかったです！いつでもご連絡ください。",
     },
     "ar": {
+        "starting": "مساعدنا الآلي لا يزال قيد التشغيل، لذا سأحوّلك إلى أحد الزملاء، وسيرد عليك هنا قريبًا.",
         "translated": "(ترجمة آلية.)",
         "ask": "هل أجاب هذا عن سؤالك؟ أجب بنعم أو لا.",
         "more": "اقرأ المزيد:",
@@ -280,10 +375,11 @@ class Suggestion:
     url: str
 
 
-def handoff_text(language: str | None, suggestions: Sequence[Suggestion] = ()) -> str:
-    """The bot's last message: a person is coming, and, after a low score,
-    the articles that came close, to read while waiting."""
-    text = phrase(language, "handoff")
+def handoff_text(language: str | None, suggestions: Sequence[Suggestion] = (), *, starting: bool = False) -> str:
+    """The bot's last message: a person is coming (and why, while the bot is
+    still starting), and, after a low score, the articles that came close, to
+    read while waiting."""
+    text = phrase(language, "starting" if starting else "handoff")
     if not suggestions:
         return text
     listed = "\n".join(f"• {s.title} – {s.url}" for s in suggestions)
@@ -298,4 +394,5 @@ HANDOFF_ACTIVITY_TEXT = {
     Reason.no_knowledge_base: "The bot has no published articles yet and handed the conversation to a person",
     Reason.agent_took_over: "An agent took over the conversation from the bot",
     Reason.sent_files: "The customer sent a file; the bot handed the conversation to a person",
+    Reason.starting: "The FAQ bot was still starting and handed the conversation to a person",
 }

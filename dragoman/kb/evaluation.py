@@ -2,8 +2,8 @@
 well it knows when to hand over.
 
 A labelled file holds one question per row: the question, its language and
-the slug of the article that answers it, or "none" when no article does (the
-bot must hand it to a person). JSON Lines (`{"question", "language",
+the slug of the article that answers it, "none" when no article does (the
+bot must hand it to a person), or "person" for a request to talk to one. JSON Lines (`{"question", "language",
 "expected"}` per line), a JSON list of such objects, or CSV with those three
 columns.
 
@@ -17,6 +17,7 @@ Figures, per language and overall:
   share of hand-offs that were "none" questions. Always-human articles
   (complaints, refunds) are a policy applied after a match and count as
   matches here;
+- requests for a person handed over as such (they are never searched);
 - time per answer: search time of one question (mean and 95th percentile).
 
 `choose_threshold` finds the hand-off threshold that balances top-1 accuracy
@@ -40,9 +41,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dragoman.kb.bot import asks_for_person
 from dragoman.kb.retrieval import SearchIndex
 
 NONE_LABEL = "none"
+# A request for a person ("can I talk to someone?"): handed over before any
+# search (`bot.asks_for_person`), in every language.
+PERSON_LABEL = "person"
 
 
 class EvalFileError(ValueError):
@@ -113,6 +118,8 @@ class Tally:
     out_of_scope: int = 0
     oos_handed_off: int = 0
     handoffs: int = 0  # every hand-off, in scope or not
+    person: int = 0  # requests for a person
+    person_handed_over: int = 0  # recognised as such
     seconds: list[float] = field(default_factory=list)
 
     @staticmethod
@@ -134,6 +141,10 @@ class Tally:
     @property
     def handoff_precision(self) -> float | None:
         return self._share(self.oos_handed_off, self.handoffs)
+
+    @property
+    def person_recall(self) -> float | None:
+        return self._share(self.person_handed_over, self.person)
 
     @property
     def mean_ms(self) -> float:
@@ -162,8 +173,17 @@ def evaluate(index: SearchIndex, questions: Iterable[LabelledQuestion], threshol
     misses: list[tuple[LabelledQuestion, str, float]] = []
     for item in questions:
         started = time.perf_counter()
-        matches = index.search(item.question, item.language, limit=1)
+        # As the bot does: a request for a person is handed over unsearched.
+        asked_for_person = asks_for_person(item.question)
+        matches = [] if asked_for_person else index.search(item.question, item.language, limit=1)
         elapsed = time.perf_counter() - started
+        if item.expected == PERSON_LABEL:
+            for tally in (by_language[item.language], overall):
+                tally.person += 1
+                tally.person_handed_over += asked_for_person
+            if not asked_for_person:
+                misses.append((item, "searched", matches[0].score if matches else 0.0))
+            continue
         best = matches[0] if matches else None
         handed_off = best is None or best.score < threshold
         outcome = NONE_LABEL if handed_off or best is None else str(best.article)
@@ -179,7 +199,8 @@ def evaluate(index: SearchIndex, questions: Iterable[LabelledQuestion], threshol
                 tally.correct += outcome == item.expected
                 tally.top_match += best is not None and str(best.article) == item.expected
         if outcome != item.expected:
-            misses.append((item, outcome if not handed_off else f"none (best {best.article if best else '-'})", best.score if best else 0.0))
+            what = "person request" if asked_for_person else f"none (best {best.article if best else '-'})"
+            misses.append((item, outcome if not handed_off else what, best.score if best else 0.0))
     return EvalReport(threshold, index.semantic, dict(sorted(by_language.items())), overall, misses)
 
 
@@ -259,6 +280,8 @@ def score_questions(index: SearchIndex, questions: Iterable[LabelledQuestion]) -
     """What `balanced_threshold` needs: each question's best score, and whether it was right."""
     scored = []
     for item in questions:
+        if item.expected == PERSON_LABEL:
+            continue  # settled before any search: no score to choose a threshold from
         matches = index.search(item.question, item.language, limit=1)
         best = matches[0] if matches else None
         scored.append(
@@ -285,20 +308,23 @@ def format_report(report: EvalReport, *, show_misses: int = 0) -> str:
     lines = [
         f"retrieval: {mode}; hand-off below score {report.threshold:.4g}",
         "",
-        f"{'language':<9} {'in':>5} {'oos':>4}  {'top-1%':>6} {'best%':>6} {'ans-acc%':>8} {'ho-prec%':>8} {'ho-rec%':>7} {'ms/ans':>7} {'p95 ms':>7}",
+        f"{'language':<9} {'in':>5} {'oos':>4} {'pers':>4}  {'top-1%':>6} {'best%':>6} {'ans-acc%':>8} {'ho-prec%':>8} {'ho-rec%':>7} "
+        f"{'pers%':>6} {'ms/ans':>7} {'p95 ms':>7}",
     ]
     rows = [*report.by_language.items(), ("all", report.overall)]
     for name, tally in rows:
         lines.append(
-            f"{name:<9} {tally.in_scope:>5} {tally.out_of_scope:>4}  {_pct(tally.top1):>6} "
+            f"{name:<9} {tally.in_scope:>5} {tally.out_of_scope:>4} {tally.person:>4}  {_pct(tally.top1):>6} "
             f"{_pct(tally._share(tally.top_match, tally.in_scope)):>6} {_pct(tally.accuracy_when_answering):>8} "
-            f"{_pct(tally.handoff_precision):>8} {_pct(tally.handoff_recall):>7} {tally.mean_ms:>7.1f} {tally.p95_ms:>7.1f}"
+            f"{_pct(tally.handoff_precision):>8} {_pct(tally.handoff_recall):>7} {_pct(tally.person_recall):>6} "
+            f"{tally.mean_ms:>7.1f} {tally.p95_ms:>7.1f}"
         )
     lines += [
         "",
         "top-1: in-scope questions answered with the expected article; best: the best match was the expected",
         "article, threshold aside; ans-acc: right among those answered; ho-prec/ho-rec: hand-off precision and",
-        "recall on 'none' questions; ms/ans: search time per question.",
+        "recall on 'none' questions; pers: requests for a person ('person'), pers%: the share handed over as such;",
+        "ms/ans: search time per question.",
     ]
     if show_misses and report.misses:
         lines += ["", f"first {min(show_misses, len(report.misses))} of {len(report.misses)} misses:"]

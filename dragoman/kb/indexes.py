@@ -2,16 +2,19 @@
 knowledge base changed (`services.knowledge_base_fingerprint`, one small
 query, so an edit made by another process is noticed too).
 
-Passage vectors are also kept on disk (`PassageVectorFile`): embedding the
-demo's knowledge base (4,075 passages) costs two to three minutes of a core, which
-every restart paid while customers were already chatting; with the file a
-restart embeds only what changed."""
+At start a quick index comes first (titles, short answers and bodies, no
+example questions), so that the bot answers within seconds; the full index
+follows behind it. Passage vectors are also kept on disk
+(`PassageVectorFile`): embedding the demo's knowledge base (4,200 passages)
+costs half a minute of every core, which every restart would pay again; with
+the file a restart embeds only what changed."""
 
 from __future__ import annotations
 
 import logging
 import os
 import threading
+from dataclasses import replace
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +23,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from dragoman.kb import services
-from dragoman.kb.retrieval import SearchIndex, shared_embedder
+from dragoman.kb.retrieval import Document, SearchIndex, shared_embedder
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +73,20 @@ class PassageVectorFile:
         os.replace(partial, self.path)
 
 
+def without_example_questions(documents: list[Document]) -> list[Document]:
+    """What a first, quick index holds: titles, short answers and bodies.
+    A base rich in example questions (the demo's: 4,000 passages, most of
+    them ways of asking) is searchable in seconds this way, while its full
+    index is built behind it."""
+    return [replace(doc, questions=()) for doc in documents]
+
+
 class IndexCache:
     def __init__(self, semantic: bool, vector_dir: Path | None = None) -> None:
         self._semantic = semantic
-        self._indexes: dict[int, tuple[Fingerprint, SearchIndex]] = {}
+        # account -> (fingerprint, index, complete): an incomplete index is
+        # the quick one (without example questions), built first at start.
+        self._indexes: dict[int, tuple[Fingerprint, SearchIndex, bool]] = {}
         self._lock = threading.Lock()
         self._vector_file = PassageVectorFile(vector_dir) if semantic and vector_dir is not None else None
         self._saved_count = 0
@@ -105,25 +118,29 @@ class IndexCache:
                 log.warning("could not keep passage vectors in %s: %s", self._vector_file.path, exc)
 
     def peek(self, db: Session, account_id: int) -> SearchIndex | None:
-        """The account's index if it is built and current; never builds."""
+        """The account's index if one is built and current (the quick one
+        while the full one is being built); never builds."""
         with self._lock:
             cached = self._indexes.get(account_id)
         if cached is not None and cached[0] == services.knowledge_base_fingerprint(db, account_id):
             return cached[1]
         return None
 
-    def get(self, db: Session, account_id: int) -> SearchIndex:
+    def get(self, db: Session, account_id: int, *, quick: bool = False) -> SearchIndex:
         """The account's index, built now if it is missing or stale (seconds
-        with the embedding model: call it off the request path)."""
+        with the embedding model: call it off the request path). `quick`:
+        any current index will do, and a missing one is built without the
+        example questions (`without_example_questions`)."""
         fingerprint = services.knowledge_base_fingerprint(db, account_id)
         with self._lock:
             cached = self._indexes.get(account_id)
-            if cached is not None and cached[0] == fingerprint:
+            if cached is not None and cached[0] == fingerprint and (cached[2] or quick):
                 return cached[1]
         embedder = shared_embedder() if self._semantic else None
-        index = SearchIndex.build(services.published_documents(db, account_id), embedder)
+        documents = services.published_documents(db, account_id)
+        index = SearchIndex.build(without_example_questions(documents) if quick else documents, embedder)
         with self._lock:
-            self._indexes[account_id] = (fingerprint, index)
+            self._indexes[account_id] = (fingerprint, index, not quick)
         if embedder is not None:
             self._keep_vectors()
         return index

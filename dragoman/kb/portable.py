@@ -71,7 +71,7 @@ class KnowledgeBaseData:
 
     def documents(self, *, published_only: bool = True) -> list[Document]:
         return [
-            Document(article.slug, version.language, version.title, version.questions, version.summary)
+            Document(article.slug, version.language, version.title, version.questions, version.summary, version.body)
             for article in self.articles
             for version in article.versions
             if version.status == "published" or not published_only

@@ -367,7 +367,9 @@ def published_documents(db: Session, account_id: int) -> list[Document]:
         .order_by(KbArticle.position, KbArticle.id, KbArticleVersion.language)
     )
     return [
-        Document(version.article_id, version.language, version.title, tuple(version.questions or ()), version.summary)
+        Document(
+            version.article_id, version.language, version.title, tuple(version.questions or ()), version.summary, version.body
+        )
         for version in rows
     ]
 

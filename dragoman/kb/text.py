@@ -51,3 +51,51 @@ def terms(text: str, language: str | None) -> list[str]:
             token = _lemma(token, lang).lower()
         out.append(strip_accents(token))
     return out
+
+
+# A sentence ends at . ! ? (followed by a space) or at a full-width 。！？
+# (no space follows in Chinese and Japanese).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+# A body passage gathers sentences up to about this many characters: one or
+# two sentences, a unit e5 embeds as one point without blurring topics. Dense
+# scripts say as much in about a third of the characters.
+PASSAGE_CHARS = 220
+DENSE_PASSAGE_CHARS = 90
+MAX_BODY_PASSAGES = 40  # a 50,000-character body costs the index no more than a long article
+
+
+def body_passages(body: str) -> list[str]:
+    """An article body as passages of whole sentences, in order, markup
+    removed: what the bot searches besides the title, since an ordinary
+    knowledge base says everything it knows there."""
+    from dragoman.kb.markup import plain_text  # markup imports nh3; text stays light for the tests that need only terms
+
+    text = plain_text(body or "")
+    if not text:
+        return []
+    passages: list[str] = []
+    current = ""
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
+        if not sentence:
+            continue
+        limit = DENSE_PASSAGE_CHARS if re.search(rf"[{_DENSE}]", sentence) else PASSAGE_CHARS
+        if current and len(current) + len(sentence) + 1 > limit:
+            passages.append(current)
+            current = ""
+        joiner = "" if not current or current.endswith(("。", "！", "？")) else " "
+        current = current + joiner + sentence
+        if len(passages) >= MAX_BODY_PASSAGES:
+            break
+    if current and len(passages) < MAX_BODY_PASSAGES:
+        passages.append(current)
+    return passages
+
+
+def short_answer(summary: str, body: str, title: str) -> str:
+    """What the bot replies with: the article's short answer, or where it
+    has none (most bases: a title and a body), the body's first passage,
+    which usually says the gist; the title only for an empty article."""
+    if summary and summary.strip():
+        return summary.strip()
+    opening = body_passages(body)
+    return opening[0] if opening else title.strip()

@@ -48,6 +48,7 @@ from dragoman.kb.retrieval import (
     inbox_threshold,
     suggestion_margin,
 )
+from dragoman.kb.text import short_answer
 from dragoman.language import services as language_services
 from dragoman.language.detect import base_language
 from dragoman.language.runtime import LanguageRuntime
@@ -66,7 +67,6 @@ def help_center_url(public_url: str, account_id: int, language: str, article_id:
 class _Job:
     message_id: int | None = None  # a customer's message to answer
     takeover_conversation_id: int | None = None  # an agent replied or took it: the bot steps aside
-    warm_up: bool = False
 
 
 def _customer_language(conversation: Conversation, message: Message) -> str:
@@ -115,7 +115,13 @@ class BotWorker:
         self._pending_lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
+        # Set once every account has an index to answer from (the quick one
+        # at least); until then a customer is handed to a person at once.
         self._warmed_up = threading.Event()
+        # Set once the start's work is all done (full indexes included).
+        self._warm_up_done = threading.Event()
+        self._warm_thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -144,13 +150,21 @@ class BotWorker:
             self._thread = threading.Thread(target=self._run, name="dragoman-faq-bot", daemon=True)
             self._thread.start()
             if self._warm_up_at_start:
-                # Loads the model in the worker's thread, before the first customer.
-                self._put(_Job(warm_up=True))
+                # Loads the model and builds the indexes in a thread of its own:
+                # messages that come meanwhile are handed over, not queued behind it.
+                self._warm_thread = threading.Thread(target=self._warm_up, name="dragoman-faq-bot-start", daemon=True)
+                self._warm_thread.start()
             else:
                 # Ready: each index is built on first use.
                 self._warmed_up.set()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._warm_thread is not None:
+            # Between two indexes it stops at once; inside the model's C code
+            # (embedding a base) it cannot be interrupted, as below.
+            self._warm_thread.join(timeout=5)
+            self._warm_thread = None
         if self._thread is not None:
             self._queue.put(None)
             # Short: the thread may be inside the model's C code embedding a
@@ -162,8 +176,19 @@ class BotWorker:
 
     @property
     def ready(self) -> bool:
-        """True once the model is loaded and every account's index is built."""
+        """True once the model is loaded and every account has an index to
+        answer from (GET /api/health, the FAQ bot page)."""
         return self._warmed_up.is_set()
+
+    @property
+    def starting(self) -> bool:
+        """The model is loading or the first indexes are being built: the bot
+        hands every customer to a person meanwhile, saying so."""
+        return self._thread is not None and not self._warmed_up.is_set()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """For tests and benchmarks: True once `ready`."""
+        return self._warmed_up.wait(timeout)
 
     @property
     def backlog(self) -> int:
@@ -193,9 +218,7 @@ class BotWorker:
             if job is None:
                 return
             try:
-                if job.warm_up:
-                    self._warm_up()
-                elif job.takeover_conversation_id is not None:
+                if job.takeover_conversation_id is not None:
                     with self._factory() as db:
                         self.step_aside(db, job.takeover_conversation_id)
                 elif job.message_id is not None:
@@ -210,18 +233,34 @@ class BotWorker:
                         self._idle.set()
 
     def _warm_up(self) -> None:
-        """At start, in this thread: load the model and build every account's
-        indexes (simplemma loads a language's dictionary on first use, about a
-        second each), so neither a customer nor a help-center reader waits."""
+        """At start, in its own thread: load the model and build every
+        account's indexes (simplemma loads a language's dictionary on first
+        use, about a second each), so neither a customer nor a help-center
+        reader waits. The quick indexes first (`IndexCache.get(quick=True)`):
+        the bot answers from them within seconds, and from the full ones once
+        they are built behind them."""
         try:
             self.indexes.warm_up()
             with self._factory() as db:
-                for account_id in services.accounts_with_articles(db):
+                accounts = services.accounts_with_articles(db)
+                for account_id in accounts:
+                    self.indexes.get(db, account_id, quick=True)
+            self._warmed_up.set()
+            log.info("the FAQ bot is ready (%d knowledge bases)", len(accounts))
+            with self._factory() as db:
+                for account_id in accounts:
+                    if self._stopping.is_set():
+                        return
+                    # The help center's search until the full index exists
+                    # (it reads the bot's index when one is built).
                     self.lexical_indexes.get(db, account_id)
                     self.indexes.get(db, account_id)
+        except Exception:  # noqa: BLE001 - the bot then builds on first use
+            log.exception("the FAQ bot could not prepare its indexes at start")
         finally:
             # Ready even after a failure: the bot then builds on first use.
             self._warmed_up.set()
+            self._warm_up_done.set()
 
     def _session(self, db: Session, conversation: Conversation) -> BotSession:
         session = db.get(BotSession, conversation.id)
@@ -264,23 +303,30 @@ class BotWorker:
         language = _customer_language(conversation, message)
         inbox = db.get(Inbox, conversation.inbox_id)
         settings: dict[str, Any] = dict(inbox.settings or {}) if inbox is not None else {}
-        index = self.indexes.get(db, conversation.account_id)
+        # While the bot starts, its index may not exist yet: building it here
+        # would keep the customer waiting for minutes, so a person takes over.
+        starting = self.starting
+        index = None if starting else self.indexes.peek(db, conversation.account_id) or self.indexes.get(db, conversation.account_id)
         language_of_words = _search_language(conversation, message)
         candidates: list[bot.Found] = []
         searched: dict[str, Any] | None = None
         sent_files = bool((message.attributes or {}).get("attachments"))
-        if not bot.settles_without_search(message.content, awaiting_feedback=awaiting_feedback, sent_files=sent_files):
+        if index is not None and not bot.settles_without_search(
+            message.content, awaiting_feedback=awaiting_feedback, sent_files=sent_files
+        ):
             candidates, searched = self._search(db, index, conversation.account_id, message.content, language_of_words)
         found = candidates[0] if candidates else None
-        threshold, _ = inbox_threshold(settings, index.semantic)
+        semantic = index.semantic if index is not None else self.indexes.semantic
+        threshold, _ = inbox_threshold(settings, semantic)
         decision = bot.decide(
             message.content,
             awaiting_feedback=awaiting_feedback,
             unhelpful_answers=unhelpful_answers,
             found=found,
             threshold=threshold,
-            has_knowledge_base=bool(index.articles),
+            has_knowledge_base=index is None or bool(index.articles),
             sent_files=sent_files,
+            starting=starting,
         )
         # An answer's link and translation are worked out before the lock below:
         # an engine may take a while, and no write lock waits on it.
@@ -319,7 +365,7 @@ class BotWorker:
                 session.unhelpful_answers += 1
             near: list[bot.Found] = []
             if decision.reason is bot.Reason.low_score:
-                near = bot.near_misses(candidates, threshold, suggestion_margin(index.semantic))
+                near = bot.near_misses(candidates, threshold, suggestion_margin(semantic))
             self._hand_off(db, conversation, session, message, language, decision, near, searched)
         db.commit()
 
@@ -373,7 +419,7 @@ class BotWorker:
         if self._translation is None or version.language == language:
             return None
         others = [v for v in services.published_versions(db, version.article_id) if v.id != version.id]
-        shorts = (((v.summary or "").strip() or v.title.strip(), v.language) for v in (version, *others))
+        shorts = ((short_answer(v.summary or "", v.body or "", v.title), v.language) for v in (version, *others))
         attempts = ((short, source, language) for short, source in shorts if short)
         done = language_services.translate_preferring_direct(db, self._translation, account_id, attempts)
         if done is None:
@@ -446,7 +492,7 @@ class BotWorker:
         if translated is not None:
             text = bot.answer_text(language, translated["text"], "", url, machine_translated=True)
         else:
-            text = bot.answer_text(version.language, version.summary, version.title, url)
+            text = bot.answer_text(version.language, short_answer(version.summary or "", version.body or "", version.title), version.title, url)
         conversations.send_bot_reply(
             db,
             conversation,
@@ -496,7 +542,7 @@ class BotWorker:
         conversations.send_bot_reply(
             db,
             conversation,
-            bot.handoff_text(language, suggestions),
+            bot.handoff_text(language, suggestions, starting=decision.reason is bot.Reason.starting),
             {"bot": {"kind": "handoff", **{k: v for k, v in details.items() if k != "activity"}}},
         )
         session.ended = decision.reason.value
