@@ -426,7 +426,7 @@ JS_STRINGS: dict[str, str] = {
     "sla_first_response_seconds": N_("First response"),
     "sla_next_response_seconds": N_("Next response"),
     "sla_resolution_seconds": N_("Resolution"),
-    "sla_warn_at": N_("Warn at (% of a target used)"),
+    "sla_warn_at": N_("Warn at this percentage of a target"),
     "sla_warn_at_help": N_("A warning fires when this share of a target is used, e.g. 75."),
     "sla_breach_action": N_("When a target is missed"),
     "sla_breach_notify": N_("Note it on the ticket"),
