@@ -35,8 +35,8 @@ from dragoman.core.errors import Conflict, DragomanError, InvalidInput, NotFound
 from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
-from dragoman.routing.hours import BusinessHours, Window
-from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
+from dragoman.calendars.hours import BusinessHours, Window
+from dragoman.calendars.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
 from dragoman.tickets.fields import FIELD_TYPES, FieldDefinition, check_fields, check_key, missing_to_solve
 from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus, TicketView
