@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from dragoman.accounts.models import Team
+from dragoman.accounts.models import InboxTeam, Team
 from dragoman.channels.email.config import keep_secrets, read_email_settings, seal_passwords
 from dragoman.channels.email.connections import check_mail_servers
 from dragoman.core import events
@@ -16,7 +16,7 @@ from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.outbound import OutboundAllow
 from dragoman.core.security import new_token
 from dragoman.core.validation import require_text
-from dragoman.inboxes.models import Inbox, InboxTeam
+from dragoman.inboxes.models import Inbox
 
 # "email": mail received by IMAP or SMTP; "api": tickets and messages another
 # system posts (a web form, a shop's backend).

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts import services as accounts_services
-from dragoman.accounts.models import Availability, Role, Team, TeamMember, User
+from dragoman.accounts.models import Availability, InboxTeam, Role, Team, TeamMember, User
 from dragoman.accounts.permissions import Viewer
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
@@ -26,7 +26,7 @@ from dragoman.conversations.models import Conversation, ConversationStatus, Dire
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import require_language, require_text
-from dragoman.inboxes.models import Inbox, InboxTeam
+from dragoman.inboxes.models import Inbox
 from dragoman.language import services as language_services
 from dragoman.language.detect import base_language
 from dragoman.routing.engine import (
