@@ -27,7 +27,7 @@ from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.channels.webchat.services import visitor_file_limiter
 from dragoman.conversations.file_sweeper import UnusedFileSweeper
 from dragoman.config import Settings
-from dragoman.contacts import routes as contact_routes
+from dragoman.conversations import contact_routes
 from dragoman.conversations import routes as conversation_routes
 from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
