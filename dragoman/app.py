@@ -29,6 +29,7 @@ from dragoman.conversations.file_sweeper import UnusedFileSweeper
 from dragoman.config import Settings
 from dragoman.conversations import contact_routes
 from dragoman.conversations import routes as conversation_routes
+from dragoman.conversations import translation_routes
 from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
 from dragoman.core.events import InProcessEventBus, attach_bus
@@ -44,7 +45,7 @@ from dragoman.kb.worker import BotWorker
 from dragoman.language import routes as language_routes
 from dragoman.language import services as language_services
 from dragoman.language.runtime import build_runtime
-from dragoman.language.worker import TranslationWorker
+from dragoman.conversations.translation_worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
 from dragoman.routing import pages as routing_pages
@@ -263,6 +264,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox_routes,
         conversation_routes,
         language_routes,
+        translation_routes,
         kb_routes,
         kb_pages,
         kb_admin,
