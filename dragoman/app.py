@@ -55,9 +55,11 @@ from dragoman.tickets import pages as ticket_pages
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets import web_form as ticket_web_form
 from dragoman.tickets.runtime import SlaRuntime
+from dragoman.tickets.services import read_satisfaction_with
 from dragoman.canned import routes as canned_routes
 from dragoman.csat import routes as csat_routes
 from dragoman.csat.runtime import CsatRuntime
+from dragoman.csat.services import ticket_satisfaction
 from dragoman.channels.email import routes as email_routes
 from dragoman.channels.email.runtime import EmailRuntime
 from dragoman.web import routes as web_routes
@@ -134,6 +136,8 @@ def build_context(settings: Settings) -> AppContext:
     # Satisfaction surveys offered when a conversation is resolved.
     csat = CsatRuntime(factory, settings.public_url)
     bus.subscribe(csat.on_event)
+    # A ticket's detail shows its latest rating; surveys build on tickets, not the reverse.
+    read_satisfaction_with(ticket_satisfaction)
     ctx.services.update(
         csat=csat,
         email=email,

@@ -23,6 +23,7 @@ from dragoman.core.security import new_token
 from dragoman.csat.models import CsatSurvey
 from dragoman.inboxes.models import Inbox
 from dragoman.tickets.models import Ticket
+from dragoman.tickets.schemas import TicketCsat
 
 MAX_COMMENT = 2000
 SURVEY_ACTIVITY = "csat"
@@ -142,3 +143,17 @@ def list_surveys(db: Session, account_id: int, answered_only: bool, limit: int =
     if answered_only:
         statement = statement.where(CsatSurvey.rating.is_not(None))
     return list(db.scalars(statement.order_by(CsatSurvey.id.desc()).limit(limit)))
+
+
+def ticket_satisfaction(db: Session, ticket_id: int) -> TicketCsat | None:
+    """The customer's latest rating of a ticket, as the ticket's detail shows
+    it (plugged into tickets by app.py)."""
+    survey = db.scalar(
+        select(CsatSurvey)
+        .where(CsatSurvey.ticket_id == ticket_id, CsatSurvey.rating.is_not(None))
+        .order_by(CsatSurvey.answered_at.desc())
+        .limit(1)
+    )
+    if survey is None or survey.rating is None:
+        return None
+    return TicketCsat(rating=survey.rating, comment=survey.comment, answered_at=isoformat(survey.answered_at) or "")

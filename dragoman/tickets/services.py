@@ -9,7 +9,7 @@ team and language can be computed later from the events alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -29,7 +29,6 @@ from dragoman.contacts.services import clean_tier, create_contact, get_contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority
 from dragoman.core import events
-from dragoman.csat.models import CsatSurvey
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, DragomanError, InvalidInput, NotFound
 from dragoman.core.like import LIKE_ESCAPE, contains_pattern
@@ -917,16 +916,25 @@ def ticket_out(db: Session, ticket: Ticket, conversation: Conversation | None = 
     )
 
 
+# The customer's latest satisfaction rating of a ticket. Surveys belong to the
+# CSAT feature, which builds on tickets; it plugs its reader in at start-up
+# (app.py) so that tickets show the rating without importing it.
+SatisfactionReader = Callable[[Session, int], TicketCsat | None]
+_satisfaction_readers: list[SatisfactionReader] = []
+
+
+def read_satisfaction_with(reader: SatisfactionReader) -> None:
+    """Show the rating `reader` finds on every ticket's detail (once per reader)."""
+    if reader not in _satisfaction_readers:
+        _satisfaction_readers.append(reader)
+
+
 def _csat(db: Session, ticket_id: int) -> TicketCsat | None:
-    survey = db.scalar(
-        select(CsatSurvey)
-        .where(CsatSurvey.ticket_id == ticket_id, CsatSurvey.rating.is_not(None))
-        .order_by(CsatSurvey.answered_at.desc())
-        .limit(1)
-    )
-    if survey is None or survey.rating is None:
-        return None
-    return TicketCsat(rating=survey.rating, comment=survey.comment, answered_at=isoformat(survey.answered_at) or "")
+    for reader in _satisfaction_readers:
+        rating = reader(db, ticket_id)
+        if rating is not None:
+            return rating
+    return None
 
 
 @dataclass(frozen=True)
