@@ -22,6 +22,7 @@ from dragoman.accounts.models import User
 from dragoman.accounts.permissions import Viewer
 from dragoman.accounts.services import load_viewer
 from dragoman.channels.webchat import pages as webchat_pages
+from dragoman.customer_pages import rendering as customer_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.channels.webchat.services import visitor_file_limiter
@@ -284,6 +285,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         realtime_routes,
         webchat_routes,
         webchat_pages,
+        customer_pages,
         web_routes,
     ):
         app.include_router(module.router)

@@ -14,13 +14,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.webchat.pages import WIDGET_TEXTS, language_for, widget_catalogs
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.security import new_token
 from dragoman.csat.models import CsatSurvey
+from dragoman.customer_pages.texts import WIDGET_TEXTS, language_for, widget_catalogs
 from dragoman.inboxes.models import Inbox
 from dragoman.tickets.models import Ticket
 from dragoman.tickets.schemas import TicketCsat
