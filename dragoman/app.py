@@ -33,7 +33,7 @@ from dragoman.conversations import routes as conversation_routes
 from dragoman.conversations import translation_routes
 from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
-from dragoman.core.events import InProcessEventBus, attach_bus
+from dragoman.core.events import CONVERSATION_NEEDS_TICKET, InProcessEventBus, attach_bus, react_in_transaction
 from dragoman.core.http import AppContext, describe_error_responses, install_error_handlers
 from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
@@ -56,7 +56,7 @@ from dragoman.tickets import pages as ticket_pages
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets import web_form as ticket_web_form
 from dragoman.tickets.runtime import SlaRuntime
-from dragoman.tickets.services import read_satisfaction_with
+from dragoman.tickets.services import on_conversation_needs_ticket, read_satisfaction_with
 from dragoman.canned import routes as canned_routes
 from dragoman.csat import routes as csat_routes
 from dragoman.csat.runtime import CsatRuntime
@@ -86,6 +86,9 @@ def build_context(settings: Settings) -> AppContext:
     factory = make_session_factory(engine)
     bus = InProcessEventBus()
     attach_bus(factory, bus, hooks=[enqueue_deliveries])
+    # A mail that opens a request, a chat nobody could take: tickets make the
+    # ticket inside the same transaction (the e-mail channel and routing ask).
+    react_in_transaction(CONVERSATION_NEEDS_TICKET, on_conversation_needs_ticket)
     ctx = AppContext(
         settings=settings,
         engine=engine,

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.email.mime import (
+from dragoman.core.mime import (
     ParsedEmail,
     check_size,
     parse_email,

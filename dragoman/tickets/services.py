@@ -502,6 +502,15 @@ def create_ticket(
     return ticket
 
 
+def on_conversation_needs_ticket(db: Session, event: events.Event) -> None:
+    """`conversation.needs_ticket` (a mail that opens a request, a chat nobody
+    could take): the conversation's ticket, made now unless it is one already."""
+    conversation = db.get(Conversation, event.data["conversation_id"])
+    if conversation is None or ticket_for_conversation(db, conversation.id) is not None:
+        return
+    create_ticket(db, conversation, subject=event.data["subject"], source=event.data["source"], now=event.data.get("now"))
+
+
 def open_ticket(db: Session, inbox: Inbox, body: NewTicketIn, *, source: str = "api") -> Ticket:
     """A ticket from the API or a web form: the contact (found by e-mail or
     created), a conversation in `inbox`, the request as its first message."""
