@@ -23,6 +23,7 @@ from dragoman.accounts.permissions import Viewer
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, SenderType
+from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import require_language, require_text
@@ -675,7 +676,7 @@ def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime 
 
 
 def _is_ticket(db: Session, conversation_id: int) -> bool:
-    return db.scalar(select(Ticket.id).where(Ticket.conversation_id == conversation_id)) is not None
+    return _ticket_id(db, conversation_id) is not None
 
 
 def mark_enqueued(db: Session, conversation_id: int, moment: datetime) -> None:
@@ -888,14 +889,16 @@ def _ticket_when_closed(db: Session, conversation: Conversation, decision: Decis
     return _make_ticket(db, conversation)
 
 
-def _make_ticket(db: Session, conversation: Conversation) -> int:
-    """The conversation's ticket (made now, its subject the customer's first words)."""
-    # Imported here: tickets build on routing (its calendars), not the other way round.
-    from dragoman.tickets import services as tickets
+def _ticket_id(db: Session, conversation_id: int) -> int | None:
+    return db.scalar(select(Ticket.id).where(Ticket.conversation_id == conversation_id))
 
-    existing = tickets.ticket_for_conversation(db, conversation.id)
+
+def _make_ticket(db: Session, conversation: Conversation) -> int:
+    """The conversation's ticket (made now, its subject the customer's first
+    words). Tickets make it, reacting to `conversation.needs_ticket`."""
+    existing = _ticket_id(db, conversation.id)
     if existing is not None:
-        return existing.id
+        return existing
     first = db.scalar(
         select(Message.content)
         .where(Message.conversation_id == conversation.id, Message.direction == Direction.incoming)
@@ -903,7 +906,18 @@ def _make_ticket(db: Session, conversation: Conversation) -> int:
         .limit(1)
     )
     subject = " ".join((first or "").split())[:120] or f"Conversation {conversation.id}"
-    return tickets.create_ticket(db, conversation, subject=subject, source="chat").id
+    events.emit_in_transaction(
+        db,
+        events.Event(
+            events.CONVERSATION_NEEDS_TICKET,
+            conversation.account_id,
+            {"conversation_id": conversation.id, "subject": subject, "source": "chat"},
+        ),
+    )
+    made = _ticket_id(db, conversation.id)
+    if made is None:
+        raise RuntimeError("no ticket was made: tickets do not react to conversation.needs_ticket (see app.py)")
+    return made
 
 
 def _tell_customer_closed(
