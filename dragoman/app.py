@@ -21,6 +21,7 @@ from dragoman.accounts import routes as account_routes
 from dragoman.accounts.models import User
 from dragoman.accounts.permissions import Viewer
 from dragoman.accounts.services import load_viewer
+from dragoman.channels.email.inbox_settings import EMAIL_INBOX_SETTINGS
 from dragoman.channels.webchat import pages as webchat_pages
 from dragoman.customer_pages import rendering as customer_pages
 from dragoman.channels.webchat import routes as webchat_routes
@@ -39,6 +40,7 @@ from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
 from dragoman.inboxes import routes as inbox_routes
+from dragoman.inboxes.services import register_channel_settings
 from dragoman.kb import admin as kb_admin
 from dragoman.kb import pages as kb_pages
 from dragoman.kb import routes as kb_routes
@@ -89,6 +91,8 @@ def build_context(settings: Settings) -> AppContext:
     # A mail that opens a request, a chat nobody could take: tickets make the
     # ticket inside the same transaction (the e-mail channel and routing ask).
     react_in_transaction(CONVERSATION_NEEDS_TICKET, on_conversation_needs_ticket)
+    # The e-mail channel checks, seals and masks its inboxes' settings.
+    register_channel_settings("email", EMAIL_INBOX_SETTINGS)
     ctx = AppContext(
         settings=settings,
         engine=engine,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from dragoman.accounts.auth import Principal, account_principal, admin_principal
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.core.outbound import parse_allow
-from dragoman.channels.email.config import mask_secrets
 from dragoman.inboxes import services
 from dragoman.inboxes.models import Inbox
 
@@ -47,7 +46,7 @@ def inbox_out(db: Session, inbox: Inbox) -> InboxOut:
         channel_type=inbox.channel_type,
         website_token=inbox.website_token,
         team_ids=services.inbox_team_ids(db, inbox.id),
-        settings=mask_secrets(dict(inbox.settings or {})),
+        settings=services.shown_settings(dict(inbox.settings or {})),
     )
 
 
