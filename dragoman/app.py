@@ -29,6 +29,7 @@ from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.channels.webchat.services import visitor_file_limiter
 from dragoman.conversations.file_sweeper import UnusedFileSweeper
 from dragoman.config import Settings
+from dragoman.demo.showroom import SHOWROOM
 from dragoman.conversations import contact_routes
 from dragoman.conversations import routes as conversation_routes
 from dragoman.conversations import translation_routes
@@ -160,6 +161,8 @@ def build_context(settings: Settings) -> AppContext:
         language=language,
         translation_worker=translator,
         faq_bot=faq_bot,
+        # The sign-in page's demo users and the demo store page (demo/showroom.py).
+        showroom=SHOWROOM,
     )
     return ctx
 

@@ -29,10 +29,9 @@ from dragoman.conversations.services import MAX_MESSAGE_CHARS
 from dragoman.channels.webchat.services import accepts_customer_files
 from dragoman.core.errors import NotFound
 from dragoman.core.files import MAX_FILE_BYTES
-from dragoman.core.http import get_db
+from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.core.i18n import SOURCE_LOCALE, negotiate_locale
 from dragoman.customer_pages.texts import WidgetLanguage, widget_catalogs, widget_languages, widget_texts
-from dragoman.demo.seed import DEMO_PASSWORD, demo_website_token
 from dragoman.inboxes.models import Inbox
 from dragoman.inboxes.services import get_inbox_by_website_token
 
@@ -196,6 +195,8 @@ def widget_frame(website_token: str, request: Request, db: Session = Depends(get
 
 
 @router.get("/demo", response_class=HTMLResponse)
-def demo_store(db: Session = Depends(get_db)) -> Response:
-    context = {"website_token": demo_website_token(db), "demo_password": DEMO_PASSWORD}
+def demo_store(db: Session = Depends(get_db), ctx: AppContext = Depends(app_context)) -> Response:
+    # The demo's data comes from app.py (demo/showroom.py): this page imports none.
+    showroom = ctx.services["showroom"]
+    context = {"website_token": showroom.website_token(db), "demo_password": showroom.password}
     return _render("demo.html", context, DEMO_SECURITY_HEADERS)
