@@ -23,13 +23,11 @@ from dragoman.accounts.permissions import Viewer
 from dragoman.accounts.services import load_viewer
 from dragoman.channels.email.inbox_settings import EMAIL_INBOX_SETTINGS
 from dragoman.channels.webchat import pages as webchat_pages
-from dragoman.customer_pages import rendering as customer_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.channels.webchat.services import visitor_file_limiter
 from dragoman.conversations.file_sweeper import UnusedFileSweeper
 from dragoman.config import Settings
-from dragoman.demo.showroom import SHOWROOM
 from dragoman.conversations import contact_routes
 from dragoman.conversations import routes as conversation_routes
 from dragoman.conversations import translation_routes
@@ -40,6 +38,8 @@ from dragoman.core.http import AppContext, describe_error_responses, install_err
 from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
+from dragoman.customer_pages import rendering as customer_pages
+from dragoman.demo.showroom import SHOWROOM
 from dragoman.inboxes import routes as inbox_routes
 from dragoman.inboxes.services import register_channel_settings
 from dragoman.kb import admin as kb_admin

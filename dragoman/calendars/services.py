@@ -12,6 +12,7 @@ from dragoman.calendars.schemas import HoursIn
 from dragoman.core.errors import InvalidInput
 
 
+# The database keeps naive UTC datetimes; the calendars count in epoch seconds.
 def to_epoch(moment: datetime) -> float:
     return moment.replace(tzinfo=timezone.utc).timestamp()
 
