@@ -58,27 +58,40 @@ $(STAMP): pyproject.toml requirements-hashed.txt | system-packages
 	@touch $@
 
 # The demo's links (the bot's help-center links, mailed survey links) name
-# the address it serves at, unless DRAGOMAN_PUBLIC_URL says otherwise.
+# the address it serves at, unless DRAGOMAN_PUBLIC_URL says otherwise. Its
+# e-mail inbox receives mail sent to 127.0.0.1:2525 (the SMTP listener), and
+# replies by e-mail are caught, never sent: admins read them on "Demo mail".
 run: install
 	$(VENV)/bin/dragoman db upgrade
-	$(VENV)/bin/dragoman demo
-	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" $(VENV)/bin/dragoman serve --host 127.0.0.1 --port 8000
+	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" $(VENV)/bin/dragoman demo
+	DRAGOMAN_PUBLIC_URL="$${DRAGOMAN_PUBLIC_URL:-http://127.0.0.1:8000}" \
+	DRAGOMAN_SMTP_LISTEN="$${DRAGOMAN_SMTP_LISTEN:-127.0.0.1:2525}" \
+	DRAGOMAN_MAIL_CATCHER="$${DRAGOMAN_MAIL_CATCHER:-true}" \
+	  $(VENV)/bin/dragoman serve --host 127.0.0.1 --port 8000
 
 # The suite runs once per database backend; the tests start their own PostgreSQL.
-# Both runs always happen (so CI shows every failure) and make fails if either failed.
-# Each run gets a clean test-output/<backend>/: the conftest writes screenshots etc.
-# to $$DRAGOMAN_TEST_OUTPUT, and pytest's tmp_path dirs go under its tmp/.
+# The two runs go side by side (one per core: each pytest is one process that
+# mostly waits on one core), their lines prefixed with the backend; both always
+# finish (so CI shows every failure) and make fails if either failed. Each run
+# gets a clean test-output/<backend>/: the conftest writes screenshots etc. to
+# $$DRAGOMAN_TEST_OUTPUT, and pytest's tmp_path dirs go under its tmp/.
+# TEST_BACKENDS=sqlite runs one.
+TEST_BACKENDS ?= sqlite postgresql
 test: install
-	@failed=""; \
-	for db in sqlite postgresql; do \
+	@for db in $(TEST_BACKENDS); do \
 	  out="$(CURDIR)/$(TEST_OUTPUT)/$$db"; \
 	  rm -rf "$$out"; mkdir -p "$$out"; \
-	  echo "=== pytest with DRAGOMAN_TEST_DATABASE=$$db ==="; \
-	  DRAGOMAN_TEST_DATABASE=$$db DRAGOMAN_TEST_OUTPUT="$$out" \
-	    $(VENV_PY) -m pytest --basetemp="$$out/tmp" $(PYTEST_ARGS) || failed="$$failed $$db"; \
+	  { DRAGOMAN_TEST_DATABASE=$$db DRAGOMAN_TEST_OUTPUT="$$out" \
+	      $(VENV_PY) -m pytest --basetemp="$$out/tmp" $(PYTEST_ARGS) 2>&1 && status=0 || status=$$?; \
+	    echo $$status > "$$out/exit-status"; } | sed -u "s/^/[$$db] /" & \
+	done; \
+	wait; \
+	failed=""; \
+	for db in $(TEST_BACKENDS); do \
+	  [ "$$(cat "$(CURDIR)/$(TEST_OUTPUT)/$$db/exit-status" 2>/dev/null)" = 0 ] || failed="$$failed $$db"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "Test suite FAILED with:$$failed"; exit 1; fi; \
-	echo "Test suite passed with sqlite and postgresql"
+	echo "Test suite passed with: $(TEST_BACKENDS)"
 
 bench: install
 	@set -- benchmarks/*.py; \

@@ -65,7 +65,9 @@ from dragoman.csat import routes as csat_routes
 from dragoman.csat.runtime import CsatRuntime
 from dragoman.csat.services import ticket_satisfaction
 from dragoman.channels.email import routes as email_routes
+from dragoman.channels.email.catcher import MailCatcher
 from dragoman.channels.email.runtime import EmailRuntime
+from dragoman.demo import pages as demo_pages
 from dragoman.web import routes as web_routes
 from dragoman.webhooks import routes as webhook_routes
 from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
@@ -128,6 +130,7 @@ def build_context(settings: Settings) -> AppContext:
         public_url=settings.public_url,
         vector_dir=settings.data_dir / "kb",
         translation=language,
+        warm_up=settings.bot_warm_up,
     )
     bus.subscribe(faq_bot.on_event)
     # SLA clocks: deadlines stored, fired by their own thread when due.
@@ -140,6 +143,7 @@ def build_context(settings: Settings) -> AppContext:
         smtp_listen=settings.smtp_listen,
         secret_key=settings.secret_key,
         outbound_allow=lambda: parse_allow(settings.outbound_allow),
+        catcher=MailCatcher(settings.data_dir / "mail-caught") if settings.mail_catcher else None,
     )
     bus.subscribe(email.on_event)
     # Satisfaction surveys offered when a conversation is resolved.
@@ -291,6 +295,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         canned_routes,
         csat_routes,
         email_routes,
+        demo_pages,
         webhook_routes,
         realtime_routes,
         webchat_routes,

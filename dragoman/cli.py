@@ -76,8 +76,9 @@ def command_db_upgrade(_args: argparse.Namespace) -> int:
 
 def command_demo(_args: argparse.Namespace) -> int:
     from dragoman.core.db import make_engine, make_session_factory, session_scope
+    from dragoman.demo.history import seed_history
     from dragoman.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
-    from dragoman.demo.showcase import seed_showcase
+    from dragoman.demo.showcase import DEMO_MAIL_ADDRESS, seed_showcase
 
     settings = _settings()
     engine = make_engine(settings.database_url)
@@ -85,11 +86,19 @@ def command_demo(_args: argparse.Namespace) -> int:
         with session_scope(make_session_factory(engine)) as db:
             summary = seed_demo(db)
             shown = seed_showcase(db, summary.account_id)
+            past = seed_history(db, summary.account_id, settings.data_dir, public_url=settings.public_url)
     finally:
         engine.dispose()
     print("demo account " + ("created" if summary.created else "already present, left as it was"))
     if shown.queues or shown.policies or shown.requests:
         print(f"added {shown.queues} queues, {shown.policies} SLA policies and {shown.requests} open requests (tickets)")
+    if shown.mail_inbox:
+        print(f"added the e-mail inbox {DEMO_MAIL_ADDRESS}")
+    if past.conversations:
+        print(
+            f"added three weeks of history: {past.conversations} conversations, {past.tickets} of them e-mail tickets, "
+            f"{past.surveys} satisfaction surveys"
+        )
     print(f"sign in with any of these (password: {DEMO_PASSWORD}):")
     for user in DEMO_USERS:
         print(f"  {user.role.value:<10} {user.email}")

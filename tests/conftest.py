@@ -7,6 +7,7 @@ runs the whole suite once with each.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -21,21 +22,30 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 from dragoman.accounts import services as accounts
+from dragoman.core import security
 from dragoman.accounts.models import User
 from dragoman.app import create_app
 from dragoman.config import Settings
 from dragoman.core.db import Base, make_engine
+from dragoman.core.events import Event
 from dragoman.core.http import AppContext
 from dragoman.core.migrate import upgrade_database
-from dragoman.demo.seed import DEMO_PASSWORD, seed_demo
+from dragoman.demo.seed import DEMO_PASSWORD, DemoSummary, seed_demo
 from dragoman.inboxes.models import Inbox
 from servers import free_port, start_postgres
 
 DEMO_PASSWORD = DEMO_PASSWORD
+
+# Every test's world has six users, and scrypt at the product's cost (N=2^14,
+# chosen to slow down guessing) was a third of building it. The cost is stored
+# in each hash and verification reads it from there, so hashing and checking
+# behave the same at a lower cost; only the guessing cost, which no test
+# measures, differs.
+security._SCRYPT_N = 2**8
 
 
 def _backend() -> str:
@@ -95,6 +105,9 @@ def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
         # Word matching only: the embedding model costs seconds per index; the
         # FAQ bot tests that need it ask for it.
         bot_embeddings=False,
+        # Indexes built on first use: most tests never ask the bot anything, and
+        # building at start cost each test half a second of a core and a wait at stop.
+        bot_warm_up=False,
     )
 
 
@@ -132,20 +145,88 @@ class DemoWorld:
 
 
 @pytest.fixture
-def demo(ctx: AppContext) -> DemoWorld:
-    """The demo account that `dragoman demo` creates."""
-    return seed_demo_world(ctx)
+def demo(ctx: AppContext, demo_rows: DemoRows) -> DemoWorld:
+    """The demo account that `dragoman demo` creates, restored from the run's snapshot."""
+    return restore_demo_world(ctx, demo_rows)
 
 
 def seed_demo_world(ctx: AppContext) -> DemoWorld:
+    """Seeds the demo through the product's own code (what `dragoman demo` does)."""
     with ctx.session_factory() as session:
-        summary = seed_demo(session)
-        # The demo inbox's FAQ bot (and its surveys) would answer the customer messages of tests
-        # about other features; tests/test_bot*.py turn it back on.
-        inbox = session.get(Inbox, summary.inbox_id)
-        inbox.settings = {**(inbox.settings or {}), "bot": False, "csat": False}
-        session.commit()
+        summary = _seed_demo_for_tests(session)
         users = {u.email.split("@")[0]: u for u in accounts.list_users(session, summary.account_id)}
+    return DemoWorld(summary.account_id, summary.inbox_id, summary.website_token, users)
+
+
+def _seed_demo_for_tests(session: Session) -> DemoSummary:
+    summary = seed_demo(session)
+    # The demo inbox's FAQ bot (and its surveys) would answer the customer messages of tests
+    # about other features; tests/test_bot*.py turn it back on.
+    inbox = session.get(Inbox, summary.inbox_id)
+    inbox.settings = {**(inbox.settings or {}), "bot": False, "csat": False}
+    session.commit()
+    return summary
+
+
+@dataclass(frozen=True)
+class DemoRows:
+    """Every row `seed_demo` wrote, table by table in dependency order."""
+
+    summary: DemoSummary
+    tables: tuple[tuple[Table, tuple[dict[str, Any], ...]], ...]
+    # What the seed published after its commits: the running app's routing,
+    # realtime hub and the rest learn of the restored world as they learned of the seeded one.
+    events: tuple[Event, ...]
+
+
+@pytest.fixture(scope="session")
+def demo_rows(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> DemoRows:
+    """The demo world, seeded once per run by the product's own seed into the
+    empty test database and read back: seeding it for each test (hundreds of
+    statements) was a third of a test's setup. Each test gets exactly these
+    rows, written in one transaction, and the same events (`restore_demo_world`)."""
+    _empty_all_tables(database_url)
+    settings = Settings(
+        database_url=database_url,
+        secret_key="test-secret-key-not-for-production",
+        data_dir=tmp_path_factory.mktemp("demo-seed"),
+        bot_embeddings=False,
+        bot_warm_up=False,
+    )
+    # The app's own sessions (write lock, transaction hooks, events), never started.
+    seeding = create_app(settings).state.ctx
+    published: list[Event] = []
+    seeding.bus.subscribe(published.append)
+    try:
+        with seeding.session_factory() as session:
+            summary = _seed_demo_for_tests(session)
+        with seeding.engine.connect() as connection:
+            tables = tuple(
+                (table, tuple(dict(row) for row in connection.execute(table.select()).mappings()))
+                for table in Base.metadata.sorted_tables
+            )
+    finally:
+        seeding.engine.dispose()
+    _empty_all_tables(database_url)
+    return DemoRows(summary, tuple((table, rows) for table, rows in tables if rows), tuple(published))
+
+
+def restore_demo_world(ctx: AppContext, snapshot: DemoRows) -> DemoWorld:
+    with ctx.session_factory() as session:
+        for table, rows in snapshot.tables:
+            session.execute(table.insert(), list(rows))
+        if ctx.settings.database_url.startswith("postgresql"):
+            # Rows came with their ids: the sequences continue after them.
+            for table, _rows in snapshot.tables:
+                if "id" in table.c and table.c.id.primary_key:
+                    session.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
+                    )
+        session.commit()
+        summary = snapshot.summary
+        users = {u.email.split("@")[0]: u for u in accounts.list_users(session, summary.account_id)}
+    for event in snapshot.events:
+        ctx.bus.publish(copy.deepcopy(event))
     return DemoWorld(summary.account_id, summary.inbox_id, summary.website_token, users)
 
 

@@ -349,3 +349,24 @@ def test_a_reply_no_engine_can_translate_needs_the_explicit_send_untranslated(
     # A note is for colleagues: never translated, never refused.
     note = client.post(f"{url}/messages", json={"content": "Customer writes German", "message_type": "note"}, headers=sam)
     assert note.status_code == 201
+
+
+def test_messages_stored_while_no_translator_ran_are_translated_when_it_starts(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    """A server stopped with a backlog, or messages written by `dragoman
+    demo`: the next start translates them for their readers."""
+    from dragoman.conversations.translation_worker import TranslationWorker
+
+    ctx.services["translation_worker"].stop()
+    _visitor, conversation_id = _chat(client, demo, "Hola, mi pedido ORD-55177 llegó roto")
+    admin = as_user(demo.user("admin"))
+    assert "translations" not in _messages(client, demo, admin, conversation_id)[0]["attributes"]
+    restarted = TranslationWorker(ctx.session_factory, ctx.services["language"])
+    restarted.start()
+    try:
+        assert restarted.wait_idle(30)
+    finally:
+        restarted.stop()
+    english = _messages(client, demo, admin, conversation_id)[0]["attributes"]["translations"]["en"]
+    assert english["status"] == "translated" and "ORD-55177" in english["text"]

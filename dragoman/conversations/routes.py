@@ -98,7 +98,7 @@ def list_messages(
     db: Session = Depends(get_db),
 ) -> list[MessageOut]:
     conversation = services.get_conversation(db, principal.viewer, conversation_id)
-    return [services.message_out(db, m) for m in services.list_messages(db, conversation, after_id=after_id)]
+    return services.messages_out(db, services.list_messages(db, conversation, after_id=after_id))
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)

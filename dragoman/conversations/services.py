@@ -54,6 +54,18 @@ def _person(db: Session, model: type[User] | type[Team], ident: int | None) -> P
     return PersonRef(id=ident, name=row.name if row else None)
 
 
+def messages_out(db: Session, messages: Sequence[Message]) -> list[MessageOut]:
+    """A timeline: its senders loaded in one query per kind, however many
+    messages (one query per message was the timeline's cost)."""
+    contacts = _by_id(db, Contact, {m.sender_id for m in messages if m.sender_type is SenderType.contact and m.sender_id is not None})
+    # Held here for the loop: the session keeps loaded rows only weakly, and
+    # `_person`'s `db.get` finds them in its identity map while they live.
+    users = _by_id(db, User, {m.sender_id for m in messages if m.sender_type is SenderType.user and m.sender_id is not None})
+    out = [message_out(db, m, contacts.get(m.sender_id) if m.sender_id is not None else None) for m in messages]
+    del users
+    return out
+
+
 def message_out(db: Session, message: Message, contact: Contact | None = None) -> MessageOut:
     """`contact`, when the caller has it loaded, saves a query: the session
     holds loaded rows only weakly, so a fresh `db.get` may go to the database."""

@@ -3,6 +3,8 @@
 Subscribed to the event bus: `message.created` for a customer's message
 queues it; `conversation.assigned` queues the conversation's recent customer
 messages, so a new assignee who reads another language finds them translated.
+At start, recently active conversations are queued the same way, for what
+was stored while no translator ran.
 One thread takes the queue in order, translates each message into the working
 languages of the agents who will read it, stores the result on the message and
 records `message.updated`, which the realtime hub pushes to those agents.
@@ -19,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, Direction, Message
 from dragoman.core import events
+from dragoman.core.clock import utcnow
 from dragoman.language import services
 from dragoman.language.pipeline import TranslationResult
 from dragoman.language.models import TranslationMemory
@@ -34,6 +38,12 @@ from dragoman.language.runtime import LanguageRuntime
 log = logging.getLogger(__name__)
 
 BACKFILL_MESSAGES = 20
+# At start, the conversations active this recently (the most recent first,
+# this many at most) are looked at again: customers' messages stored while
+# no translator ran (a stop with a backlog, or written by `dragoman demo`)
+# get their translations; those translated already cost a read.
+RESTART_WINDOW = timedelta(days=30)
+RESTART_CONVERSATIONS = 200
 BATCH = 16
 WRITE_CHUNK = 4
 BUSY_BACKLOG = 32
@@ -118,6 +128,12 @@ class TranslationWorker:
 
     def start(self) -> None:
         if self._thread is None:
+            try:
+                self._queue_recent()
+            except Exception as exc:  # noqa: BLE001 - new messages are translated all the same
+                log.exception("looking for messages left untranslated failed")
+                if self.on_failure is not None:
+                    self.on_failure(exc)
             self._thread = threading.Thread(target=self._run, name="dragoman-translation", daemon=True)
             self._thread.start()
 
@@ -141,6 +157,19 @@ class TranslationWorker:
         return self._idle.wait(timeout)
 
     # -- work ---------------------------------------------------------------------
+
+    def _queue_recent(self) -> None:
+        with self._factory() as db:
+            recent = list(
+                db.scalars(
+                    select(Conversation.id)
+                    .where(Conversation.last_activity_at >= utcnow() - RESTART_WINDOW)
+                    .order_by(Conversation.last_activity_at.desc())
+                    .limit(RESTART_CONVERSATIONS)
+                )
+            )
+        for conversation_id in recent:
+            self._put(_Job(conversation_id=conversation_id))
 
     def _run(self) -> None:
         while True:

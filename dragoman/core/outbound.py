@@ -27,6 +27,7 @@ Everything up to `resolve_host` is pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -419,6 +420,13 @@ class _GuardedBackend(httpcore.NetworkBackend):
 
 
 # httpx's own defaults.
+@functools.cache
+def _trust_store() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the CA bundle costs tens
+    of milliseconds, and a context is safe to share between clients and threads."""
+    return httpx.create_ssl_context()
+
+
 _POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
 
 
@@ -434,7 +442,7 @@ class GuardedTransport(httpx.HTTPTransport):
         super().__init__(trust_env=False)
         # Certificates are verified as httpx does by default, SSL_CERT_FILE /
         # SSL_CERT_DIR included (an on-premises receiver's own CA).
-        ssl_context: ssl.SSLContext = httpx.create_ssl_context()
+        ssl_context = _trust_store()
         limits = _POOL_LIMITS
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,

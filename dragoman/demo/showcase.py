@@ -1,8 +1,9 @@
 """What the demo shows a newcomer in the first minutes, beside the people,
 the web chat and the knowledge base of `seed.py`: queues by language with
 widening steps (so the Live wall has something to show and new chats are
-routed), SLA policies, and customers' requests waiting as tickets in several
-languages, each with its SLA clocks running.
+routed), SLA policies, customers' requests waiting as tickets in several
+languages, each with its SLA clocks running, and an e-mail inbox that
+receives through the server's SMTP listener (history.py adds the past).
 
 Seeded by `dragoman demo` (what `make run` does), once: an account that
 already has queues, policies or requests keeps what it has. The test suite's
@@ -27,6 +28,18 @@ from dragoman.tickets import services as tickets
 from dragoman.tickets.schemas import NewTicketIn, SlaPolicyIn
 
 REQUESTS_INBOX = "Support requests"
+MAIL_INBOX = "Support e-mail"
+# The e-mail inbox's address: mail for it that reaches the server's SMTP
+# listener (DRAGOMAN_SMTP_LISTEN, which `make run` turns on) becomes a ticket.
+DEMO_MAIL_ADDRESS = "support@demo.dragoman.test"
+DEMO_MAIL_SETTINGS = {
+    "address": DEMO_MAIL_ADDRESS,
+    "from_name": "Dragoman Demo Store",
+    "receive": "smtp",
+    # "We received your request #N", and a survey when a ticket is solved.
+    "acknowledge": True,
+    "csat": True,
+}
 
 # Fluent speakers first, then anyone who reads the language well enough, then
 # anyone at all with machine translation: the bullseye most centres start from.
@@ -115,6 +128,7 @@ class ShowcaseSummary:
     queues: int
     policies: int
     requests: int
+    mail_inbox: bool = False
 
 
 def seed_showcase(db: Session, account_id: int) -> ShowcaseSummary:
@@ -147,5 +161,9 @@ def seed_showcase(db: Session, account_id: int) -> ShowcaseSummary:
             )  # type: ignore[arg-type]  # fmt: skip
             tickets.open_ticket(db, inbox, body)
             requests += 1
+    mail_inbox = False
+    if db.scalar(select(Inbox.id).where(Inbox.account_id == account_id, Inbox.channel_type == "email")) is None:
+        inboxes.create_inbox(db, account_id, name=MAIL_INBOX, channel_type="email", team_ids=teams, settings=dict(DEMO_MAIL_SETTINGS))
+        mail_inbox = True
     db.flush()
-    return ShowcaseSummary(queues, policies, requests)
+    return ShowcaseSummary(queues, policies, requests, mail_inbox)

@@ -13,6 +13,7 @@ same format.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -205,5 +206,7 @@ def load_knowledge_base_file(path: Path) -> KnowledgeBaseData:
         return parse_knowledge_base(json.load(handle))
 
 
+@functools.cache
 def demo_knowledge_base() -> KnowledgeBaseData:
+    """Parsed once per process: the file ships with the package and never changes."""
     return load_knowledge_base_file(DEMO_KNOWLEDGE_BASE)

@@ -98,8 +98,10 @@ class BotWorker:
         public_url: str = "",
         vector_dir: Path | None = None,
         translation: LanguageRuntime | None = None,
+        warm_up: bool = True,
     ) -> None:
         self._factory = factory
+        self._warm_up_at_start = warm_up
         self._public_url = public_url
         # Translates a question in a language the base lacks into one it has.
         self._translation = translation
@@ -141,8 +143,12 @@ class BotWorker:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="dragoman-faq-bot", daemon=True)
             self._thread.start()
-            # Loads the model in the worker's thread, before the first customer.
-            self._put(_Job(warm_up=True))
+            if self._warm_up_at_start:
+                # Loads the model in the worker's thread, before the first customer.
+                self._put(_Job(warm_up=True))
+            else:
+                # Ready: each index is built on first use.
+                self._warmed_up.set()
 
     def stop(self) -> None:
         if self._thread is not None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, authenticate_request
 from dragoman.core.errors import NotAuthenticated
-from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, html_lang, translations_for
+from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, demo_mail_page, html_lang, translations_for
 
 
 def render_feature_page(
@@ -45,6 +45,7 @@ def render_feature_page(
         ngettext=translations.ngettext,
         allowed=allowed,
         user=principal.user,
+        demo_mail_page=demo_mail_page(request),
         config={
             "account_id": principal.account_id,
             "lang": html_lang(locale),

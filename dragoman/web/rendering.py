@@ -68,6 +68,13 @@ def translations_for(locale: str) -> gettext.NullTranslations:
     return console_catalogs().get(locale)
 
 
+def demo_mail_page(request: Request) -> bool:
+    """Whether the main navigation links the demo mail page: on an install
+    that catches mail (DRAGOMAN_MAIL_CATCHER), for its admins."""
+    ctx = getattr(request.app.state, "ctx", None)
+    return bool(ctx is not None and ctx.settings.mail_catcher)
+
+
 def js_strings(translations: gettext.NullTranslations) -> dict[str, str]:
     return {key: translations.gettext(message) for key, message in JS_STRINGS.items()}
 
@@ -139,6 +146,7 @@ def render_page(
         "html_lang": html_lang(locale),
         "gettext": translations.gettext,
         "ngettext": translations.ngettext,
+        "demo_mail_page": demo_mail_page(request),
         **(context or {}),
     }
     html = _environment().get_template(template).render(values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+from email.message import EmailMessage
 from pathlib import Path
 
 from dragoman.channels.base import OutboundMessage
@@ -82,12 +83,10 @@ class EmailAdapter:
     def normalize_identity(self, raw: str) -> str:
         return raw.strip().lower()
 
-    def send(self, message: OutboundMessage) -> None:
-        server = self.settings.smtp
-        if server is None:
-            raise DeliveryError("this inbox has no SMTP server to send through (settings.smtp)", permanent=True)
+    def compose(self, message: OutboundMessage) -> EmailMessage:
+        """The mail as it goes out: headers that thread it, the files it carries."""
         headers = message.attributes
-        mail = build_reply(
+        return build_reply(
             from_address=self.settings.address,
             from_name=message.sender_name,
             to_address=message.recipient_id,
@@ -101,6 +100,12 @@ class EmailAdapter:
             automatic=bool(headers.get("automatic")),
             attachments=[_read_file(file) for file in headers.get("files") or ()],
         )
+
+    def send(self, message: OutboundMessage) -> None:
+        server = self.settings.smtp
+        if server is None:
+            raise DeliveryError("this inbox has no SMTP server to send through (settings.smtp)", permanent=True)
+        mail = self.compose(message)
         try:
             with open_smtp(server, self.timeout, self.allow) as smtp:
                 smtp.send_message(mail, from_addr=self.settings.address, to_addrs=[message.recipient_id])

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman.channels.email import imap, services
 from dragoman.channels.email.adapter import ERROR_CHARS, DeliveryError, EmailAdapter, said
+from dragoman.channels.email.catcher import MailCatcher
 from dragoman.channels.email.config import MAX_BYTES_LIMIT, ImapMailbox, read_email_settings, with_clear_passwords
 from dragoman.channels.email.models import MailboxCursor
 from dragoman.conversations import services as conversations
@@ -67,8 +68,11 @@ class EmailRuntime:
         outbound_allow: Callable[[], OutboundAllow] = OutboundAllow,
         retry_seconds: tuple[float, ...] = RETRY_SECONDS,
         clock: Callable[[], datetime] = utcnow,
+        catcher: MailCatcher | None = None,
     ) -> None:
+        """`catcher`: keep every reply there instead of sending it (the demo)."""
         self._factory = factory
+        self.catcher = catcher
         # The install's allow-list, asked at every connection so a changed
         # setting counts at once; by default only public mail servers.
         self.outbound_allow = outbound_allow
@@ -195,7 +199,11 @@ class EmailRuntime:
                 return self._failed(db, message, "the customer has no e-mail address", attempts + 1, True)
             db.commit()  # the Message-ID is kept before anything leaves
             try:
-                EmailAdapter(settings, self.outbound_allow()).send(outbound)
+                adapter = EmailAdapter(settings, self.outbound_allow())
+                if self.catcher is not None:
+                    self.catcher.keep(message.account_id, adapter.compose(outbound))
+                else:
+                    adapter.send(outbound)
             except DeliveryError as error:
                 attempts += 1
                 final = error.permanent or attempts > len(self.retry_seconds)
@@ -323,6 +331,11 @@ class EmailRuntime:
         )
         self._listener.start()
         log.info("SMTP listener on %s", self._smtp_listen)
+
+    @property
+    def smtp_listen(self) -> str:
+        """"host:port" of the SMTP listener; "" when it is off."""
+        return self._smtp_listen if self._listener is not None else ""
 
     def recipients_inboxes(self, address: str) -> list[int]:
         with self._factory() as db:

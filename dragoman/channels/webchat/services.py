@@ -62,7 +62,7 @@ def visitor_history(db: Session, visitor: Visitor) -> tuple[Conversation | None,
     if conversation is None:
         return None, []
     rows = conversations.list_messages(db, conversation, include_private=False)
-    return conversation, [visitor_message_view(conversations.message_out(db, m).model_dump(mode="json")) for m in rows]
+    return conversation, [visitor_message_view(m.model_dump(mode="json")) for m in conversations.messages_out(db, rows)]
 
 
 def visitor_message(db: Session, visitor: Visitor, message_id: int) -> Message:
