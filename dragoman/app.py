@@ -83,6 +83,19 @@ Errors are JSON: `{"error": code, "message": text, "field": name}`.
 """
 
 
+def connect_features() -> None:
+    """What features hand each other so that neither imports the other. Every
+    entry point that changes data calls it before its first session (the app,
+    `dragoman demo`); calling it again changes nothing."""
+    # A mail that opens a request, a chat nobody could take: tickets make the
+    # ticket inside the same transaction (the e-mail channel and routing ask).
+    react_in_transaction(CONVERSATION_NEEDS_TICKET, on_conversation_needs_ticket)
+    # The e-mail channel checks, seals and masks its inboxes' settings.
+    register_channel_settings("email", EMAIL_INBOX_SETTINGS)
+    # A ticket's detail shows its latest rating; surveys build on tickets, not the reverse.
+    read_satisfaction_with(ticket_satisfaction)
+
+
 def build_context(settings: Settings) -> AppContext:
     # A mistyped allow-list stops the start with its message rather than
     # refusing every webhook later.
@@ -91,11 +104,7 @@ def build_context(settings: Settings) -> AppContext:
     factory = make_session_factory(engine)
     bus = InProcessEventBus()
     attach_bus(factory, bus, hooks=[enqueue_deliveries])
-    # A mail that opens a request, a chat nobody could take: tickets make the
-    # ticket inside the same transaction (the e-mail channel and routing ask).
-    react_in_transaction(CONVERSATION_NEEDS_TICKET, on_conversation_needs_ticket)
-    # The e-mail channel checks, seals and masks its inboxes' settings.
-    register_channel_settings("email", EMAIL_INBOX_SETTINGS)
+    connect_features()
     ctx = AppContext(
         settings=settings,
         engine=engine,
@@ -149,8 +158,6 @@ def build_context(settings: Settings) -> AppContext:
     # Satisfaction surveys offered when a conversation is resolved.
     csat = CsatRuntime(factory, settings.public_url)
     bus.subscribe(csat.on_event)
-    # A ticket's detail shows its latest rating; surveys build on tickets, not the reverse.
-    read_satisfaction_with(ticket_satisfaction)
     ctx.services.update(
         csat=csat,
         email=email,
