@@ -106,16 +106,16 @@ clean:
 	rm -rf $(TEST_OUTPUT) .pytest_cache .hypothesis build dist *.egg-info
 	find . -path ./$(VENV) -prune -o -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
-# Re-extracts the console's strings (babel.cfg) and the widget's (pages.py) and
+# Re-extracts the console's strings (babel.cfg) and the customer pages' (customer_pages/texts.py) and
 # merges them into every catalogue under $(CONSOLE_LOCALES) and $(WIDGET_LOCALES); translators then fill the empty msgstr
 # entries. Fuzzy entries are not used until a translator clears the flag.
 CONSOLE_LOCALES := dragoman/web/locales
-# The chat widget's own domain: its texts are listed in pages.py (WIDGET_TEXTS).
-WIDGET_LOCALES := dragoman/channels/webchat/locales
+# The customer pages' own domain (widget, survey, support form): listed in customer_pages/texts.py (WIDGET_TEXTS).
+WIDGET_LOCALES := dragoman/customer_pages/locales
 messages: install
 	$(VENV)/bin/pybabel extract -F babel.cfg --add-location=file --sort-by-file --project=Dragoman \
 	  --copyright-holder="Dragoman contributors" -o $(CONSOLE_LOCALES)/console.pot .
 	$(VENV)/bin/pybabel update -i $(CONSOLE_LOCALES)/console.pot -d $(CONSOLE_LOCALES) -D console --ignore-obsolete
 	$(VENV)/bin/pybabel extract --no-location --sort-output --project=Dragoman --copyright-holder="Dragoman contributors" \
-	  -o $(WIDGET_LOCALES)/widget.pot dragoman/channels/webchat/pages.py
+	  -o $(WIDGET_LOCALES)/widget.pot dragoman/customer_pages/texts.py
 	$(VENV)/bin/pybabel update -i $(WIDGET_LOCALES)/widget.pot -d $(WIDGET_LOCALES) -D widget --ignore-obsolete

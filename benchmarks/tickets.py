@@ -32,7 +32,7 @@ from dragoman.core.migrate import upgrade_database  # noqa: E402
 from dragoman.demo.seed import seed_demo  # noqa: E402
 from dragoman.inboxes.models import Inbox  # noqa: E402
 from dragoman.inboxes.services import create_inbox  # noqa: E402
-from dragoman.routing.schemas import HoursIn  # noqa: E402
+from dragoman.calendars.schemas import HoursIn  # noqa: E402
 from dragoman.tickets.importer import import_emails  # noqa: E402
 from dragoman.tickets.models import SlaTimer, Ticket  # noqa: E402
 from dragoman.tickets.schemas import SlaPolicyIn  # noqa: E402

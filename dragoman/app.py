@@ -21,24 +21,29 @@ from dragoman.accounts import routes as account_routes
 from dragoman.accounts.models import User
 from dragoman.accounts.permissions import Viewer
 from dragoman.accounts.services import load_viewer
+from dragoman.channels.email.inbox_settings import EMAIL_INBOX_SETTINGS
 from dragoman.channels.webchat import pages as webchat_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
 from dragoman.channels.webchat.services import visitor_file_limiter
 from dragoman.conversations.file_sweeper import register_file_sweep
 from dragoman.config import Settings
-from dragoman.contacts import routes as contact_routes
+from dragoman.conversations import contact_routes
 from dragoman.conversations import routes as conversation_routes
+from dragoman.conversations import translation_routes
 from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
-from dragoman.core.events import InProcessEventBus, attach_bus
+from dragoman.core.events import CONVERSATION_NEEDS_TICKET, InProcessEventBus, attach_bus, react_in_transaction
 from dragoman.core.jobs import JobRunner, register_job_pruning
 from dragoman.core.jobs import backlog as jobs_backlog
 from dragoman.core.http import AppContext, describe_error_responses, install_error_handlers
 from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
+from dragoman.customer_pages import rendering as customer_pages
+from dragoman.demo.showroom import SHOWROOM
 from dragoman.inboxes import routes as inbox_routes
+from dragoman.inboxes.services import register_channel_settings
 from dragoman.kb import admin as kb_admin
 from dragoman.kb import pages as kb_pages
 from dragoman.kb import routes as kb_routes
@@ -46,7 +51,7 @@ from dragoman.kb.worker import BotWorker
 from dragoman.language import routes as language_routes
 from dragoman.language import services as language_services
 from dragoman.language.runtime import build_runtime
-from dragoman.language.worker import TranslationWorker
+from dragoman.conversations.translation_worker import TranslationWorker
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
 from dragoman.realtime.presence import ConsolePresence
@@ -57,9 +62,11 @@ from dragoman.tickets import pages as ticket_pages
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets import web_form as ticket_web_form
 from dragoman.tickets.runtime import SlaRuntime
+from dragoman.tickets.services import on_conversation_needs_ticket, read_satisfaction_with
 from dragoman.canned import routes as canned_routes
 from dragoman.csat import routes as csat_routes
 from dragoman.csat.runtime import register_survey_jobs
+from dragoman.csat.services import ticket_satisfaction
 from dragoman.channels.email import routes as email_routes
 from dragoman.channels.email.catcher import MailCatcher
 from dragoman.channels.email.runtime import EmailRuntime
@@ -80,6 +87,19 @@ Errors are JSON: `{"error": code, "message": text, "field": name}`.
 """
 
 
+def connect_features() -> None:
+    """What features hand each other so that neither imports the other. Every
+    entry point that changes data calls it before its first session (the app,
+    `dragoman demo`); calling it again changes nothing."""
+    # A mail that opens a request, a chat nobody could take: tickets make the
+    # ticket inside the same transaction (the e-mail channel and routing ask).
+    react_in_transaction(CONVERSATION_NEEDS_TICKET, on_conversation_needs_ticket)
+    # The e-mail channel checks, seals and masks its inboxes' settings.
+    register_channel_settings("email", EMAIL_INBOX_SETTINGS)
+    # A ticket's detail shows its latest rating; surveys build on tickets, not the reverse.
+    read_satisfaction_with(ticket_satisfaction)
+
+
 def build_context(settings: Settings) -> AppContext:
     # A mistyped allow-list stops the start with its message rather than
     # refusing every webhook later.
@@ -91,6 +111,7 @@ def build_context(settings: Settings) -> AppContext:
     jobs = JobRunner(factory)
     attach_bus(factory, bus, hooks=[enqueue_deliveries, jobs.transaction_hook])
     bus.subscribe(jobs.on_event)
+    connect_features()
     ctx = AppContext(
         settings=settings,
         engine=engine,
@@ -159,6 +180,8 @@ def build_context(settings: Settings) -> AppContext:
         language=language,
         translation_worker=translator,
         faq_bot=faq_bot,
+        # The sign-in page's demo users and the demo store page (demo/showroom.py).
+        showroom=SHOWROOM,
     )
     return ctx
 
@@ -280,6 +303,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox_routes,
         conversation_routes,
         language_routes,
+        translation_routes,
         kb_routes,
         kb_pages,
         kb_admin,
@@ -297,6 +321,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         realtime_routes,
         webchat_routes,
         webchat_pages,
+        customer_pages,
         web_routes,
     ):
         app.include_router(module.router)

@@ -75,12 +75,15 @@ def command_db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def command_demo(_args: argparse.Namespace) -> int:
+    from dragoman.app import connect_features
     from dragoman.core.db import make_engine, make_session_factory, session_scope
     from dragoman.demo.history import seed_history
     from dragoman.demo.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
     from dragoman.demo.showcase import DEMO_MAIL_ADDRESS, seed_showcase
 
     settings = _settings()
+    # The demo's past makes tickets from mail and from routing, as the app would.
+    connect_features()
     engine = make_engine(settings.database_url)
     try:
         with session_scope(make_session_factory(engine)) as db:

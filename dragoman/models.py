@@ -5,6 +5,7 @@ from dragoman.accounts.models import (  # noqa: F401
     ApiToken,
     AuthSession,
     Availability,
+    InboxTeam,
     Role,
     Team,
     TeamMember,
@@ -26,7 +27,7 @@ from dragoman.conversations.models import (  # noqa: F401
 from dragoman.csat.models import CsatSurvey  # noqa: F401
 from dragoman.core.db import Base  # noqa: F401
 from dragoman.core.jobs import Job  # noqa: F401
-from dragoman.inboxes.models import Inbox, InboxTeam  # noqa: F401
+from dragoman.inboxes.models import Inbox  # noqa: F401
 from dragoman.kb.models import BotExchange, BotSession, KbArticle, KbArticleVersion, KbCategory  # noqa: F401
 from dragoman.language.models import ConversationLanguage, GlossaryTerm, LanguageSettings, TranslationMemory  # noqa: F401
 from dragoman.routing.models import (  # noqa: F401

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from conftest import DemoWorld, api_token, bearer
-from dragoman.channels.email.mime import parse_email
+from dragoman.core.mime import parse_email
 from dragoman.contacts.models import Contact
 from dragoman.conversations.models import Message
 from dragoman.core.edge import MAX_JSON_DEPTH, parse_json, plain_integer, storable_text, value_problem

@@ -10,7 +10,7 @@ from email.mime.text import MIMEText
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from dragoman.channels.email.mime import (
+from dragoman.core.mime import (
     HeaderInjectionError,
     build_reply,
     check_size,

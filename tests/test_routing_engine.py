@@ -19,7 +19,7 @@ from dragoman.routing.engine import (
     Strategy,
     WaitingSpec,
 )
-from dragoman.routing.hours import BusinessHours, HoursError, Window, check_windows
+from dragoman.calendars.hours import BusinessHours, HoursError, Window, check_windows
 
 INBOX = 10
 TEAM = 1

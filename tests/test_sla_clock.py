@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from dragoman.routing.hours import BusinessHours, Window
+from dragoman.calendars.hours import BusinessHours, Window
 from dragoman.tickets import sla_clock
 from dragoman.tickets.sla_clock import SlaMetric
 

@@ -411,7 +411,7 @@ def test_messages_stored_while_no_translator_ran_are_translated_when_it_starts(
 ) -> None:
     """A server stopped with a backlog, or messages written by `dragoman
     demo`: the next start translates them for their readers."""
-    from dragoman.language.worker import TranslationWorker
+    from dragoman.conversations.translation_worker import TranslationWorker
 
     ctx.services["translation_worker"].stop()
     _visitor, conversation_id = _chat(client, demo, "Hola, mi pedido ORD-55177 llegó roto")

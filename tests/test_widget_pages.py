@@ -12,14 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from conftest import DemoWorld
-from dragoman.channels.webchat.pages import (
-    LOCALES_DIR,
-    WIDGET_TEXTS,
-    greeting_for,
-    widget_catalogs,
-    widget_languages,
-    widget_texts,
-)
+from dragoman.channels.webchat.pages import greeting_for
+from dragoman.customer_pages.texts import LOCALES_DIR, WIDGET_TEXTS, widget_catalogs, widget_languages, widget_texts
 from dragoman.inboxes.models import Inbox
 
 REQUIRED_LOCALES = {"en", "es", "fr", "de", "pt", "it", "zh_Hans", "ja", "ar", "ko", "th", "vi"}

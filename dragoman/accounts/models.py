@@ -113,6 +113,17 @@ class TeamMember(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
+class InboxTeam(Base):
+    """Teams that work an inbox; their agents see its unassigned conversations.
+
+    A team membership, like `TeamMember`: it decides what a signed-in person
+    sees, so it lives with the accounts that build the `Viewer`."""
+
+    __tablename__ = "inbox_teams"
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class AuthSession(Base):
     """A console login. The cookie holds a random token; the table its hash."""
 

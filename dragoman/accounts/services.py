@@ -14,6 +14,7 @@ from dragoman.accounts.models import (
     ApiToken,
     AuthSession,
     Availability,
+    InboxTeam,
     Role,
     Team,
     TeamMember,
@@ -33,7 +34,6 @@ from dragoman.core.security import (
     verify_password,
 )
 from dragoman.core.validation import require_email, require_language, require_text
-from dragoman.inboxes.models import InboxTeam
 
 MIN_PASSWORD_LENGTH = 8
 UI_LOCALES = ("en", "zh_Hans")

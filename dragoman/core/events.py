@@ -5,6 +5,12 @@ publishes them only after that session commits, so no listener ever hears of a
 change that was rolled back. Listeners that must write in the same transaction
 (the webhook outbox) register a `before_commit` hook instead.
 
+A change another feature must follow inside the same transaction, before
+the publisher goes on (a conversation that becomes a ticket, whose number the
+customer is told next), goes through `emit_in_transaction` to the reactions
+registered with `react_in_transaction` at start-up: the publisher and the
+reacting feature still never import each other.
+
 The in-process bus is the embedded default. A multi-process deployment puts a
 broker (Redis) behind the same `EventBus` protocol without touching features.
 """
@@ -31,6 +37,11 @@ MESSAGE_CREATED = "message.created"
 MESSAGE_UPDATED = "message.updated"
 PRESENCE_CHANGED = "user.presence_changed"
 MEMBERSHIP_CHANGED = "account.membership_changed"
+# In-transaction only (never on the bus): a conversation must become a ticket
+# now. Data: conversation_id, subject, source ("email", "chat"), optional now.
+# Made by the e-mail channel (a mail that opens a request) and by routing (a
+# chat that found every queue closed, or nobody free); tickets react.
+CONVERSATION_NEEDS_TICKET = "conversation.needs_ticket"
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,25 @@ class InProcessEventBus:
 
 
 _PENDING = "dragoman_pending_events"
+
+Reaction = Callable[[Session, Event], None]
+_reactions: dict[str, list[Reaction]] = {}
+
+
+def react_in_transaction(name: str, reaction: Reaction) -> None:
+    """Run `reaction` inside the publisher's transaction whenever `name` is
+    emitted with `emit_in_transaction` (registering the same one twice is a no-op)."""
+    known = _reactions.setdefault(name, [])
+    if reaction not in known:
+        known.append(reaction)
+
+
+def emit_in_transaction(session: Session, event: Event) -> None:
+    """Let the features that react to `event` do their part now, in `session`'s
+    transaction; the caller reads what they wrote before it goes on. Unlike
+    `record_event`, a failing reaction raises: the change is half made."""
+    for reaction in list(_reactions.get(event.name, ())):
+        reaction(session, event)
 
 
 def record_event(session: Session, event: Event) -> None:

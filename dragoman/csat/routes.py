@@ -12,12 +12,13 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, supervisor_principal
-from dragoman.channels.webchat.pages import language_for, render_customer_page, widget_texts
 from dragoman.conversations import services as conversations
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.clock import utcnow
 from dragoman.core.http import get_db
 from dragoman.csat import services
+from dragoman.customer_pages.rendering import render_customer_page
+from dragoman.customer_pages.texts import language_for, widget_texts
 
 router = APIRouter(tags=["satisfaction"])
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -16,15 +16,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.webchat.pages import WIDGET_TEXTS, language_for, widget_catalogs
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.security import new_token
 from dragoman.csat.models import CsatSurvey
+from dragoman.customer_pages.texts import WIDGET_TEXTS, language_for, widget_catalogs
 from dragoman.inboxes.models import Inbox
 from dragoman.tickets.models import Ticket
+from dragoman.tickets.schemas import TicketCsat
 
 MAX_COMMENT = 2000
 SURVEY_ACTIVITY = "csat"
@@ -251,3 +252,16 @@ def answered_between(db: Session, account_id: int, start: datetime, end: datetim
         for survey, channel_type in rows
         if survey.answered_at is not None
     ]
+
+def ticket_satisfaction(db: Session, ticket_id: int) -> TicketCsat | None:
+    """The customer's latest rating of a ticket, as the ticket's detail shows
+    it (plugged into tickets by app.py)."""
+    survey = db.scalar(
+        select(CsatSurvey)
+        .where(CsatSurvey.ticket_id == ticket_id, CsatSurvey.rating.is_not(None))
+        .order_by(CsatSurvey.answered_at.desc())
+        .limit(1)
+    )
+    if survey is None or survey.rating is None:
+        return None
+    return TicketCsat(rating=survey.rating, comment=survey.comment, answered_at=isoformat(survey.answered_at) or "")

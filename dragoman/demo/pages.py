@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, admin_principal
 from dragoman.channels.email.config import read_email_settings
-from dragoman.channels.email.mime import parse_email
+from dragoman.core.mime import parse_email
 from dragoman.channels.email.runtime import EmailRuntime
 from dragoman.conversations import services as conversations
 from dragoman.core.clock import isoformat, utcnow

@@ -22,7 +22,8 @@ from dragoman.accounts import services as accounts
 from dragoman.inboxes import services as inboxes
 from dragoman.inboxes.models import Inbox
 from dragoman.routing import services as routing
-from dragoman.routing.schemas import HoursIn, QueueIn, StepIn
+from dragoman.calendars.schemas import HoursIn
+from dragoman.routing.schemas import QueueIn, StepIn
 from dragoman.tickets import services as tickets
 from dragoman.tickets.schemas import NewTicketIn, SlaPolicyIn
 

@@ -19,11 +19,3 @@ class Inbox(IdMixin, CreatedAtMixin, Base):
     # it says which inbox, never who the visitor is.
     website_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class InboxTeam(Base):
-    """Teams that work an inbox; their agents see its unassigned conversations."""
-
-    __tablename__ = "inbox_teams"
-    inbox_id: Mapped[int] = mapped_column(ForeignKey("inboxes.id", ondelete="CASCADE"), primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True)

@@ -50,7 +50,7 @@ def inbox_out(db: Session, inbox: Inbox) -> InboxOut:
         channel_type=inbox.channel_type,
         website_token=inbox.website_token,
         team_ids=services.inbox_team_ids(db, inbox.id),
-        settings=mask_secrets(dict(inbox.settings or {})),
+        settings=services.shown_settings(dict(inbox.settings or {})),
     )
 
 

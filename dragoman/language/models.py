@@ -72,7 +72,7 @@ class TranslationMemory(IdMixin, CreatedAtMixin, Base):
     pivot: Mapped[str | None] = mapped_column(String(16), nullable=True)
     glossary_version: Mapped[int] = mapped_column(Integer)
     corrected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    # Not counted yet: reads stay free of writes (see language.worker).
+    # Not counted yet: reads stay free of writes (see conversations.translation_worker).
     hits: Mapped[int] = mapped_column(Integer, default=0)
 
 

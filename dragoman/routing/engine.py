@@ -39,7 +39,7 @@ from typing import Any
 
 from dragoman.accounts.models import Role
 from dragoman.accounts.permissions import Viewer, can_view_conversation
-from dragoman.routing.hours import BusinessHours
+from dragoman.calendars.hours import BusinessHours
 
 MAX_LEVEL = 5
 

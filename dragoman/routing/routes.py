@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import Principal, account_principal, admin_principal, supervisor_principal
+from dragoman.calendars.services import hours_out, to_epoch
 from dragoman.conversations import services as conversations
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict
@@ -139,10 +140,10 @@ def _agent_out(db: Session, user: Any, load: dict[str, int]) -> AgentRoutingOut:
         capacities=routing.capacities,
         load=load,
         timezone=user.timezone or "UTC",
-        working_hours=services.hours_out(schedule.windows) if schedule is not None else [],
+        working_hours=hours_out(schedule.windows) if schedule is not None else [],
         holiday_country=schedule.holiday_country if schedule is not None else None,
         holiday_subdivision=schedule.holiday_subdivision if schedule is not None else None,
-        working_now=schedule is None or schedule.is_open(services.to_epoch(utcnow())),
+        working_now=schedule is None or schedule.is_open(to_epoch(utcnow())),
     )
 
 
@@ -277,7 +278,7 @@ def reload_routing(request: Request, principal: Principal = Depends(admin_princi
 def wall(request: Request, principal: Principal = Depends(supervisor_principal), db: Session = Depends(get_db)) -> WallOut:
     now = utcnow()
     runtime = _runtime(request)
-    moment = services.to_epoch(now)
+    moment = to_epoch(now)
     snapshot = runtime.read(lambda engine: engine.snapshot(principal.account_id, moment)) if runtime is not None else None
     levels = services.service_levels(db, principal.account_id, now)
     queues = []

@@ -33,7 +33,8 @@ from dragoman.core import events
 from dragoman.inboxes.models import Inbox
 from dragoman.routing import services
 from dragoman.routing.engine import Channel, Decision, Presence, RoutingEngine
-from dragoman.routing.hours import BusinessHours
+from dragoman.calendars.hours import BusinessHours
+from dragoman.calendars.services import from_epoch
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +377,7 @@ class RoutingRuntime:
                 if conversation is None or not services.needs_routing(conversation):
                     self.engine.withdraw(conversation_id)
                     continue
-                moment = services.from_epoch(now) if fresh else None
+                moment = from_epoch(now) if fresh else None
                 decision = self.engine.enqueue(services.waiting_spec(db, conversation, moment), now)
                 if moment is not None and decision.outcome != "no_queue":
                     services.mark_enqueued(db, conversation_id, moment)
@@ -396,7 +397,7 @@ class RoutingRuntime:
                 return
             undone: list[Decision] = []
             gone: list[Decision] = []
-            moment = services.from_epoch(self._clock())
+            moment = from_epoch(self._clock())
             with self._factory() as db:
                 for decision in worth:
                     result = services.store_decision(db, decision, moment)
@@ -446,7 +447,7 @@ class RoutingRuntime:
             agent_id, _deadline, seconds = awaiting
             with self._factory() as db:
                 self._returning.add(conversation_id)
-                assigned_at = services.from_epoch(deadline - seconds)
+                assigned_at = from_epoch(deadline - seconds)
                 if services.take_back_unanswered(db, conversation_id, agent_id, seconds, assigned_at):
                     db.commit()
                 else:

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from dragoman.calendars.schemas import HoursIn
+
 ChannelName = Literal["chat", "email", "voice"]
 StrategyName = Literal["longest_idle", "least_occupied", "round_robin", "most_skilled"]
 
@@ -62,12 +64,6 @@ class StepIn(BaseModel):
 
 class StepOut(StepIn):
     position: int
-
-
-class HoursIn(BaseModel):
-    weekday: int = Field(description="0 = Monday ... 6 = Sunday")
-    start: str = Field(description="HH:MM, local time of the queue")
-    end: str = Field(description="HH:MM (24:00 for midnight)")
 
 
 class QueueIn(BaseModel):

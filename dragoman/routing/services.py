@@ -18,15 +18,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts import services as accounts_services
-from dragoman.accounts.models import Availability, Role, Team, TeamMember, User
+from dragoman.accounts.models import Availability, InboxTeam, Role, Team, TeamMember, User
 from dragoman.accounts.permissions import Viewer
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, SenderType
+from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.validation import require_language, require_text
-from dragoman.inboxes.models import Inbox, InboxTeam
+from dragoman.inboxes.models import Inbox
 from dragoman.language import services as language_services
 from dragoman.language.detect import base_language
 from dragoman.routing.engine import (
@@ -42,7 +43,9 @@ from dragoman.routing.engine import (
     WaitingSpec,
 )
 from dragoman.routing.autoreply import busy_reply, closed_reply
-from dragoman.routing.hours import BusinessHours, HoursError, Window, check_holiday_country, check_timezone, check_windows
+from dragoman.calendars.hours import BusinessHours, Window
+from dragoman.calendars.schemas import HoursIn
+from dragoman.calendars.services import check_hours_input, from_epoch, hhmm, to_epoch
 from dragoman.routing.models import (
     AgentCapacity,
     AgentSchedule,
@@ -56,7 +59,7 @@ from dragoman.routing.models import (
     RoutingSkill,
     RoutingStep,
 )
-from dragoman.routing.schemas import HoursIn, QueueIn, QueueOut, StepOut
+from dragoman.routing.schemas import QueueIn, QueueOut, StepOut
 from dragoman.tickets.models import Ticket
 
 # What an agent holds at once when nobody set it: a common contact-center default.
@@ -74,14 +77,6 @@ ROUTING_ACTOR = "Routing"
 
 def inbox_channel(channel_type: str) -> Channel:
     return INBOX_CHANNELS.get(channel_type, Channel.chat)
-
-
-def to_epoch(moment: datetime) -> float:
-    return moment.replace(tzinfo=timezone.utc).timestamp()
-
-
-def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(tzinfo=None)
 
 
 # -- skills ---------------------------------------------------------------------------
@@ -341,21 +336,6 @@ def agent_specs_and_schedules(
 # -- queues -----------------------------------------------------------------------------
 
 
-def _minutes(text: str, field: str) -> int:
-    try:
-        hours_text, minutes_text = text.strip().split(":")
-        hours, minutes = int(hours_text), int(minutes_text)
-    except (AttributeError, ValueError):
-        raise InvalidInput("use HH:MM, e.g. 09:00", field=field) from None
-    if not (0 <= hours <= 24 and 0 <= minutes < 60) or (hours == 24 and minutes):
-        raise InvalidInput("use a time from 00:00 to 24:00", field=field)
-    return hours * 60 + minutes
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _check_ids(db: Session, model: Any, account_id: int, ids: Sequence[int], field: str, what: str) -> list[int]:
     wanted = list(dict.fromkeys(ids))
     if wanted:
@@ -364,40 +344,6 @@ def _check_ids(db: Session, model: Any, account_id: int, ids: Sequence[int], fie
             if ident not in found:
                 raise NotFound(f"{what} {ident} not found", field=f"{field}[{index}]")
     return wanted
-
-
-def _wrap_hours_error(error: HoursError) -> InvalidInput:
-    return InvalidInput(str(error), field=error.field)
-
-
-def check_hours_input(
-    hours: Sequence[HoursIn],
-    timezone_name: str,
-    holiday_country: str | None,
-    holiday_subdivision: str | None,
-    field: str = "hours",
-) -> tuple[list[Window], str | None, str | None]:
-    """Weekly hours as an admin types them (HH:MM), checked: the windows,
-    and the holiday country and subdivision, normalised. Queues, SLA
-    policies and agents' shifts share it; `field` is the list's name in
-    the request, which an error names."""
-    windows = [
-        Window(item.weekday, _minutes(item.start, f"{field}[{i}].start"), _minutes(item.end, f"{field}[{i}].end"))
-        for i, item in enumerate(hours)
-    ]
-    country = (holiday_country or "").strip().upper() or None
-    subdivision = (holiday_subdivision or "").strip().upper() or None
-    try:
-        windows = check_windows(windows, field)
-        check_timezone(timezone_name)
-        check_holiday_country(country, subdivision)
-    except HoursError as error:
-        raise _wrap_hours_error(error) from None
-    return windows, country, subdivision
-
-
-def hours_out(windows: Sequence[Window]) -> list[HoursIn]:
-    return [HoursIn(weekday=w.weekday, start=_hhmm(w.start), end=_hhmm(w.end)) for w in windows]
 
 
 def save_queue(db: Session, account_id: int, body: QueueIn, queue: RoutingQueue | None = None) -> RoutingQueue:
@@ -670,7 +616,7 @@ def queue_out(db: Session, queue: RoutingQueue, now: datetime | None = None) -> 
             for step in queue.steps
         ],
         timezone=queue.timezone,
-        hours=[{"weekday": h.weekday, "start": _hhmm(h.start_minute), "end": _hhmm(h.end_minute)} for h in queue.hours],  # type: ignore[misc]
+        hours=[{"weekday": h.weekday, "start": hhmm(h.start_minute), "end": hhmm(h.end_minute)} for h in queue.hours],  # type: ignore[misc]
         holiday_country=queue.holiday_country,
         holiday_subdivision=queue.holiday_subdivision,
         closed_dates=list(queue.closed_dates or ()),
@@ -730,7 +676,7 @@ def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime 
 
 
 def _is_ticket(db: Session, conversation_id: int) -> bool:
-    return db.scalar(select(Ticket.id).where(Ticket.conversation_id == conversation_id)) is not None
+    return _ticket_id(db, conversation_id) is not None
 
 
 def mark_enqueued(db: Session, conversation_id: int, moment: datetime) -> None:
@@ -943,14 +889,16 @@ def _ticket_when_closed(db: Session, conversation: Conversation, decision: Decis
     return _make_ticket(db, conversation)
 
 
-def _make_ticket(db: Session, conversation: Conversation) -> int:
-    """The conversation's ticket (made now, its subject the customer's first words)."""
-    # Imported here: tickets build on routing (its calendars), not the other way round.
-    from dragoman.tickets import services as tickets
+def _ticket_id(db: Session, conversation_id: int) -> int | None:
+    return db.scalar(select(Ticket.id).where(Ticket.conversation_id == conversation_id))
 
-    existing = tickets.ticket_for_conversation(db, conversation.id)
+
+def _make_ticket(db: Session, conversation: Conversation) -> int:
+    """The conversation's ticket (made now, its subject the customer's first
+    words). Tickets make it, reacting to `conversation.needs_ticket`."""
+    existing = _ticket_id(db, conversation.id)
     if existing is not None:
-        return existing.id
+        return existing
     first = db.scalar(
         select(Message.content)
         .where(Message.conversation_id == conversation.id, Message.direction == Direction.incoming)
@@ -958,7 +906,18 @@ def _make_ticket(db: Session, conversation: Conversation) -> int:
         .limit(1)
     )
     subject = " ".join((first or "").split())[:120] or f"Conversation {conversation.id}"
-    return tickets.create_ticket(db, conversation, subject=subject, source="chat").id
+    events.emit_in_transaction(
+        db,
+        events.Event(
+            events.CONVERSATION_NEEDS_TICKET,
+            conversation.account_id,
+            {"conversation_id": conversation.id, "subject": subject, "source": "chat"},
+        ),
+    )
+    made = _ticket_id(db, conversation.id)
+    if made is None:
+        raise RuntimeError("no ticket was made: tickets do not react to conversation.needs_ticket (see app.py)")
+    return made
 
 
 def _tell_customer_closed(

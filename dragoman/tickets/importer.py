@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.email.mime import (
+from dragoman.core.mime import (
     ParsedEmail,
     check_size,
     parse_email,
@@ -38,7 +38,7 @@ from dragoman.core.clock import utcnow
 from dragoman.inboxes.models import Inbox
 from dragoman.language.detect import Detection, shared_detection
 from dragoman.language.services import get_settings
-from dragoman.routing.services import from_epoch, to_epoch
+from dragoman.calendars.services import from_epoch, to_epoch
 from dragoman.tickets import sla_clock
 from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketStatus
 from dragoman.tickets.services import MAX_SUBJECT, business_hours

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from dragoman.routing.schemas import HoursIn
+from dragoman.calendars.schemas import HoursIn
 
 PriorityName = Literal["low", "normal", "high", "urgent"]
 TicketStatusName = Literal["new", "open", "pending", "on_hold", "solved", "closed"]

@@ -9,7 +9,7 @@ team and language can be computed later from the events alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -29,15 +29,14 @@ from dragoman.contacts.services import clean_tier, create_contact, get_contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority
 from dragoman.core import events
-from dragoman.csat.models import CsatSurvey
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, DragomanError, InvalidInput, NotFound
 from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_email, require_language, require_text
 from dragoman.inboxes.models import Inbox
 from dragoman.language import services as language_services
-from dragoman.routing.hours import BusinessHours, Window
-from dragoman.routing.services import check_hours_input, from_epoch, hours_out, to_epoch
+from dragoman.calendars.hours import BusinessHours, Window
+from dragoman.calendars.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
 from dragoman.tickets.fields import FIELD_TYPES, FieldDefinition, check_fields, check_key, missing_to_solve
 from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus, TicketView
@@ -504,6 +503,15 @@ def create_ticket(
     return ticket
 
 
+def on_conversation_needs_ticket(db: Session, event: events.Event) -> None:
+    """`conversation.needs_ticket` (a mail that opens a request, a chat nobody
+    could take): the conversation's ticket, made now unless it is one already."""
+    conversation = db.get(Conversation, event.data["conversation_id"])
+    if conversation is None or ticket_for_conversation(db, conversation.id) is not None:
+        return
+    create_ticket(db, conversation, subject=event.data["subject"], source=event.data["source"], now=event.data.get("now"))
+
+
 def open_ticket(db: Session, inbox: Inbox, body: NewTicketIn, *, source: str = "api") -> Ticket:
     """A ticket from the API or a web form: the contact (found by e-mail or
     created), a conversation in `inbox`, the request as its first message."""
@@ -924,16 +932,25 @@ def ticket_out(db: Session, ticket: Ticket, conversation: Conversation | None = 
     )
 
 
+# The customer's latest satisfaction rating of a ticket. Surveys belong to the
+# CSAT feature, which builds on tickets; it plugs its reader in at start-up
+# (app.py) so that tickets show the rating without importing it.
+SatisfactionReader = Callable[[Session, int], TicketCsat | None]
+_satisfaction_readers: list[SatisfactionReader] = []
+
+
+def read_satisfaction_with(reader: SatisfactionReader) -> None:
+    """Show the rating `reader` finds on every ticket's detail (once per reader)."""
+    if reader not in _satisfaction_readers:
+        _satisfaction_readers.append(reader)
+
+
 def _csat(db: Session, ticket_id: int) -> TicketCsat | None:
-    survey = db.scalar(
-        select(CsatSurvey)
-        .where(CsatSurvey.ticket_id == ticket_id, CsatSurvey.rating.is_not(None))
-        .order_by(CsatSurvey.answered_at.desc())
-        .limit(1)
-    )
-    if survey is None or survey.rating is None:
-        return None
-    return TicketCsat(rating=survey.rating, comment=survey.comment, answered_at=isoformat(survey.answered_at) or "")
+    for reader in _satisfaction_readers:
+        rating = reader(db, ticket_id)
+        if rating is not None:
+            return rating
+    return None
 
 
 @dataclass(frozen=True)

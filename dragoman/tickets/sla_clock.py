@@ -1,6 +1,6 @@
 """SLA clocks in business time. Pure: no I/O, no database.
 
-Moments are seconds since the epoch (UTC), as in `routing.hours`. A target
+Moments are seconds since the epoch (UTC), as in `calendars.hours`. A target
 ("first response within 4 business hours") counts only the open time of a
 calendar (`BusinessHours`: a time zone, weekly windows, public holidays), and
 stops while the ticket waits for the customer. The arithmetic walks the
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from dragoman.routing.hours import BusinessHours
+from dragoman.calendars.hours import BusinessHours
 
 # A calendar with no open time in this many days never reaches a deadline:
 # the caller gets an error instead of an endless walk.

@@ -20,13 +20,14 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dragoman.channels.webchat.pages import WidgetLanguage, language_for, render_customer_page, widget_languages, widget_texts
-from dragoman.channels.email.services import acknowledge_request
 from dragoman.conversations.models import Conversation
 from dragoman.core.errors import InvalidInput
 from dragoman.core.http import get_db
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.validation import require_email
+from dragoman.customer_pages.rendering import render_customer_page
+from dragoman.customer_pages.texts import WidgetLanguage, language_for, widget_languages, widget_texts
+from dragoman.tickets.acknowledgement import acknowledge_request
 from dragoman.inboxes.models import Inbox
 from dragoman.tickets.schemas import NewTicketIn
 from dragoman.tickets.services import open_ticket

@@ -16,18 +16,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dragoman.core.edge import plain_integer
 from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import SESSION_COOKIE, Principal
-from dragoman.accounts.models import Account, User
 from dragoman.accounts.schemas import agent_out
 from dragoman.conversations.services import FILE_CHANNELS
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.core.security import hmac_sha256_hex, new_token
-from dragoman.demo.seed import DEMO_ACCOUNT, DEMO_PASSWORD, DEMO_USERS
 from dragoman.web.rendering import (
     LANGUAGE_NAMES,
     STATIC_DIR,
@@ -118,20 +115,6 @@ def _login_csrf_value(ctx: AppContext, nonce: str) -> str:
     return hmac_sha256_hex(ctx.settings.secret_key, f"login-csrf:{nonce}".encode())
 
 
-def _demo_logins(db: Session) -> list[dict[str, Any]]:
-    """The demo users that exist, for the box on the sign-in page."""
-    account_id = db.scalar(select(Account.id).where(Account.name == DEMO_ACCOUNT))
-    if account_id is None:
-        return []
-    emails = [spec.email for spec in DEMO_USERS]
-    present = set(db.scalars(select(User.email).where(User.account_id == account_id, User.email.in_(emails), User.active)))
-    return [
-        {"email": spec.email, "name": spec.name, "role": spec.role.value, "teams": list(spec.teams)}
-        for spec in DEMO_USERS
-        if spec.email in present
-    ]
-
-
 def _login_page(
     request: Request,
     db: Session,
@@ -143,6 +126,7 @@ def _login_page(
     accounts_to_choose: list[tuple[int, str]] | None = None,
 ) -> Response:
     ctx = app_context(request)
+    showroom = ctx.services.get("showroom")
     locale = choose_locale(request)
     nonce = request.cookies.get(LOGIN_CSRF_COOKIE) or new_token(24)
     response = render_page(
@@ -155,8 +139,9 @@ def _login_page(
             "next_path": next_path,
             "csrf_token": _login_csrf_value(ctx, nonce),
             "accounts_to_choose": accounts_to_choose or [],
-            "demo_logins": _demo_logins(db),
-            "demo_password": DEMO_PASSWORD,
+            # The demo's box of users, where app.py hands the demo over.
+            "demo_logins": showroom.logins(db) if showroom is not None else [],
+            "demo_password": showroom.password if showroom is not None else "",
         },
         status_code=status_code,
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 from dragoman.channels.base import OutboundMessage
 from dragoman.channels.email.config import EmailSettings, MailServer
 from dragoman.channels.email.connections import GuardedSMTP, GuardedSMTPSSL
-from dragoman.channels.email.mime import build_reply
+from dragoman.core.mime import build_reply
 from dragoman.core.outbound import EXCERPT_CHARS, OutboundAllow, OutboundError, OutboundRefused, response_excerpt
 
 

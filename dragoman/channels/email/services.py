@@ -25,9 +25,8 @@ from sqlalchemy.orm import Session
 
 from dragoman.channels.base import OutboundMessage
 from dragoman.channels.email.adapter import DeliveryError
-from dragoman.channels.email.acknowledgement import acknowledgement
 from dragoman.channels.email.config import EmailSettings, read_email_settings
-from dragoman.channels.email.mime import (
+from dragoman.core.mime import (
     ParsedEmail,
     check_size,
     parse_email,
@@ -40,11 +39,12 @@ from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, Direction, Message, SenderType
+from dragoman.core import events
 from dragoman.core.clock import utcnow
 from dragoman.core.files import stored_file
 from dragoman.inboxes.models import Inbox
-from dragoman.language.detect import base_language
 from dragoman.tickets import services as tickets
+from dragoman.tickets.acknowledgement import acknowledge_request
 from dragoman.tickets.models import Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -227,20 +227,19 @@ def receive_email(
     message, _created = conversations.receive_incoming_message(
         db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
     )
-    ticket = tickets.create_ticket(db, conversation, subject=mail.subject or "(no subject)", source="email", now=now)
-    if settings.acknowledge:
-        acknowledge_request(db, conversation, ticket.id)
-    return Receipt("ticket", None, conversation.id, ticket.id, message.id)
-
-
-def acknowledge_request(db: Session, conversation: Conversation, ticket_id: int) -> Message:
-    """The "we received your request #N" mail, in the customer's language:
-    sent after commit like any reply (answering their mail, where there is
-    one). For a new request by mail or through the support form."""
-    text, language = acknowledgement(base_language(conversation.language), ticket_id)
-    return conversations.send_bot_reply(
-        db, conversation, text, {"auto_reply": {"kind": "acknowledged", "language": language, "ticket_id": ticket_id}}
+    # A new request: tickets make it one (the e-mail channel makes no tickets itself).
+    events.emit_in_transaction(
+        db,
+        events.Event(
+            events.CONVERSATION_NEEDS_TICKET,
+            conversation.account_id,
+            {"conversation_id": conversation.id, "subject": mail.subject or "(no subject)", "source": "email", "now": now},
+        ),
     )
+    ticket = tickets.ticket_for_conversation(db, conversation.id)
+    if settings.acknowledge and ticket is not None:
+        acknowledge_request(db, conversation, ticket.id)
+    return Receipt("ticket", None, conversation.id, ticket.id if ticket is not None else None, message.id)
 
 
 def receive_email_safely(

@@ -9,8 +9,8 @@ One thread takes the queue in order, translates each message into the working
 languages of the agents who will read it, stores the result on the message and
 records `message.updated`, which the realtime hub pushes to those agents.
 
-This module, like the routes, joins language and conversations; only
-`app.py` imports it.
+It lives with conversations: the language package translates text and
+knows no conversations.
 """
 
 from __future__ import annotations

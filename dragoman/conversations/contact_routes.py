@@ -1,4 +1,5 @@
-"""REST routes for contacts."""
+"""REST routes for contacts. They live with conversations: an agent sees a
+contact through the conversations they may see."""
 
 from __future__ import annotations
 

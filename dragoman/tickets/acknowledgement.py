@@ -4,11 +4,16 @@ arrived, and its number to quote (what help desks call an auto-responder or
 (`settings.acknowledge`), only for a new request (a reply on a thread, an
 out-of-office or a bounce gets none), marked `Auto-Submitted: auto-replied`
 (RFC 3834) so that the customer's own auto-responder does not answer it.
-
-Pure: the words per language.
+For a request by mail (the e-mail channel) or through the support form.
 """
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from dragoman.conversations import services as conversations
+from dragoman.conversations.models import Conversation, Message
+from dragoman.language.detect import base_language
 
 ACKNOWLEDGED = {
     "en": "Thank you for writing to us. We have received your request and will answer as soon as we can. Its number is #{id}: to add anything, just reply to this mail.",
@@ -28,3 +33,13 @@ def acknowledgement(language: str | None, ticket_id: int) -> tuple[str, str]:
     language where we have the words, else English."""
     code = language if language in ACKNOWLEDGED else "en"
     return ACKNOWLEDGED[code].format(id=ticket_id), code
+
+
+def acknowledge_request(db: Session, conversation: Conversation, ticket_id: int) -> Message:
+    """The "we received your request #N" mail, in the customer's language:
+    sent after commit like any reply (answering their mail, where there is
+    one). For a new request by mail or through the support form."""
+    text, language = acknowledgement(base_language(conversation.language), ticket_id)
+    return conversations.send_bot_reply(
+        db, conversation, text, {"auto_reply": {"kind": "acknowledged", "language": language, "ticket_id": ticket_id}}
+    )
