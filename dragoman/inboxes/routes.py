@@ -11,10 +11,6 @@ from sqlalchemy.orm import Session
 from dragoman.accounts.auth import Principal, account_principal, admin_principal
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.core.outbound import parse_allow
-from dragoman.channels.email.check import check_servers
-from dragoman.channels.email.config import mask_secrets, read_email_settings, with_clear_passwords
-from dragoman.core.errors import InvalidInput
-from dragoman.core.secrets import SecretUnreadable
 from dragoman.inboxes import services
 from dragoman.inboxes.models import Inbox
 
@@ -102,37 +98,3 @@ def patch_inbox(
     )
     db.commit()
     return inbox_out(db, inbox)
-
-
-class ServerCheckOut(BaseModel):
-    server: str
-    ok: bool
-    detail: str
-
-
-class ConnectionCheckOut(BaseModel):
-    checks: list[ServerCheckOut]
-
-
-@router.post(
-    "/{inbox_id}/test_connection",
-    response_model=ConnectionCheckOut,
-    summary="E-mail inboxes: try the saved IMAP mailbox and SMTP server now (nothing is read, changed or sent)",
-)
-def test_connection(
-    inbox_id: int,
-    principal: Principal = Depends(admin_principal),
-    db: Session = Depends(get_db),
-    ctx: AppContext = Depends(app_context),
-) -> ConnectionCheckOut:
-    inbox = services.get_inbox(db, principal.account_id, inbox_id)
-    if inbox.channel_type != "email":
-        raise InvalidInput("only an e-mail inbox has mail servers to try", field="inbox_id")
-    try:
-        settings = with_clear_passwords(read_email_settings(inbox.settings), ctx.settings.secret_key)
-    except SecretUnreadable:
-        raise InvalidInput("the saved passwords cannot be read (the secret key changed): enter them again", field="settings.smtp.password") from None
-    # Nothing is written: the session is done before the servers are tried.
-    db.rollback()
-    checks = check_servers(settings, parse_allow(ctx.settings.outbound_allow))
-    return ConnectionCheckOut(checks=[ServerCheckOut(server=c.server, ok=c.ok, detail=c.detail) for c in checks])
