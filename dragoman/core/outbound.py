@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import os
 import re
 import socket
 import ssl
@@ -420,10 +421,16 @@ class _GuardedBackend(httpcore.NetworkBackend):
 
 
 # httpx's own defaults.
-@functools.cache
 def _trust_store() -> ssl.SSLContext:
-    """One verifying TLS context per process: loading the CA bundle costs tens
-    of milliseconds, and a context is safe to share between clients and threads."""
+    """A verifying TLS context shared while the trusted CAs stay the same:
+    loading the CA bundle costs tens of milliseconds, and a context is safe to
+    share between clients and threads. SSL_CERT_FILE / SSL_CERT_DIR (an
+    on-premises CA) are read each time, as httpx reads them."""
+    return _trust_store_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _trust_store_for(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 

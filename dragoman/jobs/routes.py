@@ -4,7 +4,6 @@ itself is `core.jobs`; this is its window in the API."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, admin_principal
+from dragoman.core.clock import isoformat
 from dragoman.core.errors import Conflict, NotFound
 from dragoman.core.http import get_db
 from dragoman.core.jobs import Job, JobStatus, retry_dead
@@ -27,10 +27,10 @@ class JobOut(BaseModel):
     attempts: int
     max_attempts: int
     payload: dict[str, Any]
-    run_at: datetime
+    run_at: str
     last_error: str | None
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: str
+    finished_at: str | None
 
 
 def _job_out(job: Job) -> JobOut:
@@ -41,10 +41,10 @@ def _job_out(job: Job) -> JobOut:
         attempts=job.attempts,
         max_attempts=job.max_attempts,
         payload=dict(job.payload or {}),
-        run_at=job.run_at,
+        run_at=isoformat(job.run_at) or "",
         last_error=job.last_error,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
+        created_at=isoformat(job.created_at) or "",
+        finished_at=isoformat(job.finished_at),
     )
 
 
