@@ -94,21 +94,27 @@ def _empty_all_tables(database_url: str) -> None:
         engine.dispose()
 
 
+def settings_for_tests(database_url: str, data_dir: Path, **changes: Any) -> Settings:
+    """The settings every test's app starts from; `changes` override them."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": "test-secret-key-not-for-production",
+        "data_dir": data_dir,
+        "webhook_backoff_seconds": 0.05,
+        # Word matching only: the embedding model costs seconds per index; the
+        # FAQ bot tests that need it ask for it.
+        "bot_embeddings": False,
+        # Indexes built on first use: most tests never ask the bot anything, and
+        # building at start cost each test half a second of a core and a wait at stop.
+        "bot_warm_up": False,
+    }
+    return Settings(**{**values, **changes})
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
     _empty_all_tables(database_url)
-    yield Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-not-for-production",
-        data_dir=tmp_path,
-        webhook_backoff_seconds=0.05,
-        # Word matching only: the embedding model costs seconds per index; the
-        # FAQ bot tests that need it ask for it.
-        bot_embeddings=False,
-        # Indexes built on first use: most tests never ask the bot anything, and
-        # building at start cost each test half a second of a core and a wait at stop.
-        bot_warm_up=False,
-    )
+    yield settings_for_tests(database_url, tmp_path)
 
 
 @pytest.fixture
@@ -189,13 +195,7 @@ def demo_rows(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> De
     statements) was a third of a test's setup. Each test gets exactly these
     rows, written in one transaction, and the same events (`restore_demo_world`)."""
     _empty_all_tables(database_url)
-    settings = Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-not-for-production",
-        data_dir=tmp_path_factory.mktemp("demo-seed"),
-        bot_embeddings=False,
-        bot_warm_up=False,
-    )
+    settings = settings_for_tests(database_url, tmp_path_factory.mktemp("demo-seed"))
     # The app's own sessions (write lock, transaction hooks, events), never started.
     seeding = create_app(settings).state.ctx
     published: list[Event] = []

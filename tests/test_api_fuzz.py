@@ -28,7 +28,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from sqlalchemy import select
 
-from conftest import _empty_all_tables, api_token, bearer, seed_demo_world, serve_in_thread
+from conftest import _empty_all_tables, api_token, bearer, seed_demo_world, serve_in_thread, settings_for_tests
 from dragoman.accounts.models import ApiToken, Team, User, Vendor
 from dragoman.app import create_app
 from dragoman.canned.models import CannedReply
@@ -154,14 +154,8 @@ def fuzz_world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     global WORLD
     _empty_all_tables(database_url)
     data_dir = tmp_path_factory.mktemp("fuzz")
-    settings = Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-not-for-production",
-        data_dir=data_dir,
-        bot_embeddings=False,
-        # No webhook deliveries: URLs the fuzzer invents are never called.
-        run_background_workers=False,
-    )
+    # No webhook deliveries: URLs the fuzzer invents are never called.
+    settings = settings_for_tests(database_url, data_dir, run_background_workers=False)
     app = create_app(settings)
     with serve_in_thread(app) as server:
         demo = seed_demo_world(server.ctx)

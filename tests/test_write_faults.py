@@ -21,9 +21,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlalchemy import event
 
-from conftest import _empty_all_tables, api_token, bearer, seed_demo_world, serve_in_thread, wait_until
+from conftest import _empty_all_tables, api_token, bearer, seed_demo_world, serve_in_thread, settings_for_tests, wait_until
 from dragoman.app import create_app
-from dragoman.config import Settings
 from dragoman.core.http import AppContext
 import test_api_fuzz
 from test_api_fuzz import API_DESCRIPTION, FuzzWorld, _refresh_ids, _seed_more, flatmap_headers, flatmap_path_parameters, locks_the_caller_out
@@ -99,13 +98,7 @@ def _customers_writing(url: str, headers: dict[str, str], faults: Faults, stop: 
 def fault_world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultWorld]:
     global WORLD
     _empty_all_tables(database_url)
-    settings_ = Settings(
-        database_url=database_url,
-        secret_key="test-secret-key-not-for-production",
-        data_dir=tmp_path_factory.mktemp("faults"),
-        bot_embeddings=False,
-        run_background_workers=False,
-    )
+    settings_ = settings_for_tests(database_url, tmp_path_factory.mktemp("faults"), run_background_workers=False)
     app = create_app(settings_)
     with serve_in_thread(app) as server:
         demo = seed_demo_world(server.ctx)
