@@ -272,6 +272,8 @@ class JobRunner:
         self._handlers: dict[str, Handler] = {}
         self._from_events: list[EventToJobs] = []
         self._schedules: list[_Schedule] = []
+        # The period key each schedule was last written for, by kind.
+        self._scheduled: dict[str, str] = {}
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -307,8 +309,11 @@ class JobRunner:
                     enqueue(session, spec.kind, spec.payload, account_id=spec.account_id, key=spec.key)
 
     def on_event(self, event: events.Event) -> None:
-        """Bus listener (after commit): a job may be waiting now."""
-        self._wake.set()
+        """Bus listener (after commit): wakes the runner when the event asked
+        for a job. Only then: waking on every event made the runner query the
+        table hundreds of times a second under a busy chat load."""
+        if any(to_jobs(event) for to_jobs in self._from_events):
+            self._wake.set()
 
     def start(self) -> None:
         if self._thread is not None:
@@ -359,14 +364,19 @@ class JobRunner:
             self._wake.wait(pause)
 
     def _schedule_next(self) -> None:
-        if not self._schedules:
-            return
+        """Writes each schedule's job for the next period, once per period
+        in this process (the key keeps it once across processes)."""
         now = utcnow()
+        due = [(s, *period_key(now, s.every_seconds)) for s in self._schedules]
+        due = [(s, key, at) for s, key, at in due if self._scheduled.get(s.kind) != key]
+        if not due:
+            return
         with self._factory() as db:
-            for schedule in self._schedules:
-                key, at = period_key(now, schedule.every_seconds)
+            for schedule, key, at in due:
                 enqueue(db, schedule.kind, {}, key=key, run_at=at, max_attempts=1)
             db.commit()
+        for schedule, key, _at in due:
+            self._scheduled[schedule.kind] = key
 
     def _sleep_seconds(self) -> float:
         with self._factory() as db:
