@@ -35,6 +35,10 @@ def command_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request at INFO: one line per translated message (the
+    # local Apertium server) and per webhook, drowning what operators read.
+    # Failures still reach the log through the callers' own warnings.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(settings)
     print(f"Dragoman on http://{args.host}:{args.port}  (database: {_redacted(settings.database_url)})", flush=True)
     # uvicorn shuts down gracefully on SIGTERM and then raises the signal
