@@ -226,13 +226,16 @@ PRUNE_DONE_JOBS = "jobs.prune_done"
 
 def prune_done(db: Session, older_than: datetime) -> int:
     """Done jobs are history; kept a week for reading, then removed. Dead
-    ones stay until an admin retries them or their account is removed."""
+    ones stay until an admin retries them."""
     result = db.execute(delete(Job).where(Job.status == JobStatus.done, Job.finished_at < older_than))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def register_job_pruning(runner: "JobRunner") -> None:
-    runner.every(PRUNE_DONE_JOBS, 24 * 3600, lambda db, _payload: prune_done(db, utcnow() - timedelta(days=KEEP_DONE_DAYS)) and None)
+    def prune(db: Session, _payload: dict[str, Any]) -> None:
+        prune_done(db, utcnow() - timedelta(days=KEEP_DONE_DAYS))
+
+    runner.every(PRUNE_DONE_JOBS, 24 * 3600, prune)
 
 
 # -- running ---------------------------------------------------------------------------------
