@@ -1,5 +1,7 @@
-"""Builds the ASGI application from `Settings`: the only place that wires
-features together."""
+"""Builds the ASGI application from `Settings`: the shared context (database,
+event bus, job runner, group-commit writer) and every feature of
+`dragoman.features.FEATURES`, plugged in in order. No feature is wired here
+by hand: each declares its parts in its own `feature.py` (core/features.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import logging
 from typing import Any
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import swagger_ui_bundle
 from fastapi import FastAPI
@@ -17,64 +20,18 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from dragoman import __version__
-from dragoman.accounts import routes as account_routes
-from dragoman.accounts.models import User
-from dragoman.accounts.permissions import Viewer
-from dragoman.accounts.services import load_viewer
-from dragoman.channels.email.inbox_settings import EMAIL_INBOX_SETTINGS
-from dragoman.channels.webchat import pages as webchat_pages
-from dragoman.channels.webchat import routes as webchat_routes
-from dragoman.channels.webchat.adapter import VisitorTokens
-from dragoman.channels.webchat.services import visitor_file_limiter
-from dragoman.conversations.file_sweeper import register_file_sweep
 from dragoman.config import Settings
-from dragoman.conversations import contact_routes
-from dragoman.conversations import routes as conversation_routes
-from dragoman.conversations import translation_routes
 from dragoman.core.db import make_engine, make_session_factory
 from dragoman.core.edge import RequestLimits
-from dragoman.core.events import CONVERSATION_NEEDS_TICKET, InProcessEventBus, attach_bus, react_in_transaction
-from dragoman.core.jobs import JobRunner, register_job_pruning
+from dragoman.core.events import InProcessEventBus, TransactionHook, attach_bus, react_in_transaction
+from dragoman.core.features import Feature, Plugged, Runtime, runtime
+from dragoman.core.jobs import JobRunner
 from dragoman.core.jobs import backlog as jobs_backlog
 from dragoman.core.http import AppContext, describe_error_responses, install_error_handlers
 from dragoman.core.outbound import parse_allow
 from dragoman.core.ratelimit import SlidingWindowLimiter
 from dragoman.core.writer import BatchWriter
-from dragoman.customer_pages import rendering as customer_pages
-from dragoman.demo.showroom import SHOWROOM
-from dragoman.inboxes import routes as inbox_routes
-from dragoman.inboxes.services import register_channel_settings
-from dragoman.kb import admin as kb_admin
-from dragoman.kb import pages as kb_pages
-from dragoman.kb import routes as kb_routes
-from dragoman.kb.worker import BotWorker
-from dragoman.language import routes as language_routes
-from dragoman.language import services as language_services
-from dragoman.language.runtime import build_runtime
-from dragoman.conversations.translation_worker import TranslationWorker
-from dragoman.realtime import routes as realtime_routes
-from dragoman.realtime.hub import RealtimeHub
-from dragoman.realtime.presence import ConsolePresence
-from dragoman.routing import pages as routing_pages
-from dragoman.routing import routes as routing_routes
-from dragoman.routing.runtime import RoutingRuntime
-from dragoman.tickets import pages as ticket_pages
-from dragoman.tickets import routes as ticket_routes
-from dragoman.tickets import web_form as ticket_web_form
-from dragoman.tickets.runtime import SlaRuntime
-from dragoman.tickets.services import on_conversation_needs_ticket, read_satisfaction_with
-from dragoman.canned import routes as canned_routes
-from dragoman.csat import routes as csat_routes
-from dragoman.csat.runtime import register_survey_jobs
-from dragoman.csat.services import ticket_satisfaction
-from dragoman.channels.email import routes as email_routes
-from dragoman.channels.email.catcher import MailCatcher
-from dragoman.channels.email.runtime import EmailRuntime
-from dragoman.demo import pages as demo_pages
-from dragoman.web import routes as web_routes
-from dragoman.webhooks import routes as webhook_routes
-from dragoman.jobs import routes as job_routes
-from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
+from dragoman.features import FEATURES
 
 log = logging.getLogger(__name__)
 
@@ -87,31 +44,40 @@ Errors are JSON: `{"error": code, "message": text, "field": name}`.
 """
 
 
-def connect_features() -> None:
-    """What features hand each other so that neither imports the other. Every
-    entry point that changes data calls it before its first session (the app,
+def connect_features(features: tuple[Feature, ...] = FEATURES) -> None:
+    """What features hand each other so that neither imports the other
+    (in-transaction reactions, a channel's inbox settings, ...). Every entry
+    point that changes data calls it before its first session (the app,
     `dragoman demo`); calling it again changes nothing."""
-    # A mail that opens a request, a chat nobody could take: tickets make the
-    # ticket inside the same transaction (the e-mail channel and routing ask).
-    react_in_transaction(CONVERSATION_NEEDS_TICKET, on_conversation_needs_ticket)
-    # The e-mail channel checks, seals and masks its inboxes' settings.
-    register_channel_settings("email", EMAIL_INBOX_SETTINGS)
-    # A ticket's detail shows its latest rating; surveys build on tickets, not the reverse.
-    read_satisfaction_with(ticket_satisfaction)
+    for feature in features:
+        for kind, reaction in feature.reactions:
+            react_in_transaction(kind, reaction)
+        for register in feature.registrations:
+            register()
 
 
-def build_context(settings: Settings) -> AppContext:
+@dataclass(frozen=True)
+class Plugboard:
+    """The features' running parts, gathered in list order."""
+
+    plugged: tuple[Plugged, ...]
+    # Platform first and last: the writer starts before every feature and
+    # stops after them; the job runner starts once every feature registered
+    # its kinds and stops before any of them.
+    runtimes: tuple[Runtime, ...]
+
+
+def build_context(settings: Settings, features: tuple[Feature, ...] = FEATURES) -> AppContext:
     # A mistyped allow-list stops the start with its message rather than
     # refusing every webhook later.
     parse_allow(settings.outbound_allow)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     bus = InProcessEventBus()
-    # Durable background work (core.jobs): features register their kinds below.
+    # Durable background work (core.jobs): features register their kinds with it.
     jobs = JobRunner(factory)
-    attach_bus(factory, bus, hooks=[enqueue_deliveries, jobs.transaction_hook])
     bus.subscribe(jobs.on_event)
-    connect_features()
+    connect_features(features)
     ctx = AppContext(
         settings=settings,
         engine=engine,
@@ -120,69 +86,28 @@ def build_context(settings: Settings) -> AppContext:
         login_limiter_ip=SlidingWindowLimiter(settings.login_attempts_per_ip, settings.login_window_seconds),
         login_limiter_email=SlidingWindowLimiter(settings.login_attempts_per_email, settings.login_window_seconds),
     )
-
-    def reload_viewer(user_id: int) -> Viewer | None:
-        with factory() as db:
-            user = db.get(User, user_id)
-            return load_viewer(db, user) if user is not None and user.active else None
-
-    hub = RealtimeHub(reload_viewer)
-    bus.subscribe(hub.on_event)
-    worker = WebhookWorker(ctx)
-    bus.subscribe(worker.on_event)
-    # Detection runs at ingest; translation in its own thread after commit.
-    language = build_runtime(settings)
-    translator = TranslationWorker(factory, language)
-    bus.subscribe(translator.on_event)
-    # Routing keeps its engine in its own thread; listeners only queue work.
-    routing = RoutingRuntime(
-        factory, translation_reach=lambda db, account_id: language_services.translation_reach(db, language, account_id)
+    writer = BatchWriter(factory)
+    ctx.services.update(jobs=jobs, writer=writer)
+    plugged: list[Plugged] = []
+    hooks: list[TransactionHook] = []
+    for feature in features:
+        parts = feature.plug(ctx)
+        plugged.append(parts)
+        # Later features may use what this one offers (the language runtime).
+        ctx.services.update(parts.services)
+        hooks.extend(parts.transaction_hooks)
+        for subscription in parts.listeners:
+            bus.subscribe(subscription.as_listener())
+        for register in parts.jobs:
+            register(jobs)
+    # The features' hooks (the webhook outbox), then the jobs the events ask for.
+    attach_bus(factory, bus, hooks=[*hooks, jobs.transaction_hook])
+    runtimes = (
+        runtime("writer", writer),
+        *(r for parts in plugged for r in parts.runtimes),
+        runtime("jobs", jobs),
     )
-    bus.subscribe(routing.on_event)
-    # The FAQ bot answers in its own thread after commit (kb.worker).
-    faq_bot = BotWorker(
-        factory,
-        semantic=settings.bot_embeddings,
-        public_url=settings.public_url,
-        vector_dir=settings.data_dir / "kb",
-        translation=language,
-        warm_up=settings.bot_warm_up,
-    )
-    bus.subscribe(faq_bot.on_event)
-    # SLA clocks: deadlines stored, fired by their own thread when due.
-    sla = SlaRuntime(factory)
-    bus.subscribe(sla.on_event)
-    # E-mail: replies sent after commit, IMAP mailboxes read, the SMTP listener.
-    email = EmailRuntime(
-        factory,
-        settings.data_dir,
-        smtp_listen=settings.smtp_listen,
-        secret_key=settings.secret_key,
-        outbound_allow=lambda: parse_allow(settings.outbound_allow),
-        catcher=MailCatcher(settings.data_dir / "mail-caught") if settings.mail_catcher else None,
-    )
-    bus.subscribe(email.on_event)
-    # Satisfaction surveys offered when a conversation is resolved.
-    register_survey_jobs(jobs, settings.public_url)
-    register_file_sweep(jobs, settings.data_dir / "attachments")
-    register_job_pruning(jobs)
-    ctx.services.update(
-        jobs=jobs,
-        email=email,
-        sla=sla,
-        routing=routing,
-        realtime=hub,
-        presence=ConsolePresence(factory, lambda: settings.console_grace_seconds),
-        visitor_tokens=VisitorTokens(settings.secret_key),
-        visitor_file_limiter=visitor_file_limiter(),
-        webhook_worker=worker,
-        writer=BatchWriter(factory),
-        language=language,
-        translation_worker=translator,
-        faq_bot=faq_bot,
-        # The sign-in page's demo users and the demo store page (demo/showroom.py).
-        showroom=SHOWROOM,
-    )
+    ctx.services["plugboard"] = Plugboard(tuple(plugged), runtimes)
     return ctx
 
 
@@ -196,59 +121,54 @@ def stop_each(*stops: Callable[[], object]) -> None:
             log.exception("stopping %s failed", getattr(stop, "__qualname__", repr(stop)))
 
 
+def health_report(ctx: AppContext) -> dict[str, object]:
+    """/api/health's answer: the features' figures and backlogs, and the durable jobs."""
+    board: Plugboard = ctx.services["plugboard"]
+    report: dict[str, object] = {"status": "ok", "version": __version__}
+    backlog: dict[str, int] = {}
+    for parts in board.plugged:
+        if parts.health is not None:
+            report.update(parts.health.figures())
+            backlog.update({name: count() for name, count in parts.health.backlog.items()})
+    # Messages waiting for their translation or the bot's answer: a
+    # growing number says the machine cannot keep up.
+    report["backlog"] = backlog
+    with ctx.session_factory() as db:
+        # Durable jobs (core.jobs): queued, running, dead, and how late the oldest due one is.
+        report["jobs"] = jobs_backlog(db)
+    return report
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     ctx = build_context(settings)
+    board: Plugboard = ctx.services["plugboard"]
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        ctx.services["realtime"].bind_loop(asyncio.get_running_loop())
-        writer: BatchWriter = ctx.services["writer"]
-        writer.start()
-        worker: WebhookWorker = ctx.services["webhook_worker"]
-        translator: TranslationWorker = ctx.services["translation_worker"]
-        # The detector's models load before the first request is served
-        # (seconds, once per process): no message waits for them.
-        await asyncio.to_thread(ctx.services["language"].start)
-        translator.start()
-        ctx.services["routing"].start()
-        faq_bot: BotWorker = ctx.services["faq_bot"]
-        faq_bot.start()
-        ctx.services["sla"].start()
-        ctx.services["email"].start()
-        ctx.services["jobs"].start()
-        if settings.run_background_workers:
-            worker.start()
-        # The garbage collector's full passes stopped every thread for
-        # 60–190 ms every few seconds under load: most of the message path's
-        # p99 at N=1,000 (docs/benchmarks.md, "Message path"). What start-up
-        # loaded lives as long as the process: frozen, no pass walks it. And
-        # a young collection every 50,000 allocations instead of 700 lets a
-        # message's short-lived objects die before any collection sees them,
-        # so far fewer are promoted and full passes become rare (measured:
-        # p99 176 -> 62 ms at N=1,000; young passes take about 15 ms).
-        # Process-wide, so only where the server owns the process.
-        if settings.tune_gc:
-            gc.freeze()
-            gc.set_threshold(50_000, 20, 20)
-        # From now consoles can reconnect; the grace period counts from here.
-        ctx.services["presence"].start(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        started: list[Runtime] = []
+
+        async def start(item: Runtime) -> None:
+            if item.blocking:
+                await asyncio.to_thread(item.start, loop)
+            else:
+                item.start(loop)
+            started.append(item)
+
         try:
+            for item in board.runtimes:
+                if item.phase == "starting":
+                    await start(item)
+            if settings.tune_gc:
+                _tune_gc()
+            for item in board.runtimes:
+                if item.phase == "serving":
+                    await start(item)
             yield
         finally:
-            stop_each(
-                ctx.services["presence"].stop,
-                worker.stop,
-                ctx.services["routing"].stop,
-                translator.stop,
-                faq_bot.stop,
-                ctx.services["sla"].stop,
-                ctx.services["email"].stop,
-                ctx.services["jobs"].stop,
-                ctx.services["language"].close,
-                writer.stop,
-                ctx.engine.dispose,
-            )
+            # In reverse; what never started is not stopped.
+            stop_each(*(item.stop for item in reversed(started)), ctx.engine.dispose)
 
     app = FastAPI(
         title="Dragoman",
@@ -282,52 +202,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """For a load balancer or a benchmark: the server answers, and whether
         its background work has finished starting (the FAQ bot embeds every
         knowledge base at start; until then answers wait)."""
-        faq_bot: BotWorker = ctx.services["faq_bot"]
-        translator: TranslationWorker = ctx.services["translation_worker"]
-        with ctx.session_factory() as db:
-            job_backlog = jobs_backlog(db)
-        return {
-            "status": "ok",
-            "version": __version__,
-            "faq_bot": "ready" if faq_bot.ready else "starting",
-            # Messages waiting for their translation or the bot's answer: a
-            # growing number says the machine cannot keep up.
-            "backlog": {"translation": translator.backlog, "faq_bot": faq_bot.backlog},
-            # Durable jobs (core.jobs): queued, running, dead, and how late the oldest due one is.
-            "jobs": job_backlog,
-        }
+        return health_report(ctx)
 
-    for module in (
-        account_routes,
-        contact_routes,
-        inbox_routes,
-        conversation_routes,
-        language_routes,
-        translation_routes,
-        kb_routes,
-        kb_pages,
-        kb_admin,
-        routing_routes,
-        routing_pages,
-        ticket_routes,
-        ticket_pages,
-        ticket_web_form,
-        canned_routes,
-        csat_routes,
-        email_routes,
-        demo_pages,
-        webhook_routes,
-        job_routes,
-        realtime_routes,
-        webchat_routes,
-        webchat_pages,
-        customer_pages,
-        web_routes,
-    ):
-        app.include_router(module.router)
-    web_routes.mount_static(app)
+    for parts in board.plugged:
+        for router in parts.routers:
+            app.include_router(router)
+    for parts in board.plugged:
+        for mount in parts.mounts:
+            mount(app)
     _describe_authentication(app)
     return app
+
+
+def _tune_gc() -> None:
+    # The garbage collector's full passes stopped every thread for
+    # 60–190 ms every few seconds under load: most of the message path's
+    # p99 at N=1,000 (docs/benchmarks.md, "Message path"). What start-up
+    # loaded lives as long as the process: frozen, no pass walks it. And
+    # a young collection every 50,000 allocations instead of 700 lets a
+    # message's short-lived objects die before any collection sees them,
+    # so far fewer are promoted and full passes become rare (measured:
+    # p99 176 -> 62 ms at N=1,000; young passes take about 15 ms).
+    # Process-wide, so only where the server owns the process.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def _authenticated_operation(operation: dict[str, Any]) -> bool:

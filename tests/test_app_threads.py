@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from conftest import allow_local_mail_servers, free_port, seed_demo_world, wait_until
 from dragoman.core import events
-from dragoman.inboxes.services import INBOX_UPDATED
+from dragoman.inboxes.events import InboxUpdated
 from test_email_channel import make_inbox
 
 APP_THREADS = ("dragoman-sla", "dragoman-jobs", "dragoman-email-send", "dragoman-routing", "dragoman-faq-bot", "dragoman-translation", "dragoman-writer")
@@ -53,6 +53,6 @@ def test_a_mailbox_change_that_arrives_while_the_app_stops_starts_no_reader(app:
         runtime = ctx.services["email"]
     assert wait_until(lambda: reader not in thread_names(), timeout=10)
     # The settings change's event, handled after the stop (as a late restart thread would be).
-    runtime.on_event(events.Event(INBOX_UPDATED, demo.account_id, {"inbox_id": inbox["id"]}))
+    runtime.on_event(events.Event(demo.account_id, InboxUpdated(inbox_id=inbox["id"])))
     assert wait_until(lambda: "dragoman-imap-restart" not in thread_names(), timeout=10)
     assert reader not in thread_names()

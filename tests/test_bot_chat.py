@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from conftest import DemoWorld, wait_until
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, SenderType
+from dragoman.conversations.events import ConversationUpdated
 from dragoman.core import events
 from dragoman.core.http import AppContext
 from dragoman.inboxes.models import Inbox
@@ -119,8 +120,10 @@ def test_two_unhelpful_answers_hand_over_to_routing(
     activity = [m for m in timeline(db, conversation) if m.direction is Direction.activity]
     assert activity[-1].attributes["activity"] == "bot_handoff" and activity[-1].attributes["reason"] == "unhelpful"
     assert "did not help" in activity[-1].content
-    updated = [e for e in published if e.name == events.CONVERSATION_UPDATED and e.data["conversation"]["id"] == conversation.id]
-    assert updated and updated[-1].data["conversation"]["bot_active"] is False
+    updated = [
+        e.payload for e in published if isinstance(e.payload, ConversationUpdated) and e.payload.conversation.id == conversation.id
+    ]
+    assert updated and updated[-1].conversation.bot_active is False
     # The bot is quiet from now on.
     seen = say(client, ctx, customer, "hello?")
     assert seen[-1]["direction"] == "incoming"

@@ -40,3 +40,14 @@ def test_every_package_has_a_layer_and_no_import_is_ignored() -> None:
     web = {f"dragoman.web.{info.name}" for info in pkgutil.iter_modules([str(Path(dragoman.__file__).parent / "web")])}
     assert web <= listed, f"give these a layer: {sorted(web - listed)}"
     assert all("ignore_imports" not in contract for contract in contracts)
+
+
+def test_no_feature_imports_the_app_or_the_feature_list() -> None:
+    """The forbidden contract names every package a feature lives in: a new
+    package must join it, or it could wire itself around the feature list."""
+    contract = next(c for c in _contracts() if c["type"] == "forbidden")
+    assert set(contract["forbidden_modules"]) == {"dragoman.app", "dragoman.features"}
+    wiring = {"dragoman.app", "dragoman.features", "dragoman.cli", "dragoman.models", "dragoman.migrations"}
+    top_level = {f"dragoman.{info.name}" for info in pkgutil.iter_modules(dragoman.__path__)}
+    assert set(contract["source_modules"]) == top_level - wiring
+

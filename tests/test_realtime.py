@@ -114,6 +114,7 @@ def test_a_socket_that_falls_behind_is_closed_so_the_page_reconnects() -> None:
 
     from dragoman.accounts.models import Role
     from dragoman.accounts.permissions import Viewer
+    from dragoman.accounts.events import PresenceChanged
     from dragoman.core import events
     from dragoman.realtime.hub import CLOSE_RELOAD, MAX_QUEUED, AgentConnection, RealtimeHub
 
@@ -137,7 +138,7 @@ def test_a_socket_that_falls_behind_is_closed_so_the_page_reconnects() -> None:
         pump = asyncio.create_task(connection.pump())
         await asyncio.sleep(0)  # the pump takes the first frame and blocks on it
         for n in range(MAX_QUEUED + 2):
-            hub.on_event(events.Event(events.PRESENCE_CHANGED, 1, {"user_id": n}))
+            hub.on_event(events.Event(1, PresenceChanged(user_id=n, availability="online")))
         assert hub.agent_count(1) == 0  # dropped from the hub
         stuck.set()  # the browser's buffer drains; the close goes out next
         await asyncio.wait_for(pump, timeout=5)

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import DemoWorld
+from dragoman.conversations.events import MessageUpdated
 from dragoman.core import events
 from dragoman.core.http import AppContext
 from dragoman.language.engines.remote import LibreTranslateEngine
@@ -55,10 +56,11 @@ def test_incoming_message_is_translated_for_its_readers_after_commit(
     chinese = translations["zh"]
     assert chinese["status"] == "not_translated" and chinese["text"] is None
     assert chinese["reason"] == "not translated: no engine for es→zh"
-    updated = [e for e in heard if e.name == events.MESSAGE_UPDATED]
+    updated = [e for e in heard if isinstance(e.payload, MessageUpdated)]
     assert len(updated) == 1
-    assert updated[0].data["message"]["attributes"]["translations"]["en"]["text"] == english["text"]
-    assert updated[0].data["conversation"]["id"] == conversation_id  # so the hub forwards it to who may see it
+    assert isinstance(updated[0].payload, MessageUpdated)
+    assert updated[0].payload.message.attributes["translations"]["en"]["text"] == english["text"]
+    assert updated[0].payload.conversation.id == conversation_id  # so the hub forwards it to who may see it
 
 
 def test_assigning_translates_into_the_new_assignees_language(
@@ -307,7 +309,7 @@ def test_an_impossible_translation_is_not_redone_on_every_assignment(
     assert client.post(f"{url}/assignments", json={"assignee_id": demo.user("li.wei").id}, headers=admin).status_code == 200
     _settle(ctx)
     # es→zh has no engine: already stored as such when the message came in; nothing new to announce.
-    assert [e.name for e in heard].count(events.MESSAGE_UPDATED) == 1
+    assert [e.name for e in heard].count(MessageUpdated.kind) == 1
     translations = _messages(client, demo, admin, conversation_id)[0]["attributes"]["translations"]
     assert translations["zh"]["reason"] == "not translated: no engine for es→zh"
 

@@ -11,15 +11,19 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts import services as accounts
 from dragoman.core.errors import InvalidInput
-from dragoman.core.events import Event, record_event
+from dragoman.core.events import Event, Payload, record_event
 from dragoman.core.http import AppContext
 from dragoman.core.writer import BatchWriter
+
+
+class AccountAdded(Payload, kind="test.account_added"):
+    name: str
 
 
 def _add_account(name: str):  # type: ignore[no-untyped-def]
     def unit(db: Session) -> int:
         account = accounts.create_account(db, name)  # raises InvalidInput on an empty name
-        record_event(db, Event("test.account_added", account.id, {"name": name}))
+        record_event(db, Event(account.id, AccountAdded(name=name)))
         return account.id
 
     return unit
@@ -27,7 +31,7 @@ def _add_account(name: str):  # type: ignore[no-untyped-def]
 
 def test_a_failing_unit_is_reported_alone_and_the_rest_commit(ctx: AppContext) -> None:
     heard: list[str] = []
-    ctx.bus.subscribe(lambda event: heard.append(event.data["name"]) if event.name == "test.account_added" else None)
+    ctx.bus.subscribe(lambda event: heard.append(event.payload.name) if isinstance(event.payload, AccountAdded) else None)
     writer = BatchWriter(ctx.session_factory)
     writer.start()
 

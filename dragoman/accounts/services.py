@@ -22,6 +22,7 @@ from dragoman.accounts.models import (
     UserLanguage,
     Vendor,
 )
+from dragoman.accounts.events import MembershipChanged, PresenceChanged
 from dragoman.accounts.permissions import Viewer
 from dragoman.core import events
 from dragoman.core.clock import utcnow
@@ -188,7 +189,7 @@ def update_user(
     elif languages is not None or role is not None or active is not None:
         # What this agent may see (role, active) and be routed (languages)
         # changed: live sockets reload the viewer and routing the agent.
-        events.record_event(db, events.Event(events.MEMBERSHIP_CHANGED, user.account_id, {"user_ids": [user.id]}))
+        events.record_event(db, events.Event(user.account_id, MembershipChanged(user_ids=[user.id])))
     db.flush()
     return user
 
@@ -219,7 +220,7 @@ def set_user_teams(db: Session, user: User, team_ids: Sequence[int]) -> None:
     for team_id in sorted(wanted):
         db.add(TeamMember(team_id=team_id, user_id=user.id))
     db.flush()
-    events.record_event(db, events.Event(events.MEMBERSHIP_CHANGED, user.account_id, {"user_ids": [user.id]}))
+    events.record_event(db, events.Event(user.account_id, MembershipChanged(user_ids=[user.id])))
 
 
 def set_availability(db: Session, user: User, availability: Availability | str) -> User:
@@ -229,10 +230,7 @@ def set_availability(db: Session, user: User, availability: Availability | str) 
         raise InvalidInput("availability must be online, away, break or offline", field="availability") from None
     db.flush()
     events.record_event(
-        db,
-        events.Event(
-            events.PRESENCE_CHANGED, user.account_id, {"user_id": user.id, "availability": user.availability.value}
-        ),
+        db, events.Event(user.account_id, PresenceChanged(user_id=user.id, availability=user.availability.value))
     )
     return user
 
@@ -349,9 +347,7 @@ def set_team_members(db: Session, team: Team, user_ids: Sequence[int]) -> None:
     for user_id in sorted(wanted):
         db.add(TeamMember(team_id=team.id, user_id=user_id))
     db.flush()
-    events.record_event(
-        db, events.Event(events.MEMBERSHIP_CHANGED, team.account_id, {"user_ids": sorted(before | wanted)})
-    )
+    events.record_event(db, events.Event(team.account_id, MembershipChanged(user_ids=sorted(before | wanted))))
 
 
 # -- logins -----------------------------------------------------------------

@@ -31,6 +31,16 @@ from dragoman.conversations.models import (
     Priority,
     SenderType,
 )
+from dragoman.conversations.events import (
+    ConversationAssigned,
+    ConversationCreated,
+    ConversationPayload,
+    ConversationStatusChanged,
+    ConversationUpdated,
+    MessageCreated,
+    MessageUpdated,
+    PreviousAssignment,
+)
 from dragoman.conversations.schemas import ContactRef, ConversationOut, MessageOut, PersonRef
 from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
@@ -115,14 +125,14 @@ def conversation_out(
 
 
 def _record(
-    db: Session, name: str, conversation: Conversation, *, message: Message | None = None, **extra: Any
+    db: Session, kind: type[ConversationPayload], conversation: Conversation, *, message: Message | None = None, **fields: Any
 ) -> None:
+    """Publish `kind` after commit, with the conversation (and message) as the API shows them."""
     contact = db.get(Contact, conversation.contact_id)
-    data: dict[str, Any] = {"conversation": conversation_out(db, conversation, contact=contact).model_dump(mode="json")}
+    out = conversation_out(db, conversation, contact=contact)
     if message is not None:
-        data["message"] = message_out(db, message, contact).model_dump(mode="json")
-    data.update(extra)
-    events.record_event(db, events.Event(name, conversation.account_id, data))
+        fields["message"] = message_out(db, message, contact)
+    events.record_event(db, events.Event(conversation.account_id, kind(conversation=out, **fields)))
 
 
 # -- reading ----------------------------------------------------------------
@@ -333,11 +343,8 @@ def latest_conversation_and_contact(
 
 
 def record_message_updated(db: Session, conversation: Conversation, message: Message) -> None:
-    data = {
-        "conversation": conversation_out(db, conversation).model_dump(mode="json"),
-        "message": message_out(db, message).model_dump(mode="json"),
-    }
-    events.record_event(db, events.Event(events.MESSAGE_UPDATED, conversation.account_id, data))
+    payload = MessageUpdated(conversation=conversation_out(db, conversation), message=message_out(db, message))
+    events.record_event(db, events.Event(conversation.account_id, payload))
 
 
 # -- changing -----------------------------------------------------------------
@@ -363,7 +370,7 @@ def start_conversation(
     )
     db.add(conversation)
     db.flush()
-    _record(db, events.CONVERSATION_CREATED, conversation)
+    _record(db, ConversationCreated, conversation)
     return conversation
 
 
@@ -594,8 +601,8 @@ def receive_incoming_message(
         conversation.status = ConversationStatus.open
     db.flush()
     if previous_status is not ConversationStatus.open:
-        _record(db, events.CONVERSATION_STATUS_CHANGED, conversation, previous_status=previous_status.value)
-    _record(db, events.MESSAGE_CREATED, conversation, message=message)
+        _record(db, ConversationStatusChanged, conversation, previous_status=previous_status.value)
+    _record(db, MessageCreated, conversation, message=message)
     return message, True
 
 
@@ -633,7 +640,7 @@ def send_reply(
     conversation.last_activity_at = message.created_at
     conversation.unanswered_count = 0
     db.flush()
-    _record(db, events.MESSAGE_CREATED, conversation, message=message)
+    _record(db, MessageCreated, conversation, message=message)
     return message
 
 
@@ -652,7 +659,7 @@ def send_bot_reply(db: Session, conversation: Conversation, content: str, attrib
     )
     conversation.last_activity_at = message.created_at
     db.flush()
-    _record(db, events.MESSAGE_CREATED, conversation, message=message)
+    _record(db, MessageCreated, conversation, message=message)
     return message
 
 
@@ -703,7 +710,7 @@ def end_bot_handling(db: Session, conversation: Conversation, text: str, attribu
     conversation.bot_active = False
     db.flush()
     _add_activity(db, conversation, text, attributes)
-    _record(db, events.CONVERSATION_UPDATED, conversation)
+    _record(db, ConversationUpdated, conversation)
     return conversation
 
 
@@ -713,7 +720,7 @@ def add_note(db: Session, viewer: Viewer, conversation: Conversation, content: s
         db, conversation, direction=Direction.note, content=text, sender_type=SenderType.user, sender_id=viewer.user_id
     )
     db.flush()
-    _record(db, events.MESSAGE_CREATED, conversation, message=message)
+    _record(db, MessageCreated, conversation, message=message)
     return message
 
 
@@ -760,7 +767,7 @@ def _add_activity(db: Session, conversation: Conversation, text: str, attributes
         attributes=attributes,
     )
     db.flush()
-    _record(db, events.MESSAGE_CREATED, conversation, message=message)
+    _record(db, MessageCreated, conversation, message=message)
     return message
 
 
@@ -795,7 +802,7 @@ def assign_conversation(
         team: Team | None = db.get(Team, team_id)
         if team is None or team.account_id != conversation.account_id:
             raise NotFound(f"team {team_id} not found", field="team_id")
-    previous = {"assignee_id": conversation.assignee_id, "team_id": conversation.team_id}
+    previous = PreviousAssignment(assignee_id=conversation.assignee_id, team_id=conversation.team_id)
     changed = False
     if assignee_id is not _UNCHANGED and conversation.assignee_id != assignee_id:
         conversation.assignee_id = assignee_id
@@ -824,7 +831,7 @@ def assign_conversation(
         text, attributes = activity[0], {**attributes, **activity[1]}
     _add_activity(db, conversation, text, attributes)
     # Who held it before, so the push can tell agents who lose sight of it.
-    _record(db, events.CONVERSATION_ASSIGNED, conversation, previous=previous)
+    _record(db, ConversationAssigned, conversation, previous=previous)
     return conversation
 
 
@@ -846,7 +853,7 @@ def change_status(db: Session, viewer: Viewer, conversation: Conversation, statu
         f"{viewer.name} {verbs[new_status.value]} the conversation",
         {"activity": f"status_{new_status.value}", "actor": viewer.name},
     )
-    _record(db, events.CONVERSATION_STATUS_CHANGED, conversation, previous_status=previous.value)
+    _record(db, ConversationStatusChanged, conversation, previous_status=previous.value)
     return conversation
 
 
@@ -864,5 +871,5 @@ def update_conversation(
         # later messages no longer move it. "" hands it back to the evidence.
         language_services.override_conversation_language(db, conversation, conversation.language)
     db.flush()
-    _record(db, events.CONVERSATION_UPDATED, conversation)
+    _record(db, ConversationUpdated, conversation)
     return conversation

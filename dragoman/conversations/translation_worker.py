@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman.conversations import services as conversations
+from dragoman.conversations.events import ConversationAssigned, MessageCreated
 from dragoman.conversations.models import Conversation, Direction, Message
 from dragoman.core import events
 from dragoman.core.clock import utcnow
@@ -111,14 +112,12 @@ class TranslationWorker:
 
     def on_event(self, event: events.Event) -> None:
         """Bus listener: only queues, so the publisher never waits for an engine."""
-        if event.name == events.MESSAGE_CREATED:
-            message = event.data.get("message") or {}
-            if message.get("direction") == "incoming":
-                self._put(_Job(message_id=message["id"]))
-        elif event.name == events.CONVERSATION_ASSIGNED:
-            conversation = event.data.get("conversation") or {}
-            if conversation.get("id") is not None:
-                self._put(_Job(conversation_id=conversation["id"]))
+        payload = event.payload
+        if isinstance(payload, MessageCreated):
+            if payload.message.direction == "incoming":
+                self._put(_Job(message_id=payload.message.id))
+        elif isinstance(payload, ConversationAssigned):
+            self._put(_Job(conversation_id=payload.conversation.id))
 
     def _put(self, job: _Job) -> None:
         with self._pending_lock:

@@ -1,6 +1,6 @@
 """Surveys as durable jobs: a conversation resolved asks for one in the same
 transaction (core.jobs), so a survey is offered even if the process dies
-right after the agent resolved. Only `app.py` imports this module."""
+right after the agent resolved. Only `csat/feature.py` imports this module."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dragoman.conversations.events import ConversationStatusChanged
 from dragoman.conversations.models import Conversation
 from dragoman.core import events
 from dragoman.core.jobs import JobRunner, JobSpec
@@ -19,12 +20,10 @@ OFFER_SURVEY = "csat.offer_survey"
 
 def survey_jobs(event: events.Event) -> Sequence[JobSpec]:
     """A resolved conversation may get a survey (`offer_survey` decides)."""
-    if event.name != events.CONVERSATION_STATUS_CHANGED:
+    payload = event.payload
+    if not isinstance(payload, ConversationStatusChanged) or payload.conversation.status != "resolved":
         return ()
-    conversation = event.data.get("conversation") or {}
-    if conversation.get("status") != "resolved":
-        return ()
-    return (JobSpec(OFFER_SURVEY, {"conversation_id": int(conversation["id"])}, account_id=event.account_id),)
+    return (JobSpec(OFFER_SURVEY, {"conversation_id": payload.conversation.id}, account_id=event.account_id),)
 
 
 def register_survey_jobs(runner: JobRunner, public_url: str) -> None:

@@ -9,19 +9,19 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from dragoman.accounts.events import MembershipChanged
 from dragoman.accounts.models import InboxTeam, Team
 from dragoman.core import events
 from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.outbound import OutboundAllow
 from dragoman.core.security import new_token
 from dragoman.core.validation import require_text
+from dragoman.inboxes.events import InboxUpdated
 from dragoman.inboxes.models import Inbox
 
 # "email": mail received by IMAP or SMTP; "api": tickets and messages another
 # system posts (a web form, a shop's backend).
 CHANNEL_TYPES = ("webchat", "email", "api")
-# Listeners that hold a channel's connections (the IMAP pollers) reload it.
-INBOX_UPDATED = "inbox.updated"
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def create_inbox(
     db.add(inbox)
     db.flush()
     set_inbox_teams(db, inbox, team_ids)
-    events.record_event(db, events.Event(INBOX_UPDATED, inbox.account_id, {"inbox_id": inbox.id}))
+    events.record_event(db, events.Event(inbox.account_id, InboxUpdated(inbox_id=inbox.id)))
     return inbox
 
 
@@ -123,7 +123,7 @@ def update_inbox(
             if secret_key:
                 merged = handling.seal(merged, secret_key)
         inbox.settings = merged
-        events.record_event(db, events.Event(INBOX_UPDATED, inbox.account_id, {"inbox_id": inbox.id}))
+        events.record_event(db, events.Event(inbox.account_id, InboxUpdated(inbox_id=inbox.id)))
     if team_ids is not None:
         set_inbox_teams(db, inbox, team_ids)
     db.flush()
@@ -171,7 +171,7 @@ def set_inbox_teams(db: Session, inbox: Inbox, team_ids: Sequence[int]) -> None:
     for team_id in sorted(wanted):
         db.add(InboxTeam(inbox_id=inbox.id, team_id=team_id))
     db.flush()
-    events.record_event(db, events.Event(events.MEMBERSHIP_CHANGED, inbox.account_id, {"inbox_id": inbox.id}))
+    events.record_event(db, events.Event(inbox.account_id, MembershipChanged(inbox_id=inbox.id)))
 
 
 def inbox_team_ids(db: Session, inbox_id: int) -> list[int]:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dragoman.accounts.models import Role
 from dragoman.accounts.permissions import Viewer
 from dragoman.conversations import services as conversations
+from dragoman.conversations.events import ConversationAssigned, ConversationPayload, MessageCreated
 from dragoman.conversations.models import Conversation, ConversationStatus, Message
 from dragoman.core import events
 from dragoman.inboxes.models import Inbox
@@ -127,17 +128,18 @@ class BotWorker:
 
     def on_event(self, event: events.Event) -> None:
         """Bus listener: only queues, so the publisher never waits for the bot."""
-        conversation = event.data.get("conversation") or {}
-        if not conversation.get("bot_active"):
+        payload = event.payload
+        if not isinstance(payload, ConversationPayload) or not payload.conversation.bot_active:
             return
-        if event.name == events.MESSAGE_CREATED:
-            message = event.data.get("message") or {}
-            if message.get("direction") == "incoming":
-                self._put(_Job(message_id=message["id"]))
-            elif message.get("direction") == "outgoing" and message.get("sender_type") == "user":
-                self._put(_Job(takeover_conversation_id=conversation["id"]))
-        elif event.name == events.CONVERSATION_ASSIGNED and conversation.get("assignee"):
-            self._put(_Job(takeover_conversation_id=conversation["id"]))
+        conversation = payload.conversation
+        if isinstance(payload, MessageCreated):
+            message = payload.message
+            if message.direction == "incoming":
+                self._put(_Job(message_id=message.id))
+            elif message.direction == "outgoing" and message.sender_type == "user":
+                self._put(_Job(takeover_conversation_id=conversation.id))
+        elif isinstance(payload, ConversationAssigned) and conversation.assignee is not None:
+            self._put(_Job(takeover_conversation_id=conversation.id))
 
     def _put(self, job: _Job) -> None:
         with self._pending_lock:

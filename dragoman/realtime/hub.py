@@ -17,7 +17,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dragoman.accounts.events import MembershipChanged
 from dragoman.accounts.permissions import Viewer, can_view_conversation
+from dragoman.conversations.events import (
+    ConversationAssigned,
+    ConversationPayload,
+    ConversationStatusChanged,
+    MessageCreated,
+    PreviousAssignment,
+)
+from dragoman.conversations.schemas import ConversationOut
 from dragoman.core import events
 from dragoman.core.files import PICTURE_TYPES
 
@@ -99,23 +108,23 @@ def websocket_closer(websocket: ClosableSocket) -> Callable[[int], Awaitable[Non
 CONVERSATION_HIDDEN = "conversation.hidden"
 
 
-def _sees(viewer: Viewer, conversation: dict[str, Any]) -> bool:
+def _sees(viewer: Viewer, conversation: ConversationOut) -> bool:
     return can_view_conversation(
         viewer,
-        account_id=conversation["account_id"],
-        inbox_id=conversation["inbox_id"],
-        assignee_id=(conversation.get("assignee") or {}).get("id"),
-        team_id=(conversation.get("team") or {}).get("id"),
+        account_id=conversation.account_id,
+        inbox_id=conversation.inbox_id,
+        assignee_id=conversation.assignee.id if conversation.assignee is not None else None,
+        team_id=conversation.team.id if conversation.team is not None else None,
     )
 
 
-def _saw(viewer: Viewer, conversation: dict[str, Any], previous: dict[str, Any]) -> bool:
+def _saw(viewer: Viewer, conversation: ConversationOut, previous: PreviousAssignment) -> bool:
     return can_view_conversation(
         viewer,
-        account_id=conversation["account_id"],
-        inbox_id=conversation["inbox_id"],
-        assignee_id=previous.get("assignee_id"),
-        team_id=previous.get("team_id"),
+        account_id=conversation.account_id,
+        inbox_id=conversation.inbox_id,
+        assignee_id=previous.assignee_id,
+        team_id=previous.team_id,
     )
 
 
@@ -196,12 +205,15 @@ class RealtimeHub:
     # -- dispatch (on the loop) -------------------------------------------------
 
     def _dispatch(self, event: events.Event) -> None:
-        if event.name == events.MEMBERSHIP_CHANGED:
-            self._refresh_viewers(event)
+        payload = event.payload
+        if isinstance(payload, MembershipChanged):
+            self._refresh_viewers(event.account_id, payload)
             return
-        conversation = event.data.get("conversation")
-        frame = json.dumps({"event": event.name, "data": event.data}, separators=(",", ":"))
-        previous = event.data.get("previous")
+        # Every other event goes to the consoles as it is (ticket pages follow
+        # tickets, the console conversations); a conversation's only to whoever may see it.
+        conversation = payload.conversation if isinstance(payload, ConversationPayload) else None
+        frame = json.dumps({"event": event.name, "data": event.wire()}, separators=(",", ":"))
+        previous = payload.previous if isinstance(payload, ConversationAssigned) else None
         hidden_frame: str | None = None
         for connection in list(self._agents.get(event.account_id, ())):
             viewer = connection.viewer
@@ -214,7 +226,7 @@ class RealtimeHub:
                 # It was theirs to see and no longer is: say only that, so the
                 # console can drop it, and nothing of its new state.
                 if hidden_frame is None:
-                    hidden_frame = json.dumps({"event": CONVERSATION_HIDDEN, "data": {"conversation_id": conversation["id"]}})
+                    hidden_frame = json.dumps({"event": CONVERSATION_HIDDEN, "data": {"conversation_id": conversation.id}})
                 outgoing = hidden_frame
             if not connection.offer(outgoing):
                 log.warning("closing agent socket of user %s: %d frames behind", viewer.user_id, MAX_QUEUED)
@@ -223,31 +235,32 @@ class RealtimeHub:
         if conversation is not None:
             self._push_to_visitors(event, conversation)
 
-    def _push_to_visitors(self, event: events.Event, conversation: dict[str, Any]) -> None:
-        visitors = self._visitors.get(conversation["contact"]["id"])
+    def _push_to_visitors(self, event: events.Event, conversation: ConversationOut) -> None:
+        visitors = self._visitors.get(conversation.contact.id)
         if not visitors:
             return
-        payload: dict[str, Any] | None = None
-        if event.name == events.MESSAGE_CREATED:
-            message = event.data["message"]
-            if message["direction"] in ("incoming", "outgoing"):
-                payload = {"event": "message", "message": visitor_message_view(message)}
-        elif event.name == events.CONVERSATION_STATUS_CHANGED:
-            payload = {"event": "status", "conversation_id": conversation["id"], "status": conversation["status"]}
-        if payload is None:
+        shown: dict[str, Any] | None = None
+        payload = event.payload
+        if isinstance(payload, MessageCreated):
+            if payload.message.direction in ("incoming", "outgoing"):
+                # The message's JSON form, as the widget's history shows it.
+                shown = {"event": "message", "message": visitor_message_view(event.wire()["message"])}
+        elif isinstance(payload, ConversationStatusChanged):
+            shown = {"event": "status", "conversation_id": conversation.id, "status": conversation.status}
+        if shown is None:
             return
-        frame = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        frame = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
         for connection in list(visitors):
-            if connection.inbox_id == conversation["inbox_id"] and not connection.offer(frame):
+            if connection.inbox_id == conversation.inbox_id and not connection.offer(frame):
                 self.remove_visitor(connection)
                 connection.close()
 
-    def _refresh_viewers(self, event: events.Event) -> None:
+    def _refresh_viewers(self, account_id: int, change: MembershipChanged) -> None:
         loop = self._loop
         assert loop is not None
-        affected = set(event.data.get("user_ids") or ())
-        everyone = "inbox_id" in event.data
-        for connection in list(self._agents.get(event.account_id, ())):
+        affected = set(change.user_ids or ())
+        everyone = change.inbox_id is not None
+        for connection in list(self._agents.get(account_id, ())):
             if connection.viewer is not None and (everyone or connection.viewer.user_id in affected):
                 loop.create_task(self._reload(connection))
 

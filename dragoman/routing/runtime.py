@@ -27,8 +27,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dragoman.accounts.events import MembershipChanged, PresenceChanged
 from dragoman.accounts.models import User
+from dragoman.conversations.events import (
+    ConversationAssigned,
+    ConversationCreated,
+    ConversationPayload,
+    ConversationStatusChanged,
+    ConversationUpdated,
+    MessageCreated,
+)
 from dragoman.conversations.models import Conversation, ConversationStatus
+from dragoman.conversations.schemas import ConversationOut
 from dragoman.core import events
 from dragoman.inboxes.models import Inbox
 from dragoman.routing import services
@@ -101,11 +111,12 @@ class RoutingRuntime:
     def on_event(self, event: events.Event) -> None:
         """Bus listener: only queues the event (a reply only when routing
         waits for that conversation's answer)."""
-        if event.name in _HANDLED:
+        payload = event.payload
+        if isinstance(payload, _HANDLED):
             self._put(_Job("event", event=event))
-        elif event.name == events.MESSAGE_CREATED:
-            message = event.data.get("message") or {}
-            if message.get("direction") == "outgoing" and message.get("conversation_id") in self._awaiting:
+        elif isinstance(payload, MessageCreated):
+            message = payload.message
+            if message.direction == "outgoing" and message.conversation_id in self._awaiting:
                 self._put(_Job("event", event=event))
 
     def accept(self, conversation_id: int, user_id: int) -> None:
@@ -282,46 +293,46 @@ class RoutingRuntime:
     # -- events -----------------------------------------------------------------------------
 
     def _on_event(self, event: events.Event, now: float) -> None:
-        data = event.data
-        if event.name == events.PRESENCE_CHANGED:
+        payload = event.payload
+        if isinstance(payload, PresenceChanged):
             # "break" is ready for when the foundation's presence has it.
-            presence = {p.value: p for p in Presence}.get(str(data.get("availability")), Presence.offline)
-            schedule = self._schedules.get(int(data["user_id"]))
+            presence = {p.value: p for p in Presence}.get(payload.availability, Presence.offline)
+            schedule = self._schedules.get(payload.user_id)
             if presence is Presence.online and schedule is not None and not schedule.is_open(now):
                 presence = Presence.away  # online, but off shift: no new work until it starts
-            self._apply(self.engine.set_presence(int(data["user_id"]), presence, now))
+            self._apply(self.engine.set_presence(payload.user_id, presence, now))
             return
-        if event.name == events.MEMBERSHIP_CHANGED:
-            if "inbox_id" in data:
+        if isinstance(payload, MembershipChanged):
+            if payload.inbox_id is not None:
                 # An inbox's teams changed: who may be given its conversations.
                 self._reload_queues(now)
                 self._reload_agents(None, now)
             else:
-                self._reload_agents([int(i) for i in data.get("user_ids", [])], now)
+                self._reload_agents(payload.user_ids or [], now)
             return
-        conversation = data.get("conversation") or {}
-        conversation_id = conversation.get("id")
-        if conversation_id is None:
+        if not isinstance(payload, ConversationPayload):
             return
-        if event.name == events.MESSAGE_CREATED:
-            message = data.get("message") or {}
-            if message.get("direction") == "outgoing" and message.get("sender_type") == "user":
+        conversation = payload.conversation
+        conversation_id = conversation.id
+        if isinstance(payload, MessageCreated):
+            if payload.message.direction == "outgoing" and payload.message.sender_type == "user":
                 # Answered in time, by the agent or by a colleague: someone is
                 # answering the customer, and routing never moves it from them.
                 self._awaiting.pop(conversation_id, None)
             return
-        if event.name == events.CONVERSATION_ASSIGNED:
+        if isinstance(payload, ConversationAssigned):
             self._on_assigned(conversation_id, conversation, now)
-        elif event.name in (events.CONVERSATION_CREATED, events.CONVERSATION_UPDATED):
-            if self.engine.is_waiting(conversation_id) and event.name == events.CONVERSATION_UPDATED:
+        elif isinstance(payload, (ConversationCreated, ConversationUpdated)):
+            updated = isinstance(payload, ConversationUpdated)
+            if self.engine.is_waiting(conversation_id) and updated:
                 self._enqueue_ids([conversation_id], now, fresh=False)  # language or priority changed
             elif not self.engine.is_waiting(conversation_id) and conversation_id not in self._held:
-                self._enqueue_ids([conversation_id], now, fresh=event.name == events.CONVERSATION_UPDATED)
-        elif event.name == events.CONVERSATION_STATUS_CHANGED:
+                self._enqueue_ids([conversation_id], now, fresh=updated)
+        elif isinstance(payload, ConversationStatusChanged):
             self._on_status(conversation_id, conversation, now)
 
-    def _on_assigned(self, conversation_id: int, conversation: dict[str, Any], now: float) -> None:
-        assignee = (conversation.get("assignee") or {}).get("id")
+    def _on_assigned(self, conversation_id: int, conversation: ConversationOut, now: float) -> None:
+        assignee = conversation.assignee.id if conversation.assignee is not None else None
         if self._own.get(conversation_id) == assignee and assignee is not None:
             del self._own[conversation_id]  # our own assignment coming back
             return
@@ -332,24 +343,24 @@ class RoutingRuntime:
         before = self._held.pop(conversation_id, None)
         if before is not None:
             decisions += self.engine.release(before[0], before[1], now)
-        if assignee is not None and conversation.get("status") == "open":
-            channel = self._channel_of(conversation.get("inbox_id"))
+        if assignee is not None and conversation.status == "open":
+            channel = self._channel_of(conversation.inbox_id)
             self._held[conversation_id] = (int(assignee), channel)
             self.engine.note_assigned(int(assignee), channel, now)
         self._apply(decisions)
-        if assignee is None and conversation.get("team") is None and conversation.get("status") == "open":
+        if assignee is None and conversation.team is None and conversation.status == "open":
             # Handed back to the queue: waits from now, unless routing took it
             # back for want of an answer (the customer has waited all along).
             returning = conversation_id in self._returning
             self._returning.discard(conversation_id)
             self._enqueue_ids([conversation_id], now, fresh=not returning)
 
-    def _on_status(self, conversation_id: int, conversation: dict[str, Any], now: float) -> None:
-        status = conversation.get("status")
-        assignee = (conversation.get("assignee") or {}).get("id")
+    def _on_status(self, conversation_id: int, conversation: ConversationOut, now: float) -> None:
+        status = conversation.status
+        assignee = conversation.assignee.id if conversation.assignee is not None else None
         if status == ConversationStatus.open.value:
             if assignee is not None and conversation_id not in self._held:
-                channel = self._channel_of(conversation.get("inbox_id"))
+                channel = self._channel_of(conversation.inbox_id)
                 self._held[conversation_id] = (int(assignee), channel)
                 self.engine.note_assigned(int(assignee), channel, now)
             elif assignee is None:
@@ -464,13 +475,11 @@ def _held_statement() -> Any:
     )
 
 
-_HANDLED = frozenset(
-    {
-        events.CONVERSATION_CREATED,
-        events.CONVERSATION_UPDATED,
-        events.CONVERSATION_ASSIGNED,
-        events.CONVERSATION_STATUS_CHANGED,
-        events.PRESENCE_CHANGED,
-        events.MEMBERSHIP_CHANGED,
-    }
+_HANDLED = (
+    ConversationCreated,
+    ConversationUpdated,
+    ConversationAssigned,
+    ConversationStatusChanged,
+    PresenceChanged,
+    MembershipChanged,
 )

@@ -22,6 +22,7 @@ from dragoman.accounts.models import Availability, InboxTeam, Role, Team, TeamMe
 from dragoman.accounts.permissions import Viewer
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
+from dragoman.conversations.events import ConversationNeedsTicket
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, SenderType
 from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
@@ -908,15 +909,11 @@ def _make_ticket(db: Session, conversation: Conversation) -> int:
     subject = " ".join((first or "").split())[:120] or f"Conversation {conversation.id}"
     events.emit_in_transaction(
         db,
-        events.Event(
-            events.CONVERSATION_NEEDS_TICKET,
-            conversation.account_id,
-            {"conversation_id": conversation.id, "subject": subject, "source": "chat"},
-        ),
+        events.Event(conversation.account_id, ConversationNeedsTicket(conversation_id=conversation.id, subject=subject, source="chat")),
     )
     made = _ticket_id(db, conversation.id)
     if made is None:
-        raise RuntimeError("no ticket was made: tickets do not react to conversation.needs_ticket (see app.py)")
+        raise RuntimeError("no ticket was made: tickets do not react to conversation.needs_ticket (see tickets/feature.py)")
     return made
 
 

@@ -21,10 +21,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dragoman.conversations.events import MessageCreated
 from dragoman.conversations.models import Conversation
 from dragoman.core import events
 from dragoman.core.clock import utcnow
 from dragoman.tickets import services
+from dragoman.tickets.events import TicketCreated, TicketUpdated
 from dragoman.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -83,22 +85,23 @@ class SlaRuntime:
         self._jobs.put(job)
 
     def on_event(self, event: events.Event) -> None:
-        if event.name == services.TICKET_CREATED:
-            self._ticket_conversations.add(event.data["ticket"]["conversation_id"])
-            self._put(_Job(event.data["ticket"]["conversation_id"], "wake"))
-        elif event.name == services.TICKET_UPDATED:
-            self._put(_Job(event.data["ticket"]["conversation_id"], "wake"))
-        elif event.name == events.MESSAGE_CREATED:
-            message = event.data.get("message") or {}
-            conversation_id = message.get("conversation_id")
+        payload = event.payload
+        if isinstance(payload, TicketCreated):
+            self._ticket_conversations.add(payload.ticket.conversation_id)
+            self._put(_Job(payload.ticket.conversation_id, "wake"))
+        elif isinstance(payload, TicketUpdated):
+            self._put(_Job(payload.ticket.conversation_id, "wake"))
+        elif isinstance(payload, MessageCreated):
+            message = payload.message
+            conversation_id = message.conversation_id
             if conversation_id not in self._ticket_conversations:
                 return
-            if message.get("direction") == "incoming":
-                self._put(_Job(conversation_id, "customer_message", _moment(message.get("created_at"))))
-            elif message.get("direction") == "outgoing" and message.get("sender_type") == "user":
+            if message.direction == "incoming":
+                self._put(_Job(conversation_id, "customer_message", _moment(message.created_at)))
+            elif message.direction == "outgoing" and message.sender_type == "user":
                 # Only a person's reply meets a response promise (not the
                 # FAQ bot's, not an automatic reply).
-                self._put(_Job(conversation_id, "agent_reply", _moment(message.get("created_at"))))
+                self._put(_Job(conversation_id, "agent_reply", _moment(message.created_at)))
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Tests: every queued job handled."""

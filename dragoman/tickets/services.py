@@ -27,6 +27,7 @@ from dragoman.core.edge import plain_integer
 from dragoman.contacts.models import Contact
 from dragoman.contacts.services import clean_tier, create_contact, get_contact
 from dragoman.conversations import services as conversations
+from dragoman.conversations.events import ConversationNeedsTicket
 from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message, Priority
 from dragoman.core import events
 from dragoman.core.clock import isoformat, utcnow
@@ -38,6 +39,7 @@ from dragoman.language import services as language_services
 from dragoman.calendars.hours import BusinessHours, Window
 from dragoman.calendars.services import check_hours_input, from_epoch, hours_out, to_epoch
 from dragoman.tickets import sla_clock
+from dragoman.tickets.events import SlaBreached, SlaWarning, TicketCreated, TicketPayload, TicketUpdated
 from dragoman.tickets.fields import FIELD_TYPES, FieldDefinition, check_fields, check_key, missing_to_solve
 from dragoman.tickets.models import SlaEvent, SlaPolicy, SlaTimer, Ticket, TicketField, TicketLink, TicketStatus, TicketView
 from dragoman.tickets.schemas import (
@@ -56,10 +58,6 @@ from dragoman.tickets.schemas import (
     TicketStatusName,
 )
 
-TICKET_SLA_WARNING = "ticket.sla_warning"
-TICKET_SLA_BREACHED = "ticket.sla_breached"
-TICKET_CREATED = "ticket.created"
-TICKET_UPDATED = "ticket.updated"
 
 SLA_ACTOR = "SLA"
 MAX_SUBJECT = 300
@@ -449,10 +447,8 @@ def retarget_timers(db: Session, ticket: Ticket, conversation: Conversation, now
 # -- tickets ------------------------------------------------------------------------
 
 
-def _record(db: Session, name: str, ticket: Ticket, conversation: Conversation) -> None:
-    events.record_event(
-        db, events.Event(name, ticket.account_id, {"ticket": ticket_out(db, ticket, conversation).model_dump(mode="json")})
-    )
+def _record(db: Session, kind: type[TicketPayload], ticket: Ticket, conversation: Conversation) -> None:
+    events.record_event(db, events.Event(ticket.account_id, kind(ticket=ticket_out(db, ticket, conversation))))
 
 
 def ticket_for_conversation(db: Session, conversation_id: int) -> Ticket | None:
@@ -499,17 +495,19 @@ def create_ticket(
         if answered is None:
             start_timer(db, ticket, conversation, "first_response", now, policy)
         start_timer(db, ticket, conversation, "resolution", now, policy)
-    _record(db, TICKET_CREATED, ticket, conversation)
+    _record(db, TicketCreated, ticket, conversation)
     return ticket
 
 
 def on_conversation_needs_ticket(db: Session, event: events.Event) -> None:
     """`conversation.needs_ticket` (a mail that opens a request, a chat nobody
     could take): the conversation's ticket, made now unless it is one already."""
-    conversation = db.get(Conversation, event.data["conversation_id"])
+    need = event.payload
+    assert isinstance(need, ConversationNeedsTicket)
+    conversation = db.get(Conversation, need.conversation_id)
     if conversation is None or ticket_for_conversation(db, conversation.id) is not None:
         return
-    create_ticket(db, conversation, subject=event.data["subject"], source=event.data["source"], now=event.data.get("now"))
+    create_ticket(db, conversation, subject=need.subject, source=need.source, now=need.now)
 
 
 def open_ticket(db: Session, inbox: Inbox, body: NewTicketIn, *, source: str = "api") -> Ticket:
@@ -638,7 +636,7 @@ def update_ticket(db: Session, viewer: Viewer, ticket: Ticket, conversation: Con
         set_ticket_status(db, viewer, ticket, conversation, TicketStatus(body.status), now)
     ticket.updated_at = now
     db.flush()
-    _record(db, TICKET_UPDATED, ticket, conversation)
+    _record(db, TicketUpdated, ticket, conversation)
     return ticket
 
 
@@ -768,8 +766,8 @@ def merge_tickets(db: Session, viewer: Viewer, source: Ticket, source_conversati
     target.tags = clean_tags([*(target.tags or ()), *(t for t in source.tags or () if t not in (target.tags or ()))])
     target.updated_at = now
     db.flush()
-    _record(db, TICKET_UPDATED, source, source_conversation)
-    _record(db, TICKET_UPDATED, target, target_conversation)
+    _record(db, TicketUpdated, source, source_conversation)
+    _record(db, TicketUpdated, target, target_conversation)
     return target
 
 
@@ -794,7 +792,7 @@ def transfer_ticket(
     )
     ticket.updated_at = utcnow()
     db.flush()
-    _record(db, TICKET_UPDATED, ticket, conversation)
+    _record(db, TicketUpdated, ticket, conversation)
     return note
 
 
@@ -1175,9 +1173,10 @@ def fire_due_timer(db: Session, timer: SlaTimer, now: datetime) -> list[tuple[in
         events.record_event(
             db,
             events.Event(
-                TICKET_SLA_BREACHED if timer.breached_at == now else TICKET_SLA_WARNING,
                 ticket.account_id,
-                {"ticket_id": ticket.id, "metric": timer.metric, "conversation_id": conversation.id},
+                (SlaBreached if timer.breached_at == now else SlaWarning)(
+                    ticket_id=ticket.id, metric=timer.metric, conversation_id=conversation.id  # type: ignore[arg-type]
+                ),
             ),
         )
     return fired

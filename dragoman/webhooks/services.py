@@ -33,7 +33,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman import __version__
-from dragoman.core import events
+from dragoman.conversations.events import (
+    ConversationAssigned,
+    ConversationCreated,
+    ConversationStatusChanged,
+    MessageCreated,
+)
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.events import Event
@@ -57,10 +62,10 @@ log = logging.getLogger(__name__)
 # Bus event -> webhook event. Underscore names are Chatwoot's, so receivers
 # written for Chatwoot recognise them.
 WEBHOOK_EVENTS: dict[str, str] = {
-    events.CONVERSATION_CREATED: "conversation_created",
-    events.MESSAGE_CREATED: "message_created",
-    events.CONVERSATION_STATUS_CHANGED: "conversation_status_changed",
-    events.CONVERSATION_ASSIGNED: "conversation_assigned",
+    ConversationCreated.kind: "conversation_created",
+    MessageCreated.kind: "message_created",
+    ConversationStatusChanged.kind: "conversation_status_changed",
+    ConversationAssigned.kind: "conversation_assigned",
 }
 EVENT_NAMES: tuple[str, ...] = tuple(WEBHOOK_EVENTS.values())
 
@@ -247,7 +252,8 @@ def enqueue_deliveries(session: Session, pending: list[Event]) -> None:
         subscribed = [w for w in webhooks if w.account_id == event.account_id and name in (w.events or [])]
         if not subscribed:
             continue
-        payload = _json_text(event.data)
+        # The payload's JSON form (core.events.Event.wire): Chatwoot's shape.
+        payload = _json_text(event.wire())
         session.add_all(
             WebhookDelivery(
                 account_id=event.account_id,

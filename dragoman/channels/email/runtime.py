@@ -33,6 +33,7 @@ from dragoman.channels.email.catcher import MailCatcher
 from dragoman.channels.email.config import MAX_BYTES_LIMIT, ImapMailbox, read_email_settings, with_clear_passwords
 from dragoman.channels.email.models import MailboxCursor
 from dragoman.conversations import services as conversations
+from dragoman.conversations.events import MessageCreated
 from dragoman.conversations.models import Conversation, Message
 from dragoman.core import events
 from dragoman.core.clock import utcnow
@@ -40,7 +41,7 @@ from dragoman.core.errors import InvalidInput
 from dragoman.core.outbound import OutboundAllow
 from dragoman.core.secrets import SecretUnreadable
 from dragoman.inboxes.models import Inbox
-from dragoman.inboxes.services import INBOX_UPDATED
+from dragoman.inboxes.events import InboxUpdated
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +135,14 @@ class EmailRuntime:
             self._sender = None
 
     def on_event(self, event: events.Event) -> None:
-        if event.name == events.MESSAGE_CREATED:
-            message = event.data.get("message") or {}
-            if message.get("direction") != "outgoing" or not self._is_email_inbox(message.get("inbox_id")):
+        payload = event.payload
+        if isinstance(payload, MessageCreated):
+            message = payload.message
+            if message.direction != "outgoing" or not self._is_email_inbox(message.inbox_id):
                 return
-            self._queue_send(int(message["id"]), 0)
-        elif event.name == INBOX_UPDATED:
-            inbox_id = int(event.data["inbox_id"])
+            self._queue_send(message.id, 0)
+        elif isinstance(payload, InboxUpdated):
+            inbox_id = payload.inbox_id
             self._email_inboxes.pop(inbox_id, None)
             # Off the committing thread: stopping the old poller may wait for its IDLE.
             threading.Thread(target=self._restart_if_email, args=(inbox_id,), name="dragoman-imap-restart", daemon=True).start()

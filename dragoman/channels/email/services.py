@@ -38,6 +38,7 @@ from dragoman.core.mime import (
 from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
+from dragoman.conversations.events import ConversationNeedsTicket
 from dragoman.conversations.models import Conversation, Direction, Message, SenderType
 from dragoman.core import events
 from dragoman.core.clock import utcnow
@@ -231,9 +232,8 @@ def receive_email(
     events.emit_in_transaction(
         db,
         events.Event(
-            events.CONVERSATION_NEEDS_TICKET,
             conversation.account_id,
-            {"conversation_id": conversation.id, "subject": mail.subject or "(no subject)", "source": "email", "now": now},
+            ConversationNeedsTicket(conversation_id=conversation.id, subject=mail.subject or "(no subject)", source="email", now=now),
         ),
     )
     ticket = tickets.ticket_for_conversation(db, conversation.id)
