@@ -139,9 +139,9 @@ def health_report(ctx: AppContext) -> dict[str, object]:
     return report
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, features: tuple[Feature, ...] = FEATURES) -> FastAPI:
     settings = settings or Settings.from_env()
-    ctx = build_context(settings)
+    ctx = build_context(settings, features)
     board: Plugboard = ctx.services["plugboard"]
 
     @asynccontextmanager
