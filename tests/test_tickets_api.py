@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from conftest import DemoWorld, wait_until
 from dragoman.conversations.models import Conversation
 from dragoman.core.http import AppContext
+from dragoman.tickets.events import TicketUpdated
 from dragoman.tickets.models import SlaTimer, Ticket
 from dragoman.tickets.runtime import SlaRuntime
 
@@ -576,7 +577,7 @@ def test_one_change_applies_to_many_tickets_and_a_ticket_it_cannot_apply_to_is_l
         now = ticket(client, demo, agent, untouched["id"])
         assert (now["status"], now["priority"], now["tags"], now["assignee_id"]) == ("new", "normal", [], None)
     # Nobody hears of a change that was undone.
-    changed = {e.data["ticket"]["id"] for e in announced if e.name == "ticket.updated"}
+    changed = {e.payload.ticket.id for e in announced if isinstance(e.payload, TicketUpdated)}
     assert changed == {ready["id"]}
 
     # Tags are added to each ticket's own; a ticket the caller cannot see is reported, not changed.

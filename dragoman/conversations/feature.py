@@ -33,6 +33,6 @@ def plug(ctx: AppContext) -> Plugged:
 FEATURE = Feature(
     name="conversations",
     plug=plug,
-    models=("dragoman.conversations.models",),
+    models=("dragoman.conversations.models", "dragoman.contacts.models"),
     settings=("data_dir", "max_message_chars"),
 )

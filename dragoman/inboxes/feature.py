@@ -14,6 +14,6 @@ def plug(_ctx: AppContext) -> Plugged:
 FEATURE = Feature(
     name="inboxes",
     plug=plug,
-    models=("dragoman.inboxes.models", "dragoman.contacts.models"),
+    models=("dragoman.inboxes.models",),
     settings=("secret_key", "outbound_allow"),
 )
