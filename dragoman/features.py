@@ -2,8 +2,9 @@
 runtimes, ...) in this order, starts their runtimes in it and stops them in
 reverse. A feature's `plug` may use the services of the features before it
 (the language runtime first of all). Adding a feature is one folder with its
-`feature.py` and one line here. Only `app.py` and the command line import
-this list; features never do (pyproject.toml's import contracts)."""
+`feature.py`, and its line here (imported above, placed in order below).
+Only `app.py` imports this list; features never do (pyproject.toml's import
+contracts)."""
 
 from __future__ import annotations
 

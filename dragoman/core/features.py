@@ -6,8 +6,8 @@ registrations such as a channel's inbox settings), the models it owns and
 the settings it reads, and `plug`: given the shared context, the parts that
 run (routes, event listeners, transaction hooks, job kinds, runtimes to start
 and stop, services the routes look up, health figures). `dragoman/features.py`
-lists every feature in order; `app.py` and the command line go through that
-list and wire nothing by hand. Features never import the list or the app
+lists every feature in order; `app.py` (and the command line through it) goes
+through that list and wires nothing by hand. Features never import the list or the app
 (pyproject.toml's import contracts).
 """
 

@@ -255,7 +255,7 @@ def answered_between(db: Session, account_id: int, start: datetime, end: datetim
 
 def ticket_satisfaction(db: Session, ticket_id: int) -> TicketCsat | None:
     """The customer's latest rating of a ticket, as the ticket's detail shows
-    it (plugged into tickets by app.py)."""
+    it (plugged into tickets by csat/feature.py)."""
     survey = db.scalar(
         select(CsatSurvey)
         .where(CsatSurvey.ticket_id == ticket_id, CsatSurvey.rating.is_not(None))

@@ -1,5 +1,5 @@
 """What the product's own pages show of the demo: the sign-in page's box of
-demo users and the demo store that embeds the chat. app.py hands `SHOWROOM`
+demo users and the demo store that embeds the chat. demo/feature.py hands `SHOWROOM`
 to them (`ctx.services["showroom"]`), so no production module imports demo data."""
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ CHANNEL_TYPES = ("webchat", "email", "api")
 @dataclass(frozen=True)
 class ChannelSettings:
     """What one channel kind does with its inboxes' settings. The channel
-    registers it at start-up (app.py, `register_channel_settings`): inboxes
+    registers it at start-up (its feature.py, `register_channel_settings`): inboxes
     know no channel, and a channel kind that registers nothing has none."""
 
     # Refuses a bad setting, or a server accounts may not reach (InvalidInput naming the field).

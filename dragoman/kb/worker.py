@@ -1,6 +1,6 @@
 """The FAQ bot at work: answers customers' messages off the request path.
 
-Subscribed to the event bus (wired in `app.py`). The bus calls listeners in
+Subscribed to the event bus (declared in `kb/feature.py`). The bus calls listeners in
 the committing thread, so `on_event` only queues; one thread takes the queue
 in order, so two messages of one conversation are handled one after the
 other. For each customer message in a conversation the bot is handling
@@ -17,7 +17,7 @@ embedding model loads when the worker starts, not on a customer's request.
 A question in a language the base lacks, and an answer from an article
 with no version in the customer's language, go through the account's
 translation chain (`language.services`). Like the language worker, this
-module joins kb, conversations and language; only `app.py` imports it.
+module joins kb, conversations and language; only `kb/feature.py` imports it.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ glossary, translation with memory, agents' corrections, translated replies.
 Conversations import this module (ingest calls `note_incoming_message`); this
 module never imports conversations. It reads and writes the conversation and
 message rows it is handed (`language`, `attributes`) and nothing else of them.
-The routes and the translation worker, which only `app.py` imports, join the
+The routes and the translation worker, which only `conversations/feature.py` imports, join the
 two features.
 """
 

@@ -10,7 +10,7 @@ polling loop. Each batch of decisions is stored in one transaction: the
 assignment (through `conversations.assign_conversation`), a "routed" activity
 line with the reason, and a decision row.
 
-Only `app.py` imports this module.
+Only `routing/feature.py` imports this module.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ sleeps until a job comes or the earliest stored check (`next_check_at`) is
 due, so a breach fires on time with no polling of every ticket; deadlines are
 in the database, so a restart picks up where the last process stopped.
 
-Only `app.py` imports this module.
+Only `tickets/feature.py` imports this module.
 """
 
 from __future__ import annotations

@@ -932,7 +932,7 @@ def ticket_out(db: Session, ticket: Ticket, conversation: Conversation | None = 
 
 # The customer's latest satisfaction rating of a ticket. Surveys belong to the
 # CSAT feature, which builds on tickets; it plugs its reader in at start-up
-# (app.py) so that tickets show the rating without importing it.
+# (csat/feature.py) so that tickets show the rating without importing it.
 SatisfactionReader = Callable[[Session, int], TicketCsat | None]
 _satisfaction_readers: list[SatisfactionReader] = []
 

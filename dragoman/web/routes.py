@@ -139,7 +139,7 @@ def _login_page(
             "next_path": next_path,
             "csrf_token": _login_csrf_value(ctx, nonce),
             "accounts_to_choose": accounts_to_choose or [],
-            # The demo's box of users, where app.py hands the demo over.
+            # The demo's box of users, where demo/feature.py hands the demo over.
             "demo_logins": showroom.logins(db) if showroom is not None else [],
             "demo_password": showroom.password if showroom is not None else "",
         },

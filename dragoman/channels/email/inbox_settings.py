@@ -1,6 +1,6 @@
 """How inboxes treat an e-mail inbox's settings: checked (fields, and mail
 servers accounts may reach) before anything is stored, passwords sealed,
-masked when shown and kept when the mask comes back. app.py registers it
+masked when shown and kept when the mask comes back. The channel's feature.py registers it
 with `inboxes.services.register_channel_settings`."""
 
 from __future__ import annotations

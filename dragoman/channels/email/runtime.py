@@ -6,7 +6,7 @@ committed; its Message-ID is stored once it went out, so a restart sends
 what had not gone out and nothing twice. A failed send is retried with
 growing waits, and the agent sees the failure on the message.
 
-Only `app.py` imports this module.
+Only `channels/email/feature.py` imports this module.
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ def widget_frame(website_token: str, request: Request, db: Session = Depends(get
 
 @router.get("/demo", response_class=HTMLResponse)
 def demo_store(db: Session = Depends(get_db), ctx: AppContext = Depends(app_context)) -> Response:
-    # The demo's data comes from app.py (demo/showroom.py): this page imports none.
+    # The demo's data comes from demo/feature.py (demo/showroom.py): this page imports none.
     showroom = ctx.services["showroom"]
     context = {"website_token": showroom.website_token(db), "demo_password": showroom.password}
     return _render("demo.html", context, DEMO_SECURITY_HEADERS)
