@@ -4,9 +4,10 @@ Every kind of event is a `Payload` subclass that names its kind
 (`class MessageCreated(ConversationPayload, kind="message.created")`) and
 declares its fields with their types; the feature that owns the change
 defines it (conversations/events.py, tickets/events.py, ...). A payload is
-checked when it is made and again where it is published (`record_event`,
-`emit_in_transaction`): a wrong field fails there, naming the kind and the
-field, never later in a listener. Listeners read `event.payload`'s typed
+checked when it is made, and again by the `Event` the publisher wraps it in
+for `record_event` or `emit_in_transaction` (a payload that skipped its
+checks): a wrong field fails there, naming the kind and the field, never
+later in a listener. Listeners read `event.payload`'s typed
 fields; `event.wire()` is the JSON form that webhooks and the console's
 socket send (Chatwoot-compatible names, the same bytes as ever).
 
