@@ -144,7 +144,7 @@ def test_chinese_catalogue_translates_every_string_of_the_console() -> None:
 def test_scripts_use_only_strings_the_page_provides() -> None:
     used: set[str] = set()
     dynamic_prefixes: set[str] = set()
-    for script in STATIC_DIR.glob("*.js"):
+    for script in STATIC_DIR.rglob("*.js"):
         text = script.read_text()
         used |= set(re.findall(r'\bt\(\s*"([a-z_]+)"', text))
         dynamic_prefixes |= set(re.findall(r"\bt\(`([a-z_]+)\$\{", text))

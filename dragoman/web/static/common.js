@@ -79,6 +79,7 @@ export function relativeTime(iso) {
   const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
   if (Math.abs(seconds) < 45) return t("just_now");
   // [below this many seconds, count in units of this size, named]
+  /** @type {Array<[number, number, Intl.RelativeTimeFormatUnit]>} */
   const units = [
     [3600, 60, "minute"],
     [86400, 3600, "hour"],
@@ -120,14 +121,14 @@ function setPresenceDot(value) {
 
 /** Reflects a presence change made in another tab or by an admin. */
 export function showOwnAvailability(value) {
-  const select = document.getElementById("availability");
+  const select = /** @type {HTMLSelectElement | null} */ (document.getElementById("availability"));
   if (select) select.value = value;
   setPresenceDot(value);
   boot.user.availability = value;
 }
 
 function initAvailability() {
-  const select = document.getElementById("availability");
+  const select = /** @type {HTMLSelectElement | null} */ (document.getElementById("availability"));
   if (!select) return;
   select.addEventListener("change", async () => {
     const wanted = select.value;
@@ -145,7 +146,7 @@ function initAvailability() {
 }
 
 function initLanguageSwitch() {
-  for (const button of document.querySelectorAll("[data-ui-locale]")) {
+  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("[data-ui-locale]"))) {
     button.addEventListener("click", async () => {
       try {
         await api("PATCH", "/api/v1/profile", { ui_locale: button.dataset.uiLocale });
@@ -158,19 +159,19 @@ function initLanguageSwitch() {
 }
 
 function initMenus() {
-  const menu = document.getElementById("user-menu");
+  const menu = /** @type {HTMLDetailsElement | null} */ (document.getElementById("user-menu"));
   if (menu) {
     document.addEventListener("click", (event) => {
-      if (menu.open && !menu.contains(event.target)) menu.open = false;
+      if (menu.open && !menu.contains(/** @type {Node} */ (event.target))) menu.open = false;
     });
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && menu.open) {
         menu.open = false;
-        menu.querySelector("summary").focus();
+        menu.querySelector("summary")?.focus();
       }
     });
   }
-  const shortcuts = document.getElementById("shortcuts-dialog");
+  const shortcuts = /** @type {HTMLDialogElement | null} */ (document.getElementById("shortcuts-dialog"));
   const opener = document.getElementById("show-shortcuts");
   if (shortcuts && opener) {
     opener.addEventListener("click", () => {

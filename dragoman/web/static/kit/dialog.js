@@ -3,11 +3,16 @@
 import { clearFieldErrors, fieldErrorOf, showFieldError } from "./field.js";
 
 /**
+ * A form whose controls are read by name (form.elements.title.value).
+ * @typedef {HTMLFormElement & { elements: HTMLFormControlsCollection & Record<string, any> }} NamedForm
+ */
+
+/**
  * @typedef {{
  *   title: string,
  *   fields: Array<Node | null | undefined | false>,
  *   submitLabel?: string,
- *   onSubmit: (form: HTMLFormElement) => Promise<unknown>,
+ *   onSubmit: (form: NamedForm) => Promise<unknown>,
  * }} DialogSpec
  */
 
@@ -22,7 +27,7 @@ import { clearFieldErrors, fieldErrorOf, showFieldError } from "./field.js";
 export function formDialog(id, { saveLabel, errorText }) {
   const part = (/** @type {string} */ suffix) => /** @type {HTMLElement} */ (document.getElementById(`${id}${suffix}`));
   const dialog = /** @type {HTMLDialogElement} */ (part(""));
-  const form = /** @type {HTMLFormElement} */ (part("-form"));
+  const form = /** @type {NamedForm} */ (part("-form"));
   const title = part("-title");
   const fields = part("-fields");
   const errorLine = part("-error");

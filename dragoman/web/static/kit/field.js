@@ -3,6 +3,7 @@
 // the field it names is marked (aria-invalid) and, in dialogs, its message
 // sits right under it.
 import { el } from "./dom.js";
+import { t } from "./i18n.js";
 
 /**
  * @typedef {{ field: string | null, message: string }} FieldError
@@ -112,7 +113,7 @@ export function input(name, attributes = {}) {
 /**
  * A select of [value, label] options with `selected` chosen.
  * @param {string} name
- * @param {Array<[string | number, string]>} options
+ * @param {Array<Array<string | number>>} options [value, label] pairs
  * @param {unknown} selected
  * @param {import("./dom.js").Attributes} [attributes]
  */
@@ -128,9 +129,9 @@ export function select(name, options, selected, attributes = {}) {
  * Checkboxes under one legend; `emptyText` when there is nothing to tick.
  * @param {string} name
  * @param {string} legend
- * @param {Array<[string | number, string]>} options
+ * @param {Array<Array<string | number>>} options [value, label] pairs
  * @param {Array<string | number> | null | undefined} checked
- * @param {string} emptyText
+ * @param {string} [emptyText] what shows when there is nothing to tick (default: "None yet.")
  */
 export function checkboxGroup(name, legend, options, checked, emptyText) {
   const chosen = new Set((checked || []).map(String));
@@ -142,7 +143,7 @@ export function checkboxGroup(name, legend, options, checked, emptyText) {
       ? options.map(([value, label]) =>
           el("label", { class: "check" }, el("input", { type: "checkbox", name, value, checked: chosen.has(String(value)) }), el("span", {}, label)),
         )
-      : el("p", { class: "muted" }, emptyText),
+      : el("p", { class: "muted" }, emptyText || t("none_yet")),
   );
 }
 
