@@ -1,29 +1,32 @@
 // Satisfaction: the survey's answers per agent, team, language and channel over a period, and the comments.
 
 import { accountPath, api, ApiError, el, errorText, formatDateTime, languageName, t } from "../../common.js";
+import { sortableTable } from "../../kit/table.js";
 import { content, table, emptyState } from "../page.js";
+
 const isoDay = (date) => date.toISOString().slice(0, 10);
 
-function scoreCells(row) {
-  return [
-    el("td", { class: "num" }, String(row.answered)),
-    el("td", { class: "num" }, row.average === null ? "—" : row.average.toFixed(2)),
-    el("td", { class: "num" }, row.satisfied_percent === null ? "—" : `${row.satisfied_percent}%`),
-  ];
-}
+const score = (/** @type {number | null} */ value, /** @type {(value: number) => string} */ format) => (value === null ? "—" : format(value));
 
+/** A card with the scores per agent (team, language, channel); a click on a header sorts by it. */
 function scoreTable(title, column, testid, rows, nameOf) {
   return el(
     "section",
     { class: "card score-card", "data-testid": testid },
     el("h3", { class: "card-title" }, title),
     rows.length
-      ? el(
-          "table",
-          { class: "data-table" },
-          el("thead", {}, el("tr", {}, [column, t("csat_answers"), t("csat_average"), t("csat_satisfied")].map((header) => el("th", { scope: "col" }, header)))),
-          el("tbody", {}, rows.map((row) => el("tr", { "data-key": String(row.key) }, el("td", {}, nameOf(row.key)), scoreCells(row)))),
-        )
+      ? sortableTable({
+          columns: [
+            { label: column, value: (row) => nameOf(row.key), cell: (row) => nameOf(row.key) },
+            { label: t("csat_answers"), numeric: true, value: (row) => row.answered, cell: (row) => String(row.answered) },
+            { label: t("csat_average"), numeric: true, value: (row) => row.average, cell: (row) => score(row.average, (v) => v.toFixed(2)) },
+            { label: t("csat_satisfied"), numeric: true, value: (row) => row.satisfied_percent, cell: (row) => score(row.satisfied_percent, (v) => `${v}%`) },
+          ],
+          items: rows,
+          // The report's own order (most answers first) until a header is clicked.
+          sortBy: -1,
+          rowAttributes: (row) => ({ "data-key": String(row.key) }),
+        })
       : el("p", { class: "muted" }, t("csat_no_answers")),
   );
 }
