@@ -100,7 +100,7 @@ def test_ui_language_follows_the_user_then_the_browser(client: TestClient, demo:
 def test_static_files_are_served_with_a_version(client: TestClient, demo: DemoWorld) -> None:
     sign_in(client, "admin@demo.dragoman.test")
     page = client.get("/app").text
-    script = re.search(r'src="(/static/console\.js\?v=[0-9a-f]{12})"', page)
+    script = re.search(r'src="(/static/console/index\.js\?v=[0-9a-f]{12})"', page)
     assert script
     assert client.get(script.group(1)).status_code == 200
 

@@ -33,6 +33,11 @@ export function fill(text, vars) {
   return text.replace(/%\((\w+)\)[sd]/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }
 
+/** Whether the page has a string for `key` (a reason the console may not know yet). */
+export function hasString(/** @type {string} */ key) {
+  return Object.prototype.hasOwnProperty.call(pageStrings(), key);
+}
+
 /**
  * A translated string; `%(name)s` placeholders are filled from `vars`. A key the
  * page lacks shows as itself (and a warning), never as nothing.
