@@ -150,3 +150,22 @@ export function checkboxGroup(name, legend, options, checked, emptyText) {
 /** The values of the ticked checkboxes named `name`. */
 export const checkedValues = (/** @type {ParentNode} */ form, /** @type {string} */ name) =>
   [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((box) => /** @type {HTMLInputElement} */ (box).value);
+
+/**
+ * A form with one error line (the feature pages' editors): the message goes
+ * on that line and the field the API names is marked and focused.
+ * @param {ParentNode} form
+ * @param {HTMLElement} line
+ * @param {string} message
+ * @param {string | null | undefined} fieldName
+ */
+export function showFormError(form, line, message, fieldName) {
+  line.textContent = message;
+  showFieldError(form, fieldName, message, { beside: false });
+}
+
+/** Clears a form's error line and its marked fields. */
+export function clearFormError(/** @type {ParentNode} */ form, /** @type {HTMLElement} */ line) {
+  clearFieldErrors(form);
+  line.textContent = "";
+}

@@ -52,3 +52,16 @@ export function t(key, vars) {
   }
   return fill(text, vars);
 }
+
+/**
+ * A language's name in the reader's language ("es" → "Spanish"), else its code.
+ * @param {string} code
+ * @param {string} [readerLanguage] BCP 47
+ */
+export function languageNameIn(code, readerLanguage) {
+  try {
+    return new Intl.DisplayNames([readerLanguage || "en"], { type: "language" }).of(code) || code;
+  } catch (error) {
+    return code;
+  }
+}
