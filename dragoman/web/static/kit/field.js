@@ -169,3 +169,15 @@ export function clearFormError(/** @type {ParentNode} */ form, /** @type {HTMLEl
   clearFieldErrors(form);
   line.textContent = "";
 }
+
+/**
+ * Replaces a select's options with [value, label] pairs, `selectedValue` chosen.
+ * @param {HTMLSelectElement} select
+ * @param {Array<Array<string | number>>} options
+ * @param {unknown} selectedValue
+ */
+export function fillOptions(select, options, selectedValue) {
+  select.replaceChildren(
+    ...options.map(([value, label]) => el("option", { value, selected: String(value) === String(selectedValue) }, label)),
+  );
+}
