@@ -1,28 +1,9 @@
-// The REST API with the session cookie and the CSRF header, and what a page
-// was given to start from (the bootstrap block the server embeds).
+// The REST API with the session cookie and the CSRF header (and, for the
+// pages' scripts, pageBootstrap from page.js).
 import { t } from "./i18n.js";
+import { pageBootstrap } from "./page.js";
 
-/**
- * @typedef {{
- *   account_id: number,
- *   csrf_token: string,
- *   lang?: string,
- *   strings?: Record<string, string>,
- *   [name: string]: any,
- * }} Bootstrap
- */
-
-/** @type {Bootstrap | null} */
-let bootstrap = null;
-
-/** What the server embedded for the page's scripts (<script type="application/json" id="bootstrap">). */
-export function pageBootstrap() {
-  if (bootstrap === null) {
-    const block = typeof document === "undefined" ? null : document.getElementById("bootstrap");
-    bootstrap = block ? JSON.parse(block.textContent || "{}") : { account_id: 0, csrf_token: "", strings: {} };
-  }
-  return /** @type {Bootstrap} */ (bootstrap);
-}
+export { pageBootstrap };
 
 /** An API error: the HTTP status and the API's {"error", "field", "message"} body. */
 export class ApiError extends Error {

@@ -4,6 +4,8 @@
 // <script type="application/json" id="bootstrap"> block; `t(key)` looks them up.
 // Scripts never carry text of their own.
 
+import { pageBootstrap } from "./page.js";
+
 /** @typedef {Record<string, string | number>} Vars */
 
 /** @type {Record<string, string> | null} */
@@ -11,10 +13,7 @@ let strings = null;
 
 /** The page's translated strings (none outside a page: the unit tests). */
 function pageStrings() {
-  if (strings === null) {
-    const block = typeof document === "undefined" ? null : document.getElementById("bootstrap");
-    strings = block ? JSON.parse(block.textContent || "{}").strings || {} : {};
-  }
+  if (strings === null) strings = pageBootstrap().strings || {};
   return /** @type {Record<string, string>} */ (strings);
 }
 
