@@ -26,9 +26,13 @@ APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk \
 # apt-get needs root; developers who are not root go through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install system-packages run test bench clean messages
+# The console's JavaScript checks (package.json pins TypeScript): `npm ci` is
+# re-run only when package.json or package-lock.json is newer than this stamp.
+NODE_STAMP := node_modules/.installed
 
-install: system-packages $(STAMP)
+.PHONY: install system-packages run test js-check bench clean messages
+
+install: system-packages $(STAMP) $(NODE_STAMP)
 
 # dpkg-query (rather than `dpkg -s`, which also succeeds for removed packages
 # whose config files remain) keeps a re-run to a few milliseconds; apt-get update
@@ -44,6 +48,9 @@ system-packages:
 	if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 	  missing="$$missing python3-venv"; \
 	fi; \
+	if ! command -v node >/dev/null 2>&1; then \
+	  missing="$$missing nodejs npm"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update; \
@@ -56,6 +63,19 @@ $(STAMP): pyproject.toml requirements-hashed.txt | system-packages
 	$(VENV_PY) -m pip install --disable-pip-version-check --require-hashes --no-deps -r requirements-hashed.txt
 	$(VENV_PY) -m pip install --disable-pip-version-check -e '.[test]'
 	@touch $@
+
+# Debian's nodejs comes with npm as its own package; a node installed otherwise
+# (nodesource's bundles npm) is used as it is, which is why nodejs and npm are
+# installed only when `node` is missing.
+$(NODE_STAMP): package.json package-lock.json | system-packages
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# TypeScript's checker over the JSDoc-typed ES modules (jsconfig.json lists
+# them), then the unit tests of tests/js/; either failing fails the build.
+js-check: $(NODE_STAMP)
+	node_modules/.bin/tsc --noEmit -p jsconfig.json
+	node --test tests/js/*.test.mjs
 
 # The demo's links (the bot's help-center links, mailed survey links) name
 # the address it serves at, unless DRAGOMAN_PUBLIC_URL says otherwise. Its
@@ -77,7 +97,7 @@ run: install
 # $$DRAGOMAN_TEST_OUTPUT, and pytest's tmp_path dirs go under its tmp/.
 # TEST_BACKENDS=sqlite runs one.
 TEST_BACKENDS ?= sqlite postgresql
-test: install
+test: install js-check
 	@for db in $(TEST_BACKENDS); do \
 	  out="$(CURDIR)/$(TEST_OUTPUT)/$$db"; \
 	  rm -rf "$$out"; mkdir -p "$$out"; \

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from conftest import DemoWorld
-from dragoman.web.js_strings import JS_STRINGS
+from dragoman.web.js_strings import JS_STRINGS, strings_of
 from dragoman.web.rendering import LOCALES_DIR, STATIC_DIR
 from test_web_login import sign_in
 
@@ -100,7 +100,7 @@ def test_ui_language_follows_the_user_then_the_browser(client: TestClient, demo:
 def test_static_files_are_served_with_a_version(client: TestClient, demo: DemoWorld) -> None:
     sign_in(client, "admin@demo.dragoman.test")
     page = client.get("/app").text
-    script = re.search(r'src="(/static/console\.js\?v=[0-9a-f]{12})"', page)
+    script = re.search(r'src="(/static/console/index\.js\?v=[0-9a-f]{12})"', page)
     assert script
     assert client.get(script.group(1)).status_code == 200
 
@@ -141,19 +141,36 @@ def test_chinese_catalogue_translates_every_string_of_the_console() -> None:
         assert _placeholders(translated[key]) == _placeholders(key), key
 
 
-def test_scripts_use_only_strings_the_page_provides() -> None:
+# The console's pages get every string under web/static; a feature page gets
+# the kit's and its own folder's (web/feature_pages.py).
+FRONT_END_FOLDERS = (STATIC_DIR, *(REPO / "dragoman" / feature / "static" for feature in ("routing", "tickets", "kb", "demo")))
+
+
+@pytest.mark.parametrize("folder", FRONT_END_FOLDERS, ids=lambda folder: folder.parent.name)
+def test_scripts_use_only_strings_their_page_provides(folder: Path) -> None:
+    provided = strings_of(folder)
     used: set[str] = set()
     dynamic_prefixes: set[str] = set()
-    for script in STATIC_DIR.glob("*.js"):
+    for script in folder.rglob("*.js"):
         text = script.read_text()
         used |= set(re.findall(r'\bt\(\s*"([a-z_]+)"', text))
-        dynamic_prefixes |= set(re.findall(r"\bt\(`([a-z_]+)\$\{", text))
+        dynamic_prefixes |= set(re.findall(r"\b(?:t|hasString)\(`([a-z_]+)\$\{", text))
     assert used, "the scripts call t()"
-    assert sorted(used - set(JS_STRINGS)) == []
+    assert sorted(used - set(provided)) == []
     for prefix in dynamic_prefixes:
-        assert any(key.startswith(prefix) for key in JS_STRINGS), prefix
-    for key in ("status_open", "status_pending", "status_resolved", "availability_away", "role_supervisor"):
-        assert key in JS_STRINGS
+        assert any(key.startswith(prefix) for key in provided), prefix
+
+
+def test_every_script_string_is_in_the_catalogue_and_said_once() -> None:
+    """`make messages` extracts each strings.json (babel.cfg), so translators see
+    every string; a key given twice would show one of its texts wrongly."""
+    sources = _source_messages()
+    every = strings_of(*FRONT_END_FOLDERS)
+    assert len(every) > 500
+    assert sorted(set(every.values()) - sources) == []
+    for key in ("status_open", "status_pending", "status_resolved", "availability_away", "role_supervisor", "routing_hours_day_6"):
+        assert key in every
+    assert set(JS_STRINGS) <= set(every)
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ ASSETS = {
     "wall.js": "text/javascript",
     "queues.js": "text/javascript",
     "agents.js": "text/javascript",
+    "hours.js": "text/javascript",
     "routing.css": "text/css",
 }
 # How often the page asks for fresh figures; the wall is read from across a room.

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, authenticate_request
 from dragoman.core.errors import NotAuthenticated
-from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, demo_mail_page, html_lang, translations_for
+from dragoman.web.rendering import SECURITY_HEADERS, choose_locale, demo_mail_page, html_lang, js_strings, translations_for
 
 
 def render_feature_page(
@@ -38,6 +38,13 @@ def render_feature_page(
     locale = choose_locale(request, principal.user.ui_locale)
     translations = translations_for(locale)
     allowed = may_see(principal)
+    page_config = {
+        "account_id": principal.account_id,
+        "lang": html_lang(locale),
+        # Changes made with the session cookie carry this header.
+        "csrf_token": principal.csrf_token,
+        **(config or {}),
+    }
     html = environment.get_template(template).render(
         locale=locale,
         html_lang=html_lang(locale),
@@ -46,13 +53,11 @@ def render_feature_page(
         allowed=allowed,
         user=principal.user,
         demo_mail_page=demo_mail_page(request),
-        config={
-            "account_id": principal.account_id,
-            "lang": html_lang(locale),
-            # Changes made with the session cookie carry this header.
-            "csrf_token": principal.csrf_token,
-            **(config or {}),
-        },
+        config=page_config,
+        # What the page's scripts start from (kit/api.js pageBootstrap): the
+        # config, and the kit's and the feature's strings in the reader's
+        # language (kit/i18n.js t()).
+        bootstrap={**page_config, "strings": js_strings(translations, (environment.globals["feature_static"],))},
         **(context(principal) if allowed and context is not None else {}),
     )
     return HTMLResponse(html, status_code=200 if allowed else 403, headers=SECURITY_HEADERS)

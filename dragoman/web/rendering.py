@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from dragoman.core.i18n import SOURCE_LOCALE, Catalogs, negotiate_locale
-from dragoman.web.js_strings import JS_STRINGS
+from dragoman.web.js_strings import WEB_STATIC, strings_of, translated
 
 WEB_DIR = Path(__file__).parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -75,8 +75,10 @@ def demo_mail_page(request: Request) -> bool:
     return bool(ctx is not None and ctx.settings.mail_catcher)
 
 
-def js_strings(translations: gettext.NullTranslations) -> dict[str, str]:
-    return {key: translations.gettext(message) for key, message in JS_STRINGS.items()}
+def js_strings(translations: gettext.NullTranslations, folders: tuple[Path, ...] = (WEB_STATIC,)) -> dict[str, str]:
+    """The strings the scripts of `folders` use (and the kit's), in the reader's
+    language: what a page embeds for `t(key)` (js_strings.py)."""
+    return translated(translations, strings_of(*folders))
 
 
 @lru_cache(maxsize=None)
@@ -115,6 +117,9 @@ def _build_environment(feature_templates: Path | None, assets_prefix: str | None
     environment.globals.update(static_url=static_url, language_names=LANGUAGE_NAMES)
     if assets_prefix is not None:
         environment.globals["asset_url"] = lambda name: f"{assets_prefix}/{name}"
+    if feature_templates is not None:
+        # The feature's front-end folder: its scripts, stylesheet and strings.json.
+        environment.globals["feature_static"] = feature_templates.parent / "static"
     environment.filters["initials"] = initials
     return environment
 

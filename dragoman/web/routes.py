@@ -364,4 +364,7 @@ def unknown_console_page(rest: str, request: Request, db: Session = Depends(get_
 def _settings_page(request: Request, db: Session, reader: PageReader, section: str) -> Response:
     context = _shell_context(db, reader, section)
     context["section"] = section
+    # The section's own styles, where it has any (web/static/settings/<section>/).
+    stylesheet = f"settings/{section}/{section}.css"
+    context["section_stylesheet"] = stylesheet if (STATIC_DIR / stylesheet).is_file() else None
     return render_page(request, "settings.html", reader.locale, context)

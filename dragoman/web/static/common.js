@@ -2,10 +2,16 @@
 // translated strings, the REST helper and the header (status, language, menu).
 // Text from the server or from users is only ever set with textContent.
 
-const bootstrapElement = document.getElementById("bootstrap");
-export const boot = bootstrapElement ? JSON.parse(bootstrapElement.textContent) : { strings: {} };
+import { accountPath, api, ApiError, errorText, goToLogin, pageBootstrap } from "./kit/api.js";
+import { el } from "./kit/dom.js";
+import { openDialog } from "./kit/dialog.js";
+import { t } from "./kit/i18n.js";
+import { toast } from "./kit/toast.js";
 
-/** A translated string; `%(name)s` placeholders are filled from `vars`. */
+export { accountPath, api, ApiError, el, errorText, goToLogin, t, toast };
+
+export const boot = pageBootstrap();
+
 /** What sending a saved reply also does (a macro), in words: "ticket Solved, tags refund". */
 export function macroActionWords(reply, teams) {
   const actions = (reply && reply.actions) || {};
@@ -27,82 +33,6 @@ export function fieldLabel(field) {
   const key = Object.keys(labels).find((code) => code.toLowerCase() === language)
     || Object.keys(labels).find((code) => code.toLowerCase().split("-")[0] === language.split("-")[0]);
   return labels[key] || labels.en || Object.values(labels)[0] || field.key;
-}
-
-export function t(key, vars) {
-  let text = boot.strings[key];
-  if (text === undefined) {
-    console.warn("missing console string", key);
-    text = key;
-  }
-  if (vars) {
-    text = text.replace(/%\((\w+)\)[sd]/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
-  }
-  return text;
-}
-
-export class ApiError extends Error {
-  constructor(status, body) {
-    super((body && body.message) || `HTTP ${status}`);
-    this.status = status;
-    this.body = body || {};
-    this.field = this.body.field || null;
-  }
-}
-
-export function goToLogin() {
-  const here = window.location.pathname + window.location.search;
-  window.location.assign(`/login?next=${encodeURIComponent(here)}`);
-}
-
-/** Calls the REST API with the session cookie and the CSRF header. */
-export async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
-  // A file upload goes as the browser encodes a form (multipart); the rest as JSON.
-  const isForm = typeof FormData !== "undefined" && body instanceof FormData;
-  if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRF-Token"] = boot.csrf_token;
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined || isForm ? body : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new ApiError(0, { message: t("network_error") });
-  }
-  if (response.status === 401) {
-    // The session expired or was ended elsewhere.
-    goToLogin();
-    throw new ApiError(401, { message: t("session_expired") });
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
-}
-
-export const accountPath = (path) => `/api/v1/accounts/${boot.account_id}${path}`;
-
-/** Builds an element: el("div", {class: "x", dataset: {id: 1}}, "text", child). */
-export function el(tag, attributes, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "dataset") Object.assign(node.dataset, value);
-    else if (name === "text") node.textContent = value;
-    else if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
-    else if (value === true) node.setAttribute(name, "");
-    else node.setAttribute(name, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
 }
 
 export function initials(name) {
@@ -149,6 +79,7 @@ export function relativeTime(iso) {
   const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
   if (Math.abs(seconds) < 45) return t("just_now");
   // [below this many seconds, count in units of this size, named]
+  /** @type {Array<[number, number, Intl.RelativeTimeFormatUnit]>} */
   const units = [
     [3600, 60, "minute"],
     [86400, 3600, "hour"],
@@ -179,23 +110,6 @@ export function languageName(code) {
   return name && name !== code ? `${name} (${code})` : code;
 }
 
-export function toast(message, kind = "info") {
-  const box = document.getElementById("toasts");
-  if (!box) return;
-  const item = el("div", { class: `toast toast-${kind}` }, message);
-  box.append(item);
-  setTimeout(() => item.remove(), kind === "error" ? 7000 : 3500);
-}
-
-export function errorText(error) {
-  if (error instanceof ApiError) {
-    if (error.status === 403) return t("not_allowed");
-    if (error.status === 404) return t("not_found");
-    return error.message;
-  }
-  return String(error);
-}
-
 export function availabilityLabel(value) {
   return t(`availability_${value}`);
 }
@@ -207,14 +121,14 @@ function setPresenceDot(value) {
 
 /** Reflects a presence change made in another tab or by an admin. */
 export function showOwnAvailability(value) {
-  const select = document.getElementById("availability");
+  const select = /** @type {HTMLSelectElement | null} */ (document.getElementById("availability"));
   if (select) select.value = value;
   setPresenceDot(value);
   boot.user.availability = value;
 }
 
 function initAvailability() {
-  const select = document.getElementById("availability");
+  const select = /** @type {HTMLSelectElement | null} */ (document.getElementById("availability"));
   if (!select) return;
   select.addEventListener("change", async () => {
     const wanted = select.value;
@@ -232,7 +146,7 @@ function initAvailability() {
 }
 
 function initLanguageSwitch() {
-  for (const button of document.querySelectorAll("[data-ui-locale]")) {
+  for (const button of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("[data-ui-locale]"))) {
     button.addEventListener("click", async () => {
       try {
         await api("PATCH", "/api/v1/profile", { ui_locale: button.dataset.uiLocale });
@@ -245,19 +159,19 @@ function initLanguageSwitch() {
 }
 
 function initMenus() {
-  const menu = document.getElementById("user-menu");
+  const menu = /** @type {HTMLDetailsElement | null} */ (document.getElementById("user-menu"));
   if (menu) {
     document.addEventListener("click", (event) => {
-      if (menu.open && !menu.contains(event.target)) menu.open = false;
+      if (menu.open && !menu.contains(/** @type {Node} */ (event.target))) menu.open = false;
     });
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && menu.open) {
         menu.open = false;
-        menu.querySelector("summary").focus();
+        menu.querySelector("summary")?.focus();
       }
     });
   }
-  const shortcuts = document.getElementById("shortcuts-dialog");
+  const shortcuts = /** @type {HTMLDialogElement | null} */ (document.getElementById("shortcuts-dialog"));
   const opener = document.getElementById("show-shortcuts");
   if (shortcuts && opener) {
     opener.addEventListener("click", () => {
@@ -268,8 +182,7 @@ function initMenus() {
 }
 
 export function openShortcuts() {
-  const shortcuts = document.getElementById("shortcuts-dialog");
-  if (shortcuts && !shortcuts.open) shortcuts.showModal();
+  openDialog(/** @type {HTMLDialogElement | null} */ (document.getElementById("shortcuts-dialog")));
 }
 
 /** True while the user is typing, so single-key shortcuts stay out of the way. */

@@ -1,10 +1,10 @@
 // The sign-in page: a click on a demo e-mail fills the form, so trying the
 // demo takes one more click.
-const emailField = document.querySelector('input[name="email"]');
-const passwordField = document.querySelector('input[name="password"]');
-const demoBox = document.querySelector("[data-demo-password]");
+const emailField = /** @type {HTMLInputElement} */ (document.querySelector('input[name="email"]'));
+const passwordField = /** @type {HTMLInputElement} */ (document.querySelector('input[name="password"]'));
+const demoBox = /** @type {HTMLElement | null} */ (document.querySelector("[data-demo-password]"));
 
-for (const address of document.querySelectorAll(".demo-email")) {
+for (const address of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".demo-email"))) {
   address.setAttribute("role", "button");
   address.setAttribute("tabindex", "0");
   const fill = () => {

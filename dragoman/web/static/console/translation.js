@@ -3,7 +3,7 @@
 // preview of what the customer will receive, with the fact check.
 // The server decides everything (dragoman.language); this only shows it.
 
-import { accountPath, api, ApiError, boot, el, errorText, languageName, t } from "./common.js";
+import { accountPath, api, ApiError, boot, el, errorText, languageName, t } from "../common.js";
 
 const PREVIEW_DEBOUNCE_MS = 500;
 

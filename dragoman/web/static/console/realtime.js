@@ -2,7 +2,7 @@
 // growing delay; after a reconnect the page reloads what it may have missed,
 // because events sent while the socket was down are not replayed.
 
-import { goToLogin } from "./common.js";
+import { goToLogin } from "../common.js";
 
 const CLOSE_NOT_AUTHENTICATED = 4401;
 const FIRST_DELAY_MS = 1000;
