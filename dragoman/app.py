@@ -21,7 +21,9 @@ from dragoman.accounts import routes as account_routes
 from dragoman.accounts.models import User
 from dragoman.accounts.permissions import Viewer
 from dragoman.accounts.services import load_viewer
-from dragoman.channels.email.inbox_settings import EMAIL_INBOX_SETTINGS
+from dragoman.channels.api import kind as api_channel
+from dragoman.channels.email import kind as email_channel
+from dragoman.channels.webchat import kind as webchat_channel
 from dragoman.channels.webchat import pages as webchat_pages
 from dragoman.channels.webchat import routes as webchat_routes
 from dragoman.channels.webchat.adapter import VisitorTokens
@@ -43,7 +45,7 @@ from dragoman.core.writer import BatchWriter
 from dragoman.customer_pages import rendering as customer_pages
 from dragoman.demo.showroom import SHOWROOM
 from dragoman.inboxes import routes as inbox_routes
-from dragoman.inboxes.services import register_channel_settings
+from dragoman.inboxes import channel_kinds
 from dragoman.kb import admin as kb_admin
 from dragoman.kb import pages as kb_pages
 from dragoman.kb import routes as kb_routes
@@ -86,6 +88,8 @@ Dragoman's REST API. Authenticate with an API token created in the console
 Errors are JSON: `{"error": code, "message": text, "field": name}`.
 """
 
+CHANNEL_KINDS = (webchat_channel.KIND, email_channel.KIND, api_channel.KIND)
+
 
 def connect_features() -> None:
     """What features hand each other so that neither imports the other. Every
@@ -94,8 +98,9 @@ def connect_features() -> None:
     # A mail that opens a request, a chat nobody could take: tickets make the
     # ticket inside the same transaction (the e-mail channel and routing ask).
     react_in_transaction(CONVERSATION_NEEDS_TICKET, on_conversation_needs_ticket)
-    # The e-mail channel checks, seals and masks its inboxes' settings.
-    register_channel_settings("email", EMAIL_INBOX_SETTINGS)
+    # The channel kinds inboxes can be (inboxes.channel_kinds): one line per channel.
+    for kind in CHANNEL_KINDS:
+        channel_kinds.register(kind)
     # A ticket's detail shows its latest rating; surveys build on tickets, not the reverse.
     read_satisfaction_with(ticket_satisfaction)
 

@@ -59,13 +59,13 @@ from dragoman.routing.models import (
     RoutingSkill,
     RoutingStep,
 )
+from dragoman.inboxes import channel_kinds
 from dragoman.routing.schemas import QueueIn, QueueOut, StepOut
 from dragoman.tickets.models import Ticket
 
 # What an agent holds at once when nobody set it: a common contact-center default.
 DEFAULT_CAPACITY: dict[Channel, int] = {Channel.chat: 3, Channel.email: 5, Channel.voice: 1}
 MAX_CAPACITY = 100
-INBOX_CHANNELS: dict[str, Channel] = {"webchat": Channel.chat, "email": Channel.email, "api": Channel.email, "voice": Channel.voice}
 PRESENCE_OF: dict[Availability, Presence] = {
     Availability.online: Presence.online,
     Availability.away: Presence.away,
@@ -76,7 +76,8 @@ ROUTING_ACTOR = "Routing"
 
 
 def inbox_channel(channel_type: str) -> Channel:
-    return INBOX_CHANNELS.get(channel_type, Channel.chat)
+    """Which of an agent's capacities an inbox's work takes: its channel kind says (inboxes.channel_kinds)."""
+    return Channel(channel_kinds.routing_channel_of(channel_type))
 
 
 # -- skills ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session as SmtpSession
 from sqlalchemy.orm import Session, sessionmaker
 
+from dragoman.channels.email.kind import EMAIL
 from dragoman.channels.email import imap, services
 from dragoman.channels.email.adapter import ERROR_CHARS, DeliveryError, EmailAdapter, said
 from dragoman.channels.email.catcher import MailCatcher
@@ -160,7 +161,7 @@ class EmailRuntime:
         if known is None:
             with self._factory() as db:
                 inbox = db.get(Inbox, inbox_id)
-                known = inbox is not None and inbox.channel_type == "email"
+                known = inbox is not None and inbox.channel_type == EMAIL
             self._email_inboxes[inbox_id] = known
         return known
 
@@ -264,7 +265,7 @@ class EmailRuntime:
         with self._factory() as db:
             inbox = db.get(Inbox, inbox_id)
             box: ImapMailbox | None = None
-            if inbox is not None and inbox.channel_type == "email":
+            if inbox is not None and inbox.channel_type == EMAIL:
                 try:
                     settings = with_clear_passwords(read_email_settings(inbox.settings), self._secret_key)
                 except (InvalidInput, SecretUnreadable) as error:

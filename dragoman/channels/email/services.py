@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dragoman.channels.base import OutboundMessage
+from dragoman.channels.email.kind import EMAIL
 from dragoman.channels.email.adapter import DeliveryError
 from dragoman.channels.email.config import EmailSettings, read_email_settings
 from dragoman.core.mime import (
@@ -65,7 +66,7 @@ class Receipt:
 
 
 def email_inboxes(db: Session) -> list[Inbox]:
-    return list(db.scalars(select(Inbox).where(Inbox.channel_type == "email").order_by(Inbox.id)))
+    return list(db.scalars(select(Inbox).where(Inbox.channel_type == EMAIL).order_by(Inbox.id)))
 
 
 def inbox_addresses(db: Session) -> dict[str, int]:
