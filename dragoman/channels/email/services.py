@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dragoman.channels.base import OutboundMessage
+from dragoman.channels.base import InboundMessage, OutboundMessage
+from dragoman.channels.receive import already_received, receive, sender_contact
 from dragoman.channels.email.kind import EMAIL
 from dragoman.channels.email.adapter import DeliveryError
 from dragoman.channels.email.config import EmailSettings, read_email_settings
@@ -139,20 +140,6 @@ def _thread_of(db: Session, inbox: Inbox, mail: ParsedEmail, sender: str) -> Con
     return row
 
 
-def _contact_for(db: Session, inbox: Inbox, mail: ParsedEmail) -> Contact:
-    address = mail.sender_address
-    contact = contacts.find_contact_by_identity(db, inbox.id, address)
-    if contact is not None:
-        return contact
-    contact = db.scalar(
-        select(Contact).where(Contact.account_id == inbox.account_id, Contact.email == address).order_by(Contact.id).limit(1)
-    )
-    if contact is None:
-        contact = contacts.create_contact(db, inbox.account_id, name=(mail.sender_name or None) and mail.sender_name[:200], email=address)
-    contacts.add_identity(db, contact, inbox.id, address)
-    return contact
-
-
 def receive_email(
     db: Session,
     inbox: Inbox,
@@ -178,9 +165,10 @@ def receive_email(
         log.warning("mail from our own address %s to inbox %d ignored (a loop)", sender, inbox.id)
         return Receipt("loop", f"sent from {sender}, an address of this install")
     source_id = _source_id(mail, raw)
-    existing = conversations.messages_by_source(db, inbox.id, [source_id])
-    if source_id in existing:
-        return Receipt("duplicate", None, existing[source_id].conversation_id, None, existing[source_id].id)
+    # Asked before anything is stored (attachments); `receive` below relies on it.
+    existing = already_received(db, inbox.id, source_id)
+    if existing is not None:
+        return Receipt("duplicate", None, existing.conversation_id, None, existing.id)
     conversation = _thread_of(db, inbox, mail, sender)
     if mail.is_automatic:
         # Never a ticket, never answered. On a thread it still tells the agent
@@ -212,22 +200,22 @@ def receive_email(
         # new mail is a follow-up ticket that says which one it follows.
         attributes["email"]["follow_up_of"] = ticket.id
         conversation = None
+    inbound = InboundMessage(
+        source_id=source_id, sender_id=sender, content=text, sender_name=mail.sender_name or None, sender_email=sender, attributes=attributes
+    )
     if conversation is not None:
         if mail.attachments:
             attributes["email"]["attachments"] = store_attachments(db, attachment_dir, mail, inbox.account_id, conversation.contact_id)
-        message, _created = conversations.receive_incoming_message(
-            db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
-        )
+        message = receive(db, inbox, inbound, conversation=conversation, looked_up=True).message
         # A pending or solved ticket opens again through the SLA thread, which
         # hears this message like any customer message on a ticket.
         return Receipt("reply", None, conversation.id, ticket.id if ticket else None, message.id)
-    contact = _contact_for(db, inbox, mail)
+    contact = sender_contact(db, inbox, inbound)
     if mail.attachments:
         attributes["email"]["attachments"] = store_attachments(db, attachment_dir, mail, inbox.account_id, contact.id)
-    conversation = conversations.start_conversation(db, inbox, contact)
-    message, _created = conversations.receive_incoming_message(
-        db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
-    )
+    received = receive(db, inbox, inbound, contact=contact, start_new=True, looked_up=True)
+    message, conversation = received.message, received.conversation
+    assert conversation is not None
     # A new request: tickets make it one (the e-mail channel makes no tickets itself).
     events.emit_in_transaction(
         db,
