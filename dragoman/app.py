@@ -72,6 +72,8 @@ from dragoman.csat.services import ticket_satisfaction
 from dragoman.channels.email import routes as email_routes
 from dragoman.channels.email.catcher import MailCatcher
 from dragoman.channels.email.runtime import EmailRuntime
+from dragoman.channels.delivery import DeliveryPipeline
+from dragoman.channels import routes as channel_routes
 from dragoman.demo import pages as demo_pages
 from dragoman.web import routes as web_routes
 from dragoman.webhooks import routes as webhook_routes
@@ -165,14 +167,19 @@ def build_context(settings: Settings) -> AppContext:
         secret_key=settings.secret_key,
         outbound_allow=lambda: parse_allow(settings.outbound_allow),
         catcher=MailCatcher(settings.data_dir / "mail-caught") if settings.mail_catcher else None,
+        wait_for_jobs=jobs.wait_idle,
     )
     bus.subscribe(email.on_event)
+    # Replies to channels that deliver later go out as durable jobs (channels/delivery.py).
+    delivery = DeliveryPipeline(jobs)
+    delivery.use(email_channel.EMAIL, email.outbound)
     # Satisfaction surveys offered when a conversation is resolved.
     register_survey_jobs(jobs, settings.public_url)
     register_file_sweep(jobs, settings.data_dir / "attachments")
     register_job_pruning(jobs)
     ctx.services.update(
         jobs=jobs,
+        delivery=delivery,
         email=email,
         sla=sla,
         routing=routing,
@@ -306,6 +313,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         account_routes,
         contact_routes,
         inbox_routes,
+        channel_routes,
         conversation_routes,
         language_routes,
         translation_routes,

@@ -88,6 +88,8 @@ def message_out(db: Session, message: Message, contact: Contact | None = None) -
         source_id=message.source_id,
         attributes=dict(message.attributes or {}),
         created_at=isoformat(message.created_at) or "",
+        delivery_status=message.delivery_status,  # type: ignore[arg-type]
+        delivery_error=message.delivery_error,
     )
 
 
@@ -379,11 +381,16 @@ def _add_message(
     source_id: str | None = None,
     attributes: dict[str, Any] | None = None,
 ) -> Message:
+    delivery_status = None
+    if direction is Direction.outgoing:
+        inbox = db.get(Inbox, conversation.inbox_id)
+        delivery_status = channel_kinds.initial_delivery_status(inbox.channel_type if inbox is not None else None)
     message = Message(
         account_id=conversation.account_id,
         conversation_id=conversation.id,
         inbox_id=conversation.inbox_id,
         direction=direction,
+        delivery_status=delivery_status,
         content=content,
         sender_type=sender_type,
         sender_id=sender_id,

@@ -94,9 +94,11 @@ class ChannelKind:
     # Checks beyond the schema: rules across fields, servers accounts may reach.
     # Raises InvalidInput naming the field.
     check: Callable[[dict[str, Any], OutboundAllow], None] | None = None
-    # Outgoing messages are delivered by the channel after they are stored
-    # (e-mail); without it a reply is sent as it is stored (web chat's push).
-    delivers_later: bool = False
+    # How a reply reaches the customer: "later", by the channel's adapter from
+    # the delivery pipeline after it is stored (e-mail; queued until sent);
+    # "push", as it is stored (web chat: the realtime hub; sent at once);
+    # "none", not by Dragoman (the API: another system reads it; no status).
+    delivery: Literal["later", "push", "none"] = "none"
     # The web chat's widget finds its inbox by a public website token.
     website_token: bool = False
     # Its inboxes may carry the public support form (a form token).
@@ -144,6 +146,15 @@ def all_kinds() -> list[ChannelKind]:
 
 def kinds_where(test: Callable[[ChannelKind], bool]) -> list[str]:
     return [kind.name for kind in _kinds.values() if test(kind)]
+
+
+def initial_delivery_status(channel_type: str | None) -> str | None:
+    """A new reply's delivery status: queued for the pipeline, sent when the
+    channel pushes it as it is stored, none where Dragoman does not deliver."""
+    kind = find_kind(channel_type)
+    if kind is None or kind.delivery == "none":
+        return None
+    return "queued" if kind.delivery == "later" else "sent"
 
 
 def routing_channel_of(channel_type: str | None) -> str:
@@ -313,7 +324,7 @@ def describe_kind(kind: ChannelKind) -> dict[str, Any]:
             "calls": caps.calls,
         },
         "routing_channel": kind.routing_channel,
-        "delivers_later": kind.delivers_later,
+        "delivery": kind.delivery,
         "website_token": kind.website_token,
         "switches": list(kind.switches),
         "settings": describe_schema(kind.settings_schema) if kind.settings_schema is not None else [],

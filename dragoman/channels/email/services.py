@@ -37,7 +37,6 @@ from dragoman.core.mime import (
     thread_keys,
     ticket_reference_in_subject,
 )
-from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.models import Conversation, Direction, Message, SenderType
@@ -317,32 +316,9 @@ def outbound_for(db: Session, message: Message, settings: EmailSettings, attachm
 
 def mark_sent(db: Session, message: Message, at: datetime) -> None:
     """The Message-ID becomes the reply's source id, so the customer's answer
-    (In-Reply-To it) finds this thread."""
+    (In-Reply-To it) finds this thread. (Its delivery status is the
+    pipeline's: channels/delivery.py.)"""
     details = dict((message.attributes or {}).get("email") or {})
-    details.update(status="sent", sent_at=at.isoformat() + "Z", error=None)
+    details.update(sent_at=at.isoformat() + "Z")
     message.source_id = details["message_id"][:255]
     message.attributes = {**(message.attributes or {}), "email": details}
-
-
-def mark_failed(db: Session, message: Message, error: str, *, attempts: int, final: bool) -> None:
-    details = dict((message.attributes or {}).get("email") or {})
-    details.update(status="failed" if final else "retrying", error=error[:500], attempts=attempts)
-    message.attributes = {**(message.attributes or {}), "email": details}
-
-
-def unsent_replies(db: Session, inbox_ids: list[int], since: datetime, limit: int = 500) -> list[int]:
-    """Replies that had not gone out when the last process stopped."""
-    if not inbox_ids:
-        return []
-    rows = db.execute(
-        select(Message.id, Message.attributes)
-        .where(
-            Message.inbox_id.in_(inbox_ids),
-            Message.direction == Direction.outgoing,
-            Message.source_id.is_(None),
-            Message.created_at >= since,
-        )
-        .order_by(Message.id)
-        .limit(limit)
-    )
-    return [mid for mid, attributes in rows if ((attributes or {}).get("email") or {}).get("status") != "failed"]

@@ -58,6 +58,7 @@ KIND = ChannelKind(
     capabilities=Capabilities(files=True, read_receipts=False),
     routing_channel="chat",
     settings_schema=WebchatInboxSettings,
+    delivery="push",
     website_token=True,
     switches=("bot", "csat", "customer_files"),
 )

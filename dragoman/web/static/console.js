@@ -25,6 +25,7 @@ import {
   t,
   toast,
 } from "./common.js";
+import { deliveryMark, deliveryProblem } from "./delivery.js";
 import { RealtimeClient } from "./realtime.js";
 import { decorateMessage, ReplyTranslation, transcriptLink } from "./translation.js";
 
@@ -333,8 +334,9 @@ function messageNode(message) {
       (message.attributes || {}).text_is_file_name ? null : el("p", { class: "msg-text" }, message.content),
       emailDetails(message),
       replyFiles(message),
+      deliveryProblem(message),
     ),
-    el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time),
+    el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time, deliveryMark(message)),
   ), message);
 }
 
@@ -433,8 +435,7 @@ async function uploadFiles() {
   renderFiles();
 }
 
-/** A mail's attachments (downloads, never shown inline) and, on a reply, a
- * delivery that failed: the agent must know the customer did not get it. */
+/** A mail's attachments (downloads, never shown inline) and its formatting. */
 function emailDetails(message) {
   const mail = (message.attributes || {}).email;
   if (!mail) return null;
@@ -459,13 +460,6 @@ function emailDetails(message) {
       toggle.textContent = frame.hidden ? t("mail_show_formatted") : t("mail_hide_formatted");
     });
     parts.push(el("div", { class: "mail-html-box" }, toggle, frame));
-  }
-  if (message.direction === "outgoing" && (mail.status === "failed" || mail.status === "retrying")) {
-    parts.push(el(
-      "p",
-      { class: "delivery-error", role: "status", "data-testid": "delivery-error" },
-      t(mail.status === "failed" ? "email_not_delivered" : "email_retrying", { error: mail.error || "" }),
-    ));
   }
   return parts;
 }
