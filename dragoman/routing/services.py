@@ -40,7 +40,9 @@ from dragoman.routing.engine import (
     QueueSpec,
     Step,
     Strategy,
-    WaitingSpec,
+    WorkItem,
+    WorkKind,
+    work_channel,
 )
 from dragoman.routing.autoreply import busy_reply, closed_reply
 from dragoman.calendars.hours import BusinessHours, Window
@@ -641,9 +643,11 @@ def needs_routing(conversation: Conversation) -> bool:
     )
 
 
-def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime | None = None) -> WaitingSpec:
-    """The conversation as the engine sees it. Its language: `conversation.language`
-    (detected, or chosen), else the contact's."""
+def work_item(db: Session, conversation: Conversation, enqueued_at: datetime | None = None) -> WorkItem:
+    """The conversation as a work item the engine routes. Its language:
+    `conversation.language` (detected, or chosen), else the contact's. Its
+    kind: a ticket where it is one, a chat otherwise (calls and callbacks
+    come with the voice channel)."""
     inbox = db.get(Inbox, conversation.inbox_id)
     contact = db.get(Contact, conversation.contact_id)
     extra = db.get(RoutingConversation, conversation.id)
@@ -660,11 +664,14 @@ def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime 
         .limit(1)
     )
     started = enqueued_at or (extra.enqueued_at if extra is not None and extra.enqueued_at else None) or conversation.created_at
-    return WaitingSpec(
+    ticketed = _is_ticket(db, conversation.id)
+    kind = WorkKind.ticket if ticketed else WorkKind.chat
+    return WorkItem(
         id=conversation.id,
         account_id=conversation.account_id,
         inbox_id=conversation.inbox_id,
-        channel=inbox_channel(inbox.channel_type if inbox is not None else "webchat"),
+        channel=work_channel(kind, inbox_channel(inbox.channel_type if inbox is not None else "webchat")),
+        kind=kind,
         language=language,
         skill=names.get(extra.skill_id) if extra is not None and extra.skill_id is not None else None,
         priority=conversation.priority.value,
@@ -672,8 +679,12 @@ def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime 
         enqueued_at=to_epoch(started),
         last_agent_id=last_agent_id,
         queue_id=extra.queue_id if extra is not None else None,
-        ticketed=_is_ticket(db, conversation.id),
+        ticketed=ticketed,
     )
+
+
+# The name routing's runtime asks for.
+waiting_spec = work_item
 
 
 def _is_ticket(db: Session, conversation_id: int) -> bool:
