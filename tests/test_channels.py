@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, BrowserContext, expect
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from conftest import DemoWorld, wait_until
+from conftest import DemoWorld, LiveServer, api_token, bearer, wait_until
+from test_browser_console import browser, contexts, signed_in_page  # noqa: F401
 from dragoman.channels.base import InboundMessage
 from dragoman.channels.delivery import Step, next_step
 from dragoman.channels.receive import receive
@@ -114,7 +118,7 @@ def test_a_channel_declared_in_a_test_gets_an_inbox_with_its_settings_checked_se
     kinds = {kind["name"]: kind for kind in client.get("/api/v1/channel_kinds", headers=admin).json()}
     assert {"webchat", "email", "api", "test_sms"} <= set(kinds)
     sms = kinds["test_sms"]
-    assert sms["labels"] == {"en": "SMS", "zh_Hans": "短信"} and sms["capabilities"]["max_length"] == 160
+    assert sms["labels"] == {"en": "SMS", "zh-Hans": "短信"} and sms["capabilities"]["max_length"] == 160
     assert [(f["path"], f["type"], f["required"], f.get("secret", False)) for f in sms["settings"]] == [
         ("settings.sender", "text", True, False),
         ("settings.api_key", "text", False, True),
@@ -215,3 +219,47 @@ def test_retries_follow_the_channels_waits_then_give_up() -> None:
     assert next_step(2, waits, permanent=False) == Step(DeliveryStatus.queued, 60.0)
     assert next_step(3, waits, permanent=False) == Step(DeliveryStatus.failed, None)
     assert next_step(1, waits, permanent=True) == Step(DeliveryStatus.failed, None)
+
+
+@pytest.mark.browser
+def test_the_console_draws_a_new_channels_inbox_form_from_its_schema_and_shows_a_replys_delivery_status(
+    browser: Browser, contexts: list[BrowserContext], live_server: LiveServer, demo: DemoWorld, gateway: Gateway, test_output_dir: Path  # noqa: F811
+) -> None:
+    """No script knows the SMS channel: its inbox form comes from its schema,
+    and a reply it could not deliver says so beside the reply."""
+    ctx = live_server.ctx
+    admin = bearer(api_token(ctx, demo.user("admin")))
+    api = f"{live_server.url}{base(demo)}"
+    created = httpx.post(f"{api}/inboxes", json={"name": "SMS", "channel_type": "test_sms", "settings": {"sender": "+4930123", "api_key": "gw-secret"}}, headers=admin)
+    assert created.status_code == 201, created.text
+    inbox = created.json()
+    # The admin's inbox form: the kind's own fields, in the reader's language, the key never shown.
+    chinese = signed_in_page(contexts, browser, live_server, "admin", locale="zh-CN")
+    chinese.goto(f"{live_server.url}/app/admin/inboxes")
+    card = chinese.get_by_test_id("inbox-card").filter(has_text="短信")
+    card.get_by_role("button", name="编辑").click()
+    expect(chinese.locator("#form-dialog")).to_contain_text("发送号码")
+    expect(chinese.locator("#f-sender")).to_have_value("+4930123")
+    expect(chinese.locator("#f-api_key")).to_have_value("")
+    chinese.locator("#f-sender").fill("+4930999")
+    chinese.get_by_test_id("dialog-submit").click()
+    expect(chinese.locator("#form-dialog")).not_to_be_visible()
+    with ctx.session_factory() as db:
+        stored = db.get(Inbox, inbox["id"])
+        assert stored is not None and stored.settings["sender"] == "+4930999" and is_sealed(stored.settings["api_key"])
+
+    # A reply the gateway refuses for good: the agent sees why, and sends it again.
+    conversation_id, _ = text_in(ctx, inbox["id"], "sms-web-1", "Guten Tag, wo ist mein Paket? Ich warte schon seit einer Woche darauf.")
+    gateway.failures = [DeliveryFailed("number not in service", permanent=True)]
+    page = signed_in_page(contexts, browser, live_server, "admin")
+    page.goto(f"{live_server.url}/app?conversation={conversation_id}")
+    page.get_by_test_id("reply-input").fill("Guten Tag!")
+    page.get_by_test_id("reply-send").click()
+    reply = page.get_by_test_id("msg").filter(has_text="Guten Tag!")
+    expect(reply.get_by_test_id("delivery-error")).to_contain_text("Not delivered: number not in service")
+    expect(reply.get_by_test_id("delivery-status")).to_have_attribute("data-status", "failed")
+    page.screenshot(path=str(test_output_dir / "console-delivery-failed.png"))
+    reply.get_by_test_id("delivery-retry").click()
+    expect(reply.get_by_test_id("delivery-status")).to_have_attribute("data-status", "sent")
+    expect(reply.get_by_test_id("delivery-error")).to_have_count(0)
+    assert gateway.sent and page.script_errors == [] and chinese.script_errors == []  # type: ignore[attr-defined]

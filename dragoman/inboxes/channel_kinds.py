@@ -38,8 +38,9 @@ RoutingChannel = Literal["chat", "email", "voice"]
 
 def label(en: str, zh: str) -> dict[str, str]:
     """An interface text in the console's languages, written where the
-    channel is declared (a new channel brings its own words)."""
-    return {"en": en, "zh_Hans": zh}
+    channel is declared (a new channel brings its own words). Keyed by the
+    page's language tag, as ticket fields' labels are (common.js fieldLabel)."""
+    return {"en": en, "zh-Hans": zh}
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ class ChannelKind:
     switches: tuple[str, ...] = ("csat",)
 
     def label_in(self, locale: str | None) -> str:
-        return self.labels.get(locale or "en") or self.labels["en"]
+        """`locale` as the catalogues name it (zh_Hans) or as a tag (zh-Hans)."""
+        return self.labels.get((locale or "en").replace("_", "-")) or self.labels["en"]
 
 
 _kinds: dict[str, ChannelKind] = {}
@@ -261,8 +263,11 @@ def _field_type(annotation: Any, extra: dict[str, Any]) -> tuple[str, list[str] 
         widget = str(extra["widget"])
     else:
         widget = ""
-    args = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
-    base = args[0]
+    if get_origin(annotation) is Literal:
+        base: Any = annotation
+    else:
+        args = [a for a in get_args(annotation) if a is not type(None)] or [annotation]
+        base = args[0]
     if get_origin(base) is Literal:
         return widget or "select", [str(v) for v in get_args(base)]
     if base is bool:
@@ -296,11 +301,13 @@ def describe_schema(schema: type[BaseModel], prefix: str = "settings") -> list[d
         else:
             kind, options = _field_type(info.annotation, extra)
             entry["type"] = kind
+            if kind == "number" and float in get_args(info.annotation) + (info.annotation,):
+                entry["step"] = "any"
             if options is not None:
                 entry["options"] = [{"value": v, "label": (extra.get("option_labels") or {}).get(v) or label(v, v)} for v in options]
             if extra.get("secret"):
                 entry["secret"] = True
-            for key in ("placeholder", "min", "max", "input"):
+            for key in ("placeholder", "min", "max", "input", "row"):
                 if key in extra:
                     entry[key] = extra[key]
         fields.append(entry)

@@ -391,6 +391,11 @@ JS_STRINGS: dict[str, str] = {
     "channel_email": N_("E-mail"),
     "channel_api": N_("API"),
     "add_email_inbox": N_("Add e-mail inbox"),
+    # an inbox form drawn from its channel's settings schema (static/channel_settings.js)
+    "add_channel_inbox": N_("New inbox: %(channel)s"),
+    "secret_kept": N_("Saved (leave empty to keep)"),
+    "secret_stored": N_("Saved; it is never shown. Type a new value to replace it."),
+    "kept_as_set": N_("Set per language through the API; kept as it is."),
     "email_inbox_created": N_("Inbox %(name)s created."),
     "mail_test": N_("Test connection"),
     "mail_test_help": N_("Signs in to the saved servers now; nothing is read, changed or sent."),

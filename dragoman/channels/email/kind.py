@@ -30,20 +30,27 @@ class _Server(BaseModel):
     # Fields the form does not show (CA certificates, IDLE, polling) are kept as stored.
     model_config = ConfigDict(extra="allow")
 
-    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "mail.example.com"})
-    port: int | None = Field(None, json_schema_extra={"label": label("Port", "端口"), "placeholder": label("default", "默认"), "min": 1, "max": 65535})
-    security: Literal["tls", "starttls", "none"] = Field("tls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS})
-    username: str | None = Field(None, json_schema_extra={"label": label("User name", "用户名")})
-    password: str | None = Field(None, json_schema_extra={"label": label("Password", "密码"), "secret": True})
+    # Fields with the same "row" sit side by side in the form.
+    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "mail.example.com", "row": "server"})
+    port: int | None = Field(
+        None, json_schema_extra={"label": label("Port", "端口"), "placeholder": label("default", "默认"), "min": 1, "max": 65535, "row": "server"}
+    )
+    security: Literal["tls", "starttls", "none"] = Field(
+        "tls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS, "row": "server"}
+    )
+    username: str | None = Field(None, json_schema_extra={"label": label("User name", "用户名"), "row": "login"})
+    password: str | None = Field(None, json_schema_extra={"label": label("Password", "密码"), "secret": True, "row": "login"})
 
 
 class ImapServer(_Server):
+    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "imap.example.com", "row": "server"})
     folder: str = Field("INBOX", json_schema_extra={"label": label("Folder", "文件夹")})
 
 
 class SmtpServer(_Server):
+    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "smtp.example.com", "row": "server"})
     security: Literal["tls", "starttls", "none"] = Field(
-        "starttls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS}
+        "starttls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS, "row": "server"}
     )
 
 
@@ -57,6 +64,7 @@ class EmailInboxSettings(BaseModel):
             "help": label("The address customers write to.", "客户来信的地址。"),
             "input": "email",
             "placeholder": "support@example.com",
+            "row": "sender",
         }
     )
     from_name: str | None = Field(
@@ -64,6 +72,7 @@ class EmailInboxSettings(BaseModel):
         json_schema_extra={
             "label": label("Sender name", "发件人名称"),
             "help": label("Shown as the sender of replies, e.g. Shop support.", "回复邮件中显示的发件人，例如“商店客服”。"),
+            "row": "sender",
         },
     )
     receive: Literal["imap", "smtp"] = Field(

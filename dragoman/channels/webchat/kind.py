@@ -24,7 +24,8 @@ class WebchatInboxSettings(BaseModel):
 
     # Text, or {"en": ..., "zh_Hans": ...} set through the API (the form keeps that as it is).
     greeting: str | dict[str, str] | None = Field(
-        None,
+        # What a new inbox's form starts with; the widget shows it in each customer's language.
+        "Hi! How can we help you today?",
         json_schema_extra={
             "label": label("Greeting", "欢迎语"),
             "help": label(

@@ -1,0 +1,130 @@
+// An inbox's channel settings as form fields, drawn from its channel kind's
+// schema (GET /api/v1/channel_kinds, inboxes/channel_kinds.py): a new channel
+// brings its settings schema and gets its form, with no script of its own.
+//
+// Controls are named after the setting's path ("settings.imap.host" is
+// "imap_host") and carry it in data-field, so an API error naming the field
+// lands under it. Secrets are never filled in: left empty, the mask goes back
+// and the server keeps the stored one.
+
+import { el, fieldLabel, t } from "./common.js";
+
+// What the API shows instead of a stored secret; sent back, it keeps the secret.
+const MASK = "********";
+
+const words = (labels, fallback = "") => (labels ? fieldLabel({ labels }) : fallback);
+const controlName = (path) => path.replace(/^settings\./, "").replaceAll(".", "_");
+
+function control(spec, value) {
+  const name = controlName(spec.path);
+  const common = { name, id: `f-${name}`, "data-field": spec.path, autocomplete: "off" };
+  if (spec.type === "select") {
+    return el(
+      "select",
+      common,
+      spec.options.map((option) => el("option", { value: option.value, selected: String(option.value) === String(value ?? spec.default ?? "") }, words(option.label, option.value))),
+    );
+  }
+  if (spec.type === "textarea") return el("textarea", { ...common, rows: 2 }, value ?? "");
+  if (spec.type === "checkbox") return el("input", { ...common, type: "checkbox", checked: value === true });
+  // Required only at the top: a server's host may stay empty (no server), the API names what is missing.
+  const required = spec.required && spec.path.split(".").length === 2;
+  const shown = value === undefined ? spec.default : value;
+  const attributes = { ...common, value: spec.secret ? "" : shown ?? "", required, placeholder: typeof spec.placeholder === "object" ? words(spec.placeholder) : spec.placeholder };
+  if (spec.secret) Object.assign(attributes, { type: "password", autocomplete: "new-password", placeholder: value ? t("secret_kept") : "" });
+  else if (spec.type === "number") Object.assign(attributes, { type: "number", min: spec.min, max: spec.max, step: spec.step });
+  else if (spec.input) attributes.type = spec.input;
+  return el("input", attributes);
+}
+
+function fieldNode(spec, value) {
+  if (spec.type === "group") {
+    const inner = value && typeof value === "object" ? value : {};
+    return el(
+      "fieldset",
+      { class: "field settings-group", "data-field": spec.path, "data-group": spec.name },
+      el("legend", { class: "field-label" }, words(spec.label, spec.name)),
+      spec.help ? el("p", { class: "field-help" }, words(spec.help)) : null,
+      rows(spec.fields, inner),
+    );
+  }
+  if (spec.type === "checkbox") {
+    return el("div", { class: "field" }, el("label", { class: "check" }, control(spec, value), el("span", {}, words(spec.label, spec.name))));
+  }
+  if (spec.type === "textarea" && value !== null && typeof value === "object") {
+    // Set per language through the API: shown, kept as it is.
+    const shown = Object.entries(value).map(([tag, text]) => `${tag}: ${text}`).join(" · ");
+    return el("div", { class: "field" }, el("span", { class: "field-label" }, words(spec.label, spec.name)), el("p", { class: "muted" }, shown), el("span", { class: "field-help" }, t("kept_as_set")));
+  }
+  const help = spec.secret && value ? t("secret_stored") : words(spec.help);
+  return el("label", { class: "field" }, el("span", { class: "field-label" }, words(spec.label, spec.name)), control(spec, value), help ? el("span", { class: "field-help" }, help) : null);
+}
+
+/** Fields in order; neighbours with the same `row` side by side. */
+function rows(specs, values) {
+  const nodes = [];
+  for (let index = 0; index < specs.length; index += 1) {
+    const spec = specs[index];
+    if (!spec.row) {
+      nodes.push(fieldNode(spec, values[spec.name]));
+      continue;
+    }
+    const row = [spec];
+    while (specs[index + 1] && specs[index + 1].row === spec.row) row.push(specs[(index += 1)]);
+    nodes.push(el("div", { class: `field-row${row.length === 3 ? " field-row-3" : ""}` }, row.map((item) => fieldNode(item, values[item.name]))));
+  }
+  return nodes;
+}
+
+function readValue(form, spec, before) {
+  const node = form.elements[controlName(spec.path)];
+  if (!node) return undefined; // not editable here (a per-language text): left as stored
+  if (spec.type === "checkbox") return node.checked;
+  const raw = node.value.trim();
+  if (spec.secret) return raw || (before ? MASK : null);
+  if (raw === "") return spec.type === "textarea" ? "" : null;
+  return spec.type === "number" ? Number(raw) : raw;
+}
+
+function readFields(form, specs, before, nested) {
+  const values = nested ? { ...before } : {};
+  for (const spec of specs) {
+    const stored = before ? before[spec.name] : undefined;
+    let value;
+    if (spec.type === "group") {
+      const box = form.querySelector(`[data-group="${CSS.escape(spec.name)}"][data-field="${CSS.escape(spec.path)}"]`);
+      value = box && box.hidden ? null : readFields(form, spec.fields, stored && typeof stored === "object" ? stored : {}, true);
+      // A server without its required fields (no host) is no server.
+      if (value && spec.fields.some((field) => field.required && (value[field.name] === null || value[field.name] === undefined))) value = null;
+    } else {
+      value = readValue(form, spec, stored);
+      if (value === undefined) continue;
+    }
+    if (nested && value === null) delete values[spec.name];
+    else values[spec.name] = value;
+  }
+  return values;
+}
+
+/** The kind's settings form: `nodes` for the dialog, `read(form)` the settings to send. */
+export function channelSettingsForm(kind, stored = {}) {
+  const nodes = rows(kind.settings, stored);
+  // A group shown only for one choice (the IMAP server when mail is read by IMAP).
+  const wrapper = el("div", { class: "channel-settings" }, nodes);
+  for (const spec of kind.settings) {
+    if (spec.type !== "group" || !spec.show_when) continue;
+    const [[name, wanted]] = Object.entries(spec.show_when);
+    const chooser = wrapper.querySelector(`[name="${CSS.escape(name)}"]`);
+    const box = wrapper.querySelector(`[data-group="${CSS.escape(spec.name)}"]`);
+    if (!chooser || !box) continue;
+    const sync = () => {
+      box.hidden = chooser.value !== wanted;
+    };
+    chooser.addEventListener("change", sync);
+    sync();
+  }
+  return { nodes: [wrapper], read: (form) => readFields(form, kind.settings, stored, false) };
+}
+
+/** The kind's name for this reader. */
+export const kindLabel = (kind) => words(kind.labels, kind.name);
