@@ -131,6 +131,9 @@ def test_a_channel_declared_in_a_test_gets_an_inbox_with_its_settings_checked_se
     assert missing.status_code == 422 and missing.json()["field"] == "settings.sender", missing.text
     unknown = client.post(f"{base(demo)}/inboxes", json={"name": "Fax", "channel_type": "fax"}, headers=admin)
     assert unknown.status_code == 422 and unknown.json()["field"] == "channel_type"
+    # The web chat's schema too: a greeting is text (or text per language).
+    bad = client.patch(f"{base(demo)}/inboxes/{demo.inbox_id}", json={"settings": {"greeting": 5}}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["field"] == "settings.greeting", bad.text
 
     inbox = sms_inbox(client, demo, admin)
     assert inbox["settings"]["api_key"] == channel_kinds.MASK and inbox["website_token"] is None

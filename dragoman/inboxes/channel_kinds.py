@@ -251,8 +251,22 @@ def check_settings(kind: ChannelKind, settings: dict[str, Any], allow: OutboundA
         kind.settings_schema.model_validate(settings)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in ("settings", *first["loc"]))
+        where = ".".join(["settings", *_field_path(kind.settings_schema, first["loc"])])
         raise InvalidInput(f"{where}: {first['msg']}", field=where) from None
+
+
+def _field_path(schema: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The settings' own names in a Pydantic error's location, without the
+    type tags it adds for a field that may be one of several types
+    (greeting -> str)."""
+    path: list[str] = []
+    model: type[BaseModel] | None = schema
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            continue
+        path.append(part)
+        model = _model_of(model.model_fields[part].annotation)
+    return path or [str(loc[0])]
 
 
 # -- the form the console draws ----------------------------------------------------------------
