@@ -11,7 +11,7 @@ const MARKS = { queued: "◷", sent: "✓", delivered: "✓✓", read: "✓✓",
 export function deliveryMark(message) {
   const status = message.delivery_status;
   if (!status || !MARKS[status]) return null;
-  const label = t(`delivery_${status}`);
+  const label = t(`reply_status_${status}`);
   return el(
     "span",
     { class: `delivery-mark delivery-${status}`, "data-testid": "delivery-status", "data-status": status, title: message.delivery_error ? `${label}: ${message.delivery_error}` : label },
@@ -29,15 +29,15 @@ export function deliveryProblem(message) {
   const problem = el(
     "p",
     { class: "delivery-error", role: "status", "data-testid": "delivery-error" },
-    t(failed ? "delivery_not_delivered" : "delivery_retrying", { error: message.delivery_error }),
+    t(failed ? "reply_not_delivered" : "reply_retrying", { error: message.delivery_error }),
   );
   if (failed) {
-    const again = el("button", { type: "button", class: "btn btn-sm delivery-retry", "data-testid": "delivery-retry" }, t("delivery_retry"));
+    const again = el("button", { type: "button", class: "btn btn-sm delivery-retry", "data-testid": "delivery-retry" }, t("reply_send_again"));
     again.addEventListener("click", async () => {
       again.disabled = true;
       try {
         await api("POST", accountPath(`/conversations/${message.conversation_id}/messages/${message.id}/retry_delivery`));
-        toast(t("delivery_retried"));
+        toast(t("reply_sending_again"));
       } catch (error) {
         again.disabled = false;
         toast(errorText(error), "error");
