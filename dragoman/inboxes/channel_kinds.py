@@ -108,6 +108,8 @@ class ChannelKind:
     imports_mail: bool = False
     # Switches of the common settings its inbox form offers (see inboxes.services).
     switches: tuple[str, ...] = ("csat",)
+    # Its inboxes' servers can be tried from the console (POST …/inboxes/{id}/test_connection).
+    connection_test: bool = False
 
     def label_in(self, locale: str | None) -> str:
         """`locale` as the catalogues name it (zh_Hans) or as a tag (zh-Hans)."""
@@ -307,8 +309,9 @@ def describe_schema(schema: type[BaseModel], prefix: str = "settings") -> list[d
             "required": info.is_required(),
             "default": None if info.is_required() else info.get_default(call_default_factory=True),
         }
-        if extra.get("show_when"):
-            entry["show_when"] = extra["show_when"]
+        for key in ("show_when", "fact"):
+            if extra.get(key):
+                entry[key] = extra[key]
         nested = _model_of(info.annotation)
         if nested is not None:
             entry.update(type="group", fields=describe_schema(nested, path))
@@ -347,6 +350,7 @@ def describe_kind(kind: ChannelKind) -> dict[str, Any]:
         "routing_channel": kind.routing_channel,
         "delivery": kind.delivery,
         "website_token": kind.website_token,
+        "connection_test": kind.connection_test,
         "switches": list(kind.switches),
         "settings": describe_schema(kind.settings_schema) if kind.settings_schema is not None else [],
     }

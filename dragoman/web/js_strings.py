@@ -396,6 +396,7 @@ JS_STRINGS: dict[str, str] = {
     "secret_kept": N_("Saved (leave empty to keep)"),
     "secret_stored": N_("Saved; it is never shown. Type a new value to replace it."),
     "kept_as_set": N_("Set per language through the API; kept as it is."),
+    "not_set": N_("Not set"),
     "email_inbox_created": N_("Inbox %(name)s created."),
     "mail_test": N_("Test connection"),
     "mail_test_help": N_("Signs in to the saved servers now; nothing is read, changed or sent."),

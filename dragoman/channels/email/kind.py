@@ -31,26 +31,28 @@ class _Server(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     # Fields with the same "row" sit side by side in the form.
-    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "mail.example.com", "row": "server"})
+    # "fact": what the inbox's card shows (a separator: joined to the fact before, host:port).
+    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "mail.example.com", "row": "server", "fact": True})
     port: int | None = Field(
-        None, json_schema_extra={"label": label("Port", "端口"), "placeholder": label("default", "默认"), "min": 1, "max": 65535, "row": "server"}
+        None,
+        json_schema_extra={"label": label("Port", "端口"), "placeholder": label("default", "默认"), "min": 1, "max": 65535, "row": "server", "fact": ":"},
     )
     security: Literal["tls", "starttls", "none"] = Field(
-        "tls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS, "row": "server"}
+        "tls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS, "row": "server", "fact": True}
     )
     username: str | None = Field(None, json_schema_extra={"label": label("User name", "用户名"), "row": "login"})
     password: str | None = Field(None, json_schema_extra={"label": label("Password", "密码"), "secret": True, "row": "login"})
 
 
 class ImapServer(_Server):
-    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "imap.example.com", "row": "server"})
+    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "imap.example.com", "row": "server", "fact": True})
     folder: str = Field("INBOX", json_schema_extra={"label": label("Folder", "文件夹")})
 
 
 class SmtpServer(_Server):
-    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "smtp.example.com", "row": "server"})
+    host: str = Field(json_schema_extra={"label": label("Host", "主机"), "placeholder": "smtp.example.com", "row": "server", "fact": True})
     security: Literal["tls", "starttls", "none"] = Field(
-        "starttls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS, "row": "server"}
+        "starttls", json_schema_extra={"label": label("Security", "安全连接"), "option_labels": SECURITY_LABELS, "row": "server", "fact": True}
     )
 
 
@@ -65,6 +67,7 @@ class EmailInboxSettings(BaseModel):
             "input": "email",
             "placeholder": "support@example.com",
             "row": "sender",
+            "fact": True,
         }
     )
     from_name: str | None = Field(
@@ -84,6 +87,7 @@ class EmailInboxSettings(BaseModel):
                 "通过 IMAP 读取邮箱，或由 Dragoman 自带的 SMTP 监听器接收邮件。",
             ),
             "option_labels": {"imap": label("IMAP mailbox", "IMAP 邮箱"), "smtp": label("Dragoman's SMTP listener", "Dragoman 的 SMTP 监听器")},
+            "fact": True,
         },
     )
     imap: ImapServer | None = Field(
@@ -92,6 +96,7 @@ class EmailInboxSettings(BaseModel):
             "label": label("IMAP server (incoming)", "IMAP 服务器（收信）"),
             "help": label("The mailbox Dragoman reads new mail from.", "Dragoman 从此邮箱读取新邮件。"),
             "show_when": {"receive": "imap"},
+            "fact": True,
         },
     )
     smtp: SmtpServer | None = Field(
@@ -102,6 +107,7 @@ class EmailInboxSettings(BaseModel):
                 "Replies leave through this server. Leave the host empty to send no mail.",
                 "回复通过此服务器发出。主机留空则不发送邮件。",
             ),
+            "fact": True,
         },
     )
     acknowledge: bool = Field(
@@ -131,4 +137,5 @@ KIND = ChannelKind(
     support_form=True,
     imports_mail=True,
     switches=("csat",),
+    connection_test=True,
 )

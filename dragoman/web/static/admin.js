@@ -19,7 +19,7 @@ import {
   t,
   toast,
 } from "./common.js";
-import { channelSettingsForm, kindLabel } from "./channel_settings.js";
+import { channelSettingsForm, kindLabel, settingsFacts } from "./channel_settings.js";
 
 const content = document.getElementById("settings-content");
 const addButton = document.getElementById("add-button");
@@ -501,19 +501,6 @@ async function testMailServers(inbox, button, results) {
   }
 }
 
-/** What an e-mail inbox's card says about its mail: address, how mail comes in, where replies leave. */
-function mailFacts(settings) {
-  const server = (box) => (box && box.host ? `${box.host}${box.port ? `:${box.port}` : ""} · ${t(`mail_security_${box.security || "none"}`)}` : t("mail_not_set"));
-  return [
-    el("dt", {}, t("mail_address")),
-    el("dd", {}, settings.address || "—"),
-    el("dt", {}, t("mail_receive")),
-    el("dd", {}, settings.receive === "smtp" || !settings.imap ? t("mail_receive_smtp") : `${t("mail_receive_imap")} · ${server(settings.imap)}`),
-    el("dt", {}, t("mail_smtp_server")),
-    el("dd", {}, server(settings.smtp)),
-  ];
-}
-
 /** Whether there is a server to try: an IMAP mailbox mail is read from, or an SMTP server replies leave through. */
 const hasMailServers = (settings) => Boolean((settings.receive !== "smtp" && settings.imap && settings.imap.host) || (settings.smtp && settings.smtp.host));
 
@@ -558,9 +545,9 @@ async function showInboxes() {
           el("dt", {}, t("teams")),
           el("dd", {}, inbox.team_ids.map((id) => teamNames.get(id)).filter(Boolean).join(", ") || t("no_team_warning")),
           greetingText((inbox.settings || {}).greeting) ? [el("dt", {}, t("greeting")), el("dd", {}, greetingText(inbox.settings.greeting))] : null,
-          inbox.channel_type === "email" ? mailFacts(inbox.settings || {}) : null,
+          kinds.has(inbox.channel_type) ? settingsFacts(kinds.get(inbox.channel_type), inbox.settings) : null,
         ),
-        inbox.channel_type === "email" && hasMailServers(inbox.settings || {}) ? mailTestBox(inbox) : null,
+        kinds.has(inbox.channel_type) && kinds.get(inbox.channel_type).connection_test && hasMailServers(inbox.settings || {}) ? mailTestBox(inbox) : null,
         inbox.website_token
           ? el(
               "div",

@@ -128,3 +128,42 @@ export function channelSettingsForm(kind, stored = {}) {
 
 /** The kind's name for this reader. */
 export const kindLabel = (kind) => words(kind.labels, kind.name);
+
+const optionText = (spec, value) => {
+  const option = (spec.options || []).find((item) => String(item.value) === String(value));
+  return option ? words(option.label, option.value) : String(value);
+};
+
+/** A group's facts on one line: "imap.example.com:993 · TLS". */
+function groupFact(spec, value) {
+  if (!value || typeof value !== "object") return null;
+  let text = "";
+  for (const inner of spec.fields) {
+    const part = inner.fact ? value[inner.name] : null;
+    if (part === null || part === undefined || part === "") continue;
+    const shown = inner.type === "select" ? optionText(inner, part) : String(part);
+    text += text ? `${typeof inner.fact === "string" ? inner.fact : " · "}${shown}` : shown;
+  }
+  return text || null;
+}
+
+/** What an inbox's card says about its channel: the settings its kind marks as facts, as dt/dd pairs. */
+export function settingsFacts(kind, settings) {
+  const values = settings || {};
+  const facts = [];
+  for (const spec of kind.settings) {
+    if (!spec.fact) continue;
+    const hidden = spec.show_when && Object.entries(spec.show_when).some(([name, wanted]) => {
+      const chooser = kind.settings.find((item) => item.name === name);
+      return (values[name] ?? (chooser ? chooser.default : undefined)) !== wanted;
+    });
+    if (hidden) continue;
+    const value = values[spec.name];
+    let text;
+    if (spec.type === "group") text = groupFact(spec, value) || t("not_set");
+    else if (spec.type === "select") text = optionText(spec, value ?? spec.default);
+    else text = value === null || value === undefined || value === "" ? "—" : String(value);
+    facts.push(el("dt", {}, words(spec.label, spec.name)), el("dd", {}, text));
+  }
+  return facts;
+}
