@@ -33,7 +33,7 @@ from dragoman.routing.engine import (  # noqa: E402
     RoutingEngine,
     Step,
     Strategy,
-    WaitingSpec,
+    WorkItem,
     priority_boost,
 )
 
@@ -90,12 +90,12 @@ def make_queues(strategy: Strategy) -> list[QueueSpec]:
     ]
 
 
-def make_conversations(count: int, rng: random.Random, start: float) -> list[WaitingSpec]:
+def make_conversations(count: int, rng: random.Random, start: float) -> list[WorkItem]:
     weights = [1.0 / (rank + 1) for rank in range(len(LANGUAGES))]  # a few big languages, a long tail
     out = []
     for ident in range(1, count + 1):
         out.append(
-            WaitingSpec(
+            WorkItem(
                 id=ident,
                 account_id=1,
                 inbox_id=rng.randrange(TEAMS),
@@ -122,23 +122,23 @@ class ScanningRouter:
         self.queue_by_inbox = {inbox: q for q in queues for inbox in q.inbox_ids}
         self.load = {a.id: 0 for a in agents}
         self.idle_since = {a.id: 0.0 for a in agents}
-        self.waiting: dict[int, WaitingSpec] = {}
+        self.waiting: dict[int, WorkItem] = {}
 
-    def _meets(self, agent: AgentSpec, step: Step, item: WaitingSpec) -> bool:
+    def _meets(self, agent: AgentSpec, step: Step, item: WorkItem) -> bool:
         if step.min_language_level:
             level = agent.languages.get(item.language or "")
             if level is None or level.writing < step.min_language_level:
                 return False
         return not step.min_skill_level or agent.skills.get(item.skill or "", 0) >= step.min_skill_level
 
-    def _free(self, agent: AgentSpec, item: WaitingSpec) -> bool:
+    def _free(self, agent: AgentSpec, item: WorkItem) -> bool:
         return (
             agent.presence is Presence.online
             and self.load[agent.id] < agent.capacity.get(Channel.chat, 0)
             and item.inbox_id in agent.inbox_ids
         )
 
-    def route_conversation(self, item: WaitingSpec, now: float) -> int | None:
+    def route_conversation(self, item: WorkItem, now: float) -> int | None:
         queue = self.queue_by_inbox[item.inbox_id]
         wait = now - item.enqueued_at
         for step in queue.steps:
@@ -208,7 +208,7 @@ def build_engine(agents: list[AgentSpec], queues: list[QueueSpec]) -> RoutingEng
     return engine
 
 
-def measure_memory(agents: list[AgentSpec], queues: list[QueueSpec], conversations: list[WaitingSpec]) -> str:
+def measure_memory(agents: list[AgentSpec], queues: list[QueueSpec], conversations: list[WorkItem]) -> str:
     gc.collect()
     tracemalloc.start()
     engine = build_engine(agents, queues)
@@ -379,7 +379,7 @@ def simulate_day(strategy: Strategy | None, seed: int, agent_count: int = 200) -
             record(engine.release(holder.pop(ident), Channel.chat, now), now)
         else:
             arrived[ident] = (now, kind)
-            record([engine.enqueue(WaitingSpec(ident, 1, 0, language=kind, enqueued_at=now), now)], now)
+            record([engine.enqueue(WorkItem(ident, 1, 0, language=kind, enqueued_at=now), now)], now)
     total = len(arrived)
     return {
         "conversations": total,

@@ -214,7 +214,9 @@ def command_tickets_import(args: argparse.Namespace) -> int:
     import mailbox
     from pathlib import Path
 
+    from dragoman.app import connect_features
     from dragoman.core.db import make_engine, make_session_factory
+    from dragoman.inboxes import channel_kinds
     from dragoman.inboxes.models import Inbox
     from dragoman.tickets.importer import import_emails
 
@@ -227,11 +229,13 @@ def command_tickets_import(args: argparse.Namespace) -> int:
     else:
         box = mailbox.mbox(str(path), create=False)
     settings = _settings()
+    connect_features()  # the channel kinds, asked which inboxes take imported mail
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as db:
             inbox = db.get(Inbox, args.inbox)
-            if inbox is None or inbox.channel_type not in ("email", "api"):
+            kind = channel_kinds.find_kind(inbox.channel_type) if inbox is not None else None
+            if inbox is None or kind is None or not kind.imports_mail:
                 print(f"dragoman: --inbox {args.inbox}: no e-mail or API inbox with this id", file=sys.stderr)
                 return EXIT_USAGE
             raws = (box.get_bytes(key) for key in box.iterkeys())

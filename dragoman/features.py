@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dragoman.accounts.feature import FEATURE as accounts
 from dragoman.canned.feature import FEATURE as canned
+from dragoman.channels.api.feature import FEATURE as api_channel
 from dragoman.channels.email.feature import FEATURE as email
+from dragoman.channels.feature import FEATURE as channels
 from dragoman.channels.webchat.feature import FEATURE as webchat
 from dragoman.conversations.feature import FEATURE as conversations
 from dragoman.core.features import Feature
@@ -37,7 +39,10 @@ FEATURES: tuple[Feature, ...] = (
     tickets,
     canned,
     csat,
+    # The delivery pipeline, before the channels that hand it their senders.
+    channels,
     email,
+    api_channel,
     demo,
     webhooks,
     jobs,

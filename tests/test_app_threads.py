@@ -16,7 +16,7 @@ from dragoman.core import events
 from dragoman.inboxes.events import InboxUpdated
 from test_email_channel import make_inbox
 
-APP_THREADS = ("dragoman-sla", "dragoman-jobs", "dragoman-email-send", "dragoman-routing", "dragoman-faq-bot", "dragoman-translation", "dragoman-writer")
+APP_THREADS = ("dragoman-sla", "dragoman-jobs", "dragoman-routing", "dragoman-faq-bot", "dragoman-translation", "dragoman-writer")
 
 
 def thread_names() -> set[str]:

@@ -249,7 +249,7 @@ def test_mail_to_the_listener_becomes_a_ticket_the_reply_threads_and_the_answer_
         lambda: [m for m in messages_of(mail_client, mail_demo, admin, conversation_id) if m["id"] == reply.json()["id"] and m["source_id"]]
     )[0]
     assert stored["source_id"] == our_id
-    assert stored["attributes"]["email"]["status"] == "sent"
+    assert stored["delivery_status"] == "sent" and stored["delivery_error"] is None
 
     # The customer answers our reply (In-Reply-To our Message-ID): same ticket.
     send_to_listener(
@@ -476,15 +476,15 @@ def test_a_restart_reads_only_new_mail_and_sends_replies_that_had_not_gone_out(
         admin = as_user(demo.user("admin"))
         make_inbox(client, demo, admin, {"address": user, "receive": "imap", "imap": box, "smtp": {**smtp_settings(provider, dovecot), "port": down}})
         [ticket] = wait_until(lambda: tickets_of(client, demo, admin), timeout=15)
-        # The SMTP server is unreachable: the reply waits, marked for the agent.
+        # The SMTP server is unreachable: the reply waits, queued with the reason for the agent.
         ctx.services["email"].retry_seconds = (60.0,)
         reply = client.post(f"{base(demo)}/conversations/{ticket['conversation_id']}/messages", json={"content": "We are looking."}, headers=admin)
         assert reply.status_code == 201
         waiting = wait_until(
-            lambda: [m for m in messages_of(client, demo, admin, ticket["conversation_id"]) if m["id"] == reply.json()["id"] and (m["attributes"].get("email") or {}).get("status") == "retrying"],
+            lambda: [m for m in messages_of(client, demo, admin, ticket["conversation_id"]) if m["id"] == reply.json()["id"] and m["delivery_status"] == "queued" and m["delivery_error"]],
             timeout=15,
         )
-        assert "could not reach the SMTP server" in waiting[0]["attributes"]["email"]["error"]
+        assert "could not reach the SMTP server" in waiting[0]["delivery_error"]
         # The admin fixes the SMTP port.
         inbox_id = [i for i in client.get(f"{base(demo)}/inboxes", headers=admin).json() if i["settings"].get("address") == user][0]["id"]
         assert client.patch(f"{base(demo)}/inboxes/{inbox_id}", json={"settings": {"smtp": {**smtp_settings(provider, dovecot)}}}, headers=admin).status_code == 200
@@ -728,7 +728,7 @@ class Catcher:
 
 def reply_status(client: TestClient, demo: DemoWorld, admin: dict[str, str], conversation_id: int, message_id: int) -> dict[str, Any]:
     [reply] = [m for m in messages_of(client, demo, admin, conversation_id) if m["id"] == message_id]
-    return reply["attributes"].get("email") or {}
+    return {"status": reply["delivery_status"], "error": reply["delivery_error"]}
 
 
 def test_a_name_that_resolves_to_this_machine_when_connecting_is_refused_and_nothing_is_sent(
@@ -890,3 +890,28 @@ def test_an_admin_tries_an_inbox_mail_servers_before_relying_on_them(
     # Only e-mail inboxes have servers; only admins try them.
     assert client.post(f"{base(demo)}/inboxes/{demo.inbox_id}/test_connection", headers=admin).json()["field"] == "inbox_id"
     assert client.post(url, headers=as_user(demo.user("supervisor"))).status_code == 403
+
+
+def test_a_reply_the_smtp_server_never_takes_is_retried_then_failed_with_its_reason_and_sent_again_by_the_agent(
+    mail_client: TestClient, mail_ctx: AppContext, mail_demo: DemoWorld, as_user: Any, provider: Provider, dovecot: DovecotServer
+) -> None:
+    admin = as_user(mail_demo.user("admin"))
+    down = free_port()  # allowed, but nothing listens there
+    mail_ctx.settings.outbound_allow = f"127.0.0.1:{provider.port}, 127.0.0.1:{down}"
+    inbox = make_inbox(mail_client, mail_demo, admin, {"address": ADDRESS, "receive": "smtp", "smtp": {**smtp_settings(provider, dovecot), "port": down}})
+    receipt = mail_ctx.services["email"].receive_raw(
+        inbox["id"], mail(sender="tom@example.net", subject="Refund", body="Where is my refund?", message_id="refund@example.net")
+    )
+    mail_ctx.services["email"].retry_seconds = (0.1, 0.1)
+    reply = mail_client.post(f"{base(mail_demo)}/conversations/{receipt.conversation_id}/messages", json={"content": "It is on its way."}, headers=admin)
+    assert reply.status_code == 201 and reply.json()["delivery_status"] == "queued"
+    status = wait_until(lambda: (s := reply_status(mail_client, mail_demo, admin, receipt.conversation_id, reply.json()["id"]))["status"] == "failed" and s, timeout=20)
+    assert f"could not reach the SMTP server 127.0.0.1:{down}" in status["error"] and provider.delivered == []
+
+    # The admin fixes the port; the agent sends the reply again: the server takes it.
+    fixed = mail_client.patch(f"{base(mail_demo)}/inboxes/{inbox['id']}", json={"settings": {"smtp": smtp_settings(provider, dovecot)}}, headers=admin)
+    assert fixed.status_code == 200, fixed.text
+    again = mail_client.post(f"{base(mail_demo)}/conversations/{receipt.conversation_id}/messages/{reply.json()['id']}/retry_delivery", headers=admin)
+    assert again.status_code == 200, again.text
+    wait_until(lambda: reply_status(mail_client, mail_demo, admin, receipt.conversation_id, reply.json()["id"])["status"] == "sent", timeout=20)
+    assert [d.rcpt_tos for d in provider.delivered] == [["tom@example.net"]]

@@ -17,6 +17,8 @@ from dragoman.accounts import services as accounts
 from dragoman.accounts.events import MembershipChanged, PresenceChanged
 from dragoman.accounts.models import User
 from dragoman.accounts.permissions import Viewer
+from dragoman.channels import delivery
+from dragoman.channels.events import DeliveryRetried
 from dragoman.contacts import services as contacts
 from dragoman.conversations import services as conversations
 from dragoman.conversations.events import (
@@ -30,6 +32,7 @@ from dragoman.conversations.events import (
     MessagePayload,
     MessageUpdated,
 )
+from dragoman.conversations.models import DeliveryStatus
 from dragoman.core import events, outbound
 from dragoman.core.events import KINDS, Event, EventPayloadError, record_event
 from dragoman.core.http import AppContext
@@ -73,6 +76,8 @@ def _old_json(payload: events.Payload) -> dict[str, Any]:
         return {"user_ids": payload.user_ids} if payload.user_ids is not None else {"inbox_id": payload.inbox_id}
     if isinstance(payload, InboxUpdated):
         return {"inbox_id": payload.inbox_id}
+    if isinstance(payload, DeliveryRetried):
+        return {"message_id": payload.message_id, "series": payload.series}
     raise AssertionError(f"no old form for {payload.kind}")
 
 
@@ -137,6 +142,10 @@ def test_every_event_kind_round_trips_to_the_webhook_payload_unchanged(ctx: AppC
         conversation = conversations.start_conversation(session, inbox, contact)
         message, _created = conversations.receive_incoming_message(session, conversation, "Bonjour, où est ma commande ?")
         conversations.record_message_updated(session, conversation, message)
+        # A reply the channel gave up on, sent again by an agent.
+        reply = conversations.send_bot_reply(session, conversation, "Elle arrive demain.", {})
+        delivery.set_delivery_status(session, reply, DeliveryStatus.failed, "the gateway said 503")
+        delivery.retry_delivery(session, conversation, reply.id)
         conversations.update_conversation(session, conversation, priority="high")
         conversations.assign_conversation(session, admin, conversation, assignee_id=agent.id)
         conversations.change_status(session, admin, conversation, "resolved")

@@ -17,7 +17,9 @@ from dragoman.routing.engine import (
     RoutingEngine,
     Step,
     Strategy,
-    WaitingSpec,
+    WorkItem,
+    WorkKind,
+    work_channel,
 )
 from dragoman.calendars.hours import BusinessHours, HoursError, Window, check_windows
 
@@ -70,8 +72,8 @@ def queue(strategy: Strategy = Strategy.longest_idle, **extra: object) -> QueueS
     return QueueSpec(**fields)  # type: ignore[arg-type]
 
 
-def chat(ident: int, language: str | None = "es", at: float = 0.0, **extra: object) -> WaitingSpec:
-    return WaitingSpec(id=ident, account_id=1, inbox_id=INBOX, language=language, enqueued_at=at, **extra)  # type: ignore[arg-type]
+def chat(ident: int, language: str | None = "es", at: float = 0.0, **extra: object) -> WorkItem:
+    return WorkItem(id=ident, account_id=1, inbox_id=INBOX, language=language, enqueued_at=at, **extra)  # type: ignore[arg-type]
 
 
 def engine_with(*agents: AgentSpec, spec: QueueSpec | None = None) -> RoutingEngine:
@@ -324,7 +326,7 @@ def test_routing_invariants(ops: list[tuple], strategy: Strategy, sticky: float)
     now = 0.0
     agents: dict[int, AgentSpec] = {}
     held_by: dict[int, int] = {}  # conversation -> agent
-    chats: dict[int, WaitingSpec] = {}
+    chats: dict[int, WorkItem] = {}
     next_id = 100
 
     def apply(decisions: list) -> None:  # type: ignore[type-arg]
@@ -357,7 +359,7 @@ def test_routing_invariants(ops: list[tuple], strategy: Strategy, sticky: float)
             apply(engine.set_presence(op[1], op[2], now))
         elif kind == "chat":
             _, language, priority, vip, inbox, last = op
-            item = WaitingSpec(next_id, 1, inbox, language=language, priority=priority, vip=vip, enqueued_at=now, last_agent_id=last)
+            item = WorkItem(next_id, 1, inbox, language=language, priority=priority, vip=vip, enqueued_at=now, last_agent_id=last)
             chats[next_id] = item
             next_id += 1
             apply([engine.enqueue(item, now)])
@@ -375,7 +377,7 @@ def test_routing_invariants(ops: list[tuple], strategy: Strategy, sticky: float)
 
 
 def _check_nobody_idle_beside_a_waiting_chat(
-    engine: RoutingEngine, agents: dict[int, AgentSpec], chats: dict[int, WaitingSpec], spec: QueueSpec, now: float
+    engine: RoutingEngine, agents: dict[int, AgentSpec], chats: dict[int, WorkItem], spec: QueueSpec, now: float
 ) -> None:
     """Brute force, every agent against every waiting chat: a free agent who
     may take a waiting chat (open step, visible inbox, team) must not exist,
@@ -401,7 +403,7 @@ def _working_online(agents: dict[int, AgentSpec], spec: QueueSpec) -> list[Agent
     ]
 
 
-def _open_steps(agents: dict[int, AgentSpec], spec: QueueSpec, item: WaitingSpec, now: float) -> list[Step]:
+def _open_steps(agents: dict[int, AgentSpec], spec: QueueSpec, item: WorkItem, now: float) -> list[Step]:
     """The steps open to `item` now, skipping (as the engine does) steps no
     online agent matches."""
     online = _working_online(agents, spec)
@@ -421,7 +423,7 @@ def _check_priority_order(
     engine: RoutingEngine,
     agents: dict[int, AgentSpec],
     who: AgentSpec,
-    chats: dict[int, WaitingSpec],
+    chats: dict[int, WorkItem],
     spec: QueueSpec,
     taken: int,
     now: float,
@@ -430,7 +432,7 @@ def _check_priority_order(
     that they could take ranks before it (arrival minus priority boost)."""
     from dragoman.routing.engine import priority_boost
 
-    def rank(item: WaitingSpec) -> float:
+    def rank(item: WorkItem) -> float:
         return item.enqueued_at - priority_boost(item.priority, item.vip)
 
     chosen = chats[taken]
@@ -444,7 +446,7 @@ def _check_priority_order(
             assert rank(item) >= rank(chosen), f"chat {conversation_id} outranks {taken} for agent {who.id}"
 
 
-def _meets_brute(a: AgentSpec, step: Step, item: WaitingSpec) -> bool:
+def _meets_brute(a: AgentSpec, step: Step, item: WorkItem) -> bool:
     skill = item.skill or "support"  # the queue's default skill
     if step.min_language_level and item.language:
         level = a.languages.get(item.language)
@@ -581,3 +583,30 @@ def test_without_known_reach_a_translation_step_admits_anyone_as_before() -> Non
     # Nobody online writes Spanish well: the first step is skipped at once.
     decision = engine.enqueue(chat(100, "es"), 0.0)
     assert decision.agent_id == 1 and decision.machine_translation
+
+
+def test_a_call_is_a_work_item_routed_by_the_same_engine_to_a_free_voice_seat_by_spoken_level() -> None:
+    """A call waits in a voice queue beside the chats: the agent who speaks
+    the language well enough takes it, on their voice capacity, whatever
+    chats they hold."""
+    voice_queue = queue(id=2, name="Phone", channel=Channel.voice, steps=(Step(0, min_language_level=3),), default_skill=None)
+    writer = AgentSpec(
+        id=1, account_id=1, languages={"es": LanguageLevel(writing=5, voice=1)}, team_ids=frozenset({TEAM}),
+        inbox_ids=frozenset({INBOX}), capacity={Channel.chat: 1, Channel.voice: 1}, presence=Presence.online,
+    )
+    speaker = AgentSpec(
+        id=2, account_id=1, languages={"es": LanguageLevel(writing=2, voice=4)}, team_ids=frozenset({TEAM}),
+        inbox_ids=frozenset({INBOX}), capacity={Channel.chat: 1, Channel.voice: 1}, presence=Presence.online,
+    )
+    engine = RoutingEngine()
+    engine.upsert_queue(queue(), 0.0)
+    engine.upsert_queue(voice_queue, 0.0)
+    for spec in (writer, speaker):
+        engine.upsert_agent(spec, 0.0)
+    call_kind = WorkKind.call
+    call = WorkItem(id=7, account_id=1, inbox_id=INBOX, kind=call_kind, channel=work_channel(call_kind, Channel.chat), language="es")
+    decision = engine.enqueue(call, 1.0)
+    assert (decision.outcome, decision.agent_id, decision.queue_id) == ("assigned", 2, 2)
+    assert engine.agent_load(2, Channel.voice) == 1 and engine.agent_load(2, Channel.chat) == 0
+    # A chat still finds its writer: the call took only a voice seat.
+    assert engine.enqueue(chat(8, "es", 2.0), 2.0).agent_id == 1

@@ -1,14 +1,14 @@
-"""The one small interface every channel adapter implements.
-
-Adapters turn a channel's wire format into Dragoman's inbound shape and send
-outbound messages; they know nothing of HTTP routes or the database. The
-conversation services do the storing; routes and listeners do the wiring.
+"""The shapes every channel speaks: a customer's message as it arrived
+(`InboundMessage`, stored by `channels.receive.receive`) and a reply as a
+channel sends it (`OutboundMessage`). A channel's kind, capabilities and
+settings are declared in its folder's kind.py (inboxes.channel_kinds);
+outbound delivery runs through `channels.delivery`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,12 @@ class InboundMessage:
     sender_id: str  # who sent it, in the channel's terms (visitor id, e-mail, phone)
     content: str
     sender_name: str | None = None
+    # An address the sender is known by across channels: a new sender with
+    # it is the account's contact of that address.
+    sender_email: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    # False when the content is no words of the customer's (a file's name).
+    detect_language: bool = True
 
 
 @dataclass(frozen=True)
@@ -31,15 +36,3 @@ class OutboundMessage:
     sender_name: str | None = None
     # What the channel needs beyond the text (e-mail: subject, threading headers).
     attributes: dict[str, Any] = field(default_factory=dict)
-
-
-class ChannelAdapter(Protocol):
-    channel_type: str
-
-    def normalize_identity(self, raw: str) -> str:
-        """The canonical form of a sender id, so one person is one contact."""
-        ...
-
-    def send(self, message: OutboundMessage) -> None:
-        """Hand a reply to the channel. Raises on a failure the caller should retry."""
-        ...

@@ -33,6 +33,16 @@ class Direction(str, enum.Enum):
     activity = "activity"  # what the system did (assigned, resolved, ...)
 
 
+class DeliveryStatus(str, enum.Enum):
+    """Where an outgoing message is on its way to the customer (channels/delivery.py)."""
+
+    queued = "queued"  # stored; the channel has not taken it yet (or is trying again)
+    sent = "sent"  # the channel took it (the SMTP server accepted it; the chat pushed it)
+    delivered = "delivered"  # the channel reports it reached the customer's device
+    read = "read"  # the channel reports the customer read it
+    failed = "failed"  # given up on; delivery_error says why
+
+
 class SenderType(str, enum.Enum):
     contact = "contact"
     user = "user"
@@ -84,6 +94,10 @@ class Message(IdMixin, CreatedAtMixin, Base):
     sender_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     source_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Outgoing messages only: a DeliveryStatus value, and the channel's reason when it failed
+    # (or, while queued, why the last try did not go out).
+    delivery_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    delivery_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class FileUpload(Base):

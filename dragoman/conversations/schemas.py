@@ -34,6 +34,10 @@ class MessageOut(BaseModel):
     source_id: str | None
     attributes: dict[str, Any]
     created_at: str
+    delivery_status: Literal["queued", "sent", "delivered", "read", "failed"] | None = Field(
+        None, description="Outgoing messages: queued, sent, delivered, read, or failed (delivery_error says why)"
+    )
+    delivery_error: str | None = Field(None, description="Why a delivery failed, or why the last try did not go out")
 
 
 class ConversationOut(BaseModel):

@@ -48,6 +48,7 @@ from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.files import store_file, stored_file
 from dragoman.core.like import LIKE_ESCAPE, contains_pattern
 from dragoman.core.validation import optional_language, require_text
+from dragoman.inboxes import channel_kinds
 from dragoman.inboxes.models import Inbox
 from dragoman.language import services as language_services
 
@@ -97,6 +98,8 @@ def message_out(db: Session, message: Message, contact: Contact | None = None) -
         source_id=message.source_id,
         attributes=dict(message.attributes or {}),
         created_at=isoformat(message.created_at) or "",
+        delivery_status=message.delivery_status,  # type: ignore[arg-type]
+        delivery_error=message.delivery_error,
     )
 
 
@@ -385,11 +388,16 @@ def _add_message(
     source_id: str | None = None,
     attributes: dict[str, Any] | None = None,
 ) -> Message:
+    delivery_status = None
+    if direction is Direction.outgoing:
+        inbox = db.get(Inbox, conversation.inbox_id)
+        delivery_status = channel_kinds.initial_delivery_status(inbox.channel_type if inbox is not None else None)
     message = Message(
         account_id=conversation.account_id,
         conversation_id=conversation.id,
         inbox_id=conversation.inbox_id,
         direction=direction,
+        delivery_status=delivery_status,
         content=content,
         sender_type=sender_type,
         sender_id=sender_id,
@@ -412,18 +420,18 @@ def check_message_content(content: str | None) -> str:
     return require_text(content, "content", max_length=MAX_MESSAGE_CHARS)
 
 
-# Files agents attach to replies. Only these channels deliver them: a mail
-# carries them, the web chat offers them as downloads; the messaging
-# channels do not yet.
-FILE_CHANNELS = ("email", "webchat")
+# Files agents attach to replies, on channels that deliver them (the kind's
+# `files` capability: a mail carries them, the web chat offers downloads).
 MAX_REPLY_FILES = 5
 
 
 def check_file_channel(db: Session, conversation: Conversation, field: str) -> None:
     inbox = db.get(Inbox, conversation.inbox_id)
     channel = inbox.channel_type if inbox is not None else "unknown"
-    if channel not in FILE_CHANNELS:
-        raise InvalidInput(f"this conversation's channel ({channel}) cannot deliver files; e-mail and web chat can", field=field)
+    kind = channel_kinds.find_kind(channel)
+    if kind is None or not kind.capabilities.files:
+        able = " and ".join(k.labels["en"] for k in channel_kinds.all_kinds() if k.capabilities.files)
+        raise InvalidInput(f"this conversation's channel ({channel}) cannot deliver files; {able} can", field=field)
 
 
 def file_uses(db: Session) -> set[tuple[int, str]]:

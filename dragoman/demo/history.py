@@ -36,7 +36,7 @@ from dragoman.channels.email.config import read_email_settings
 from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
-from dragoman.conversations.models import Conversation, ConversationStatus, Direction, Message
+from dragoman.conversations.models import Conversation, ConversationStatus, DeliveryStatus, Direction, Message
 from dragoman.core.clock import pinned_at, utcnow
 from dragoman.csat import services as csat
 from dragoman.demo.mail import mail_bytes
@@ -324,8 +324,8 @@ class _History:
 
     def _mark_mailed(self, conversation: Conversation, at: datetime) -> None:
         """Replies by e-mail went out when they were written: each gets its
-        Message-ID and "sent", as the sending thread would have marked it
-        (and a restart never sends them now)."""
+        Message-ID and the delivery status "sent", as the delivery pipeline
+        would have marked them (and no delivery job sends them now)."""
         if self.email is None or conversation.inbox_id != self.email.id:
             return
         settings = read_email_settings(self.email.settings)
@@ -337,6 +337,7 @@ class _History:
         for message in unsent:
             if email_services.outbound_for(self.db, message, settings, self.data_dir / "attachments") is not None:
                 email_services.mark_sent(self.db, message, max(at, message.created_at))
+                message.delivery_status = DeliveryStatus.sent.value
         self.db.flush()
 
     def _reply(self, conversation: Conversation, agent: User, reply: Reply, at: datetime, ticket: Ticket | None) -> None:

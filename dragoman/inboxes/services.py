@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -16,46 +15,15 @@ from dragoman.core.errors import InvalidInput, NotFound
 from dragoman.core.outbound import OutboundAllow
 from dragoman.core.security import new_token
 from dragoman.core.validation import require_text
+from dragoman.inboxes import channel_kinds
 from dragoman.inboxes.events import InboxUpdated
 from dragoman.inboxes.models import Inbox
-
-# "email": mail received by IMAP or SMTP; "api": tickets and messages another
-# system posts (a web form, a shop's backend).
-CHANNEL_TYPES = ("webchat", "email", "api")
-
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    """What one channel kind does with its inboxes' settings. The channel
-    registers it at start-up (its feature.py, `register_channel_settings`): inboxes
-    know no channel, and a channel kind that registers nothing has none."""
-
-    # Refuses a bad setting, or a server accounts may not reach (InvalidInput naming the field).
-    check: Callable[[dict[str, Any] | None, OutboundAllow], None]
-    # The settings as stored: secrets sealed with the install's key.
-    seal: Callable[[dict[str, Any], str], dict[str, Any]]
-    # An update that sends a masked secret back keeps the stored one.
-    keep_secrets: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
-    # The settings as the API shows them: secrets masked.
-    mask_secrets: Callable[[dict[str, Any]], dict[str, Any]]
-    # Its inboxes can carry the public support form (a form token).
-    support_form: bool = False
-
-
-_channel_settings: dict[str, ChannelSettings] = {}
-
-
-def register_channel_settings(channel_type: str, handling: ChannelSettings) -> None:
-    _channel_settings[channel_type] = handling
 
 
 def shown_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """Settings as the API shows them: every channel kind's secrets masked,
     whatever the inbox's kind, so a secret typed into the wrong kind never shows."""
-    shown = dict(settings)
-    for handling in _channel_settings.values():
-        shown = handling.mask_secrets(shown)
-    return shown
+    return channel_kinds.mask_secrets(settings)
 
 
 def create_inbox(
@@ -72,24 +40,21 @@ def create_inbox(
     """`secret_key`: seals an e-mail inbox's passwords before they are stored.
     `outbound_allow`: the install's allow-list for the mail servers an e-mail
     inbox names; by default only public ones."""
-    if channel_type not in CHANNEL_TYPES:
-        raise InvalidInput(f"channel_type must be one of {', '.join(CHANNEL_TYPES)}", field="channel_type")
-    check_common_settings(settings or {})
-    handling = _channel_settings.get(channel_type)
-    if handling is not None:
-        # Refuses a bad setting, or a server accounts may not reach, before anything is stored.
-        handling.check(settings, outbound_allow)
-        settings = dict(settings or {})
-        if handling.support_form:
-            settings = with_form_token(settings)
-        if secret_key:
-            settings = handling.seal(settings, secret_key)
+    kind = channel_kinds.get_kind(channel_type)
+    settings = dict(settings or {})
+    check_common_settings(settings)
+    # Refuses a bad setting, or a server accounts may not reach, before anything is stored.
+    channel_kinds.check_settings(kind, settings, outbound_allow)
+    if kind.support_form:
+        settings = with_form_token(settings)
+    if secret_key:
+        settings = channel_kinds.seal_secrets(kind, settings, secret_key)
     inbox = Inbox(
         account_id=account_id,
         name=require_text(name, "name", max_length=200),
         channel_type=channel_type,
-        website_token=new_token(18) if channel_type == "webchat" else None,
-        settings=dict(settings or {}),
+        website_token=new_token(18) if kind.website_token else None,
+        settings=settings,
     )
     db.add(inbox)
     db.flush()
@@ -112,16 +77,14 @@ def update_inbox(
         inbox.name = require_text(name, "name", max_length=200)
     if settings is not None:
         check_common_settings(settings)
-        merged = {**(inbox.settings or {}), **settings}
-        for kind in _channel_settings.values():
-            merged = kind.keep_secrets(merged, dict(inbox.settings or {}))
-        handling = _channel_settings.get(inbox.channel_type)
-        if handling is not None:
-            handling.check(merged, outbound_allow)
-            if handling.support_form:
+        merged = channel_kinds.keep_secrets({**(inbox.settings or {}), **settings}, dict(inbox.settings or {}))
+        kind = channel_kinds.find_kind(inbox.channel_type)
+        if kind is not None:
+            channel_kinds.check_settings(kind, merged, outbound_allow)
+            if kind.support_form:
                 merged = with_form_token(merged)
             if secret_key:
-                merged = handling.seal(merged, secret_key)
+                merged = channel_kinds.seal_secrets(kind, merged, secret_key)
         inbox.settings = merged
         events.record_event(db, events.Event(inbox.account_id, InboxUpdated(inbox_id=inbox.id)))
     if team_ids is not None:

@@ -166,12 +166,33 @@ class AgentSpec:
     working_language: str | None = None
 
 
+class WorkKind(str, enum.Enum):
+    """What waits to be worked. Every kind stands on a conversation (a call,
+    a callback request and a ticket each have theirs), so work items share
+    one id space and one engine."""
+
+    chat = "chat"  # a live conversation: web chat, a messaging app
+    ticket = "ticket"  # a request answered in its own time (a mail, a web form, a chat nobody could take)
+    call = "call"  # a phone call ringing now
+    callback = "callback"  # a customer asked to be called back
+
+
+def work_channel(kind: WorkKind, inbox_channel: Channel) -> Channel:
+    """Which of an agent's capacities the work takes: a call or a callback
+    is voice whatever inbox it came through; other work is its inbox's."""
+    return Channel.voice if kind in (WorkKind.call, WorkKind.callback) else inbox_channel
+
+
 @dataclass(slots=True)
-class WaitingSpec:
+class WorkItem:
+    """One piece of work the engine routes: a chat, a ticket, a call or a
+    callback. `id` is the conversation it stands on."""
+
     id: int
     account_id: int
     inbox_id: int
     channel: Channel = Channel.chat
+    kind: WorkKind = WorkKind.chat
     language: str | None = None
     skill: str | None = None
     priority: str = "normal"
@@ -301,7 +322,7 @@ def _agent_keys(spec: AgentSpec, channel: Channel) -> list[BucketKey]:
 class _Waiting:
     __slots__ = ("spec", "queue", "order", "sticky_until", "seq", "step_timer", "in_line")
 
-    def __init__(self, spec: WaitingSpec, seq: int) -> None:
+    def __init__(self, spec: WorkItem, seq: int) -> None:
         self.spec = spec
         self.queue: _Queue | None = None
         self.order = spec.enqueued_at
@@ -356,7 +377,7 @@ class _Queue:
         self.admit_cache.clear()
         self.opens_cache.clear()
 
-    def serves(self, spec: WaitingSpec) -> bool:
+    def serves(self, spec: WorkItem) -> bool:
         if spec.inbox_id not in self.spec.inbox_ids or spec.channel is not self.spec.channel:
             return False
         languages = self.spec.languages
@@ -698,7 +719,7 @@ class RoutingEngine:
         """Add or replace a queue; conversations waiting in the old one are
         routed again with their original arrival time."""
         old = self._queues.pop(spec.id, None)
-        waiting_again: list[WaitingSpec] = []
+        waiting_again: list[WorkItem] = []
         if old is not None:
             for agent_id in old.members:
                 agent = self._agents.get(agent_id)
@@ -847,7 +868,7 @@ class RoutingEngine:
 
     # -- conversations ------------------------------------------------------------------
 
-    def choose_queue(self, spec: WaitingSpec, now: float) -> tuple[_Queue | None, float | None]:
+    def choose_queue(self, spec: WorkItem, now: float) -> tuple[_Queue | None, float | None]:
         """The first queue (by position) that serves the conversation and is
         open now; if all that serve it are closed, the first of them and the
         earliest moment one opens (follow-the-sun: another region's queue for
@@ -868,7 +889,7 @@ class RoutingEngine:
         openings = [t for t in (q.spec.hours.next_open(now) for q in candidates if q.spec.hours) if t is not None]
         return candidates[0], min(openings) if openings else None
 
-    def enqueue(self, spec: WaitingSpec, now: float) -> Decision:
+    def enqueue(self, spec: WorkItem, now: float) -> Decision:
         """A conversation needs an agent: assign one now if one is free, else
         it waits (and a timer will widen its steps)."""
         self.withdraw(spec.id)
@@ -1066,7 +1087,7 @@ class RoutingEngine:
                     heapq.heappush(self._timers, (spec.enqueued_at + opens, next(self._seq), spec.id))
                 return
 
-    def _visible(self, agent: _Agent, spec: WaitingSpec, queue: _Queue | None = None) -> bool:
+    def _visible(self, agent: _Agent, spec: WorkItem, queue: _Queue | None = None) -> bool:
         """The foundation's rule: an agent sees unassigned conversations in
         inboxes their teams work. Members who see every inbox of `queue`
         need no check per conversation."""
@@ -1077,7 +1098,7 @@ class RoutingEngine:
         )
 
     def _top_agent(
-        self, bucket: _Bucket, channel: Channel, spec: WaitingSpec, queue: _Queue
+        self, bucket: _Bucket, channel: Channel, spec: WorkItem, queue: _Queue
     ) -> tuple[float, float, int, int] | None:
         """The bucket's best agent who can take work and may see the
         conversation; stale entries are dropped on the way."""
@@ -1457,7 +1478,7 @@ class _AssignmentReason(Mapping[str, Any]):
         self,
         queue: _Queue,
         step_index: int | None,
-        spec: WaitingSpec,
+        spec: WorkItem,
         now: float,
         language_level: int,
         skill_level: int,

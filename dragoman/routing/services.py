@@ -41,7 +41,9 @@ from dragoman.routing.engine import (
     QueueSpec,
     Step,
     Strategy,
-    WaitingSpec,
+    WorkItem,
+    WorkKind,
+    work_channel,
 )
 from dragoman.routing.autoreply import busy_reply, closed_reply
 from dragoman.calendars.hours import BusinessHours, Window
@@ -60,13 +62,13 @@ from dragoman.routing.models import (
     RoutingSkill,
     RoutingStep,
 )
+from dragoman.inboxes import channel_kinds
 from dragoman.routing.schemas import QueueIn, QueueOut, StepOut
 from dragoman.tickets.models import Ticket
 
 # What an agent holds at once when nobody set it: a common contact-center default.
 DEFAULT_CAPACITY: dict[Channel, int] = {Channel.chat: 3, Channel.email: 5, Channel.voice: 1}
 MAX_CAPACITY = 100
-INBOX_CHANNELS: dict[str, Channel] = {"webchat": Channel.chat, "email": Channel.email, "api": Channel.email, "voice": Channel.voice}
 PRESENCE_OF: dict[Availability, Presence] = {
     Availability.online: Presence.online,
     Availability.away: Presence.away,
@@ -77,7 +79,8 @@ ROUTING_ACTOR = "Routing"
 
 
 def inbox_channel(channel_type: str) -> Channel:
-    return INBOX_CHANNELS.get(channel_type, Channel.chat)
+    """Which of an agent's capacities an inbox's work takes: its channel kind says (inboxes.channel_kinds)."""
+    return Channel(channel_kinds.routing_channel_of(channel_type))
 
 
 # -- skills ---------------------------------------------------------------------------
@@ -641,9 +644,11 @@ def needs_routing(conversation: Conversation) -> bool:
     )
 
 
-def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime | None = None) -> WaitingSpec:
-    """The conversation as the engine sees it. Its language: `conversation.language`
-    (detected, or chosen), else the contact's."""
+def work_item(db: Session, conversation: Conversation, enqueued_at: datetime | None = None) -> WorkItem:
+    """The conversation as a work item the engine routes. Its language:
+    `conversation.language` (detected, or chosen), else the contact's. Its
+    kind: a ticket where it is one, a chat otherwise (calls and callbacks
+    come with the voice channel)."""
     inbox = db.get(Inbox, conversation.inbox_id)
     contact = db.get(Contact, conversation.contact_id)
     extra = db.get(RoutingConversation, conversation.id)
@@ -660,11 +665,14 @@ def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime 
         .limit(1)
     )
     started = enqueued_at or (extra.enqueued_at if extra is not None and extra.enqueued_at else None) or conversation.created_at
-    return WaitingSpec(
+    ticketed = _is_ticket(db, conversation.id)
+    kind = WorkKind.ticket if ticketed else WorkKind.chat
+    return WorkItem(
         id=conversation.id,
         account_id=conversation.account_id,
         inbox_id=conversation.inbox_id,
-        channel=inbox_channel(inbox.channel_type if inbox is not None else "webchat"),
+        channel=work_channel(kind, inbox_channel(inbox.channel_type if inbox is not None else "webchat")),
+        kind=kind,
         language=language,
         skill=names.get(extra.skill_id) if extra is not None and extra.skill_id is not None else None,
         priority=conversation.priority.value,
@@ -672,8 +680,12 @@ def waiting_spec(db: Session, conversation: Conversation, enqueued_at: datetime 
         enqueued_at=to_epoch(started),
         last_agent_id=last_agent_id,
         queue_id=extra.queue_id if extra is not None else None,
-        ticketed=_is_ticket(db, conversation.id),
+        ticketed=ticketed,
     )
+
+
+# The name routing's runtime asks for.
+waiting_spec = work_item
 
 
 def _is_ticket(db: Session, conversation_id: int) -> bool:

@@ -22,7 +22,7 @@ from dragoman.core.edge import plain_integer
 from dragoman.accounts import services as accounts
 from dragoman.accounts.auth import SESSION_COOKIE, Principal
 from dragoman.accounts.schemas import agent_out
-from dragoman.conversations.services import FILE_CHANNELS
+from dragoman.inboxes import channel_kinds
 from dragoman.core.http import AppContext, app_context, get_db
 from dragoman.core.security import hmac_sha256_hex, new_token
 from dragoman.web.rendering import (
@@ -281,7 +281,7 @@ def _bootstrap(db: Session, reader: PageReader, page: str, **extra: Any) -> dict
         "user": profile,
         "is_admin": principal.viewer.is_admin,
         # The channels a reply may carry files on (the reply box offers "Attach files" there).
-        "file_channels": list(FILE_CHANNELS),
+        "file_channels": channel_kinds.kinds_where(lambda kind: kind.capabilities.files),
         "sees_whole_account": principal.viewer.sees_whole_account,
         "locale": reader.locale,
         "lang": html_lang(reader.locale),

@@ -15,6 +15,7 @@ from dragoman.channels.base import OutboundMessage
 from dragoman.channels.email.config import EmailSettings, MailServer
 from dragoman.channels.email.connections import GuardedSMTP, GuardedSMTPSSL
 from dragoman.core.mime import build_reply
+from dragoman.inboxes.channel_kinds import DeliveryFailed
 from dragoman.core.outbound import EXCERPT_CHARS, OutboundAllow, OutboundError, OutboundRefused, response_excerpt
 
 
@@ -23,13 +24,12 @@ from dragoman.core.outbound import EXCERPT_CHARS, OutboundAllow, OutboundError, 
 ERROR_CHARS = 400
 
 
-class DeliveryError(Exception):
+class DeliveryError(DeliveryFailed):
     """A reply that did not go out. `permanent`: the server refused it for
     good (a 5xx: unknown recipient, refused content); retrying cannot help."""
 
     def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
+        super().__init__(message, permanent=permanent)
 
 
 def _read_file(file: dict[str, str]) -> tuple[str, str, bytes]:

@@ -16,13 +16,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dragoman.core.errors import InvalidInput
-from dragoman.core.secrets import seal, unseal
+from dragoman.core.secrets import unseal
 from dragoman.core.validation import require_email
 
 SECURITY = ("tls", "starttls", "none")
 RECEIVE_MODES = ("imap", "smtp")
-SECRET_KEYS = ("password",)
-MASK = "********"
 # The largest mail any inbox may accept (its own max_bytes is at most this).
 MAX_BYTES_LIMIT = 100 * 1024 * 1024
 # A company's own CA certificates, as PEM text: a chain of a few certificates
@@ -168,39 +166,6 @@ def read_email_settings(settings: dict[str, Any] | None) -> EmailSettings:
         max_bytes=max_bytes,
         acknowledge=acknowledge,
     )
-
-
-def mask_secrets(settings: dict[str, Any]) -> dict[str, Any]:
-    """Settings as the API shows them: passwords replaced by a mask, so a
-    token that may read an inbox cannot read its mailbox password."""
-    shown = dict(settings)
-    for key in ("smtp", "imap"):
-        server = shown.get(key)
-        if isinstance(server, dict):
-            shown[key] = {k: (MASK if k in SECRET_KEYS and v else v) for k, v in server.items()}
-    return shown
-
-
-def keep_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
-    """An update that sends the mask back (a form that showed it) keeps the
-    stored password instead of saving the mask as the password."""
-    merged = dict(new)
-    for key in ("smtp", "imap"):
-        server = merged.get(key)
-        before = old.get(key)
-        if isinstance(server, dict) and isinstance(before, dict):
-            merged[key] = {k: (before.get(k) if k in SECRET_KEYS and v == MASK else v) for k, v in server.items()}
-    return merged
-
-
-def seal_passwords(settings: dict[str, Any], secret_key: str) -> dict[str, Any]:
-    """The settings as stored: each server's password sealed (core/secrets)."""
-    stored = dict(settings)
-    for key in ("smtp", "imap"):
-        server = stored.get(key)
-        if isinstance(server, dict) and server.get("password") and server["password"] != MASK:
-            stored[key] = {**server, "password": seal(str(server["password"]), secret_key)}
-    return stored
 
 
 def with_clear_passwords(settings: EmailSettings, secret_key: str) -> EmailSettings:

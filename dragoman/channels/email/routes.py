@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from dragoman.accounts.auth import Principal, account_principal, admin_principal
+from dragoman.channels.email.kind import EMAIL
 from dragoman.channels.email.check import check_servers
 from dragoman.channels.email.config import read_email_settings, with_clear_passwords
 from dragoman.conversations import services as conversations
@@ -64,7 +65,7 @@ def test_connection(
     ctx: AppContext = Depends(app_context),
 ) -> ConnectionCheckOut:
     inbox = inboxes.get_inbox(db, principal.account_id, inbox_id)
-    if inbox.channel_type != "email":
+    if inbox.channel_type != EMAIL:
         raise InvalidInput("only an e-mail inbox has mail servers to try", field="inbox_id")
     try:
         settings = with_clear_passwords(read_email_settings(inbox.settings), ctx.settings.secret_key)

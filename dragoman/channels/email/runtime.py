@@ -1,10 +1,12 @@
-"""The e-mail channel's moving parts: the thread that sends replies, one
-thread per IMAP mailbox, and the SMTP listener (aiosmtpd, its own thread).
+"""The e-mail channel's moving parts: one thread per IMAP mailbox, the SMTP
+listener (aiosmtpd, its own thread), and the outbound adapter the delivery
+pipeline (channels/delivery.py) sends replies with.
 
-Bus listeners only queue work. A reply is sent after its message is
-committed; its Message-ID is stored once it went out, so a restart sends
-what had not gone out and nothing twice. A failed send is retried with
-growing waits, and the agent sees the failure on the message.
+A reply is a durable delivery job written with it; its Message-ID is kept
+before anything leaves and becomes its source id once it went out, so a
+retry threads the same way and nothing goes out twice. A failed send is
+retried with growing waits (`retry_seconds`), and the agent sees the
+message's delivery status.
 
 Only `channels/email/feature.py` imports this module.
 """
@@ -12,14 +14,10 @@ Only `channels/email/feature.py` imports this module.
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
-import queue as queue_module
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +25,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session as SmtpSession
 from sqlalchemy.orm import Session, sessionmaker
 
+from dragoman.channels.email.kind import EMAIL
+from dragoman.channels.delivery import try_waiting_now
 from dragoman.channels.email import imap, services
 from dragoman.channels.email.adapter import ERROR_CHARS, DeliveryError, EmailAdapter, said
 from dragoman.channels.email.catcher import MailCatcher
 from dragoman.channels.email.config import MAX_BYTES_LIMIT, ImapMailbox, read_email_settings, with_clear_passwords
 from dragoman.channels.email.models import MailboxCursor
-from dragoman.conversations import services as conversations
-from dragoman.conversations.events import MessageCreated
-from dragoman.conversations.models import Conversation, Message
+from dragoman.conversations.models import Message
 from dragoman.core import events
 from dragoman.core.clock import utcnow
 from dragoman.core.errors import InvalidInput
@@ -47,15 +45,6 @@ log = logging.getLogger(__name__)
 
 # Waits before each retry of a reply the SMTP server did not take.
 RETRY_SECONDS = (10.0, 60.0, 300.0, 1800.0, 7200.0)
-# How far back a restart looks for replies that had not gone out.
-RESEND_WINDOW = timedelta(days=3)
-
-
-@dataclass(order=True)
-class _Retry:
-    due: float
-    message_id: int = field(compare=False)
-    attempts: int = field(compare=False)
 
 
 class EmailRuntime:
@@ -70,8 +59,10 @@ class EmailRuntime:
         retry_seconds: tuple[float, ...] = RETRY_SECONDS,
         clock: Callable[[], datetime] = utcnow,
         catcher: MailCatcher | None = None,
+        wait_for_jobs: Callable[[float], bool] = lambda _timeout: True,
     ) -> None:
-        """`catcher`: keep every reply there instead of sending it (the demo)."""
+        """`catcher`: keep every reply there instead of sending it (the demo).
+        `wait_for_jobs`: the job runner's wait_idle (replies are sent by jobs)."""
         self._factory = factory
         self.catcher = catcher
         # The install's allow-list, asked at every connection so a changed
@@ -83,9 +74,7 @@ class EmailRuntime:
         self._secret_key = secret_key  # opens the mailbox passwords sealed in the settings
         self.retry_seconds = retry_seconds  # tests shorten it
         self._clock = clock
-        self._sends: queue_module.SimpleQueue[tuple[int, int] | None] = queue_module.SimpleQueue()
-        self._sender: threading.Thread | None = None
-        self._retries: list[_Retry] = []  # replies to try again, earliest first (the send thread's own)
+        self._wait_for_jobs = wait_for_jobs
         self._email_inboxes: dict[int, bool] = {}  # inbox id -> is e-mail (a cache: one query per inbox)
         self._pollers: dict[int, _MailboxPoller] = {}
         self._pollers_lock = threading.Lock()
@@ -95,22 +84,16 @@ class EmailRuntime:
         # stops must not start a reader that nobody will stop.
         self._running = False
         self._listener: Controller | None = None
-        self._pending = 0
-        self._idle = threading.Condition()
 
     # -- wiring ----------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._sender is not None:  # started already: one set of threads, or some would never stop
-            return
+        with self._restart_lock:
+            if self._running:  # started already: one set of threads, or some would never stop
+                return
         with self._factory() as db:
             inboxes = services.email_inboxes(db)
             self._email_inboxes = {inbox.id: True for inbox in inboxes}
-            unsent = services.unsent_replies(db, [i.id for i in inboxes], self._clock() - RESEND_WINDOW)
-        self._sender = threading.Thread(target=self._send_loop, name="dragoman-email-send", daemon=True)
-        self._sender.start()
-        for message_id in unsent:
-            self._queue_send(message_id, 0)
         with self._restart_lock:
             self._running = True
             for inbox in inboxes:
@@ -129,19 +112,10 @@ class EmailRuntime:
                 pollers, self._pollers = list(self._pollers.values()), {}
         for poller in pollers:
             poller.stop()
-        if self._sender is not None:
-            self._sends.put(None)
-            self._sender.join(timeout=5)
-            self._sender = None
 
     def on_event(self, event: events.Event) -> None:
         payload = event.payload
-        if isinstance(payload, MessageCreated):
-            message = payload.message
-            if message.direction != "outgoing" or not self._is_email_inbox(message.inbox_id):
-                return
-            self._queue_send(message.id, 0)
-        elif isinstance(payload, InboxUpdated):
+        if isinstance(payload, InboxUpdated):
             inbox_id = payload.inbox_id
             self._email_inboxes.pop(inbox_id, None)
             # Off the committing thread: stopping the old poller may wait for its IDLE.
@@ -152,6 +126,10 @@ class EmailRuntime:
             with self._restart_lock:
                 if self._running and self._is_email_inbox(inbox_id):
                     self._restart_poller(inbox_id)
+                    # Changed settings (a mail server fixed): replies waiting for their next try go now.
+                    with self._factory() as db:
+                        if try_waiting_now(db, inbox_id):
+                            db.commit()  # the job runner sees them within its longest sleep (core.jobs)
         except Exception:  # noqa: BLE001 - a settings change must not take the process down
             log.exception("inbox %d: could not restart its mailbox reader", inbox_id)
 
@@ -162,103 +140,24 @@ class EmailRuntime:
         if known is None:
             with self._factory() as db:
                 inbox = db.get(Inbox, inbox_id)
-                known = inbox is not None and inbox.channel_type == "email"
+                known = inbox is not None and inbox.channel_type == EMAIL
             self._email_inboxes[inbox_id] = known
         return known
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Tests: every queued reply sent or given up on (retries pending count as idle)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+        """Tests: every due reply sent or given up on (retries waiting for their time count as idle)."""
+        return self._wait_for_jobs(timeout)
 
     def poller(self, inbox_id: int) -> "_MailboxPoller | None":
         with self._pollers_lock:
             return self._pollers.get(inbox_id)
 
-    # -- sending ---------------------------------------------------------------------
+    # -- sending (the delivery pipeline calls `outbound`) -----------------------------
 
-    def _queue_send(self, message_id: int, attempts: int) -> None:
-        with self._idle:
-            self._pending += 1
-        self._sends.put((message_id, attempts))
-
-    def send_reply(self, message_id: int, attempts: int = 0) -> str:
-        """Send one reply now; returns "sent", "skipped", "retrying" or "failed"."""
-        with self._factory() as db:
-            message = db.get(Message, message_id)
-            if message is None or not services.is_sendable(message):
-                return "skipped"
-            inbox = db.get(Inbox, message.inbox_id)
-            try:
-                settings = with_clear_passwords(read_email_settings(inbox.settings if inbox else None), self._secret_key)
-            except (InvalidInput, SecretUnreadable) as error:
-                return self._failed(db, message, f"the inbox's e-mail settings are wrong: {error}", attempts + 1, True)
-            try:
-                outbound = services.outbound_for(db, message, settings, self.attachment_dir)
-            except DeliveryError as error:  # a file of the reply is gone: sending again will not bring it back
-                return self._failed(db, message, str(error), attempts + 1, True)
-            if outbound is None:
-                return self._failed(db, message, "the customer has no e-mail address", attempts + 1, True)
-            db.commit()  # the Message-ID is kept before anything leaves
-            try:
-                adapter = EmailAdapter(settings, self.outbound_allow())
-                if self.catcher is not None:
-                    self.catcher.keep(message.account_id, adapter.compose(outbound))
-                else:
-                    adapter.send(outbound)
-            except DeliveryError as error:
-                attempts += 1
-                final = error.permanent or attempts > len(self.retry_seconds)
-                status = self._failed(db, message, str(error), attempts, final)
-                if not final:
-                    self._retries_add(message_id, attempts)
-                return status
-            services.mark_sent(db, message, self._clock())
-            self._publish_update(db, message)
-            db.commit()
-            return "sent"
-
-    def _failed(self, db: Session, message: Message, error: str, attempts: int, final: bool) -> str:
-        # Agents read it on the message: short, one line, whatever a server answered.
-        error = said(error, ERROR_CHARS)
-        log.warning("reply %d not sent (attempt %d%s): %s", message.id, attempts, ", giving up" if final else "", error)
-        services.mark_failed(db, message, error, attempts=attempts, final=final)
-        self._publish_update(db, message)
-        db.commit()
-        return "failed" if final else "retrying"
-
-    def _publish_update(self, db: Session, message: Message) -> None:
-        conversation = db.get(Conversation, message.conversation_id)
-        if conversation is not None:
-            db.flush()
-            conversations.record_message_updated(db, conversation, message)
-
-    def _retries_add(self, message_id: int, attempts: int) -> None:
-        delay = self.retry_seconds[min(attempts - 1, len(self.retry_seconds) - 1)]
-        heapq.heappush(self._retries, _Retry(time.monotonic() + delay, message_id, attempts))
-
-    def _send_loop(self) -> None:
-        while True:
-            timeout = None
-            if self._retries:
-                timeout = max(0.0, self._retries[0].due - time.monotonic())
-            try:
-                job = self._sends.get(timeout=timeout)
-            except queue_module.Empty:
-                retry = heapq.heappop(self._retries)
-                job = (retry.message_id, retry.attempts)
-                with self._idle:
-                    self._pending += 1
-            if job is None:
-                return
-            try:
-                self.send_reply(*job)
-            except Exception:  # noqa: BLE001 - the thread must outlive one bad reply
-                log.exception("sending reply %d failed", job[0])
-            finally:
-                with self._idle:
-                    self._pending = max(0, self._pending - 1)
-                    self._idle.notify_all()
+    @property
+    def outbound(self) -> "EmailOutbound":
+        """The channel's outbound adapter, handed to channels.delivery by feature.py."""
+        return EmailOutbound(self)
 
     # -- receiving: IMAP ---------------------------------------------------------------
 
@@ -266,7 +165,7 @@ class EmailRuntime:
         with self._factory() as db:
             inbox = db.get(Inbox, inbox_id)
             box: ImapMailbox | None = None
-            if inbox is not None and inbox.channel_type == "email":
+            if inbox is not None and inbox.channel_type == EMAIL:
                 try:
                     settings = with_clear_passwords(read_email_settings(inbox.settings), self._secret_key)
                 except (InvalidInput, SecretUnreadable) as error:
@@ -441,3 +340,37 @@ class _MailboxPoller:
                 if conn is not None:
                     imap.close_mailbox(conn)
 
+
+
+class EmailOutbound:
+    """The e-mail channel's outbound adapter (inboxes.channel_kinds.OutboundAdapter):
+    one reply, by SMTP (or into the demo's catcher). Raises DeliveryFailed
+    (DeliveryError) when it did not go out; the pipeline decides on retries."""
+
+    def __init__(self, runtime: EmailRuntime) -> None:
+        self.runtime = runtime
+
+    @property
+    def retry_seconds(self) -> tuple[float, ...]:
+        return self.runtime.retry_seconds  # tests shorten it on the runtime
+
+    def send(self, db: Session, message: Message) -> None:
+        if not services.is_sendable(message):
+            return  # went out already (its Message-ID is its source id)
+        runtime = self.runtime
+        inbox = db.get(Inbox, message.inbox_id)
+        try:
+            settings = with_clear_passwords(read_email_settings(inbox.settings if inbox else None), runtime._secret_key)
+        except (InvalidInput, SecretUnreadable) as error:
+            raise DeliveryError(f"the inbox's e-mail settings are wrong: {error}", permanent=True) from None
+        # Raises DeliveryError when a file of the reply is gone: sending again will not bring it back.
+        outbound = services.outbound_for(db, message, settings, runtime.attachment_dir)
+        if outbound is None:
+            raise DeliveryError("the customer has no e-mail address", permanent=True)
+        db.commit()  # the Message-ID is kept before anything leaves
+        adapter = EmailAdapter(settings, runtime.outbound_allow())
+        if runtime.catcher is not None:
+            runtime.catcher.keep(message.account_id, adapter.compose(outbound))
+        else:
+            adapter.send(outbound)
+        services.mark_sent(db, message, runtime._clock())

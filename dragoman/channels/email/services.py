@@ -23,7 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dragoman.channels.base import OutboundMessage
+from dragoman.channels.base import InboundMessage, OutboundMessage
+from dragoman.channels.receive import already_received, receive, sender_contact
+from dragoman.channels.email.kind import EMAIL
 from dragoman.channels.email.adapter import DeliveryError
 from dragoman.channels.email.config import EmailSettings, read_email_settings
 from dragoman.core.mime import (
@@ -35,7 +37,6 @@ from dragoman.core.mime import (
     thread_keys,
     ticket_reference_in_subject,
 )
-from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
 from dragoman.conversations import services as conversations
 from dragoman.conversations.events import ConversationNeedsTicket
@@ -66,7 +67,7 @@ class Receipt:
 
 
 def email_inboxes(db: Session) -> list[Inbox]:
-    return list(db.scalars(select(Inbox).where(Inbox.channel_type == "email").order_by(Inbox.id)))
+    return list(db.scalars(select(Inbox).where(Inbox.channel_type == EMAIL).order_by(Inbox.id)))
 
 
 def inbox_addresses(db: Session) -> dict[str, int]:
@@ -139,20 +140,6 @@ def _thread_of(db: Session, inbox: Inbox, mail: ParsedEmail, sender: str) -> Con
     return row
 
 
-def _contact_for(db: Session, inbox: Inbox, mail: ParsedEmail) -> Contact:
-    address = mail.sender_address
-    contact = contacts.find_contact_by_identity(db, inbox.id, address)
-    if contact is not None:
-        return contact
-    contact = db.scalar(
-        select(Contact).where(Contact.account_id == inbox.account_id, Contact.email == address).order_by(Contact.id).limit(1)
-    )
-    if contact is None:
-        contact = contacts.create_contact(db, inbox.account_id, name=(mail.sender_name or None) and mail.sender_name[:200], email=address)
-    contacts.add_identity(db, contact, inbox.id, address)
-    return contact
-
-
 def receive_email(
     db: Session,
     inbox: Inbox,
@@ -178,9 +165,10 @@ def receive_email(
         log.warning("mail from our own address %s to inbox %d ignored (a loop)", sender, inbox.id)
         return Receipt("loop", f"sent from {sender}, an address of this install")
     source_id = _source_id(mail, raw)
-    existing = conversations.messages_by_source(db, inbox.id, [source_id])
-    if source_id in existing:
-        return Receipt("duplicate", None, existing[source_id].conversation_id, None, existing[source_id].id)
+    # Asked before anything is stored (attachments); `receive` below relies on it.
+    existing = already_received(db, inbox.id, source_id)
+    if existing is not None:
+        return Receipt("duplicate", None, existing.conversation_id, None, existing.id)
     conversation = _thread_of(db, inbox, mail, sender)
     if mail.is_automatic:
         # Never a ticket, never answered. On a thread it still tells the agent
@@ -212,22 +200,22 @@ def receive_email(
         # new mail is a follow-up ticket that says which one it follows.
         attributes["email"]["follow_up_of"] = ticket.id
         conversation = None
+    inbound = InboundMessage(
+        source_id=source_id, sender_id=sender, content=text, sender_name=mail.sender_name or None, sender_email=sender, attributes=attributes
+    )
     if conversation is not None:
         if mail.attachments:
             attributes["email"]["attachments"] = store_attachments(db, attachment_dir, mail, inbox.account_id, conversation.contact_id)
-        message, _created = conversations.receive_incoming_message(
-            db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
-        )
+        message = receive(db, inbox, inbound, conversation=conversation, looked_up=True).message
         # A pending or solved ticket opens again through the SLA thread, which
         # hears this message like any customer message on a ticket.
         return Receipt("reply", None, conversation.id, ticket.id if ticket else None, message.id)
-    contact = _contact_for(db, inbox, mail)
+    contact = sender_contact(db, inbox, inbound)
     if mail.attachments:
         attributes["email"]["attachments"] = store_attachments(db, attachment_dir, mail, inbox.account_id, contact.id)
-    conversation = conversations.start_conversation(db, inbox, contact)
-    message, _created = conversations.receive_incoming_message(
-        db, conversation, text, source_id=source_id, attributes=attributes, source_id_looked_up=True
-    )
+    received = receive(db, inbox, inbound, contact=contact, start_new=True, looked_up=True)
+    message, conversation = received.message, received.conversation
+    assert conversation is not None
     # A new request: tickets make it one (the e-mail channel makes no tickets itself).
     events.emit_in_transaction(
         db,
@@ -328,32 +316,9 @@ def outbound_for(db: Session, message: Message, settings: EmailSettings, attachm
 
 def mark_sent(db: Session, message: Message, at: datetime) -> None:
     """The Message-ID becomes the reply's source id, so the customer's answer
-    (In-Reply-To it) finds this thread."""
+    (In-Reply-To it) finds this thread. (Its delivery status is the
+    pipeline's: channels/delivery.py.)"""
     details = dict((message.attributes or {}).get("email") or {})
-    details.update(status="sent", sent_at=at.isoformat() + "Z", error=None)
+    details.update(sent_at=at.isoformat() + "Z")
     message.source_id = details["message_id"][:255]
     message.attributes = {**(message.attributes or {}), "email": details}
-
-
-def mark_failed(db: Session, message: Message, error: str, *, attempts: int, final: bool) -> None:
-    details = dict((message.attributes or {}).get("email") or {})
-    details.update(status="failed" if final else "retrying", error=error[:500], attempts=attempts)
-    message.attributes = {**(message.attributes or {}), "email": details}
-
-
-def unsent_replies(db: Session, inbox_ids: list[int], since: datetime, limit: int = 500) -> list[int]:
-    """Replies that had not gone out when the last process stopped."""
-    if not inbox_ids:
-        return []
-    rows = db.execute(
-        select(Message.id, Message.attributes)
-        .where(
-            Message.inbox_id.in_(inbox_ids),
-            Message.direction == Direction.outgoing,
-            Message.source_id.is_(None),
-            Message.created_at >= since,
-        )
-        .order_by(Message.id)
-        .limit(limit)
-    )
-    return [mid for mid, attributes in rows if ((attributes or {}).get("email") or {}).get("status") != "failed"]

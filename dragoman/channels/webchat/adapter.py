@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from dragoman.channels.base import OutboundMessage
 from dragoman.core.errors import NotAuthenticated
 
 VISITOR_TOKEN_MAX_AGE = 365 * 24 * 3600
@@ -44,16 +43,3 @@ class VisitorTokens:
             raise NotAuthenticated("the visitor token is invalid") from None
         return VisitorClaims(inbox_id=int(data["i"]), visitor_id=str(data["v"]))
 
-
-class WebchatAdapter:
-    """Outbound web-chat messages need no sending: the realtime hub pushes
-    every customer-visible message to the visitor's open sockets, and the
-    widget loads the history when it reconnects."""
-
-    channel_type = "webchat"
-
-    def normalize_identity(self, raw: str) -> str:
-        return raw.strip().lower()
-
-    def send(self, message: OutboundMessage) -> None:
-        return None

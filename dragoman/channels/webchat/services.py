@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dragoman.channels.base import InboundMessage
+from dragoman.channels.receive import receive
 from dragoman.channels.webchat.adapter import VisitorClaims, VisitorTokens
 from dragoman.contacts import services as contacts
 from dragoman.contacts.models import Contact
@@ -233,23 +235,32 @@ def store_message_from(
         conversation, contact = reads.conversations[(contact_id, inbox_id)]
     else:
         conversation, contact = conversations.latest_conversation_and_contact(db, contact_id, inbox_id)
-    if conversation is None or conversation.status is ConversationStatus.resolved:
-        inbox, contact = db.get(Inbox, inbox_id), db.get(Contact, contact_id)
-        if inbox is None or contact is None:
+    start_new = conversation is None or conversation.status is ConversationStatus.resolved
+    if start_new:
+        conversation, contact = None, db.get(Contact, contact_id)
+        if contact is None:
             raise NotAuthenticated("this chat no longer exists; start a new one")
-        conversation = conversations.start_conversation(db, inbox, contact)
-    if reads is not None and contact is not None:
-        # The batch's next message from this contact goes to the same one.
-        reads.conversations[(contact_id, inbox_id)] = (conversation, contact)
-    message, created = conversations.receive_incoming_message(
+    assert contact is not None
+    # The one inbound path (channels/receive.py): de-duplicated by the widget's id, stored, announced.
+    received = receive(
         db,
-        conversation,
-        content,
-        source_id=source_id,
-        source_id_looked_up=looked_up,
-        attributes=attributes,
-        detect_language=detect_language,
+        inbox_id,
+        InboundMessage(
+            source_id=source_id,
+            sender_id="",  # the visitor is known by their token: `contact` below
+            content=content or "",
+            attributes=dict(attributes or {}),
+            detect_language=detect_language,
+        ),
+        contact=contact,
+        conversation=conversation,
+        start_new=start_new,
+        looked_up=looked_up,
     )
+    message, created = received.message, received.created
+    if reads is not None and received.conversation is not None:
+        # The batch's next message from this contact goes to the same conversation.
+        reads.conversations[(contact_id, inbox_id)] = (received.conversation, contact)
     if reads is not None and source_id is not None:
         # A resend in the same batch finds it here, not in the database.
         reads.stored[(inbox_id, source_id)] = message

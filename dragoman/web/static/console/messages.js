@@ -1,9 +1,10 @@
 // How the console draws a message in the timeline: the bubble, its author and
 // time, a private note's padlock, the files sent with it, a mail's
-// attachments and formatted view, and a failed delivery; and the day
-// separators between messages.
+// attachments and formatted view, and a reply's delivery status (delivery.js);
+// and the day separators between messages.
 
 import { accountPath, el, formatDate, formatDateTime, formatTime, t } from "../common.js";
+import { deliveryMark, deliveryProblem } from "./delivery.js";
 import { state } from "./state.js";
 import { decorateMessage } from "./translation.js";
 import { activityText, contactName, replyAuthor } from "./words.js";
@@ -61,8 +62,9 @@ function messageNode(message) {
       (message.attributes || {}).text_is_file_name ? null : el("p", { class: "msg-text" }, message.content),
       emailDetails(message),
       replyFiles(message),
+      deliveryProblem(message),
     ),
-    el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time),
+    el("div", { class: "msg-meta" }, el("span", { class: "msg-author" }, author), " · ", time, deliveryMark(message)),
   ), message);
 }
 
@@ -114,8 +116,7 @@ function fileItem(href, file) {
   );
 }
 
-/** A mail's attachments (downloads, never shown inline) and, on a reply, a
- * delivery that failed: the agent must know the customer did not get it. */
+/** A mail's attachments (downloads, never shown inline) and its formatting. */
 function emailDetails(message) {
   const mail = (message.attributes || {}).email;
   if (!mail) return null;
@@ -140,13 +141,6 @@ function emailDetails(message) {
       toggle.textContent = frame.hidden ? t("mail_show_formatted") : t("mail_hide_formatted");
     });
     parts.push(el("div", { class: "mail-html-box" }, toggle, frame));
-  }
-  if (message.direction === "outgoing" && (mail.status === "failed" || mail.status === "retrying")) {
-    parts.push(el(
-      "p",
-      { class: "delivery-error", role: "status", "data-testid": "delivery-error" },
-      t(mail.status === "failed" ? "email_not_delivered" : "email_retrying", { error: mail.error || "" }),
-    ));
   }
   return parts;
 }
