@@ -61,7 +61,7 @@ from dragoman.routing.runtime import RoutingRuntime
 from dragoman.tickets import pages as ticket_pages
 from dragoman.tickets import routes as ticket_routes
 from dragoman.tickets import web_form as ticket_web_form
-from dragoman.tickets.runtime import SlaRuntime
+from dragoman.tickets.runtime import register_sla_jobs
 from dragoman.tickets.services import on_conversation_needs_ticket, read_satisfaction_with
 from dragoman.canned import routes as canned_routes
 from dragoman.csat import routes as csat_routes
@@ -149,9 +149,8 @@ def build_context(settings: Settings) -> AppContext:
         warm_up=settings.bot_warm_up,
     )
     bus.subscribe(faq_bot.on_event)
-    # SLA clocks: deadlines stored, fired by their own thread when due.
-    sla = SlaRuntime(factory)
-    bus.subscribe(sla.on_event)
+    # SLA clocks: deadlines stored, fired by jobs when due.
+    sla = register_sla_jobs(jobs, factory)
     # E-mail: replies sent after commit, IMAP mailboxes read, the SMTP listener.
     email = EmailRuntime(
         factory,
