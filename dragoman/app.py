@@ -74,7 +74,7 @@ from dragoman.demo import pages as demo_pages
 from dragoman.web import routes as web_routes
 from dragoman.webhooks import routes as webhook_routes
 from dragoman.jobs import routes as job_routes
-from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
+from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries, register_webhook_jobs
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,6 @@ def build_context(settings: Settings) -> AppContext:
     # Durable background work (core.jobs): features register their kinds below.
     jobs = JobRunner(factory)
     attach_bus(factory, bus, hooks=[enqueue_deliveries, jobs.transaction_hook])
-    bus.subscribe(jobs.on_event)
     connect_features()
     ctx = AppContext(
         settings=settings,
@@ -128,8 +127,7 @@ def build_context(settings: Settings) -> AppContext:
 
     hub = RealtimeHub(reload_viewer)
     bus.subscribe(hub.on_event)
-    worker = WebhookWorker(ctx)
-    bus.subscribe(worker.on_event)
+    worker = register_webhook_jobs(jobs, ctx)
     # Detection runs at ingest; translation in its own thread after commit.
     language = build_runtime(settings)
     translator = TranslationWorker(factory, language)

@@ -14,7 +14,7 @@ the state it would change, e.g. "survey already offered").
 
 Three ways in:
 - `enqueue(db, kind, payload)` inside the caller's transaction;
-- `JobRunner.on_event_enqueue(...)`: a transaction hook turns events into jobs
+- `JobRunner.on_events(...)`: a transaction hook turns events into jobs
   in the same transaction as the change (an outbox);
 - `JobRunner.every(kind, seconds, ...)`: a scheduled job (one per period,
   whatever the number of processes, by its idempotency key).
@@ -30,6 +30,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint, delete, func, or_, select, update
 from sqlalchemy import Enum as SqlEnum
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -133,6 +135,7 @@ def enqueue(
         status=JobStatus.queued,
         attempts=0,
     )
+    db.info.setdefault(_WAKE_AFTER_COMMIT, set()).add(kind)
     if key is None:
         db.add(job)
         return job
@@ -143,6 +146,38 @@ def enqueue(
     except IntegrityError:
         return None
     return job
+
+
+_WAKE_AFTER_COMMIT = "dragoman.jobs.wake"
+# The runners of each session factory: a commit that wrote jobs wakes the
+# lanes that run them, in this process; others find them at their next poll.
+_RUNNERS: "weakref.WeakKeyDictionary[sessionmaker[Session], weakref.WeakSet[JobRunner]]" = weakref.WeakKeyDictionary()
+
+
+def _watch_commits(factory: sessionmaker[Session], runner: "JobRunner") -> None:
+    runners = _RUNNERS.get(factory)
+    if runners is not None:
+        runners.add(runner)
+        return
+    runners = weakref.WeakSet([runner])
+    _RUNNERS[factory] = runners
+
+    # Not for a SAVEPOINT released (enqueue with a key uses one): only the
+    # real commit makes the jobs visible to a lane.
+    @sa_event.listens_for(factory, "after_commit")
+    def _wake(session: Session) -> None:
+        if session.in_nested_transaction():
+            return
+        kinds = session.info.pop(_WAKE_AFTER_COMMIT, None)
+        if kinds:
+            for each in list(runners):
+                for kind in kinds:
+                    each.wake(kind)
+
+    @sa_event.listens_for(factory, "after_soft_rollback")
+    def _forget(session: Session, previous: Any) -> None:
+        if not previous.nested:
+            session.info.pop(_WAKE_AFTER_COMMIT, None)
 
 
 def claim(db: Session, owner: str, kinds: Iterable[str], *, limit: int = 10, lease_seconds: float = LEASE_SECONDS) -> list[Job]:
@@ -342,6 +377,7 @@ class JobRunner:
         self._scheduled: dict[str, str] = {}
         self._stopping = threading.Event()
         self.lane(MAIN_LANE, batch=batch)
+        _watch_commits(factory, self)
 
     # -- registration ------------------------------------------------------------------------
 
@@ -384,7 +420,7 @@ class JobRunner:
     def on_events(self, to_jobs: EventToJobs) -> None:
         """Jobs that events ask for, written in the transaction that records
         the events (see `transaction_hook`). `to_jobs` runs in the committing
-        thread, twice per event: it decides from the event alone, no I/O."""
+        transaction for every event: it decides from the event alone, no I/O."""
         self._from_events.append(to_jobs)
 
     def every(self, kind: str, seconds: float, handler: Handler, *, lane: str = MAIN_LANE) -> None:
@@ -402,17 +438,11 @@ class JobRunner:
                 for spec in to_jobs(event):
                     enqueue(session, spec.kind, spec.payload, account_id=spec.account_id, key=spec.key)
 
-    def on_event(self, event: events.Event) -> None:
-        """Bus listener (after commit): wakes the lanes whose jobs the event
-        asked for. Only those: waking on every event made the runner query the
-        table hundreds of times a second under a busy chat load."""
-        for to_jobs in self._from_events:
-            for spec in to_jobs(event):
-                self.wake(spec.kind)
-
     def wake(self, kind: str) -> None:
-        """A job of `kind` was committed outside an event (an admin's retry):
-        its lane looks now rather than at its next poll."""
+        """A job of `kind` was committed: its lane looks now rather than at
+        its next poll. Every commit that wrote jobs through `enqueue` on this
+        runner's session factory calls it (`_watch_commits`), so a lane wakes
+        only when there is work for it."""
         lane = self._lane_of.get(kind)
         if lane is not None:
             lane.wake.set()
