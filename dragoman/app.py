@@ -47,11 +47,11 @@ from dragoman.inboxes.services import register_channel_settings
 from dragoman.kb import admin as kb_admin
 from dragoman.kb import pages as kb_pages
 from dragoman.kb import routes as kb_routes
-from dragoman.kb.worker import BotWorker
+from dragoman.kb.worker import BotWorker, register_bot_jobs
 from dragoman.language import routes as language_routes
 from dragoman.language import services as language_services
 from dragoman.language.runtime import build_runtime
-from dragoman.conversations.translation_worker import TranslationWorker
+from dragoman.conversations.translation_worker import TranslationWorker, register_translation_jobs
 from dragoman.realtime import routes as realtime_routes
 from dragoman.realtime.hub import RealtimeHub
 from dragoman.realtime.presence import ConsolePresence
@@ -128,16 +128,15 @@ def build_context(settings: Settings) -> AppContext:
     hub = RealtimeHub(reload_viewer)
     bus.subscribe(hub.on_event)
     worker = register_webhook_jobs(jobs, ctx)
-    # Detection runs at ingest; translation in its own thread after commit.
+    # Detection runs at ingest; translation as jobs written with the message.
     language = build_runtime(settings)
-    translator = TranslationWorker(factory, language)
-    bus.subscribe(translator.on_event)
+    translator = register_translation_jobs(jobs, factory, language)
     # Routing keeps its engine in its own thread; listeners only queue work.
     routing = RoutingRuntime(
         factory, translation_reach=lambda db, account_id: language_services.translation_reach(db, language, account_id)
     )
     bus.subscribe(routing.on_event)
-    # The FAQ bot answers in its own thread after commit (kb.worker).
+    # The FAQ bot answers as jobs written with the message (kb.worker).
     faq_bot = BotWorker(
         factory,
         semantic=settings.bot_embeddings,
@@ -146,7 +145,7 @@ def build_context(settings: Settings) -> AppContext:
         translation=language,
         warm_up=settings.bot_warm_up,
     )
-    bus.subscribe(faq_bot.on_event)
+    register_bot_jobs(jobs, faq_bot)
     # SLA clocks: deadlines stored, fired by jobs when due.
     sla = register_sla_jobs(jobs, factory)
     # E-mail: replies sent after commit, IMAP mailboxes read, the SMTP listener.

@@ -137,5 +137,7 @@ def test_a_customer_message_and_the_timeline_cost_the_same_early_and_late_in_a_c
 
 # Pinned from the measured counts (see the module's docstring).
 LIST_STATEMENTS = 12
-RECEIVE_STATEMENTS = 7
+# 7, and 2 since translation is a durable job written with the message: who
+# will read it (one query per commit) and the job's row, when a reader needs it.
+RECEIVE_STATEMENTS = 9
 TIMELINE_STATEMENTS = 8

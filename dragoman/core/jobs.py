@@ -284,6 +284,14 @@ def backlog(db: Session) -> dict[str, Any]:
     return {**counts, "oldest_due_seconds": round((now - oldest).total_seconds(), 1) if oldest else 0.0}
 
 
+def waiting(db: Session, kinds: Iterable[str]) -> int:
+    """Jobs of `kinds` queued or running: work not done yet (/api/health's backlog)."""
+    return int(
+        db.scalar(select(func.count()).select_from(Job).where(Job.kind.in_(list(kinds)), Job.status.in_([JobStatus.queued, JobStatus.running])))
+        or 0
+    )
+
+
 KEEP_DONE_DAYS = 7
 PRUNE_DONE_JOBS = "jobs.prune_done"
 
@@ -309,6 +317,9 @@ Handler = Callable[[Session, dict[str, Any]], None]
 # commits its own writes; the jobs are marked done after it returns.
 BatchHandler = Callable[[Session, list[dict[str, Any]]], None]
 EventToJobs = Callable[[events.Event], Sequence["JobSpec"]]
+# Decides with the committing transaction's session (a query or two, for a
+# whole group commit), and enqueues there.
+TransactionJobs = Callable[[Session, list[events.Event]], None]
 
 MAIN_LANE = "main"
 
@@ -372,6 +383,7 @@ class JobRunner:
         self._lane_of: dict[str, _Lane] = {}
         self._lanes: dict[str, _Lane] = {}
         self._from_events: list[EventToJobs] = []
+        self._in_transaction: list[TransactionJobs] = []
         self._schedules: list[_Schedule] = []
         # The period key each schedule was last written for, by kind.
         self._scheduled: dict[str, str] = {}
@@ -423,6 +435,12 @@ class JobRunner:
         transaction for every event: it decides from the event alone, no I/O."""
         self._from_events.append(to_jobs)
 
+    def on_transaction(self, hook: TransactionJobs) -> None:
+        """Like `on_events`, for a feature that must read the database to know
+        whether an event makes work (a message its readers can read already
+        needs no translation): it enqueues in the committing transaction."""
+        self._in_transaction.append(hook)
+
     def every(self, kind: str, seconds: float, handler: Handler, *, lane: str = MAIN_LANE) -> None:
         """A scheduled job: written by the main lane once per period, run in `lane`."""
         self.handle(kind, handler, lane=lane)
@@ -437,6 +455,8 @@ class JobRunner:
             for to_jobs in self._from_events:
                 for spec in to_jobs(event):
                     enqueue(session, spec.kind, spec.payload, account_id=spec.account_id, key=spec.key)
+        for hook in self._in_transaction:
+            hook(session, pending)
 
     def wake(self, kind: str) -> None:
         """A job of `kind` was committed: its lane looks now rather than at
@@ -478,12 +498,13 @@ class JobRunner:
     def running(self) -> bool:
         return any(lane.thread is not None and lane.thread.is_alive() for lane in self._lanes.values())
 
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """For tests: True once, in every running lane, a pass that started
-        after this call found nothing due."""
+    def wait_idle(self, timeout: float = 10.0, *, lanes: Iterable[str] | None = None) -> bool:
+        """For tests: True once, in every running lane (or those named), a
+        pass that started after this call found nothing due."""
         deadline = time.monotonic() + timeout
+        wanted_lanes = set(lanes) if lanes is not None else set(self._lanes)
         for lane in self._lanes.values():
-            if lane.thread is None:
+            if lane.thread is None or lane.name not in wanted_lanes:
                 continue
             with lane.idle:
                 lane.idle_requests += 1
