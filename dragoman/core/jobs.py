@@ -249,6 +249,20 @@ def finish_current(db: Session) -> bool:
     return finish(db, job_id, owner)
 
 
+def release(db: Session, job_ids: Sequence[int], owner: str) -> int:
+    """Gives back jobs `owner` claimed and did not start: queued again, the
+    claim not counted as an attempt."""
+    if not job_ids:
+        return 0
+    result = db.execute(
+        update(Job)
+        .where(Job.id.in_(list(job_ids)), Job.lease_owner == owner, Job.status == JobStatus.running)
+        .values(status=JobStatus.queued, lease_owner=None, lease_until=None, attempts=Job.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def fail(db: Session, job: Job, owner: str, error: str) -> JobStatus:
     """After a failed attempt: queued again after `retry_delay`, or dead once
     it has failed `max_attempts` times."""
@@ -582,18 +596,27 @@ class JobRunner:
         for job in jobs:
             if job.kind in self._batch_handlers:
                 batches.setdefault(job.kind, []).append(job)
+        left: list[Job] = []
         for kind, group in batches.items():
             if self._stopping.is_set():
-                break
+                left += group
+                continue
             self._run_batch(lane, kind, group)
-        if lane.pool is not None and len(singles) > 1:
+        if lane.pool is not None and len(singles) > 1 and not self._stopping.is_set():
             futures = [lane.pool.submit(self._run_one, lane, job) for job in singles]
             wait(futures)
         else:
-            for job in singles:
+            for n, job in enumerate(singles):
                 if self._stopping.is_set():
-                    break  # the rest run again when their lease ends, here or elsewhere
+                    left += singles[n:]
+                    break
                 self._run_one(lane, job)
+        if left:
+            # Stopping: what this lane claimed and did not start is given
+            # back, due now for the next process rather than after the lease.
+            with self._factory() as db:
+                release(db, [job.id for job in left], lane.owner)
+                db.commit()
         return len(jobs)
 
     def _run_one(self, lane: _Lane, job: Job) -> None:
