@@ -48,6 +48,7 @@ RESTART_CONVERSATIONS = 200
 BATCH = 16
 WRITE_CHUNK = 4
 YIELD_FACTOR = 9.0
+GATHER_SECONDS = 0.05
 
 
 def translation_needed(
@@ -150,7 +151,9 @@ class TranslationWorker:
         # Under a backlog the lane sleeps YIELD_FACTOR times what a batch
         # took: translations fall behind whatever we do, and storing and
         # pushing messages must not (benchmarks/message_path.py).
-        self.runner.lane(TRANSLATION_LANE, batch=BATCH, yield_factor=YIELD_FACTOR)
+        # Woken by a commit, it waits GATHER_SECONDS for more: one claim for
+        # many messages, not one per group commit.
+        self.runner.lane(TRANSLATION_LANE, batch=BATCH, yield_factor=YIELD_FACTOR, gather_seconds=GATHER_SECONDS)
         self.runner.handle_batch(TRANSLATE, self._run_batch, lane=TRANSLATION_LANE)
         self.runner.handle(TRANSLATE_RECENT, self._look_again, lane=TRANSLATION_LANE)
 

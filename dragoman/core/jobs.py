@@ -364,6 +364,10 @@ class _Lane:
     batch: int
     workers: int
     lease_seconds: float
+    # Woken, the lane lets this many seconds' jobs gather before it claims:
+    # under a chat load every group commit writes a few translation jobs, and
+    # a claim per commit would be a write transaction per commit beside them.
+    gather_seconds: float
     # Under a backlog (a claim that came back full), the lane sleeps this
     # many times what the batch took: background work takes a bounded share
     # of the interpreter and the chat path keeps its share.
@@ -408,7 +412,14 @@ class JobRunner:
     # -- registration ------------------------------------------------------------------------
 
     def lane(
-        self, name: str, *, batch: int = 10, workers: int = 1, lease_seconds: float = LEASE_SECONDS, yield_factor: float = 0.0
+        self,
+        name: str,
+        *,
+        batch: int = 10,
+        workers: int = 1,
+        lease_seconds: float = LEASE_SECONDS,
+        yield_factor: float = 0.0,
+        gather_seconds: float = 0.0,
     ) -> str:
         """Declares a lane (its own thread); returns its name for `handle`."""
         if name not in self._lanes:
@@ -418,6 +429,7 @@ class JobRunner:
                 workers=workers,
                 lease_seconds=lease_seconds,
                 yield_factor=yield_factor,
+                gather_seconds=gather_seconds,
                 owner=f"{self.owner}/{name}",
             )
         return name
@@ -557,7 +569,8 @@ class JobRunner:
             except Exception:  # noqa: BLE001
                 log.exception("the job runner could not read its next due job")
                 pause = MAX_SLEEP_SECONDS
-            lane.wake.wait(pause)
+            if lane.wake.wait(pause) and lane.gather_seconds > 0:
+                self._stopping.wait(lane.gather_seconds)
 
     def _schedule_next(self) -> None:
         """Writes each schedule's job for the next period, once per period
