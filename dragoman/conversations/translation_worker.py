@@ -104,14 +104,43 @@ def _readers_of(db: Session, account_id: int, conversation: dict[str, Any]) -> l
     )
 
 
-def translation_jobs(db: Session, pending: list[events.Event]) -> None:
+# How long who reads a conversation (its account, assignee and team) is
+# remembered between commits: the writer's group commits would otherwise each
+# query it, on the chat path, under SQLite's write lock. A working language
+# changed meanwhile counts after this long; an assignment always counts at
+# once (it asks for the conversation's recent messages).
+READERS_TTL_SECONDS = 5.0
+
+
+class ReadersCache:
+    """`working_languages` of recent (account, assignee, team) triples."""
+
+    def __init__(self, ttl_seconds: float | None = None, clock: Any = time.monotonic) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._known: dict[tuple[int, Any, Any], tuple[float, list[str]]] = {}
+
+    def languages(self, db: Session, account_id: int, conversation: dict[str, Any]) -> list[str]:
+        key = (account_id, (conversation.get("assignee") or {}).get("id"), (conversation.get("team") or {}).get("id"))
+        now = self._clock()
+        known = self._known.get(key)
+        ttl = READERS_TTL_SECONDS if self._ttl is None else self._ttl
+        if known is not None and now - known[0] < ttl:
+            return known[1]
+        languages = _readers_of(db, account_id, conversation)
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[key] = (now, languages)
+        return languages
+
+
+def translation_jobs(db: Session, pending: list[events.Event], readers: ReadersCache | None = None) -> None:
     """Transaction hook (core.jobs): a job for each customer's message some
     reader cannot read as it is, in the transaction that stores it, so a
     message waiting for its translation outlives the process. A message
-    everyone can read adds no row. The readers are looked up once per
-    (account, assignee, team) for the whole commit: a group commit of many
-    messages costs a query or two."""
-    readers: dict[tuple[int, Any, Any], list[str]] = {}
+    everyone can read adds no row. Who reads is looked up once per (account,
+    assignee, team) every few seconds (`ReadersCache`), not per message."""
+    readers = readers or ReadersCache()
     for event in pending:
         conversation = event.data.get("conversation") or {}
         if event.name == events.CONVERSATION_ASSIGNED and conversation.get("id") is not None:
@@ -127,11 +156,8 @@ def translation_jobs(db: Session, pending: list[events.Event]) -> None:
         if attributes.get("text_is_file_name"):
             continue
         source = (attributes.get("language") or {}).get("code")
-        key = (event.account_id, (conversation.get("assignee") or {}).get("id"), (conversation.get("team") or {}).get("id"))
-        if key not in readers:
-            readers[key] = _readers_of(db, event.account_id, conversation)
         # Unknown language: the job stores "not translated" for the readers.
-        if source is None or any(target != source for target in readers[key]):
+        if source is None or any(target != source for target in readers.languages(db, event.account_id, conversation)):
             enqueue(db, TRANSLATE, {"message_id": int(message["id"])}, account_id=event.account_id)
 
 
@@ -271,5 +297,6 @@ class TranslationWorker:
 
 def register_translation_jobs(runner: JobRunner, factory: sessionmaker[Session], runtime: LanguageRuntime) -> TranslationWorker:
     translator = TranslationWorker(factory, runtime, runner)
-    runner.on_transaction(translation_jobs)
+    readers = ReadersCache()
+    runner.on_transaction(lambda db, pending: translation_jobs(db, pending, readers))
     return translator
