@@ -229,7 +229,7 @@ def test_a_translation_and_a_bot_answer_left_by_a_process_that_died_are_done_onc
             messages = client.get("/widget/api/session", headers=headers).json()["messages"]
             return [m for m in messages if m["direction"] == "outgoing"]
 
-        wait_until(lambda: bot_replies(), timeout=30)
+        wait_until(lambda: bot_replies(), timeout=60)
         assert all(runner.wait_idle(30) for runner in runners)
     finally:
         for runner in runners:
