@@ -4,13 +4,15 @@ each a title and a body, no example questions, asked in ten languages.
     .venv/bin/python benchmarks/faq_bot_ordinary.py            # development sets: choose the threshold
     .venv/bin/python benchmarks/faq_bot_ordinary.py --test     # test sets, once, at the bot's default
 
-Development: the online shop (English) and the project tool (Chinese) in
-`dragoman/kb/eval/ordinary/`, and the demo store's development set
+Development: the online shop (English), the project tool (Chinese) and the
+grocery delivery service (Russian) in `dragoman/kb/eval/ordinary/`, and the
+demo store's development set
 (`demo_store_dev.jsonl`, a base rich in example questions): the one threshold
-that balances top-1 accuracy and hand-off recall on all three together
+that balances top-1 accuracy and hand-off recall on all four together
 (`balanced_threshold`) is what DEFAULT_THRESHOLD is set from. Test: the
-airline (Spanish) and the mobile operator (German), and the demo store's two
-test sets, at the default threshold. Every file also holds requests for a
+airline (Spanish), the mobile operator (German), the hotel chain (French),
+the electronics shop (Korean), and the demo store's two test sets, at the
+default threshold. Every file also holds requests for a
 person ("person"), counted apart. Figures go to docs/benchmarks.md ("FAQ bot").
 """
 
@@ -33,11 +35,14 @@ ORDINARY = EVAL / "ordinary"
 DEVELOPMENT = {
     "shop (en)": (ORDINARY / "shop_en.kb.json", ORDINARY / "shop_en.dev.jsonl"),
     "project tool (zh)": (ORDINARY / "saas_zh.kb.json", ORDINARY / "saas_zh.dev.jsonl"),
+    "grocery delivery (ru)": (ORDINARY / "grocery_ru.kb.json", ORDINARY / "grocery_ru.dev.jsonl"),
     "demo store, development": (DEMO_KNOWLEDGE_BASE, EVAL / "demo_store_dev.jsonl"),
 }
 TEST = {
     "airline (es)": (ORDINARY / "airline_es.kb.json", ORDINARY / "airline_es.test.jsonl"),
     "mobile operator (de)": (ORDINARY / "telecom_de.kb.json", ORDINARY / "telecom_de.test.jsonl"),
+    "hotel chain (fr)": (ORDINARY / "hotel_fr.kb.json", ORDINARY / "hotel_fr.test.jsonl"),
+    "electronics shop (ko)": (ORDINARY / "electronics_ko.kb.json", ORDINARY / "electronics_ko.test.jsonl"),
     "demo store, test": (DEMO_KNOWLEDGE_BASE, EVAL / "demo_store.jsonl"),
     "demo store, second test": (DEMO_KNOWLEDGE_BASE, EVAL / "demo_store_test2.jsonl"),
 }
