@@ -3,6 +3,7 @@ each a title and a body, no example questions, asked in ten languages.
 
     .venv/bin/python benchmarks/faq_bot_ordinary.py            # development sets: choose the threshold
     .venv/bin/python benchmarks/faq_bot_ordinary.py --test     # test sets, once, at the bot's default
+    ... --translate   # also search machine translations (Apertium), as the bot does where an engine serves the pair
 
 Development: the online shop (English), the project tool (Chinese) and the
 grocery delivery service (Russian) in `dragoman/kb/eval/ordinary/`, and the
@@ -26,7 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import machine_description  # noqa: E402
-from dragoman.kb.evaluation import balanced_threshold, evaluate, format_report, load_labelled, score_questions  # noqa: E402
+from dragoman.kb.evaluation import (  # noqa: E402
+    Translate,
+    balanced_threshold,
+    evaluate,
+    format_report,
+    load_labelled,
+    score_questions,
+)
 from dragoman.kb.portable import DEMO_KNOWLEDGE_BASE, load_knowledge_base_file  # noqa: E402
 from dragoman.kb.retrieval import DEFAULT_THRESHOLD, SearchIndex, shared_embedder  # noqa: E402
 
@@ -48,12 +56,40 @@ TEST = {
 }
 
 
+def apertium_translator() -> Translate:
+    """Apertium's offline pairs (direct or through one pivot), as the bot's
+    default engine uses them; None for a pair it does not serve."""
+    from dragoman.language.engines import EngineError
+    from dragoman.language.engines.apertium import ApertiumEngine
+
+    problem = ApertiumEngine.available()
+    if problem:
+        raise SystemExit(f"--translate: {problem}")
+    engine = ApertiumEngine()
+
+    def translate(text: str, source: str, target: str) -> str | None:
+        if not engine.supports(source, target):
+            return None
+        try:
+            return engine.translate(text, source, target).text
+        except EngineError:
+            return None
+
+    return translate
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--test", action="store_true", help="measure the test sets at the default threshold")
     parser.add_argument("--misses", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--translate",
+        action="store_true",
+        help="as the bot does with Apertium installed: a question in a language the base lacks is also searched machine-translated",
+    )
     args = parser.parse_args()
     print(f"machine: {machine_description()}")
+    translate = apertium_translator() if args.translate else None
     embedder = shared_embedder()
     sets = TEST if args.test else DEVELOPMENT
     indexes: dict[Path, SearchIndex] = {}
@@ -65,9 +101,9 @@ def main() -> int:
             print(f"{kb_path.name}: index built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         questions = load_labelled(questions_path)
         print(f"\n## {name} ({questions_path.name}), default threshold {DEFAULT_THRESHOLD}")
-        print(format_report(evaluate(indexes[kb_path], questions, DEFAULT_THRESHOLD), show_misses=args.misses))
+        print(format_report(evaluate(indexes[kb_path], questions, DEFAULT_THRESHOLD, translate), show_misses=args.misses))
         if not args.test:
-            scored.append(score_questions(indexes[kb_path], questions))
+            scored.append(score_questions(indexes[kb_path], questions, translate))
     if scored:
         choice = balanced_threshold(*scored)
         print(
