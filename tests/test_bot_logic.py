@@ -54,6 +54,7 @@ REFUND = Found(article_id=2, score=0.6, always_human=True, slug="refunds")
         # A word about changing something, far from "operator": still a person.
         "Хочу сменить тариф, соедините с оператором",
         "дайте другого оператора",
+        "Мне требуется человек",
     ],
 )
 def test_a_request_for_a_person_is_heard_in_each_language(text: str) -> None:

@@ -176,37 +176,39 @@ def _person_phrases(language: str) -> list[tuple[str, ...]]:
 # человек", "сколько человек". Alone, or beside other words, they still ask
 # for a person ("оператора!", "соедините с оператором", "с живым человеком").
 _NETWORK_WORDS = frozenset(
-    strip_accents(word)
-    for word in ("operator", "оператор", "operador", "operatore", "operateur", "operatör")
+    strip_accents(word) for word in ("operator", "оператор", "operador", "operatore", "operateur", "operatör")
 )
-# Beginnings of words that say the operator is a network: change, switch,
-# move, mobile, cellular, network, carrier, number porting, in the languages
-# whose word for a person is also the word for a network.
-_NETWORK_CUES = (
-    "chang", "switch", "network", "mobile", "carrier", "porting",
-    "смен", "помен", "менят", "перей", "переход", "мобил", "сотов", "связи", "перенес", "перенос",
-    "змін", "мобіл", "перейт", "перехід",
-    "cambi", "movil", "telefonia", "portab", "mudar", "mudanc", "movel", "telemovel", "rede",
-    "zmian", "zmien", "komork", "siec", "przenie", "przejs",
-    "wechs", "mobilfunk", "netz", "anbieter", "reseau", "gestore", "degis",
+# Beginnings of words that say the operator is a network (change, switch,
+# move, mobile, cellular, network, carrier, number porting) in the languages
+# whose word for a person is also the word for a network. Compared with
+# words as `_lemmas` gives them: lower case, accents off (which also turns
+# "й" into "и").
+_NETWORK_CUES = tuple(
+    strip_accents(cue)
+    for cue in (
+        "chang", "switch", "network", "mobile", "carrier", "porting",
+        "смен", "помен", "менят", "перей", "переход", "мобил", "сотов", "связи", "перенес", "перенос",
+        "змін", "мобіл", "перейт", "перехід",
+        "cambi", "movil", "telefonia", "portab", "mudar", "mudanc", "movel", "telemovel", "rede",
+        "zmian", "zmien", "komork", "siec", "przenie", "przejs",
+        "wechs", "mobilfunk", "netz", "anbieter", "reseau", "gestore", "degis",
+    )
 )  # fmt: skip
-_PEOPLE_WORDS = frozenset(("человек", "людина", "czlowiek"))
-# A number or a word of quantity right before "человек" counts people.
-_COUNT_CUES = (
-    "одн", "дв", "тр", "четыр", "пят", "шест", "сем", "восем", "девят", "десят", "сколько", "нескольк", "много",
-    "скільки", "кільк", "багат", "чотир", "п'ят",
-    "dw", "trz", "czter", "piec", "ilu", "kilku", "wielu",
-)  # fmt: skip
-
-
-# How near "operator" a word about changing network must stand: "хочу
-# перейти к другому оператору" is about the network, "хочу сменить тариф,
-# соедините с оператором" asks for a person.
+# How near "operator" such a word must stand: "хочу перейти к другому
+# оператору" is about the network, "хочу сменить тариф, соедините с
+# оператором" asks for a person.
 _CUE_WINDOW = 3
-# Compared with words as `_lemmas` gives them: lower case, accents off (which
-# also turns "й" into "и").
-_NETWORK_CUES = tuple(strip_accents(cue) for cue in _NETWORK_CUES)
-_COUNT_CUES = tuple(strip_accents(cue) for cue in _COUNT_CUES)
+_PEOPLE_WORDS = frozenset(strip_accents(word) for word in ("человек", "людина", "człowiek"))
+# A number, or a word of quantity, right before "человек" counts people.
+_COUNT_CUES = tuple(
+    strip_accents(cue)
+    for cue in (
+        "два", "двух", "двое", "три", "трёх", "трое", "четыр", "пят", "шест", "сем", "восем", "девят", "десят",
+        "сколько", "нескольк", "много",
+        "дві", "двох", "трьох", "чотир", "скільки", "кількох", "багато",
+        "dwa", "dwie", "dwóch", "trzy", "trzech", "czter", "pięc", "ilu", "kilku", "wielu",
+    )
+)  # fmt: skip
 
 
 def _other_sense(words: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> bool:
