@@ -221,6 +221,9 @@ class BotWorker:
                     self.indexes.get(db, account_id, quick=True)
             self._warmed_up.set()
             log.info("the FAQ bot is ready (%d knowledge bases)", len(accounts))
+            # After the quick indexes, so the bot's readiness does not wait for
+            # them; before the first "оператором" or "konsultantem" does.
+            bot.load_person_dictionaries()
             with self._factory() as db:
                 for account_id in accounts:
                     if self._stopping.is_set():
