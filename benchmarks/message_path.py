@@ -193,6 +193,13 @@ async def drain(tally: Tally, expected: int, timeout: float = 30) -> None:
         await asyncio.sleep(0.05)
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """The server's CPU time so far, all threads (Linux /proc): per message,
+    a figure that other load on the machine disturbs far less than latency."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def report(label: str, tally: Tally, sent: int, elapsed: float, agents: int) -> dict[str, float]:
     latencies = sorted(tally.latencies)
     rate = sent / elapsed if elapsed else 0.0
@@ -229,8 +236,16 @@ async def run_load(
     seconds: float,
     settle: float,
     warm: int,
+    server_pid: int,
 ) -> None:
     base, ws_base = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
+
+    async def cpu_per_message(label: str, cpu_before: float, messages: int) -> None:
+        waited = await wait_for_background_work(base, 0.0, at_most=60.0)
+        spent = server_cpu_seconds(server_pid) - cpu_before
+        drained = "translations done" if waited < 60.0 else "translations NOT all done after 60 s"
+        print(f"  {label:<10} server CPU {spent:6.1f} s = {spent / max(messages, 1) * 1000:5.2f} ms per message ({drained})")
+
     tally = Tally()
     ready_events = [asyncio.Event() for _ in agent_tokens]
     listeners = [
@@ -260,6 +275,7 @@ async def run_load(
     print(f"  load average before measuring: {os.getloadavg()[0]:.2f}")
 
     # Paced: a fixed total rate, spread over the customers in turn.
+    cpu_before = server_cpu_seconds(server_pid)
     total = int(rate * seconds)
     interval = 1.0 / rate
     begin = time.perf_counter()
@@ -272,9 +288,11 @@ async def run_load(
     sending_time = time.perf_counter() - begin
     await drain(tally, total * len(agent_tokens))
     report("paced", tally, total, sending_time, len(agent_tokens))
+    await cpu_per_message("paced", cpu_before, total)
 
     # Saturated: every customer in a closed loop.
     tally.reset()
+    cpu_before = server_cpu_seconds(server_pid)
     stop_at = time.perf_counter() + seconds
     sent_counter = 0
 
@@ -289,6 +307,7 @@ async def run_load(
     elapsed = time.perf_counter() - begin
     await drain(tally, sent_counter * len(agent_tokens))
     report("saturated", tally, sent_counter, elapsed, len(agent_tokens))
+    await cpu_per_message("saturated", cpu_before, sent_counter)
 
     for customer in customers:
         await customer.socket.close()  # type: ignore[attr-defined]
@@ -317,7 +336,7 @@ def main() -> None:
             port = _free_port()
             server = start_server(data_dir, port, translation=args.translation == "on")
             try:
-                asyncio.run(run_load(port, website_token, agent_tokens, count, args.rate, args.seconds, args.settle, args.warm))
+                asyncio.run(run_load(port, website_token, agent_tokens, count, args.rate, args.seconds, args.settle, args.warm, server.pid))
             finally:
                 server.terminate()
                 server.wait(timeout=10)

@@ -76,7 +76,6 @@ def build_context(settings: Settings, features: tuple[Feature, ...] = FEATURES) 
     bus = InProcessEventBus()
     # Durable background work (core.jobs): features register their kinds with it.
     jobs = JobRunner(factory)
-    bus.subscribe(jobs.on_event)
     connect_features(features)
     ctx = AppContext(
         settings=settings,

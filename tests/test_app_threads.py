@@ -1,5 +1,5 @@
-"""The app's background threads (SLA clocks, CSAT surveys, e-mail, routing,
-the FAQ bot, translation, the writer): one of each however often the app is
+"""The app's background threads (the job runner's lanes: surveys, SLA clocks,
+webhooks, translation, the FAQ bot; e-mail, routing, the writer): one of each however often the app is
 started, and none left once it has stopped. A thread left behind keeps
 polling a database that may be gone, and a second one would do each job twice."""
 
@@ -16,7 +16,7 @@ from dragoman.core import events
 from dragoman.inboxes.events import InboxUpdated
 from test_email_channel import make_inbox
 
-APP_THREADS = ("dragoman-sla", "dragoman-jobs", "dragoman-routing", "dragoman-faq-bot", "dragoman-translation", "dragoman-writer")
+APP_THREADS = ("dragoman-jobs-sla", "dragoman-jobs-webhooks", "dragoman-jobs-delivery", "dragoman-jobs", "dragoman-routing", "dragoman-jobs-faq_bot", "dragoman-jobs-translation", "dragoman-writer")
 
 
 def thread_names() -> set[str]:

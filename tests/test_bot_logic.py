@@ -49,6 +49,12 @@ REFUND = Found(article_id=2, score=0.6, always_human=True, slug="refunds")
         "أريد التكلم مع الموظفين",
         "з'єднайте мене з оператором",
         "상담원 연결해 주세요",
+        "Chcę porozmawiać z konsultantką",
+        "Как связаться с оператором?",
+        # A word about changing something, far from "operator": still a person.
+        "Хочу сменить тариф, соедините с оператором",
+        "дайте другого оператора",
+        "Мне требуется человек",
     ],
 )
 def test_a_request_for_a_person_is_heard_in_each_language(text: str) -> None:
@@ -65,6 +71,15 @@ def test_a_request_for_a_person_is_heard_in_each_language(text: str) -> None:
         "¿dónde está mi pedido?",
         "Где моя посылка?",
         "我妈妈坐轮椅，机场有人帮忙吗？",
+        # "Operator" as a mobile network, "человек" counting people: questions
+        # for the knowledge base, not requests for a person.
+        "Хочу сменить оператора и сохранить номер",
+        "Хочу перейти к другому оператору со своим номером",
+        "Cambiar de operador manteniendo el número",
+        "can I keep my number if I switch operator?",
+        "zmiana operatora a numer telefonu",
+        "Забронируйте номер на двух человек",
+        "Сколько человек помещается в номере?",
     ],
 )
 def test_ordinary_questions_are_not_requests_for_a_person(text: str) -> None:

@@ -138,14 +138,13 @@ def test_a_new_feature_is_one_declaration_and_its_runtimes_stop_in_reverse_even_
             session.commit()
         assert client.get(f"/api/v1/tally/{demo.account_id}").json() == {"incoming": 1}
         assert client.get("/api/health").json()["backlog"]["tally"] == 1
-        jobs_thread = ctx.services["jobs"]._thread
-        assert jobs_thread is not None and jobs_thread.is_alive()
+        runner = ctx.services["jobs"]
+        assert runner.running
     # Stopped in reverse; the failing stop is logged and the rest still stop,
     # the platform's job runner and writer too.
     assert started[3:] == ["stop last", "stop second", "stop first"]
     assert "would not stop" in caplog.text and any(r.levelno == logging.ERROR for r in caplog.records)
-    assert not jobs_thread.is_alive()
-    assert ctx.services["jobs"]._thread is None
+    assert not runner.running
 
 
 def _one_incoming_message(session: Session, demo: DemoWorld) -> None:

@@ -29,8 +29,8 @@ def _answers_and_becomes_ready(client: TestClient) -> None:
 
 
 def test_health_counts_messages_waiting_for_translation(client: TestClient, demo: DemoWorld, ctx: AppContext) -> None:
-    # Stopped, the translation worker keeps what it is given: that is a backlog.
-    ctx.services["translation_worker"].stop()
+    # With the job runner stopped, the messages' translation jobs wait: that is a backlog.
+    ctx.services["jobs"].stop()
     visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Ines", "language": "pt"}).json()
     headers = {"X-Visitor-Token": visitor["visitor_token"]}
     for text in ("Olá, onde está a minha encomenda?", "Já paguei há uma semana."):

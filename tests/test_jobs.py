@@ -16,13 +16,16 @@ from sqlalchemy import func, select
 
 from conftest import DemoWorld, wait_until
 from dragoman.accounts import services as accounts
-from dragoman.accounts.models import Role
+from dragoman.accounts.models import Role, User
 from dragoman.app import create_app
 from dragoman.config import Settings
 from dragoman.core.http import AppContext
 from dragoman.core.jobs import Job, JobRunner, JobStatus, claim, enqueue, period_key, retry_delay
+from dragoman.conversations.translation_worker import TRANSLATE, register_translation_jobs
 from dragoman.csat.models import CsatSurvey
 from dragoman.inboxes.models import Inbox
+from dragoman.kb.models import BotExchange
+from dragoman.kb.worker import BOT_ANSWER, BotWorker, register_bot_jobs
 
 
 def test_retries_back_off_doubling_up_to_an_hour_and_a_schedule_has_one_key_per_period() -> None:
@@ -183,3 +186,78 @@ def test_a_survey_asked_for_by_a_resolution_is_offered_by_the_next_process_when_
         assert any("/csat/" in m["content"] for m in messages)
         with second_ctx.session_factory() as db:
             assert db.scalar(select(func.count()).select_from(CsatSurvey)) == 1
+
+
+def _kinds_waiting(ctx: AppContext) -> Counter[str]:
+    with ctx.session_factory() as db:
+        return Counter(db.scalars(select(Job.kind).where(Job.status.in_([JobStatus.queued, JobStatus.running]))))
+
+
+def test_a_translation_and_a_bot_answer_left_by_a_process_that_died_are_done_once_by_the_next(
+    client: TestClient, ctx: AppContext, demo: DemoWorld, as_user: Any
+) -> None:
+    with ctx.session_factory() as db:
+        inbox = db.get(Inbox, demo.inbox_id)
+        inbox.settings = {**(inbox.settings or {}), "bot": True}  # type: ignore[union-attr]
+        db.commit()
+    # The process "dies" before its runner gets to the work.
+    ctx.services["jobs"].stop()
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Eva", "language": "es"}).json()
+    headers = {"X-Visitor-Token": visitor["visitor_token"]}
+    sent = client.post("/widget/api/messages", json={"content": "¿Dónde está mi pedido ORD-55177?"}, headers=headers)
+    assert sent.status_code == 201, sent.text
+    message_id = sent.json()["id"]
+    # Written with the message: one translation job and one for the bot.
+    waiting = _kinds_waiting(ctx)
+    assert (waiting[TRANSLATE], waiting[BOT_ANSWER]) == (1, 1)
+    assert client.get("/api/health").json()["backlog"] == {"translation": 1, "faq_bot": 1}
+    # It had even claimed them when it died: their leases run out.
+    with ctx.session_factory() as db:
+        assert len(claim(db, "process-that-died", [TRANSLATE, BOT_ANSWER], lease_seconds=0.3)) == 2
+    time.sleep(0.5)
+
+    # The next process: two runners, as two processes would have.
+    runners = [JobRunner(ctx.session_factory, name=f"dragoman-test-next-{n}") for n in range(2)]
+    for runner in runners:
+        register_translation_jobs(runner, ctx.session_factory, ctx.services["language"])
+        bot = BotWorker(ctx.session_factory, semantic=False, warm_up=False)
+        bot.start()
+        register_bot_jobs(runner, bot)
+        runner.start()
+    try:
+        def bot_replies() -> list[dict[str, Any]]:
+            messages = client.get("/widget/api/session", headers=headers).json()["messages"]
+            return [m for m in messages if m["direction"] == "outgoing"]
+
+        wait_until(lambda: bot_replies(), timeout=60)
+        assert all(runner.wait_idle(30) for runner in runners)
+    finally:
+        for runner in runners:
+            runner.stop()
+    assert len(bot_replies()) == 1
+    admin = as_user(demo.user("admin"))
+    conversation_id = sent.json()["conversation_id"]
+    timeline = client.get(f"/api/v1/accounts/{demo.account_id}/conversations/{conversation_id}/messages", headers=admin).json()
+    [question] = [m for m in timeline if m["id"] == message_id]
+    english = question["attributes"]["translations"]["en"]
+    assert english["status"] == "translated" and "ORD-55177" in english["text"]
+    with ctx.session_factory() as db:
+        done = list(db.scalars(select(Job).where(Job.kind.in_([TRANSLATE, BOT_ANSWER]))))
+        assert sorted((job.kind, job.status, job.attempts) for job in done) == sorted(
+            [(TRANSLATE, JobStatus.done, 2), (BOT_ANSWER, JobStatus.done, 2)]
+        )
+        assert db.scalar(select(func.count()).select_from(BotExchange).where(BotExchange.message_id == message_id)) == 1
+
+
+def test_a_message_every_reader_can_read_asks_for_no_translation(client: TestClient, ctx: AppContext, demo: DemoWorld) -> None:
+    with ctx.session_factory() as db:
+        for user in db.scalars(select(User).where(User.account_id == demo.account_id)):
+            user.working_language = "es"
+        db.commit()
+    ctx.services["jobs"].stop()
+    visitor = client.post(f"/widget/api/{demo.website_token}/visitors", json={"name": "Eva", "language": "es"}).json()
+    headers = {"X-Visitor-Token": visitor["visitor_token"]}
+    for text in ("Hola, buenos días.", "¿Dónde está mi pedido ORD-55177? Lo pedí hace dos semanas."):
+        assert client.post("/widget/api/messages", json={"content": text}, headers=headers).status_code == 201
+    assert _kinds_waiting(ctx)[TRANSLATE] == 0
+    assert client.get("/api/health").json()["backlog"]["translation"] == 0

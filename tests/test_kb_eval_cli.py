@@ -227,3 +227,34 @@ def test_drafts_are_not_searched_and_counts_add_up() -> None:
     )
     assert report.overall.in_scope == 1 and report.overall.out_of_scope == 1
     assert report.overall.correct == 1 and report.overall.oos_handed_off == 1 and report.overall.handoffs == 1
+
+
+def test_evaluation_searches_a_translation_as_the_bot_does() -> None:
+    """A question in a language the base lacks is also searched machine-
+    translated into the base's language, and the better match counts."""
+    from dragoman.kb.evaluation import LabelledQuestion, evaluate, search_as_the_bot_does
+    from dragoman.kb.retrieval import Document, SearchIndex
+
+    index = SearchIndex.build(
+        [
+            Document("track", "en", "Where is my order?", ("How can I track my parcel?",)),
+            Document("returns", "en", "How do I return an item?", ("I want to send shoes back",)),
+        ]
+    )
+    asked = []
+
+    def translate(text: str, source: str, target: str) -> str | None:
+        asked.append((source, target))
+        return "I want to send these shoes back" if source == "fr" else None
+
+    question = "Je voudrais renvoyer ces chaussures"
+    assert search_as_the_bot_does(index, question, "fr", translate)[0].article == "returns"
+    assert asked == [("fr", "en")]
+    # No engine for the pair: the question as it came, nothing else.
+    assert search_as_the_bot_does(index, "Tôi muốn trả lại giày", "vi", translate) == index.search("Tôi muốn trả lại giày", "vi", limit=1)
+    # A question in the base's own language is never translated.
+    asked.clear()
+    search_as_the_bot_does(index, "where is my order", "en", translate)
+    assert asked == []
+    report = evaluate(index, [LabelledQuestion(question, "fr", "returns")], threshold=0.0, translate=translate)
+    assert report.overall.correct == 1

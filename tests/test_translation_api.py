@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 from conftest import DemoWorld
 from dragoman.conversations.events import MessageUpdated
@@ -414,9 +415,14 @@ def test_messages_stored_while_no_translator_ran_are_translated_when_it_starts(
     """A server stopped with a backlog, or messages written by `dragoman
     demo`: the next start translates them for their readers."""
     from dragoman.conversations.translation_worker import TranslationWorker
+    from dragoman.core.jobs import Job
 
-    ctx.services["translation_worker"].stop()
+    ctx.services["jobs"].stop()
     _visitor, conversation_id = _chat(client, demo, "Hola, mi pedido ORD-55177 llegó roto")
+    # Written with no job to translate it (as `dragoman demo` writes).
+    with ctx.session_factory() as db:
+        db.execute(delete(Job))
+        db.commit()
     admin = as_user(demo.user("admin"))
     assert "translations" not in _messages(client, demo, admin, conversation_id)[0]["attributes"]
     restarted = TranslationWorker(ctx.session_factory, ctx.services["language"])

@@ -15,6 +15,7 @@ import json
 import random
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +41,7 @@ from dragoman.core import events
 from dragoman.core import outbound
 from dragoman.core.clock import utcnow
 from dragoman.core.http import AppContext
+from dragoman.core.jobs import claim
 from dragoman.core.security import hmac_sha256_hex
 from dragoman.inboxes.models import Inbox
 from dragoman.webhooks import services as webhooks
@@ -671,10 +673,9 @@ def test_a_due_delivery_is_claimed_by_one_worker_only(ctx: AppContext, demo: Dem
 def test_stop_ends_the_worker_thread(ctx: AppContext) -> None:
     worker = webhooks.WebhookWorker(ctx)
     worker.start()
-    thread = worker._thread
-    assert thread is not None and thread.is_alive()
+    assert worker.runner.running
     worker.stop()
-    assert not thread.is_alive()
+    assert not worker.runner.running
     worker.stop()  # twice is harmless
 
 
@@ -939,3 +940,37 @@ def test_record_attempt_reassigns_the_log_and_gives_up_at_the_last_attempt() -> 
     webhooks.record_attempt(delivery, webhooks.AttemptResult(503, "HTTP 503", 3), at=now, max_attempts=3, backoff_base=1.0)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.failed, 3, 503)
     assert [entry["error"] for entry in delivery.attempt_log[1:]] == ["timed out", "HTTP 503"]
+
+
+def test_a_delivery_is_sent_once_by_two_runners_and_after_a_runner_died_mid_send(
+    no_worker: Settings, client: TestClient, ctx: AppContext, demo: DemoWorld, admin: dict[str, str], receiver: Receiver
+) -> None:
+    """Two processes' runners, the job asked for twice (the rescue sweep, a
+    restart) and a runner that died holding the job and the delivery's claim:
+    the receiver gets each delivery once."""
+    hook = add_webhook(client, demo, admin, receiver.url, ["message_created"])
+    visitor_writes(client, demo, "Hola")
+    visitor_writes(client, demo, "¿Hay alguien?")
+    first, second = delivery_rows(ctx, hook["id"])
+    with ctx.session_factory() as session:
+        # The job of the first delivery asked for again, twice.
+        for _ in range(2):
+            webhooks.enqueue_attempt(session, session.get(WebhookDelivery, first.id), keyed=False)
+        # A runner takes every job and the second delivery's claim, then dies.
+        taken = claim(session, "runner-that-died", [webhooks.DELIVER], limit=10, lease_seconds=0.5)
+        assert sorted(job.payload["delivery_id"] for job in taken) == sorted([first.id, first.id, first.id, second.id])
+        now = utcnow()
+        assert webhooks.try_claim(session, second.id, now, now + timedelta(seconds=1))
+        session.commit()
+    time.sleep(1.2)
+    workers = [webhooks.WebhookWorker(ctx) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    try:
+        wait_until(lambda: {row.status for row in delivery_rows(ctx, hook["id"])} == {DeliveryStatus.succeeded}, timeout=15)
+        assert all(worker.runner.wait_idle(10) for worker in workers)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert sorted(r.json()["delivery_id"] for r in receiver.requests) == sorted([first.id, second.id])
+    assert [row.attempts for row in delivery_rows(ctx, hook["id"])] == [1, 1]

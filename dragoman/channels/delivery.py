@@ -39,6 +39,8 @@ from dragoman.inboxes.models import Inbox
 log = logging.getLogger(__name__)
 
 DELIVER = "channels.deliver"
+# Its own lane (thread): a mail server that takes its whole timeout holds up no survey or SLA note.
+DELIVERY_LANE = "delivery"
 # The most of a channel's reason a message keeps: one line an agent reads.
 REASON_CHARS = 400
 
@@ -102,7 +104,7 @@ class DeliveryPipeline:
 
     def register(self, runner: JobRunner) -> None:
         """The delivery job and the events that ask for it (channels/feature.py)."""
-        runner.handle(DELIVER, self._deliver)
+        runner.handle(DELIVER, self._deliver, lane=runner.lane(DELIVERY_LANE))
         runner.on_events(jobs_for)
 
     def use(self, channel_type: str, adapter: OutboundAdapter) -> None:

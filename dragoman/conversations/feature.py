@@ -1,20 +1,20 @@
 """Conversations, their messages and contacts; the translation of incoming
-messages after commit; the sweep of files no message holds."""
+messages as durable jobs written with them; the sweep of files no message holds."""
 
 from __future__ import annotations
 
 from dragoman.conversations import contact_routes, routes, translation_routes
-from dragoman.conversations.events import ConversationAssigned, MessageCreated
 from dragoman.conversations.file_sweeper import register_file_sweep
-from dragoman.conversations.translation_worker import TranslationWorker
-from dragoman.core.features import Feature, Health, Plugged, Subscription, runtime
+from dragoman.conversations.translation_worker import register_translation_jobs
+from dragoman.core.features import Feature, Health, Plugged, runtime
 from dragoman.core.http import AppContext
 from dragoman.core.jobs import JobRunner
 
 
 def plug(ctx: AppContext) -> Plugged:
-    # Detection runs at ingest; translation in its own thread after commit.
-    translator = TranslationWorker(ctx.session_factory, ctx.services["language"])
+    # Detection runs at ingest; translation as jobs written with the message
+    # (only for a message some reader cannot read as it is).
+    translator = register_translation_jobs(ctx.services["jobs"], ctx.session_factory, ctx.services["language"])
     attachments = ctx.settings.data_dir / "attachments"
 
     def sweep_files(runner: JobRunner) -> None:
@@ -22,7 +22,6 @@ def plug(ctx: AppContext) -> Plugged:
 
     return Plugged(
         routers=[contact_routes.router, routes.router, translation_routes.router],
-        listeners=[Subscription(translator.on_event, (MessageCreated, ConversationAssigned))],
         jobs=[sweep_files],
         runtimes=[runtime("translation", translator)],
         services={"translation_worker": translator},

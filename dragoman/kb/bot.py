@@ -78,10 +78,10 @@ _PERSON_WORDS = {
     "it": ["operatore", "umano", "una persona", "agente"],
     "nl": ["medewerker", "mens", "echt persoon"],
     "tr": ["temsilci", "insan", "operatör"],
-    "pl": ["konsultant", "człowiek", "pracownik", "operator", "żywy człowiek"],
-    "uk": ["оператор", "людина", "співробітник", "консультант"],
+    "pl": ["konsultant", "konsultantka", "człowiek", "pracownik", "pracownica", "operator", "żywy człowiek"],
+    "uk": ["оператор", "людина", "співробітник", "співробітниця", "консультант"],
     "ar": ["موظف", "انسان", "إنسان", "شخص حقيقي", "وكيل", "خدمة العملاء"],
-    "ru": ["оператор", "человек", "сотрудник", "консультант", "живой человек"],
+    "ru": ["оператор", "человек", "сотрудник", "сотрудница", "консультант", "живой человек"],
 }
 _PERSON_DENSE = [
     "人工", "真人", "客服", "转人工", "有人吗", "担当者", "オペレーター", "人間", "スタッフ", "상담원", "상담사", "직원", "사람",
@@ -169,23 +169,94 @@ def _person_phrases(language: str) -> list[tuple[str, ...]]:
     return [_lemmas(phrase, language) or () for phrase in _PERSON_WORDS[language]]
 
 
-def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+# Two words for a person mean something else as often. "Operator" is also a
+# mobile network: "сменить оператора", "cambiar de operador", "zmiana
+# operatora" (keeping one's number when changing network) is a question for
+# the knowledge base. "Человек" also counts people: "номер на двух
+# человек", "сколько человек". Alone, or beside other words, they still ask
+# for a person ("оператора!", "соедините с оператором", "с живым человеком").
+_NETWORK_WORDS = frozenset(
+    strip_accents(word) for word in ("operator", "оператор", "operador", "operatore", "operateur", "operatör")
+)
+# Beginnings of words that say the operator is a network (change, switch,
+# move, mobile, cellular, network, carrier, number porting) in the languages
+# whose word for a person is also the word for a network. Compared with
+# words as `_lemmas` gives them: lower case, accents off (which also turns
+# "й" into "и").
+_NETWORK_CUES = tuple(
+    strip_accents(cue)
+    for cue in (
+        "chang", "switch", "network", "mobile", "carrier", "porting",
+        "смен", "помен", "менят", "перей", "переход", "мобил", "сотов", "связи", "перенес", "перенос",
+        "змін", "мобіл", "перейт", "перехід",
+        "cambi", "movil", "telefonia", "portab", "mudar", "mudanc", "movel", "telemovel", "rede",
+        "zmian", "zmien", "komork", "siec", "przenie", "przejs",
+        "wechs", "mobilfunk", "netz", "anbieter", "reseau", "gestore", "degis",
+    )
+)  # fmt: skip
+# How near "operator" such a word must stand: "хочу перейти к другому
+# оператору" is about the network, "хочу сменить тариф, соедините с
+# оператором" asks for a person.
+_CUE_WINDOW = 3
+_PEOPLE_WORDS = frozenset(strip_accents(word) for word in ("человек", "людина", "człowiek"))
+# A number, or a word of quantity, right before "человек" counts people.
+_COUNT_CUES = tuple(
+    strip_accents(cue)
+    for cue in (
+        "два", "двух", "двое", "три", "трёх", "трое", "четыр", "пят", "шест", "сем", "восем", "девят", "десят",
+        "сколько", "нескольк", "много",
+        "дві", "двох", "трьох", "чотир", "скільки", "кількох", "багато",
+        "dwa", "dwie", "dwóch", "trzy", "trzech", "czter", "pięc", "ilu", "kilku", "wielu",
+    )
+)  # fmt: skip
+
+
+def _other_sense(words: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> bool:
+    """Whether a one-word match at `start` means a mobile network or a
+    number of people rather than a person to talk to."""
+    if len(phrase) != 1:
+        return False
+    word = phrase[0]
+    if word in _NETWORK_WORDS:
+        near = words[max(0, start - _CUE_WINDOW) : start] + words[start + 1 : start + 1 + _CUE_WINDOW]
+        return any(other.startswith(_NETWORK_CUES) for other in near)
+    if word in _PEOPLE_WORDS and start > 0:
+        before = words[start - 1]
+        return before.isdigit() or before.startswith(_COUNT_CUES)
+    return False
+
+
+def _person_in(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     width = len(phrase)
-    return width > 0 and any(words[i : i + width] == phrase for i in range(len(words) - width + 1))
+    return width > 0 and any(
+        words[i : i + width] == phrase and not _other_sense(words, i, phrase) for i in range(len(words) - width + 1)
+    )
 
 
 def asks_for_person(text: str) -> bool:
     """True when the customer asks for a human, in any language we know the
     words of, in any inflected form. The message's language is not trusted
     (a short "оператора!" is often detected wrongly): every language's words
-    are tried, each lemmatised as that language."""
+    are tried, each lemmatised as that language. "Operator" beside a word
+    for changing network, and "человек" after a number, do not count
+    (`_other_sense`)."""
     if any(word in text for word in _PERSON_DENSE):
         return True
     for language in _PERSON_WORDS:
         words = _lemmas(text, language)
-        if words is not None and any(_contains(words, phrase) for phrase in _person_phrases(language)):
+        if words is not None and any(_person_in(words, phrase) for phrase in _person_phrases(language)):
             return True
     return False
+
+
+def load_person_dictionaries() -> None:
+    """Load the dictionaries the person check lemmatises with (Russian,
+    Ukrainian, Polish, Arabic, German, Turkish: seconds each, Polish about
+    10 s on a busy machine), so that the first customer who asks for a
+    person in one of them does not wait for it. Called while the bot starts."""
+    for language in _INFLECTED:
+        _person_phrases(language)
+        _person_lemmatiser.lemmatize("test", language)
 
 
 def feedback_of(text: str) -> bool | None:

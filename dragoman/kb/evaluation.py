@@ -37,12 +37,12 @@ import json
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dragoman.kb.bot import asks_for_person
-from dragoman.kb.retrieval import SearchIndex
+from dragoman.kb.retrieval import Match, SearchIndex
 
 NONE_LABEL = "none"
 # A request for a person ("can I talk to someone?"): handed over before any
@@ -167,7 +167,32 @@ class EvalReport:
     misses: list[tuple[LabelledQuestion, str, float]]  # question, what the bot did, score
 
 
-def evaluate(index: SearchIndex, questions: Iterable[LabelledQuestion], threshold: float) -> EvalReport:
+# Machine translation for a question: (text, from, to) -> the translation, or
+# None where no engine serves the pair.
+Translate = Callable[[str, str, str], "str | None"]
+
+
+def search_as_the_bot_does(index: SearchIndex, question: str, language: str, translate: Translate | None = None) -> list[Match]:
+    """The best article as the bot finds it: for a question in a language
+    the base lacks, its machine translation into one the base has (English
+    first) is searched too where an engine serves the pair, and the better
+    match wins (`kb.worker`)."""
+    matches = index.search(question, language, limit=1)
+    if translate is None or not index.languages or language in index.languages or not question.strip():
+        return matches
+    for target in sorted(index.languages, key=lambda code: (code != "en", code)):
+        translated = translate(question.strip(), language, target)
+        if translated:
+            found = index.search(translated, target, limit=1)
+            if found and (not matches or found[0].score > matches[0].score):
+                return found
+            return matches
+    return matches
+
+
+def evaluate(
+    index: SearchIndex, questions: Iterable[LabelledQuestion], threshold: float, translate: Translate | None = None
+) -> EvalReport:
     by_language: dict[str, Tally] = defaultdict(Tally)
     overall = Tally()
     misses: list[tuple[LabelledQuestion, str, float]] = []
@@ -175,7 +200,7 @@ def evaluate(index: SearchIndex, questions: Iterable[LabelledQuestion], threshol
         started = time.perf_counter()
         # As the bot does: a request for a person is handed over unsearched.
         asked_for_person = asks_for_person(item.question)
-        matches = [] if asked_for_person else index.search(item.question, item.language, limit=1)
+        matches = [] if asked_for_person else search_as_the_bot_does(index, item.question, item.language, translate)
         elapsed = time.perf_counter() - started
         if item.expected == PERSON_LABEL:
             for tally in (by_language[item.language], overall):
@@ -276,13 +301,15 @@ def balanced_threshold(*sets: list[ScoredQuestion], z: float = CONFIDENCE_Z) -> 
     return best
 
 
-def score_questions(index: SearchIndex, questions: Iterable[LabelledQuestion]) -> list[ScoredQuestion]:
+def score_questions(
+    index: SearchIndex, questions: Iterable[LabelledQuestion], translate: Translate | None = None
+) -> list[ScoredQuestion]:
     """What `balanced_threshold` needs: each question's best score, and whether it was right."""
     scored = []
     for item in questions:
         if item.expected == PERSON_LABEL:
             continue  # settled before any search: no score to choose a threshold from
-        matches = index.search(item.question, item.language, limit=1)
+        matches = search_as_the_bot_does(index, item.question, item.language, translate)
         best = matches[0] if matches else None
         scored.append(
             ScoredQuestion(

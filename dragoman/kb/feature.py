@@ -1,13 +1,12 @@
-"""The knowledge base, its help center and the FAQ bot, which answers in its
-own thread after commit."""
+"""The knowledge base, its help center and the FAQ bot, whose answers are
+durable jobs written with the customer's message."""
 
 from __future__ import annotations
 
-from dragoman.conversations.events import ConversationAssigned, MessageCreated
-from dragoman.core.features import Feature, Health, Plugged, Subscription, runtime
+from dragoman.core.features import Feature, Health, Plugged, runtime
 from dragoman.core.http import AppContext
 from dragoman.kb import admin, pages, routes
-from dragoman.kb.worker import BotWorker
+from dragoman.kb.worker import BotWorker, register_bot_jobs
 
 
 def plug(ctx: AppContext) -> Plugged:
@@ -20,9 +19,10 @@ def plug(ctx: AppContext) -> Plugged:
         translation=ctx.services["language"],
         warm_up=settings.bot_warm_up,
     )
+    register_bot_jobs(ctx.services["jobs"], faq_bot)
     return Plugged(
         routers=[routes.router, pages.router, admin.router],
-        listeners=[Subscription(faq_bot.on_event, (MessageCreated, ConversationAssigned))],
+        # Its runtime builds the indexes (a cache); the answers are jobs.
         runtimes=[runtime("faq_bot", faq_bot)],
         services={"faq_bot": faq_bot},
         # The FAQ bot embeds every knowledge base at start; until then answers wait.

@@ -1,9 +1,10 @@
 """The FAQ bot at work: answers customers' messages off the request path.
 
-Subscribed to the event bus (declared in `kb/feature.py`). The bus calls listeners in
-the committing thread, so `on_event` only queues; one thread takes the queue
-in order, so two messages of one conversation are handled one after the
-other. For each customer message in a conversation the bot is handling
+Durable jobs (core.jobs, wired by `register_bot_jobs`): a customer's message
+in a conversation the bot is handling writes a `kb.bot_answer` job in the
+transaction that stores it, so a question waiting for the bot outlives the
+process; the runner's `faq_bot` lane takes them in order, so two messages of
+one conversation are handled one after the other. For each customer message in a conversation the bot is handling
 (`conversation.bot_active`), it finds the best article, decides
 (`kb.bot.decide`) and stores its reply through the conversation services, so
 the widget and the agents' consoles receive it live like any reply. At
@@ -17,14 +18,14 @@ embedding model loads when the worker starts, not on a customer's request.
 A question in a language the base lacks, and an answer from an article
 with no version in the customer's language, go through the account's
 translation chain (`language.services`). Like the language worker, this
-module joins kb, conversations and language; only `kb/feature.py` imports it.
+module joins kb, conversations and language; only `app.py` imports it.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from dragoman.accounts.models import Role
 from dragoman.accounts.permissions import Viewer
 from dragoman.conversations import services as conversations
-from dragoman.conversations.events import ConversationAssigned, ConversationPayload, MessageCreated
+from dragoman.conversations.events import ConversationAssigned, MessageCreated
 from dragoman.conversations.models import Conversation, ConversationStatus, Message
 from dragoman.core import events
+from dragoman.core.jobs import JobRunner, JobSpec, finish_current, waiting
 from dragoman.inboxes.models import Inbox
 from dragoman.kb import bot, services
 from dragoman.kb.models import BotExchange, BotOutcome, BotSession, KbArticle, KbArticleVersion
@@ -64,10 +66,27 @@ def help_center_url(public_url: str, account_id: int, language: str, article_id:
     return f"{public_url.rstrip('/')}/hc/{account_id}/{language}/articles/{article_id}-{slug}"
 
 
-@dataclass(frozen=True)
-class _Job:
-    message_id: int | None = None  # a customer's message to answer
-    takeover_conversation_id: int | None = None  # an agent replied or took it: the bot steps aside
+BOT_ANSWER = "kb.bot_answer"  # a customer's message to answer
+BOT_STEP_ASIDE = "kb.bot_step_aside"  # an agent replied or took it: the bot steps aside
+BOT_LANE = "faq_bot"
+
+
+def bot_jobs(event: events.Event) -> Sequence[JobSpec]:
+    """Work for the bot, only in a conversation it is handling (decided from
+    the event: a chat without the bot writes no job)."""
+    payload = event.payload
+    if not isinstance(payload, (MessageCreated, ConversationAssigned)) or not payload.conversation.bot_active:
+        return ()
+    conversation_id = payload.conversation.id
+    if isinstance(payload, MessageCreated):
+        message = payload.message
+        if message.direction == "incoming":
+            return (JobSpec(BOT_ANSWER, {"message_id": message.id}, account_id=event.account_id),)
+        if message.direction == "outgoing" and message.sender_type == "user":
+            return (JobSpec(BOT_STEP_ASIDE, {"conversation_id": conversation_id}, account_id=event.account_id),)
+    elif payload.conversation.assignee is not None:
+        return (JobSpec(BOT_STEP_ASIDE, {"conversation_id": conversation_id}, account_id=event.account_id),)
+    return ()
 
 
 def _customer_language(conversation: Conversation, message: Message) -> str:
@@ -110,12 +129,9 @@ class BotWorker:
         # The help center's search, when the bot's index is not built yet:
         # word matching builds in milliseconds, so no page waits for the model.
         self.lexical_indexes = IndexCache(False)
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._pending = 0
-        self._pending_lock = threading.Lock()
-        self._idle = threading.Event()
-        self._idle.set()
+        # The job runner whose `faq_bot` lane answers (`register_bot_jobs`).
+        self.runner: JobRunner | None = None
+        self._started = False
         # Set once every account has an index to answer from (the quick one
         # at least); until then a customer is handed to a person at once.
         self._warmed_up = threading.Event()
@@ -126,55 +142,30 @@ class BotWorker:
 
     # -- wiring -------------------------------------------------------------------------
 
-    def on_event(self, event: events.Event) -> None:
-        """Bus listener: only queues, so the publisher never waits for the bot."""
-        payload = event.payload
-        if not isinstance(payload, ConversationPayload) or not payload.conversation.bot_active:
-            return
-        conversation = payload.conversation
-        if isinstance(payload, MessageCreated):
-            message = payload.message
-            if message.direction == "incoming":
-                self._put(_Job(message_id=message.id))
-            elif message.direction == "outgoing" and message.sender_type == "user":
-                self._put(_Job(takeover_conversation_id=conversation.id))
-        elif isinstance(payload, ConversationAssigned) and conversation.assignee is not None:
-            self._put(_Job(takeover_conversation_id=conversation.id))
-
-    def _put(self, job: _Job) -> None:
-        with self._pending_lock:
-            self._pending += 1
-            self._idle.clear()
-        self._queue.put(job)
-
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="dragoman-faq-bot", daemon=True)
-            self._thread.start()
-            if self._warm_up_at_start:
-                # Loads the model and builds the indexes in a thread of its own:
-                # messages that come meanwhile are handed over, not queued behind it.
-                self._warm_thread = threading.Thread(target=self._warm_up, name="dragoman-faq-bot-start", daemon=True)
-                self._warm_thread.start()
-            else:
-                # Ready: each index is built on first use.
-                self._warmed_up.set()
+        if self._started:
+            return
+        self._started = True
+        if self._warm_up_at_start:
+            # Loads the model and builds the indexes in a thread of its own:
+            # messages that come meanwhile are handed over, not kept waiting.
+            self._stopping.clear()
+            self._warm_thread = threading.Thread(target=self._warm_up, name="dragoman-faq-bot-start", daemon=True)
+            self._warm_thread.start()
+        else:
+            # Ready: each index is built on first use.
+            self._warmed_up.set()
 
     def stop(self) -> None:
+        """The answers are jobs (the runner stops them); this stops the
+        warm-up. Between two indexes it stops at once; inside the model's C
+        code (embedding a base) it cannot be interrupted, so it is not waited
+        for long: it is a daemon thread and stores nothing."""
         self._stopping.set()
         if self._warm_thread is not None:
-            # Between two indexes it stops at once; inside the model's C code
-            # (embedding a base) it cannot be interrupted, as below.
             self._warm_thread.join(timeout=5)
             self._warm_thread = None
-        if self._thread is not None:
-            self._queue.put(None)
-            # Short: the thread may be inside the model's C code embedding a
-            # whole knowledge base (tens of seconds at start), which cannot be
-            # interrupted. It is a daemon thread and stores nothing half-way
-            # (each answer is one transaction), so shutdown need not wait.
-            self._thread.join(timeout=2)
-            self._thread = None
+        self._started = False
 
     @property
     def ready(self) -> bool:
@@ -186,7 +177,7 @@ class BotWorker:
     def starting(self) -> bool:
         """The model is loading or the first indexes are being built: the bot
         hands every customer to a person meanwhile, saying so."""
-        return self._thread is not None and not self._warmed_up.is_set()
+        return self._started and not self._warmed_up.is_set()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """For tests and benchmarks: True once `ready`."""
@@ -194,8 +185,9 @@ class BotWorker:
 
     @property
     def backlog(self) -> int:
-        """Jobs queued and not yet done (shown by GET /api/health)."""
-        return self._pending
+        """Customers' messages waiting for the bot (shown by GET /api/health)."""
+        with self._factory() as db:
+            return waiting(db, [BOT_ANSWER, BOT_STEP_ASIDE])
 
     def scoring(self) -> BotScoring:
         """How the bot scores questions now (the FAQ bot page shows it)."""
@@ -209,30 +201,10 @@ class BotWorker:
         return BotScoring(semantic=True, problem=None, turned_off=False)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """For tests and benchmarks: True once everything queued is done."""
-        return self._idle.wait(timeout)
+        """For tests and benchmarks: True once nothing is due for the bot."""
+        return self.runner.wait_idle(timeout, lanes=[BOT_LANE]) if self.runner is not None else True
 
     # -- work ---------------------------------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            try:
-                if job.takeover_conversation_id is not None:
-                    with self._factory() as db:
-                        self.step_aside(db, job.takeover_conversation_id)
-                elif job.message_id is not None:
-                    with self._factory() as db:
-                        self.handle(db, job.message_id)
-            except Exception:  # noqa: BLE001 - the worker must outlive one bad message
-                log.exception("the FAQ bot failed on %s", job)
-            finally:
-                with self._pending_lock:
-                    self._pending -= 1
-                    if self._pending == 0:
-                        self._idle.set()
 
     def _warm_up(self) -> None:
         """At start, in its own thread: load the model and build every
@@ -249,6 +221,9 @@ class BotWorker:
                     self.indexes.get(db, account_id, quick=True)
             self._warmed_up.set()
             log.info("the FAQ bot is ready (%d knowledge bases)", len(accounts))
+            # After the quick indexes, so the bot's readiness does not wait for
+            # them; before the first "оператором" or "konsultantem" does.
+            bot.load_person_dictionaries()
             with self._factory() as db:
                 for account_id in accounts:
                     if self._stopping.is_set():
@@ -345,6 +320,12 @@ class BotWorker:
         if not conversations.bot_may_speak(db, conversation):
             db.rollback()
             self.step_aside(db, conversation.id)
+            return
+        # The job is marked done in this transaction: a runner that lost it
+        # (its lease ran out while it searched) says nothing, and a job that
+        # spoke is never run again.
+        if not finish_current(db):
+            db.rollback()
             return
         session = self._session(db, conversation)
         if decision.feedback is not None and session.awaiting_exchange_id is not None:
@@ -551,3 +532,16 @@ class BotWorker:
         session.awaiting_exchange_id = None
         conversations.end_bot_handling(db, conversation, bot.HANDOFF_ACTIVITY_TEXT[decision.reason], details)
 
+
+
+def register_bot_jobs(runner: JobRunner, bot_worker: BotWorker) -> BotWorker:
+    """The FAQ bot's answers as durable jobs in the runner's `faq_bot` lane:
+    one at a time, in order, so two messages of one conversation are
+    answered one after the other."""
+    bot_worker.runner = runner
+    runner.lane(BOT_LANE, batch=10)
+    # Looked up when the job runs (tests hold the bot at these steps).
+    runner.handle(BOT_ANSWER, lambda db, payload: bot_worker.handle(db, int(payload["message_id"])), lane=BOT_LANE)
+    runner.handle(BOT_STEP_ASIDE, lambda db, payload: bot_worker.step_aside(db, int(payload["conversation_id"])), lane=BOT_LANE)
+    runner.on_events(bot_jobs)
+    return bot_worker

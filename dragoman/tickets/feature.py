@@ -4,21 +4,19 @@ channel, routing), inside that feature's transaction."""
 
 from __future__ import annotations
 
-from dragoman.conversations.events import ConversationNeedsTicket, MessageCreated
-from dragoman.core.features import Feature, Plugged, Subscription, runtime
+from dragoman.conversations.events import ConversationNeedsTicket
+from dragoman.core.features import Feature, Plugged, runtime
 from dragoman.core.http import AppContext
 from dragoman.tickets import pages, routes, web_form
-from dragoman.tickets.events import TicketCreated, TicketUpdated
-from dragoman.tickets.runtime import SlaRuntime
+from dragoman.tickets.runtime import register_sla_jobs
 from dragoman.tickets.services import on_conversation_needs_ticket
 
 
 def plug(ctx: AppContext) -> Plugged:
-    # SLA clocks: deadlines stored, fired by their own thread when due.
-    sla = SlaRuntime(ctx.session_factory)
+    # SLA clocks: deadlines stored, fired by jobs when due (and a sweep every minute).
+    sla = register_sla_jobs(ctx.services["jobs"], ctx.session_factory)
     return Plugged(
         routers=[routes.router, pages.router, web_form.router],
-        listeners=[Subscription(sla.on_event, (TicketCreated, TicketUpdated, MessageCreated))],
         runtimes=[runtime("sla", sla)],
         services={"sla": sla},
     )

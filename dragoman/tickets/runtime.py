@@ -1,46 +1,47 @@
-"""The SLA thread: keeps tickets' timers in step with what happens in their
-conversations, and fires warnings and breaches when they come.
+"""SLA clocks as durable jobs (core.jobs): tickets' timers kept in step with
+what happens in their conversations, and warnings and breaches fired when
+they come.
 
-Bus listeners only queue work (they run in the committing thread). The thread
-sleeps until a job comes or the earliest stored check (`next_check_at`) is
-due, so a breach fires on time with no polling of every ticket; deadlines are
-in the database, so a restart picks up where the last process stopped.
+- A message in a ticket's conversation, a ticket created or changed: a
+  `tickets.sla_note` job written in the same transaction, so a customer's
+  message that restarts a clock is not forgotten if the process dies.
+- The earliest stored check (`next_check_at`): a `tickets.sla_due` job due at
+  that moment (keyed by it, so every process writes it once), so a breach
+  fires on time with no polling of every ticket.
+- A `tickets.sla_sweep` scheduled every minute catches what no job asked for
+  (a clock change, timers written by `dragoman demo`).
 
-Only `tickets/feature.py` imports this module.
+Deadlines live in the database; a restarted process picks up where the last
+one stopped. Only `app.py` imports this module.
 """
 
 from __future__ import annotations
 
 import logging
-import queue as queue_module
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman.conversations.events import MessageCreated
 from dragoman.conversations.models import Conversation
+from dragoman.conversations.schemas import MessageOut
 from dragoman.core import events
 from dragoman.core.clock import utcnow
+from dragoman.core.jobs import JobRunner, JobSpec, enqueue
 from dragoman.tickets import services
 from dragoman.tickets.events import TicketCreated, TicketUpdated
 from dragoman.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
-# The longest the thread sleeps without looking (a timer stored by another
-# process, or a clock change): checks are cheap, reading only what is due.
-MAX_SLEEP_SECONDS = 30.0
-
-
-@dataclass(frozen=True)
-class _Job:
-    conversation_id: int
-    kind: str  # "agent_reply" | "customer_message" | "wake"
-    at: datetime | None = None
+SLA_NOTE = "tickets.sla_note"
+SLA_DUE = "tickets.sla_due"
+SLA_SWEEP = "tickets.sla_sweep"
+SLA_LANE = "sla"
+SWEEP_EVERY_SECONDS = 60.0
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -49,124 +50,113 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
+def note_for_message(message: MessageOut) -> dict[str, Any] | None:
+    """What a message in a ticket's conversation does to its clocks: a
+    customer's message and a person's reply count; the FAQ bot's answer, an
+    automatic reply and a note do not."""
+    if message.direction == "incoming":
+        what = "customer_message"
+    elif message.direction == "outgoing" and message.sender_type == "user":
+        what = "agent_reply"
+    else:
+        return None
+    return {"conversation_id": message.conversation_id, "what": what, "at": message.created_at}
+
+
 class SlaRuntime:
+    """The SLA clock's work, run by the job runner's `sla` lane."""
+
     def __init__(self, factory: sessionmaker[Session], clock: Callable[[], datetime] = utcnow) -> None:
         self._factory = factory
         self._clock = clock
-        self._jobs: queue_module.SimpleQueue[_Job | None] = queue_module.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        # Conversations that are tickets: a chat message elsewhere costs no query.
+        self.runner: JobRunner | None = None
+        # Conversations that are tickets: a chat message elsewhere writes no job.
         self._ticket_conversations: set[int] = set()
-        self._busy = threading.Lock()
-        self._pending = 0
-        self._idle = threading.Condition()
 
     # -- wiring ------------------------------------------------------------------------
 
     def start(self) -> None:
-        # Started twice (a second lifespan on the same app), a second thread
-        # would orphan the first: nothing would ever stop it.
-        if self._thread is not None:
-            return
+        """Reads which conversations are tickets, and sweeps once now: what
+        came due while no process ran fires at once."""
         with self._factory() as db:
             self._ticket_conversations = set(db.scalars(select(Ticket.conversation_id)))
-        self._thread = threading.Thread(target=self._run, name="dragoman-sla", daemon=True)
-        self._thread.start()
+            enqueue(db, SLA_DUE, {}, run_at=self._clock())
+            db.commit()
+        if self.runner is not None:
+            self.runner.wake(SLA_DUE)
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
+        """Nothing to stop: the job runner runs the clocks."""
 
-    def _put(self, job: _Job) -> None:
-        with self._idle:
-            self._pending += 1
-        self._jobs.put(job)
-
-    def on_event(self, event: events.Event) -> None:
+    def jobs_for(self, event: events.Event) -> Sequence[JobSpec]:
+        """The jobs an event asks for (decided from the event and the set of
+        ticket conversations; no query)."""
         payload = event.payload
-        if isinstance(payload, TicketCreated):
-            self._ticket_conversations.add(payload.ticket.conversation_id)
-            self._put(_Job(payload.ticket.conversation_id, "wake"))
-        elif isinstance(payload, TicketUpdated):
-            self._put(_Job(payload.ticket.conversation_id, "wake"))
-        elif isinstance(payload, MessageCreated):
+        if isinstance(payload, (TicketCreated, TicketUpdated)):
+            conversation_id = payload.ticket.conversation_id
+            self._ticket_conversations.add(conversation_id)
+            return (JobSpec(SLA_NOTE, {"conversation_id": conversation_id, "what": "wake"}, account_id=event.account_id),)
+        if isinstance(payload, MessageCreated):
             message = payload.message
-            conversation_id = message.conversation_id
-            if conversation_id not in self._ticket_conversations:
-                return
-            if message.direction == "incoming":
-                self._put(_Job(conversation_id, "customer_message", _moment(message.created_at)))
-            elif message.direction == "outgoing" and message.sender_type == "user":
-                # Only a person's reply meets a response promise (not the
-                # FAQ bot's, not an automatic reply).
-                self._put(_Job(conversation_id, "agent_reply", _moment(message.created_at)))
+            if message.conversation_id not in self._ticket_conversations:
+                return ()
+            note = note_for_message(message)
+            if note is not None:
+                return (JobSpec(SLA_NOTE, note, account_id=event.account_id),)
+        return ()
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Tests: every queued job handled."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+        """Tests: every note written so far applied."""
+        return self.runner.wait_idle(timeout) if self.runner is not None else True
 
-    # -- the thread --------------------------------------------------------------------
+    # -- the work ----------------------------------------------------------------------
 
-    def apply(self, jobs: list[_Job], now: datetime) -> list[tuple[int, str, str]]:
-        """Handle `jobs`, then fire what is due at `now`; one transaction."""
-        with self._busy, self._factory() as db:
-            for job in jobs:
-                if job.kind == "wake":
-                    continue
-                ticket = services.ticket_for_conversation(db, job.conversation_id)
-                conversation = db.get(Conversation, job.conversation_id)
-                if ticket is None or conversation is None:
-                    continue
-                at = job.at or now
-                if job.kind == "agent_reply":
-                    services.note_agent_reply(db, ticket, conversation, at)
-                else:
-                    services.note_customer_message(db, ticket, conversation, at)
-                db.flush()
-            fired = services.sweep_sla(db, now)
+    def apply(self, db: Session, notes: list[dict[str, Any]], now: datetime) -> list[tuple[int, str, str]]:
+        """Apply `notes`, fire what is due at `now`, and ask for the next
+        check, in the caller's transaction (a job's: its work and its "done"
+        commit together)."""
+        for note in notes:
+            if note.get("what") not in ("agent_reply", "customer_message"):
+                continue
+            conversation_id = int(note["conversation_id"])
+            ticket = services.ticket_for_conversation(db, conversation_id)
+            conversation = db.get(Conversation, conversation_id)
+            if ticket is None or conversation is None:
+                continue
+            at = _moment(note.get("at")) or now
+            if note["what"] == "agent_reply":
+                services.note_agent_reply(db, ticket, conversation, at)
+            else:
+                services.note_customer_message(db, ticket, conversation, at)
+            db.flush()
+        fired = services.sweep_sla(db, now)
+        upcoming = services.next_check(db)
+        if upcoming is not None and upcoming > now:
+            # Keyed by the moment: however many sweeps see the same next
+            # check, in however many processes, one job fires it.
+            enqueue(db, SLA_DUE, {}, key=f"at:{upcoming.isoformat()}", run_at=upcoming, max_attempts=3)
+        return fired
+
+    def sweep_now(self, now: datetime | None = None) -> list[tuple[int, str, str]]:
+        with self._factory() as db:
+            fired = self.apply(db, [], now or self._clock())
             db.commit()
             return fired
 
-    def sweep_now(self, now: datetime | None = None) -> list[tuple[int, str, str]]:
-        return self.apply([], now or self._clock())
+    def _notes(self, db: Session, payloads: list[dict[str, Any]]) -> None:
+        self.apply(db, payloads, self._clock())
 
-    def _sleep_seconds(self) -> float:
-        with self._factory() as db:
-            upcoming = services.next_check(db)
-        if upcoming is None:
-            return MAX_SLEEP_SECONDS
-        return max(0.0, min(MAX_SLEEP_SECONDS, (upcoming - self._clock()).total_seconds()))
+    def _sweep(self, db: Session, _payload: dict[str, Any]) -> None:
+        self.apply(db, [], self._clock())
 
-    def _run(self) -> None:
-        timeout = 0.0
-        while True:
-            try:
-                job = self._jobs.get(timeout=timeout)
-            except queue_module.Empty:
-                job = _Job(0, "wake")
-            if job is None:
-                return
-            jobs = [job]
-            while True:  # take what else is queued: one transaction for a burst
-                try:
-                    extra = self._jobs.get_nowait()
-                except queue_module.Empty:
-                    break
-                if extra is None:
-                    self._jobs.put(None)
-                    break
-                jobs.append(extra)
-            try:
-                self.apply(jobs, self._clock())
-                timeout = self._sleep_seconds()
-            except Exception:  # noqa: BLE001 - the thread must outlive one bad job
-                log.exception("SLA thread failed on %d jobs", len(jobs))
-                timeout = 1.0
-            finally:
-                counted = sum(1 for j in jobs if j.conversation_id or j.kind != "wake")
-                with self._idle:
-                    self._pending = max(0, self._pending - counted)
-                    self._idle.notify_all()
+
+def register_sla_jobs(runner: JobRunner, factory: sessionmaker[Session]) -> SlaRuntime:
+    sla = SlaRuntime(factory)
+    sla.runner = runner
+    runner.lane(SLA_LANE, batch=50)
+    # Notes come in bursts (a chat on a ticket): one transaction for all due.
+    runner.handle_batch(SLA_NOTE, sla._notes, lane=SLA_LANE)
+    runner.handle(SLA_DUE, sla._sweep, lane=SLA_LANE)
+    runner.every(SLA_SWEEP, SWEEP_EVERY_SECONDS, sla._sweep, lane=SLA_LANE)
+    runner.on_events(sla.jobs_for)
+    return sla

@@ -1,22 +1,20 @@
 """Outbound webhooks: deliveries written in the transaction of the change
-(an outbox), sent by their own worker."""
+(an outbox), each attempt sent by a job."""
 
 from __future__ import annotations
 
-from dragoman.core.features import Feature, Plugged, Subscription, runtime
+from dragoman.core.features import Feature, Plugged, runtime
 from dragoman.core.http import AppContext
 from dragoman.webhooks import routes
-from dragoman.webhooks.services import WebhookWorker, enqueue_deliveries
+from dragoman.webhooks.services import enqueue_deliveries, register_webhook_jobs
 
 
 def plug(ctx: AppContext) -> Plugged:
-    worker = WebhookWorker(ctx)
+    worker = register_webhook_jobs(ctx.services["jobs"], ctx)
     settings = ctx.settings
     return Plugged(
         routers=[routes.router],
         transaction_hooks=[enqueue_deliveries],
-        # The worker only wakes on an event; every event may have written deliveries.
-        listeners=[Subscription(worker.on_event)],
         runtimes=[runtime("webhooks", worker, when=lambda: settings.run_background_workers)],
         services={"webhook_worker": worker},
     )

@@ -8,11 +8,12 @@ How a change reaches an integrator:
    transaction: a change that is rolled back leaves no delivery, and a
    committed change always has its deliveries, even if the process dies
    right after the commit.
-3. After the commit the bus calls `WebhookWorker.on_event`, which only wakes
-   the worker thread. The worker claims due rows (a compare-and-set on the
-   row, so two workers never send one delivery at the same time), POSTs them
-   signed, and records each attempt; failures come back later with
-   exponential back-off until the last attempt.
+3. With each delivery, in the same transaction, a `webhooks.deliver` job
+   (core.jobs) for its first attempt; the commit wakes the job runner's
+   `webhooks` lane. The job claims the delivery (a compare-and-set on the
+   row, so two runners never send one delivery at the same time), POSTs it
+   signed, and records the attempt; a failure asks for the next attempt's
+   job, due after an exponential back-off, until the last attempt.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,12 +33,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dragoman import __version__
-from dragoman.conversations.events import (
-    ConversationAssigned,
-    ConversationCreated,
-    ConversationStatusChanged,
-    MessageCreated,
-)
+from dragoman.core import events, jobs
 from dragoman.core.clock import isoformat, utcnow
 from dragoman.core.errors import Conflict, InvalidInput, NotFound
 from dragoman.core.events import Event
@@ -62,10 +57,10 @@ log = logging.getLogger(__name__)
 # Bus event -> webhook event. Underscore names are Chatwoot's, so receivers
 # written for Chatwoot recognise them.
 WEBHOOK_EVENTS: dict[str, str] = {
-    ConversationCreated.kind: "conversation_created",
-    MessageCreated.kind: "message_created",
-    ConversationStatusChanged.kind: "conversation_status_changed",
-    ConversationAssigned.kind: "conversation_assigned",
+    events.CONVERSATION_CREATED: "conversation_created",
+    events.MESSAGE_CREATED: "message_created",
+    events.CONVERSATION_STATUS_CHANGED: "conversation_status_changed",
+    events.CONVERSATION_ASSIGNED: "conversation_assigned",
 }
 EVENT_NAMES: tuple[str, ...] = tuple(WEBHOOK_EVENTS.values())
 
@@ -165,9 +160,13 @@ def update_webhook(
         webhook.url = check_url(url, allow)
     if event_names is not None:
         webhook.events = check_events(event_names)
+    turned_on = active is True and not webhook.active
     if active is not None:
         webhook.active = active
     db.flush()
+    if turned_on:
+        # Its deliveries' jobs ended while it was off: the ones due now get new ones.
+        enqueue_stranded(db, utcnow(), webhook_id=webhook.id, older_than=timedelta(0))
     return webhook
 
 
@@ -219,6 +218,7 @@ def schedule_retry_now(db: Session, webhook: Webhook, delivery: WebhookDelivery)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"delivery {delivery.id} is being sent right now; wait for this attempt", field="delivery_id")
     db.refresh(delivery)
+    enqueue_attempt(db, delivery, keyed=False)
     return delivery
 
 
@@ -247,6 +247,7 @@ def enqueue_deliveries(session: Session, pending: list[Event]) -> None:
     if not webhooks:
         return
     now = utcnow()
+    written: list[WebhookDelivery] = []
     for event in worthy:
         name = WEBHOOK_EVENTS[event.name]
         subscribed = [w for w in webhooks if w.account_id == event.account_id and name in (w.events or [])]
@@ -254,7 +255,7 @@ def enqueue_deliveries(session: Session, pending: list[Event]) -> None:
             continue
         # The payload's JSON form (core.events.Event.wire): Chatwoot's shape.
         payload = _json_text(event.wire())
-        session.add_all(
+        written.extend(
             WebhookDelivery(
                 account_id=event.account_id,
                 webhook_id=webhook.id,
@@ -268,6 +269,14 @@ def enqueue_deliveries(session: Session, pending: list[Event]) -> None:
             )
             for webhook in subscribed
         )
+    if not written:
+        return
+    session.add_all(written)
+    session.flush()  # their ids, for their jobs
+    # Each first attempt's job, in the same transaction: new deliveries, so
+    # no key to look up.
+    for delivery in written:
+        enqueue_attempt(session, delivery, keyed=False)
 
 
 def delivery_envelope(delivery: WebhookDelivery) -> dict[str, Any]:
@@ -436,141 +445,164 @@ def next_due_at(db: Session) -> datetime | None:
     )
 
 
+# -- sending as jobs ---------------------------------------------------------------------
+
+# One attempt at one delivery. The delivery row stays the admin's record
+# (attempts, log, status); the job is what makes sure the attempt happens.
+DELIVER = "webhooks.deliver"
+# Every few minutes: deliveries due for a while with no job to send them (a
+# webhook's deliveries written before jobs existed, a job an admin removed).
+RESCUE = "webhooks.rescue"
+RESCUE_EVERY_SECONDS = 300.0
+STRANDED_AFTER = timedelta(minutes=2)
+WEBHOOK_LANE = "webhooks"
+
+
+def enqueue_attempt(db: Session, delivery: WebhookDelivery, *, keyed: bool = True) -> None:
+    """A job for the delivery's next attempt, due when the delivery is. Keyed
+    by delivery and moment: whoever asks for the same attempt (the attempt
+    before it, the rescue sweep, several processes) writes one job."""
+    key = f"{delivery.id}@{delivery.next_attempt_at.isoformat()}" if keyed and delivery.next_attempt_at else None
+    jobs.enqueue(db, DELIVER, {"delivery_id": delivery.id}, account_id=delivery.account_id, key=key, run_at=delivery.next_attempt_at)
+
+
+def enqueue_stranded(db: Session, now: datetime, *, webhook_id: int | None = None, older_than: timedelta = STRANDED_AFTER) -> int:
+    """Jobs for pending deliveries of active webhooks due since `older_than`
+    (all those due, for one webhook just turned on again)."""
+    query = (
+        select(WebhookDelivery)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(*_due_clause(now - older_than), Webhook.active.is_(True))
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(500)
+    )
+    if webhook_id is not None:
+        query = query.where(WebhookDelivery.webhook_id == webhook_id)
+    stranded = list(db.scalars(query))
+    for delivery in stranded:
+        enqueue_attempt(db, delivery)
+    return len(stranded)
+
+
 class WebhookWorker:
-    """Sends due deliveries from a background thread owned by the app.
+    """Sends deliveries as jobs (core.jobs) in the runner's `webhooks` lane.
 
-    One loop thread claims up to `SENDERS` due rows per round and sends them
-    at once from a small pool; a round ends with its slowest attempt (bounded
-    by the timeout), so a hanging receiver slows the others but cannot stop
-    them. It sleeps until the next
-    delivery is due, at most `POLL_SECONDS` (rows written by another process
-    are found that way), and `on_event` wakes it at once after a commit."""
+    Each attempt is a `webhooks.deliver` job written with the delivery (in the
+    transaction of the change, by `enqueue_deliveries`) or by the attempt
+    before it, due when the delivery's back-off ends. The job claims the
+    delivery (a compare-and-set on the row, so two runners never send one
+    delivery at once and an admin cannot retry one in flight), POSTs it
+    signed, and records the attempt in the delivery log together with the
+    job's completion. Up to `SENDERS` attempts run at once, so a hanging
+    receiver slows the others but cannot stop them.
 
-    POLL_SECONDS = 5.0
+    With `settings.run_background_workers` off, the app's runner sends
+    nothing: the worker has a runner of its own that runs only once
+    `start` is called (tests start one)."""
+
     SENDERS = 4
     # A claim outlives the longest possible attempt by this much before another
     # worker may take the row over.
     LEASE_MARGIN_SECONDS = 30.0
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, runner: jobs.JobRunner | None = None) -> None:
         self.ctx = ctx
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._owns_runner = runner is None
+        self.runner = runner or jobs.JobRunner(ctx.session_factory, name="webhook-worker")
         self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+        lease = max(jobs.LEASE_SECONDS, ctx.settings.webhook_timeout_seconds + 2 * self.LEASE_MARGIN_SECONDS)
+        self.runner.lane(WEBHOOK_LANE, batch=self.SENDERS, workers=self.SENDERS, lease_seconds=lease)
+        self.runner.handle(DELIVER, self._deliver, lane=WEBHOOK_LANE)
+        self.runner.every(RESCUE, RESCUE_EVERY_SECONDS, self._rescue, lane=WEBHOOK_LANE)
 
     @property
     def _factory(self) -> sessionmaker[Session]:
         return self.ctx.session_factory
 
-    def on_event(self, event: Event) -> None:
-        # Runs in the committing request's thread: only flip a flag.
-        if event.name in WEBHOOK_EVENTS:
-            self._wake.set()
-
     def wake(self) -> None:
-        self._wake.set()
+        self.runner.wake(DELIVER)
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._wake.set()  # deliveries left from before a restart are due now
-        settings = self.ctx.settings
-        # Every connection is checked against the allow-list as it is then.
-        self._client = guarded_client(
-            lambda: parse_allow(settings.outbound_allow),
-            timeout=settings.webhook_timeout_seconds,
-            headers={"User-Agent": USER_AGENT},
-        )
-        self._pool = ThreadPoolExecutor(max_workers=self.SENDERS, thread_name_prefix="webhook-send")
-        self._thread = threading.Thread(target=self._run, name="webhook-worker", daemon=True)
-        self._thread.start()
+        """Deliveries left without a job are given one; with a runner of its
+        own, the worker's runner starts."""
+        with self._factory() as db:
+            enqueue_stranded(db, utcnow(), older_than=timedelta(0))
+            db.commit()
+        if self._owns_runner:
+            self.runner.start()
+        self.wake()
 
     def stop(self) -> None:
-        """Returns once the loop has ended: at once when idle, else when the
-        attempts in flight end (each bounded by the request timeout)."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.ctx.settings.webhook_timeout_seconds + 2)
-            if self._thread.is_alive():
-                log.warning("webhook worker still sending at shutdown; its claims expire and are retried later")
-            self._thread = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Returns once the attempts in flight end (each bounded by the
+        request timeout); a claimed delivery not sent is due again when its
+        claim ends."""
+        if self._owns_runner:
+            self.runner.stop(timeout=self.ctx.settings.webhook_timeout_seconds + 2)
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
-    # -- the loop ----------------------------------------------------------------
+    def _http(self) -> httpx.Client:
+        with self._client_lock:
+            if self._client is None:
+                settings = self.ctx.settings
+                # Every connection is checked against the allow-list as it is then.
+                self._client = guarded_client(
+                    lambda: parse_allow(settings.outbound_allow),
+                    timeout=settings.webhook_timeout_seconds,
+                    headers={"User-Agent": USER_AGENT},
+                )
+            return self._client
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            # Cleared before looking, so a wake-up during this round is not lost.
-            self._wake.clear()
-            try:
-                sent_any = self._send_due_batch()
-                pause = 0.0 if sent_any else self._seconds_until_next_due()
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
-                log.exception("webhook worker round failed")
-                pause = self.POLL_SECONDS
-            if pause > 0:
-                self._wake.wait(pause)
+    # -- the jobs ---------------------------------------------------------------------
 
-    def _send_due_batch(self) -> bool:
-        lease = timedelta(seconds=self.ctx.settings.webhook_timeout_seconds + self.LEASE_MARGIN_SECONDS)
-        with self._factory() as db:
-            claimed = claim_due_deliveries(db, self.SENDERS, lease)
-        if not claimed:
-            return False
-        pool = self._pool
-        if pool is None:
-            return False
-        futures = [pool.submit(self.send_delivery, delivery_id) for delivery_id in claimed]
-        wait(futures)
-        for future in futures:
-            if future.exception() is not None:
-                log.error("webhook delivery failed to run", exc_info=future.exception())
-        return True
+    def _rescue(self, db: Session, _payload: dict[str, Any]) -> None:
+        enqueue_stranded(db, utcnow())
 
-    def _seconds_until_next_due(self) -> float:
-        with self._factory() as db:
-            due = next_due_at(db)
-        if due is None:
-            return self.POLL_SECONDS
-        return min(max((due - utcnow()).total_seconds(), 0.0), self.POLL_SECONDS)
+    def _deliver(self, db: Session, payload: dict[str, Any]) -> None:
+        self.send_delivery(db, int(payload["delivery_id"]))
 
-    def send_delivery(self, delivery_id: int) -> None:
-        """One attempt for a delivery this worker has claimed."""
-        client = self._client
-        if client is None:
+    def send_delivery(self, db: Session, delivery_id: int) -> None:
+        """One attempt, if the delivery is due: sent at most once per attempt
+        however many jobs ask for it."""
+        delivery = db.get(WebhookDelivery, delivery_id)
+        webhook = db.get(Webhook, delivery.webhook_id) if delivery is not None else None
+        if delivery is None or webhook is None or delivery.status is not DeliveryStatus.pending or not webhook.active:
+            # Sent, given up, or deleted; an inactive webhook's deliveries get
+            # their jobs again when it is turned on (`update_webhook`).
             return
-        with self._factory() as db:
-            delivery = db.get(WebhookDelivery, delivery_id)
-            webhook = db.get(Webhook, delivery.webhook_id) if delivery is not None else None
-            if delivery is None or webhook is None:
-                return  # the webhook was deleted meanwhile, its deliveries with it
-            body = delivery_body(delivery)
-            headers = delivery_headers(webhook, delivery, body, time.time())
-            url = webhook.url
-            # No transaction stays open (nor, on SQLite, a lock) while we wait
-            # for the receiver.
-            db.rollback()
-            result = post_delivery(client, url, headers, body)
-            delivery = db.get(WebhookDelivery, delivery_id)
-            if delivery is None:
-                return
-            settings = self.ctx.settings
-            record_attempt(
-                delivery,
-                result,
-                at=utcnow(),
-                max_attempts=settings.webhook_max_attempts,
-                backoff_base=settings.webhook_backoff_seconds,
-            )
-            db.commit()
+        now = utcnow()
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+            # Not yet (backing off, or another runner holds the claim): a job
+            # for when it is due, the same one that attempt will ask for.
+            enqueue_attempt(db, delivery)
+            return
+        settings = self.ctx.settings
+        lease = timedelta(seconds=settings.webhook_timeout_seconds + self.LEASE_MARGIN_SECONDS)
+        if not try_claim(db, delivery_id, now, now + lease):
+            return  # another runner claimed it between our read and here; it goes on from there
+        body = delivery_body(delivery)
+        headers = delivery_headers(webhook, delivery, body, time.time())
+        url = webhook.url
+        # The claim is committed, and no transaction stays open (nor, on
+        # SQLite, a lock) while we wait for the receiver.
+        db.commit()
+        result = post_delivery(self._http(), url, headers, body)
+        delivery = db.get(WebhookDelivery, delivery_id, populate_existing=True)
+        if delivery is None:
+            return
+        record_attempt(
+            delivery, result, at=utcnow(), max_attempts=settings.webhook_max_attempts, backoff_base=settings.webhook_backoff_seconds
+        )
+        if delivery.status is DeliveryStatus.pending:
+            enqueue_attempt(db, delivery)
         if result.error is not None:
             log.info("webhook delivery %s attempt %s failed: %s", delivery_id, delivery.attempts, result.error)
+
+
+def register_webhook_jobs(runner: jobs.JobRunner, ctx: AppContext) -> WebhookWorker:
+    """The app's wiring: deliveries sent by the app's job runner, or, with
+    background workers off, by a worker that runs only when started."""
+    return WebhookWorker(ctx, runner if ctx.settings.run_background_workers else None)
