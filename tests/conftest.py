@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 import httpx
@@ -36,7 +36,10 @@ from dragoman.core.http import AppContext
 from dragoman.core.migrate import upgrade_database
 from dragoman.demo.seed import DEMO_PASSWORD, DemoSummary, seed_demo
 from dragoman.inboxes.models import Inbox
-from servers import free_port, start_postgres
+from servers import CHROMIUM_ARGS, chromium_executable, free_port, start_postgres
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 DEMO_PASSWORD = DEMO_PASSWORD
 
@@ -361,3 +364,58 @@ def no_app_thread_outlives_its_test() -> Iterator[None]:
     while (left := [t.name for t in running_app_threads() if t not in before]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left, f"threads still running after the test: {sorted(left)}"
+
+
+class SharedChromium:
+    """One Chromium for a run of consecutive browser tests: starting Playwright's
+    driver and the browser cost seconds, once per module before. Closed when a
+    test that does not drive the browser comes next, because Playwright's sync
+    API leaves its event loop marked as running in the main thread, where
+    other tests call asyncio.run (tests/test_writer.py, test_realtime.py)."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None  # the sync_playwright() context manager
+        self.browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright()
+            playwright: Playwright = self._playwright.__enter__()
+            self.browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        return self.browser
+
+    def close(self) -> None:
+        if self._playwright is None:
+            return
+        try:
+            if self.browser is not None:
+                self.browser.close()
+        finally:
+            self._playwright.__exit__(None, None, None)
+            self._playwright, self.browser = None, None
+
+
+SHARED_CHROMIUM = SharedChromium()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Also before a test that starts its own Playwright (tests/test_kb_help_center.py):
+    # a second sync API in the thread refuses to start beside a running one.
+    if "browser" not in getattr(item, "fixturenames", ()):
+        SHARED_CHROMIUM.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    SHARED_CHROMIUM.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Chromium through Playwright, shared with the browser tests around this
+    one (SharedChromium); what a test opened in it is closed after the test."""
+    chromium = SHARED_CHROMIUM.get()
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
