@@ -95,14 +95,15 @@ run: install
 # finish (so CI shows every failure) and make fails if either failed. Each run
 # gets a clean test-output/<backend>/: the conftest writes screenshots etc. to
 # $$DRAGOMAN_TEST_OUTPUT, and pytest's tmp_path dirs go under its tmp/.
-# TEST_BACKENDS=sqlite runs one.
+# TEST_BACKENDS=sqlite runs one. --durations=25 lists each run's slowest
+# set-ups, calls and tear-downs, so a test that became slow shows in CI's log.
 TEST_BACKENDS ?= sqlite postgresql
 test: install js-check
 	@for db in $(TEST_BACKENDS); do \
 	  out="$(CURDIR)/$(TEST_OUTPUT)/$$db"; \
 	  rm -rf "$$out"; mkdir -p "$$out"; \
 	  { DRAGOMAN_TEST_DATABASE=$$db DRAGOMAN_TEST_OUTPUT="$$out" \
-	      $(VENV_PY) -m pytest --basetemp="$$out/tmp" $(PYTEST_ARGS) 2>&1 && status=0 || status=$$?; \
+	      $(VENV_PY) -m pytest --basetemp="$$out/tmp" --durations=25 $(PYTEST_ARGS) 2>&1 && status=0 || status=$$?; \
 	    echo $$status > "$$out/exit-status"; } | sed -u "s/^/[$$db] /" & \
 	done; \
 	wait; \

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import copy
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 import httpx
@@ -36,7 +37,10 @@ from dragoman.core.http import AppContext
 from dragoman.core.migrate import upgrade_database
 from dragoman.demo.seed import DEMO_PASSWORD, DemoSummary, seed_demo
 from dragoman.inboxes.models import Inbox
-from servers import free_port, start_postgres
+from servers import CHROMIUM_ARGS, chromium_executable, free_port, start_postgres
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 DEMO_PASSWORD = DEMO_PASSWORD
 
@@ -77,10 +81,43 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'dragoman.db'}"
         upgrade_database(url)
+        _EMPTY_SQLITE[url] = _sqlite_image(url)
         yield url
 
 
+# The migrated, empty SQLite database of this run, by URL: copied back page by
+# page (SQLite's backup API, one write transaction) instead of emptying each
+# table, a fifth of the time; a copy that starts ids afresh, as a new install does.
+_EMPTY_SQLITE: dict[str, sqlite3.Connection] = {}
+
+
+def _sqlite_path(database_url: str) -> str:
+    return database_url.removeprefix("sqlite:///")
+
+
+def _sqlite_image(database_url: str) -> sqlite3.Connection:
+    """The SQLite database as it is now, copied into memory."""
+    image = sqlite3.connect(":memory:", check_same_thread=False)
+    with sqlite3.connect(_sqlite_path(database_url), timeout=30) as source:
+        source.backup(image)
+    return image
+
+
+def _write_sqlite_image(image: sqlite3.Connection, database_url: str) -> None:
+    """Replaces the database's content with the image's. The app's open
+    connections stay valid: the backup is an ordinary write transaction, and
+    it changes the schema version, so prepared statements are made again."""
+    target = sqlite3.connect(_sqlite_path(database_url), timeout=30)
+    try:
+        image.backup(target)
+    finally:
+        target.close()
+
+
 def _empty_all_tables(database_url: str) -> None:
+    if (empty := _EMPTY_SQLITE.get(database_url)) is not None:
+        _write_sqlite_image(empty, database_url)
+        return
     engine = make_engine(database_url)
     try:
         with engine.begin() as connection:
@@ -186,6 +223,8 @@ class DemoRows:
     # What the seed published after its commits: the running app's routing,
     # realtime hub and the rest learn of the restored world as they learned of the seeded one.
     events: tuple[Event, ...]
+    # On SQLite, the whole database with the demo in it: restored in one copy.
+    sqlite_image: sqlite3.Connection | None = None
 
 
 @pytest.fixture(scope="session")
@@ -210,13 +249,18 @@ def demo_rows(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> De
             )
     finally:
         seeding.engine.dispose()
+    image = _sqlite_image(database_url) if database_url in _EMPTY_SQLITE else None
     _empty_all_tables(database_url)
-    return DemoRows(summary, tuple((table, rows) for table, rows in tables if rows), tuple(published))
+    return DemoRows(summary, tuple((table, rows) for table, rows in tables if rows), tuple(published), image)
 
 
 def restore_demo_world(ctx: AppContext, snapshot: DemoRows) -> DemoWorld:
+    """Writes the demo's rows into the (empty) test database and publishes its events."""
+    copied = snapshot.sqlite_image is not None and ctx.settings.database_url in _EMPTY_SQLITE
+    if copied:
+        _write_sqlite_image(snapshot.sqlite_image, ctx.settings.database_url)  # type: ignore[arg-type]
     with ctx.session_factory() as session:
-        for table, rows in snapshot.tables:
+        for table, rows in () if copied else snapshot.tables:
             session.execute(table.insert(), list(rows))
         if ctx.settings.database_url.startswith("postgresql"):
             # Rows came with their ids: the sequences continue after them.
@@ -361,3 +405,58 @@ def no_app_thread_outlives_its_test() -> Iterator[None]:
     while (left := [t.name for t in running_app_threads() if t not in before]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left, f"threads still running after the test: {sorted(left)}"
+
+
+class SharedChromium:
+    """One Chromium for a run of consecutive browser tests: starting Playwright's
+    driver and the browser cost seconds, once per module before. Closed when a
+    test that does not drive the browser comes next, because Playwright's sync
+    API leaves its event loop marked as running in the main thread, where
+    other tests call asyncio.run (tests/test_writer.py, test_realtime.py)."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None  # the sync_playwright() context manager
+        self.browser: Browser | None = None
+
+    def get(self) -> Browser:
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright()
+            playwright: Playwright = self._playwright.__enter__()
+            self.browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+        return self.browser
+
+    def close(self) -> None:
+        if self._playwright is None:
+            return
+        try:
+            if self.browser is not None:
+                self.browser.close()
+        finally:
+            self._playwright.__exit__(None, None, None)
+            self._playwright, self.browser = None, None
+
+
+SHARED_CHROMIUM = SharedChromium()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Also before a test that starts its own Playwright (tests/test_kb_help_center.py):
+    # a second sync API in the thread refuses to start beside a running one.
+    if "browser" not in getattr(item, "fixturenames", ()):
+        SHARED_CHROMIUM.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    SHARED_CHROMIUM.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Chromium through Playwright, shared with the browser tests around this
+    one (SharedChromium); what a test opened in it is closed after the test."""
+    chromium = SHARED_CHROMIUM.get()
+    yield chromium
+    for context in chromium.contexts:
+        context.close()

@@ -10,26 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import delete, select
 
-from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token, bearer
+# browser: the shared Chromium (conftest), imported from here by the other browser modules.
+from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token, bearer, browser  # noqa: F401
 from dragoman.accounts.models import AuthSession, Availability, Team, User
-from servers import CHROMIUM_ARGS, chromium_executable
 
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

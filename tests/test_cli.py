@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +29,34 @@ def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
         "DRAGOMAN_DATA_DIR": str(tmp_path),
         "DRAGOMAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
     }
+
+
+def _database_made_by(commands: list[list[str]], directory: Path) -> Path:
+    env = {**os.environ, "DRAGOMAN_DATA_DIR": str(directory), "DRAGOMAN_DATABASE_URL": f"sqlite:///{directory / 'cli.db'}"}
+    for command in commands:
+        done = _run(command, env)
+        assert done.returncode == 0, done.stderr
+    return directory / "cli.db"
+
+
+def _copy_database(made: Path, env: dict[str, str]) -> None:
+    """The made database into the test's own file (SQLite's backup: whatever
+    is still in its write-ahead log comes too)."""
+    with sqlite3.connect(made) as source, sqlite3.connect(env["DRAGOMAN_DATABASE_URL"].removeprefix("sqlite:///")) as target:
+        source.backup(target)
+
+
+# Made once per module and copied into each test's file: migrating from
+# scratch (and seeding the demo) is most of a command's time, and
+# test_upgrade_demo_and_create_user runs both from nothing.
+@pytest.fixture(scope="module")
+def migrated_cli_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _database_made_by([["db", "upgrade"]], tmp_path_factory.mktemp("cli-migrated"))
+
+
+@pytest.fixture(scope="module")
+def demo_cli_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _database_made_by([["db", "upgrade"], ["demo"]], tmp_path_factory.mktemp("cli-demo"))
 
 
 def test_upgrade_demo_and_create_user(cli_env: dict[str, str]) -> None:
@@ -60,8 +89,10 @@ def test_upgrade_demo_and_create_user(cli_env: dict[str, str]) -> None:
         (["no-such-command"], "invalid choice"),
     ],
 )
-def test_bad_input_exits_2_and_names_the_problem(cli_env: dict[str, str], args: list[str], message: str) -> None:
-    assert _run(["db", "upgrade"], cli_env).returncode == 0
+def test_bad_input_exits_2_and_names_the_problem(
+    cli_env: dict[str, str], migrated_cli_database: Path, args: list[str], message: str
+) -> None:
+    _copy_database(migrated_cli_database, cli_env)
     result = _run(args, cli_env)
     assert result.returncode == 2
     assert message in result.stderr
@@ -72,10 +103,9 @@ def test_bad_setting_exits_2(cli_env: dict[str, str]) -> None:
     assert result.returncode == 2 and "DRAGOMAN_SESSION_HOURS" in result.stderr
 
 
-def _serve_demo(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    """`dragoman serve` on a free port over a fresh demo database."""
-    assert _run(["db", "upgrade"], env).returncode == 0
-    assert _run(["demo"], env).returncode == 0
+def _serve_demo(env: dict[str, str], demo_database: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """`dragoman serve` on a free port over a fresh copy of the demo database."""
+    _copy_database(demo_database, env)
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "dragoman.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -86,8 +116,8 @@ def _serve_demo(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     return server, port
 
 
-def test_serve_answers_on_the_port_it_is_given(cli_env: dict[str, str]) -> None:
-    server, port = _serve_demo(cli_env)
+def test_serve_answers_on_the_port_it_is_given(cli_env: dict[str, str], demo_cli_database: Path) -> None:
+    server, port = _serve_demo(cli_env, demo_cli_database)
     try:
         deadline = time.monotonic() + 30
         answer = None
@@ -124,10 +154,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_stopping_serve_stops_the_apertium_server_it_started(cli_env: dict[str, str]) -> None:
+def test_stopping_serve_stops_the_apertium_server_it_started(cli_env: dict[str, str], demo_cli_database: Path) -> None:
     """SIGTERM (what systemd and `kill` send) must not leave Apertium's
     server behind: every restart would add one."""
-    server, port = _serve_demo(cli_env)
+    server, port = _serve_demo(cli_env, demo_cli_database)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(f"{base}/api/health"), timeout=60, interval=0.2)

@@ -2,7 +2,8 @@
 
 An N+1 (one query per conversation listed, per message shown) is invisible
 with the handful of rows a test makes and costs seconds with a real
-account's history. Each path is measured at two sizes in one test: the
+account's history. Each path (the conversation list, a customer's message,
+the timeline, routing's decision store) is measured at two sizes in one test: the
 count must not grow with the rows, and it is pinned, so a change that adds
 statements says so here (raise the pin only with a reason).
 
@@ -25,6 +26,9 @@ from conftest import APP_THREAD_PREFIXES, DemoWorld
 
 from dragoman.conversations import translation_worker
 from dragoman.core.http import AppContext
+from dragoman.core.clock import utcnow
+from dragoman.routing import services as routing
+from dragoman.routing.engine import Decision
 
 
 class StatementCounter:
@@ -138,6 +142,44 @@ def test_a_customer_message_and_the_timeline_cost_the_same_early_and_late_in_a_c
     assert early_timeline <= TIMELINE_STATEMENTS, f"the timeline now runs {early_timeline} statements (pinned at {TIMELINE_STATEMENTS})"
 
 
+def test_storing_a_routing_decision_costs_the_same_for_the_1st_and_the_26th_conversation(
+    client: TestClient, demo: DemoWorld, ctx: AppContext
+) -> None:
+    # The demo has no routing queue, so its chats wait unassigned: the
+    # decisions are stored here, in the test's thread, as the routing runtime
+    # stores each decision of a batch (routing/runtime.py `_apply`).
+    maria = demo.user("maria")
+
+    def store_cost(conversation_id: int) -> int:
+        _settled(ctx)
+        decision = Decision(
+            conversation_id=conversation_id,
+            outcome="assigned",
+            agent_id=maria.id,
+            step=1,
+            reason={"queue": "Soporte", "rule": "any agent", "why": "least busy", "candidates": [maria.id], "waited_seconds": 4.0},
+        )
+        with statements(ctx) as counter, ctx.session_factory() as db:
+            assert routing.store_decision(db, decision, utcnow()) == routing.STORED
+            db.commit()
+        return counter.count
+
+    first = store_cost(_chat(client, demo, "Cliente 0"))
+    # Twenty-four more conversations held by the same agent, each with its
+    # stored decision, and a long chat: nothing the store reads may grow with them.
+    for n in range(1, 25):
+        store_cost(_chat(client, demo, f"Cliente {n}"))
+    headers = _visitor(client, demo, "Lucía")
+    for n in range(20):
+        sent = client.post("/widget/api/messages", json={"content": f"Mensaje número {n}."}, headers=headers)
+        assert sent.status_code == 201, sent.text
+    late = store_cost(int(sent.json()["conversation_id"]))
+    with ctx.session_factory() as db:
+        assert len(routing.list_decisions(db, int(sent.json()["conversation_id"]))) == 1
+    assert late == first, f"storing a decision ran {first} statements for the 1st conversation and {late} for the 26th"
+    assert first <= DECISION_STATEMENTS, f"storing a routing decision now runs {first} statements (pinned at {DECISION_STATEMENTS})"
+
+
 # Pinned from the measured counts (see the module's docstring).
 LIST_STATEMENTS = 12
 # 7, and 1 since translation is a durable job written with the message (its
@@ -145,3 +187,6 @@ LIST_STATEMENTS = 12
 # here for the whole test so that the count does not depend on its pace).
 RECEIVE_STATEMENTS = 8
 TIMELINE_STATEMENTS = 8
+# 11, and 1 for the translation job an assignment writes (the new assignee's
+# languages may differ: core/jobs, conversations.translation_worker).
+DECISION_STATEMENTS = 12

@@ -4,29 +4,17 @@ their waits, updating while customers write and agents come online."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token, bearer
-from servers import CHROMIUM_ARGS, chromium_executable
+from conftest import DEMO_PASSWORD, DemoWorld, LiveServer, api_token, bearer, browser  # noqa: F401 - the shared Chromium
 
 pytestmark = pytest.mark.browser
 
 WAIT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def signed_in(browser: Browser, server: LiveServer, who: str, width: int = 1400) -> Page:
