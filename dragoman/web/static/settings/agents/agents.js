@@ -54,7 +54,7 @@ function readLanguages(form) {
 function agentForm(agent, teams, onSaved) {
   const creating = !agent;
   const fields = [
-    field(t("name"), input("name", { value: agent ? agent.name : "", required: true, autocomplete: "off" })),
+    field(t("agent_name"), input("name", { value: agent ? agent.name : "", required: true, autocomplete: "off" })),
     creating ? field(t("email"), input("email", { type: "email", required: true, autocomplete: "off" })) : null,
     field(
       creating ? t("password") : t("new_password"),
@@ -156,5 +156,5 @@ export async function show() {
       ),
     ),
   );
-  content.replaceChildren(table([t("name"), t("role"), t("teams"), t("languages_column"), t("status"), ""], rows, t("no_agents")));
+  content.replaceChildren(table([t("agent_name"), t("role"), t("teams"), t("languages_column"), t("status"), ""], rows, t("no_agents")));
 }
