@@ -6,7 +6,7 @@ import { api as callApi, accountPath, pageBootstrap } from "/static/kit/api.js";
 import { el } from "/static/kit/dom.js";
 import { clearFormError, showFormError } from "/static/kit/field.js";
 import { hasString, t } from "/static/kit/i18n.js";
-import { hoursRow as hoursRowFor, nextHours, readHours, renumber } from "./hours.js";
+import { addHoursOnClick, hoursRow as hoursRowFor, readHours, removeRowsOnClick } from "./hours.js";
 
 const config = pageBootstrap();
 const form = /** @type {import("/static/kit/dialog.js").NamedForm} */ (document.getElementById("agent-form"));
@@ -127,18 +127,8 @@ document.getElementById("add-skill").addEventListener("click", () => {
   const next = state.skills.find((s) => !held.has(s.name)) || state.skills[0];
   tbody.append(skillRow({ skill: next.name, level: 3 }, tbody.rows.length));
 });
-document.getElementById("add-hours").addEventListener("click", () => {
-  const tbody = /** @type {HTMLTableSectionElement} */ (document.getElementById("hours"));
-  tbody.append(hoursRow(nextHours(tbody), tbody.rows.length));
-});
-form.addEventListener("click", (event) => {
-  const remove = /** @type {Element} */ (event.target).closest("[data-remove]");
-  if (!remove) return;
-  const tbody = remove.closest("tbody");
-  remove.closest("tr").remove();
-  if (tbody.id === "skills") renumber(tbody, skillRow, readSkill);
-  else renumber(tbody, hoursRow, readHours);
-});
+addHoursOnClick(document.getElementById("add-hours"), hoursRow);
+removeRowsOnClick(form, { skills: { builder: skillRow, read: readSkill }, hours: { builder: hoursRow, read: readHours } });
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearFormError(form, formError);

@@ -54,3 +54,38 @@ export function renumber(tbody, builder, read) {
   const items = [...tbody.rows].map(read);
   tbody.replaceChildren(...items.map(builder));
 }
+
+/**
+ * @template T
+ * @typedef {{ builder: (item: T, index: number) => HTMLTableRowElement, read: (row: HTMLTableRowElement) => T }} RowKind
+ */
+
+/**
+ * The editors' row tables (hours, skills, steps): a row's Remove button
+ * removes it and renumbers the rows left in its table, found by the table
+ * body's id.
+ * @param {HTMLElement} form
+ * @param {Record<string, RowKind<any>>} kinds
+ */
+export function removeRowsOnClick(form, kinds) {
+  form.addEventListener("click", (event) => {
+    const remove = /** @type {Element} */ (event.target).closest("[data-remove]");
+    if (!remove) return;
+    const tbody = /** @type {HTMLTableSectionElement} */ (remove.closest("tbody"));
+    remove.closest("tr").remove();
+    const kind = kinds[tbody.id];
+    renumber(tbody, kind.builder, kind.read);
+  });
+}
+
+/**
+ * An "add hours" button: appends the row `nextHours` offers.
+ * @param {HTMLElement} button
+ * @param {(hours: Hours, index: number) => HTMLTableRowElement} builder
+ */
+export function addHoursOnClick(button, builder) {
+  button.addEventListener("click", () => {
+    const tbody = /** @type {HTMLTableSectionElement} */ (document.getElementById("hours"));
+    tbody.append(builder(nextHours(tbody), tbody.rows.length));
+  });
+}

@@ -6,7 +6,7 @@ import { confirmed } from "/static/kit/dialog.js";
 import { el } from "/static/kit/dom.js";
 import { clearFormError, showFormError } from "/static/kit/field.js";
 import { t } from "/static/kit/i18n.js";
-import { hoursRow as hoursRowFor, nextHours, readHours, renumber } from "./hours.js";
+import { addHoursOnClick, hoursRow as hoursRowFor, readHours, removeRowsOnClick } from "./hours.js";
 
 const config = pageBootstrap();
 const form = /** @type {import("/static/kit/dialog.js").NamedForm} */ (document.getElementById("queue-form"));
@@ -193,18 +193,8 @@ document.getElementById("add-step").addEventListener("click", () => {
   const last = tbody.rows.length ? readStep(tbody.rows[tbody.rows.length - 1]) : null;
   tbody.append(stepRow({ after_seconds: last ? last.after_seconds + 30 : 0, min_language_level: 0, min_skill_level: 0, skippable: true }, tbody.rows.length));
 });
-document.getElementById("add-hours").addEventListener("click", () => {
-  const tbody = /** @type {HTMLTableSectionElement} */ (document.getElementById("hours"));
-  tbody.append(hoursRow(nextHours(tbody), tbody.rows.length));
-});
-form.addEventListener("click", (event) => {
-  const remove = /** @type {Element} */ (event.target).closest("[data-remove]");
-  if (!remove) return;
-  const tbody = remove.closest("tbody");
-  remove.closest("tr").remove();
-  if (tbody.id === "steps") renumber(tbody, stepRow, readStep);
-  else renumber(tbody, hoursRow, readHours);
-});
+addHoursOnClick(document.getElementById("add-hours"), hoursRow);
+removeRowsOnClick(form, { steps: { builder: stepRow, read: readStep }, hours: { builder: hoursRow, read: readHours } });
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors();
